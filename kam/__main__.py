@@ -1,0 +1,3 @@
+from kam.cli import main
+
+main()

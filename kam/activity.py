@@ -1,0 +1,69 @@
+"""Aggregates of the interaction log kept on each customer. Pure functions.
+
+The daily commands read only the customers file, so each customer carries the
+few figures they need, recomputed from its whole log whenever the log changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from kam.models import Customer, Interaction
+
+# Long enough for every window the core uses (12 months of orders, trends
+# over 6 months, 90-day counts) however long after the last write it is read.
+KEEP_DAYS = 400
+
+
+def summarize(interactions: list[Interaction], today: date) -> dict[str, Any]:
+    """The stats the daily commands need: orders per day, complaint and contact dates."""
+    since = (today - timedelta(days=KEEP_DAYS)).isoformat()
+    orders: dict[str, float] = {}
+    complaints: list[str] = []
+    contacts: list[str] = []
+    first_order = None
+    for i in interactions:
+        if i.kind == "order":
+            if first_order is None or i.date < first_order:
+                first_order = i.date
+            if i.date >= since and i.amount:
+                orders[i.date] = orders.get(i.date, 0.0) + float(i.amount)
+        if i.date >= since:
+            contacts.append(i.date)
+            if i.kind == "complaint":
+                complaints.append(i.date)
+    return {
+        "orders": orders,
+        "first_order": first_order,
+        "complaints": sorted(complaints),
+        "contacts": sorted(contacts),
+        "interactions": len(interactions),
+    }
+
+
+def refresh(customer: Customer, interactions: list[Interaction], today: date) -> Customer:
+    """The customer with last contact, last summary and stats following its log.
+
+    A customer without any logged interaction keeps the last contact it was
+    given (e.g. by an older import).
+    """
+    stats = summarize(interactions, today)
+    if not interactions:
+        return replace(customer, stats=stats)
+    newest = max(interactions, key=lambda i: (i.date, i.created))
+    return replace(customer, last_contact=newest.date, last_summary=newest.summary, stats=stats)
+
+
+def window_sum(by_day: dict[str, float], today: date, start: int, end: int) -> float:
+    """Sum of values dated in (today - end days, today - start days]."""
+    lo = (today - timedelta(days=end)).isoformat()
+    hi = (today - timedelta(days=start)).isoformat()
+    return sum(v for d, v in by_day.items() if lo < d <= hi)
+
+
+def count_since(dates: list[str], today: date, days: int) -> int:
+    lo = (today - timedelta(days=days)).isoformat()
+    hi = today.isoformat()
+    return sum(1 for d in dates if lo < d <= hi)

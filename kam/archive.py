@@ -1,0 +1,182 @@
+"""Operations on the customer archive. Pure functions: they take and return data."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from kam.config import Settings
+from kam.dates import parse_iso
+from kam.errors import BadInput
+from kam.models import CONTACT_ROLES, EDITABLE, Contact, Customer, Interaction
+from kam.privacy import contact_tokens, mask
+from kam.scoring import Score
+
+# Extra columns whose values are contact details, masked with contact_info.
+_CONTACTISH = re.compile(r"电话|手机|邮箱|微信|联系方式|phone|mobile|tel|e-?mail|wechat", re.I)
+_CODE = re.compile(r"^[\w.\-/]{1,64}$")
+
+
+def new_code(existing: set[str], year: int, prefix: str = "KH") -> str:
+    """The next free code like KH2026001 (the template's own pattern)."""
+    head = f"{prefix}{year}"
+    used = [int(c[len(head):]) for c in existing if c.startswith(head) and c[len(head):].isdigit()]
+    n = max(used, default=0) + 1
+    while f"{head}{n:03d}" in existing:
+        n += 1
+    return f"{head}{n:03d}"
+
+
+def check_code(code: str) -> str:
+    code = code.strip()
+    if not _CODE.match(code):
+        raise BadInput(f"bad customer code {code!r}: use letters, digits, - _ . / (at most 64)")
+    return code
+
+
+def vocab_key(settings: Settings, fieldname: str, text: str) -> str:
+    key = settings.vocab[fieldname].lookup(text)
+    if key is None:
+        allowed = ", ".join(f"{t.key} ({t.label})" for t in settings.vocab[fieldname].terms)
+        raise BadInput(f"unknown {fieldname.replace('_', ' ')} {text!r}; use one of: {allowed}")
+    return key
+
+
+def split_tags(text: str) -> list[str]:
+    return [t for t in re.split(r"[,，;；、|/]\s*|\s{2,}", text.strip()) if t.strip()]
+
+
+def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
+    """KEY=VALUE options into a dict; a malformed pair is bad input."""
+    out = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"bad {what} {p!r}: write it as NAME=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
+          add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
+          extra: dict[str, str] | None = None, dates: dict[str, str] | None = None,
+          unset: Sequence[str] = (), contacts: Sequence[Contact] = (), stamp: str = ""
+          ) -> Customer:
+    """The customer with the given changes, validated. Raises BadInput."""
+    changes: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if key not in EDITABLE or key == "code":
+            raise BadInput(f"{key} cannot be set here")
+        value = str(value).strip()
+        if key in ("stage", "value_level"):
+            changes[key] = vocab_key(settings, key, value)
+        elif key == "tags":
+            changes[key] = tuple(split_tags(value))
+        elif key == "name" and not value:
+            raise BadInput("name cannot be empty")
+        else:
+            changes[key] = value
+    tags = list(changes.get("tags", c.tags))
+    for t in add_tags:
+        for tag in split_tags(t):
+            if tag not in tags:
+                tags.append(tag)
+    for t in remove_tags:
+        for tag in split_tags(t):
+            if tag not in tags:
+                raise BadInput(f"{c.code} has no tag {tag!r}")
+            tags.remove(tag)
+    changes["tags"] = tuple(tags)
+    new_extra = dict(c.extra)
+    new_extra.update(extra or {})
+    new_dates = dict(c.dates)
+    for name, iso in (dates or {}).items():
+        try:
+            new_dates[name] = parse_iso(iso.strip()).isoformat()
+        except ValueError as e:
+            raise BadInput(f"date {name}: {e}") from None
+    for key in unset:
+        if key in ("code", "name"):
+            raise BadInput(f"{key} cannot be unset")
+        if key in EDITABLE:
+            changes[key] = () if key == "tags" else (None if key in ("stage", "value_level") else "")
+        elif key == "next_follow_up":
+            changes[key] = None
+        elif key.startswith("extra.") and key[6:] in new_extra:
+            del new_extra[key[6:]]
+        elif key.startswith("date.") and key[5:] in new_dates:
+            del new_dates[key[5:]]
+        elif key in new_extra:
+            del new_extra[key]
+        elif key in new_dates:
+            del new_dates[key]
+        else:
+            raise BadInput(f"nothing to unset called {key!r} (a field, extra.NAME or date.NAME)")
+    changes.update(extra=new_extra, dates=new_dates)
+    if contacts:
+        changes["contacts"] = c.contacts + tuple(contacts)
+    out = replace(c, **changes)
+    if out != c and stamp:
+        out = replace(out, updated=stamp)
+    return out
+
+
+def parse_contact(text: str) -> Contact:
+    """NAME[:ROLE[:TITLE[:CONTACT_INFO]]] from `--person`."""
+    parts = [p.strip() for p in re.split(r"[:：]", text, maxsplit=3)]
+    if not parts[0]:
+        raise BadInput(f"bad contact {text!r}: write NAME:ROLE:TITLE:PHONE (role etc. optional)")
+    role = parts[1] if len(parts) > 1 and parts[1] else "other"
+    if role not in CONTACT_ROLES:
+        raise BadInput(f"unknown contact role {role!r}; use one of: {', '.join(CONTACT_ROLES)}")
+    return Contact(parts[0], role, *(parts[2:4] + ["", ""])[:2])
+
+
+def duplicates(c: Customer, others: list[Customer]) -> list[tuple[Customer, str]]:
+    """Other customers sharing a phone number or email with c."""
+    mine = contact_tokens(c.contact_info)
+    if not mine:
+        return []
+    return [(o, t) for o in others if o.code != c.code
+            for t in sorted(mine & contact_tokens(o.contact_info))[:1]]
+
+
+def new_interaction(code: str, when: date, kind: str, summary: str, amount: float | None,
+                    next_date: date | None, stamp: str, batch: str | None = None) -> Interaction:
+    return Interaction(uuid.uuid4().hex[:12], code, when.isoformat(), kind, summary, amount,
+                       next_date.isoformat() if next_date else None, stamp, batch)
+
+
+def record(c: Customer, s: Score | None, settings: Settings, *, masked: bool = False,
+           labels: bool = False) -> dict[str, Any]:
+    """The customer as JSON keys (spec/cli.md): template keys, score, tier, extra, next.
+
+    labels=True gives vocabulary labels (tables, spreadsheets) instead of keys.
+    """
+    d: dict[str, Any] = {
+        "code": c.code, "name": c.name, "contact": c.contact, "title": c.title,
+        "contact_info": mask(c.contact_info) if masked else c.contact_info,
+        "industry": c.industry, "size": c.size,
+        "value_level": settings.vocab["value_level"].label(c.value_level) if labels
+        else c.value_level,
+        "need": c.need,
+        "stage": settings.vocab["stage"].label(c.stage) if labels else c.stage,
+        "last_contact": c.last_contact, "last_summary": c.last_summary, "owner": c.owner,
+        "tags": list(c.tags), "note": c.note,
+        "score": s.score if s else None, "tier": s.tier if s else None,
+        "extra": {k: (mask(str(v)) if masked and _CONTACTISH.search(k) else v)
+                  for k, v in c.extra.items()},
+        "next_follow_up": c.next_follow_up,
+        "dates": dict(c.dates),
+        "contacts": [{"name": p.name, "role": p.role, "title": p.title,
+                      "contact_info": mask(p.contact_info) if masked else p.contact_info}
+                     for p in c.contacts],
+        "archived": c.archived,
+    }
+    return d

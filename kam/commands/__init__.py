@@ -1,0 +1,1 @@
+"""The commands, one module per area. Each function parses, calls the core, renders."""

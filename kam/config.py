@@ -1,0 +1,476 @@
+"""kam.yaml: defaults, loading, validation and the Settings the core reads.
+
+Errors name the file and the line of the offending key, because a salesperson
+editing YAML by hand needs to know where to look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kam.errors import ConfigError
+
+DEFAULT_YAML = """\
+# kam settings. Every key is optional: what you leave out keeps its default.
+# Lines starting with # are comments. Dates are YYYY-MM-DD.
+
+# Words for the vocabulary fields. The key on the left is what kam stores and
+# prints in JSON; the label is what tables and spreadsheets show; aliases are
+# the other spellings an import understands.
+vocabulary:
+  stage:                      # 合作阶段
+    prospect:   {label: 潜在客户, aliases: [潜在, potential, prospect, lead]}
+    intent:     {label: 意向客户, aliases: [意向, intent, interested]}
+    active:     {label: 合作中, aliases: [合作, 已签约, 签约, 已合作, active, signed]}
+    long_term:  {label: 长期合作, aliases: [长期稳定客户, 长期, 稳定合作, long-term, long term]}
+    churn_risk: {label: 流失风险客户, aliases: [流失风险, 流失, churn risk, at risk]}
+  value_level:                # 客户价值等级
+    high:   {label: 高价值, aliases: [高, A, high]}
+    medium: {label: 中价值, aliases: [中, B, medium, mid]}
+    low:    {label: 低价值, aliases: [低, C, low]}
+
+# 评分模型: indicators and weights (points out of 100; a negative weight subtracts).
+# source: a template field (field.industry), an extra column (extra.annual_purchase)
+#   or a figure kam derives from the follow-up log:
+#   order_amount_12m (sum of orders, last 12 months, in yuan), years (since the
+#   first order, else since the customer was created), repurchase_rate (share of
+#   the last 12 months with an order), interactions_90d, complaints_90d.
+#   Without a source, an indicator named like a derived figure uses it, any
+#   other name reads extra.<name>.
+# unit: what the figure is in: number, yuan, 10k (万元) or ratio (0.8 = 80%).
+#   Written values such as 300万, 80% or 1.2亿 are converted to it.
+# Normalisation, one of: floor/cap (linear, floor -> 0, cap -> full weight),
+#   steps (list of [at least, share]) or table (category -> share, 0..1).
+scoring:
+  indicators:
+    order_amount_12m: {weight: 30, unit: 10k, floor: 0, cap: 100}
+    years:            {weight: 15, floor: 0, cap: 5}
+    repurchase_rate:  {weight: 20, unit: ratio, floor: 0, cap: 1}
+    interactions_90d: {weight: 15, floor: 0, cap: 6}
+    value_level:      {weight: 20, source: field.value_level, table: {high: 1, medium: 0.6, low: 0.2}}
+    complaints_90d:   {weight: -10, floor: 0, cap: 3}
+  # Tiers from the highest: a customer gets the first tier whose min it reaches.
+  tiers:
+    - {name: A, label: 战略型, min: 80}
+    - {name: B, label: 成长型, min: 60}
+    - {name: C, label: 试探型, min: 0}
+
+# 跟进: how often to contact a customer, counted from the last contact.
+# The shortest cadence that applies wins; an explicit next follow-up date
+# (kam log --next, kam snooze) always wins.
+followup:
+  cadence:
+    default: 30               # days
+    tier: {A: 7, B: 14, C: 30}
+    stage: {intent: 7}
+  upcoming_days: 7            # how far ahead `kam due` looks
+  # Named dates (kam add --date birthday=1980-03-02). yearly: repeats every
+  # year; lead: days ahead to start reminding; grace: days a passed date stays
+  # on the list.
+  dates:
+    birthday:     {yearly: true, lead: 7}
+    contract_end: {lead: 30, grace: 30}
+    default:      {lead: 7, grace: 7}
+
+# 流失预警: the health score (100 = healthy) loses points for each signal.
+risk:
+  threshold: 60               # below this a customer is on the watch list
+  churn_days: 90              # no contact for this long: churn risk (流失风险)
+  dormant_days: 180           # no contact for this long: dormant (沉睡)
+  weights: {contact: 40, orders: 25, complaints: 20, overdue: 15}
+
+# kam import
+import:
+  slash_order: MDY            # how to read 5/10/2024: MDY (May 10) or DMY (5 Oct)
+  # Headers kam cannot guess, per canonical key, e.g.
+  #   code: [门店编号]
+  #   name: [门店名称]
+  aliases: {}
+
+privacy:
+  mask_by_default: false      # mask phone numbers and emails in show/list/export
+"""
+
+DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d")
+UNITS = ("number", "yuan", "10k", "ratio")
+TEMPLATE_KEYS = (
+    "code", "name", "contact", "title", "contact_info", "industry", "size", "value_level",
+    "need", "stage", "last_contact", "last_summary", "owner", "tags", "note",
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str
+    label: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    field: str
+    terms: tuple[Term, ...]
+
+    def label(self, key: str | None) -> str:
+        for t in self.terms:
+            if t.key == key:
+                return t.label
+        return key or ""
+
+    def lookup(self, text: str) -> str | None:
+        """The canonical key for a key, label or alias (case and spaces ignored)."""
+        wanted = _norm(text)
+        for t in self.terms:
+            if wanted in (_norm(t.key), _norm(t.label), *map(_norm, t.aliases)):
+                return t.key
+        return None
+
+    def keys(self) -> list[str]:
+        return [t.key for t in self.terms]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    source: str  # "derived.X", "field.X" or "extra.X"
+    weight: float
+    unit: str = "number"
+    floor: float | None = None
+    cap: float | None = None
+    steps: tuple[tuple[float, float], ...] = ()
+    table: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    label: str
+    min: float
+
+
+@dataclass(frozen=True)
+class DateRule:
+    yearly: bool = False
+    lead: int = 7
+    grace: int = 7
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    threshold: float
+    churn_days: int
+    dormant_days: int
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Settings:
+    vocab: dict[str, Vocabulary]
+    indicators: tuple[Indicator, ...]
+    tiers: tuple[Tier, ...]
+    cadence_default: int
+    cadence_tier: dict[str, int]
+    cadence_stage: dict[str, int]
+    upcoming_days: int
+    date_rules: dict[str, DateRule]
+    risk: RiskSettings
+    slash_order: str
+    import_aliases: dict[str, tuple[str, ...]]
+    mask_by_default: bool
+    path: Path | None = None
+
+    def date_rule(self, name: str) -> DateRule:
+        return self.date_rules.get(name) or self.date_rules.get("default") or DateRule()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).casefold()
+
+
+# --- loading -----------------------------------------------------------------
+
+# Sections whose value the user's file replaces whole rather than merges into.
+_REPLACE = {
+    ("vocabulary", "stage"), ("vocabulary", "value_level"), ("scoring", "indicators"),
+    ("scoring", "tiers"), ("followup", "cadence", "tier"), ("followup", "cadence", "stage"),
+    ("import", "aliases"),
+}
+
+
+def _yaml() -> Any:
+    import yaml
+
+    return yaml
+
+
+def _loader() -> Any:
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(text: str, where: str) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """Parse YAML text; return the data and the line of every mapping key."""
+    yaml = _yaml()
+    try:
+        data = yaml.load(text, Loader=_loader())
+        node = yaml.compose(text, Loader=_loader())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{where}:{line}: invalid YAML: {problem}") from None
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(n: Any, path: tuple[str, ...]) -> None:
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                p = (*path, str(k.value))
+                lines[p] = k.start_mark.line + 1
+                walk(v, p)
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                p = (*path, str(i))
+                lines[p] = v.start_mark.line + 1
+                walk(v, p)
+
+    if node is not None:
+        walk(node, ())
+    return data, lines
+
+
+_DEFAULTS: dict[str, Any] | None = None
+
+
+def defaults() -> dict[str, Any]:
+    """The default settings as plain data (parsed once from DEFAULT_YAML)."""
+    global _DEFAULTS
+    if _DEFAULTS is None:
+        _DEFAULTS, _ = _parse(DEFAULT_YAML, "built-in defaults")
+    return _DEFAULTS
+
+
+class _Checker:
+    def __init__(self, where: str, lines: dict[tuple[str, ...], int]):
+        self.where, self.lines = where, lines
+
+    def fail(self, path: tuple[str, ...], msg: str) -> ConfigError:
+        line = None
+        for i in range(len(path), 0, -1):
+            line = self.lines.get(path[:i])
+            if line:
+                break
+        loc = f"{self.where}: line {line}" if line else self.where
+        return ConfigError(f"{loc}: {'.'.join(path)}: {msg}")
+
+    def number(self, v: Any, path: tuple[str, ...], minimum: float | None = None) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise self.fail(path, f"must be a number, not {v!r}")
+        if minimum is not None and v < minimum:
+            raise self.fail(path, f"must be at least {minimum}")
+        return float(v)
+
+    def integer(self, v: Any, path: tuple[str, ...]) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise self.fail(path, f"must be a whole number of days, not {v!r}")
+        return v
+
+    def mapping(self, v: Any, path: tuple[str, ...], allowed: tuple[str, ...] | None = None
+                ) -> dict[str, Any]:
+        if not isinstance(v, dict):
+            raise self.fail(path, "must be a mapping (key: value)")
+        if allowed is not None:
+            for k in v:
+                if str(k) not in allowed:
+                    raise self.fail((*path, str(k)), f"unknown key (known: {', '.join(allowed)})")
+        return {str(k): x for k, x in v.items()}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], path: tuple[str, ...] = ()
+           ) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        p = (*path, str(k))
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and p not in _REPLACE:
+            out[k] = _merge(out[k], v, p)
+        else:
+            out[k] = v
+    return out
+
+
+def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] | None = None,
+          path: Path | None = None) -> Settings:
+    """Validate user settings merged onto the defaults and build Settings."""
+    c = _Checker(where, lines or {})
+    if user is None:
+        user = {}
+    top = c.mapping(user, (), ("vocabulary", "scoring", "followup", "risk", "import", "privacy"))
+    d = _merge(defaults(), top)
+
+    vocab: dict[str, Vocabulary] = {}
+    voc = c.mapping(d["vocabulary"], ("vocabulary",), ("stage", "value_level"))
+    for fname, entries in voc.items():
+        terms = []
+        for key, spec in c.mapping(entries, ("vocabulary", fname)).items():
+            p = ("vocabulary", fname, key)
+            if isinstance(spec, str):
+                spec = {"label": spec}
+            spec = c.mapping(spec, p, ("label", "aliases"))
+            aliases = spec.get("aliases") or []
+            if not isinstance(aliases, list):
+                raise c.fail((*p, "aliases"), "must be a list")
+            terms.append(Term(key, str(spec.get("label", key)), tuple(str(a) for a in aliases)))
+        if not terms:
+            raise c.fail(("vocabulary", fname), "needs at least one entry")
+        vocab[fname] = Vocabulary(fname, tuple(terms))
+
+    sc = c.mapping(d["scoring"], ("scoring",), ("indicators", "tiers"))
+    indicators = tuple(
+        _indicator(c, name, spec)
+        for name, spec in c.mapping(sc["indicators"], ("scoring", "indicators")).items()
+    )
+    tiers = _tiers(c, sc["tiers"])
+
+    fu = c.mapping(d["followup"], ("followup",), ("cadence", "upcoming_days", "dates"))
+    cad = c.mapping(fu["cadence"], ("followup", "cadence"), ("default", "tier", "stage"))
+    cp = ("followup", "cadence")
+    cadence_tier = {str(k): c.integer(v, (*cp, "tier", str(k)))
+                    for k, v in c.mapping(cad["tier"], (*cp, "tier")).items()}
+    cadence_stage = {}
+    for k, v in c.mapping(cad["stage"], (*cp, "stage")).items():
+        key = vocab["stage"].lookup(k)
+        if key is None:
+            raise c.fail((*cp, "stage", k), f"unknown stage (known: {', '.join(vocab['stage'].keys())})")
+        cadence_stage[key] = c.integer(v, (*cp, "stage", k))
+    rules = {}
+    for name, spec in c.mapping(fu["dates"], ("followup", "dates")).items():
+        p = ("followup", "dates", name)
+        spec = c.mapping(spec, p, ("yearly", "lead", "grace"))
+        rules[name] = DateRule(bool(spec.get("yearly", False)),
+                               c.integer(spec.get("lead", 7), (*p, "lead")),
+                               c.integer(spec.get("grace", 7), (*p, "grace")))
+
+    rk = c.mapping(d["risk"], ("risk",), ("threshold", "churn_days", "dormant_days", "weights"))
+    weights = c.mapping(rk["weights"], ("risk", "weights"),
+                        ("contact", "orders", "complaints", "overdue"))
+    risk = RiskSettings(
+        threshold=c.number(rk["threshold"], ("risk", "threshold"), 0),
+        churn_days=c.integer(rk["churn_days"], ("risk", "churn_days")),
+        dormant_days=c.integer(rk["dormant_days"], ("risk", "dormant_days")),
+        weights={k: c.number(v, ("risk", "weights", k), 0) for k, v in weights.items()},
+    )
+    if risk.dormant_days <= risk.churn_days:
+        raise c.fail(("risk", "dormant_days"), "must be more than churn_days")
+
+    im = c.mapping(d["import"], ("import",), ("slash_order", "aliases"))
+    slash = str(im["slash_order"]).upper()
+    if slash not in ("MDY", "DMY"):
+        raise c.fail(("import", "slash_order"), "must be MDY or DMY")
+    aliases: dict[str, tuple[str, ...]] = {}
+    for key, names in c.mapping(im["aliases"] or {}, ("import", "aliases")).items():
+        if key not in TEMPLATE_KEYS:
+            raise c.fail(("import", "aliases", key),
+                         f"unknown column key (known: {', '.join(TEMPLATE_KEYS)})")
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list):
+            raise c.fail(("import", "aliases", key), "must be a list of headers")
+        aliases[key] = tuple(str(n) for n in names)
+
+    pv = c.mapping(d["privacy"], ("privacy",), ("mask_by_default",))
+    return Settings(
+        vocab=vocab, indicators=indicators, tiers=tiers,
+        cadence_default=c.integer(cad["default"], (*cp, "default")),
+        cadence_tier=cadence_tier, cadence_stage=cadence_stage,
+        upcoming_days=c.integer(fu["upcoming_days"], ("followup", "upcoming_days")),
+        date_rules=rules, risk=risk, slash_order=slash, import_aliases=aliases,
+        mask_by_default=bool(pv["mask_by_default"]), path=path,
+    )
+
+
+def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
+    p = ("scoring", "indicators", name)
+    spec = c.mapping(spec, p, ("weight", "source", "unit", "floor", "cap", "steps", "table"))
+    if "weight" not in spec:
+        raise c.fail(p, "needs a weight")
+    weight = c.number(spec["weight"], (*p, "weight"))
+    source = spec.get("source")
+    if source is None:
+        source = f"derived.{name}" if name in DERIVED else f"extra.{name}"
+    else:
+        source = str(source)
+        if source in DERIVED:
+            source = f"derived.{source}"
+    kind, _, sub = source.partition(".")
+    if kind not in ("derived", "field", "extra") or not sub or (
+            kind == "derived" and sub not in DERIVED) or (
+            kind == "field" and sub not in TEMPLATE_KEYS):
+        raise c.fail((*p, "source"),
+                     f"unknown source {source!r} (use field.<key>, extra.<column> or one of: "
+                     f"{', '.join(DERIVED)})")
+    unit = str(spec.get("unit", "ratio" if sub == "repurchase_rate" else "number"))
+    if unit not in UNITS:
+        raise c.fail((*p, "unit"), f"unknown unit {unit!r} (use {', '.join(UNITS)})")
+    forms = [k for k in ("steps", "table") if k in spec] + (
+        ["floor/cap"] if "floor" in spec or "cap" in spec else [])
+    if len(forms) != 1:
+        raise c.fail(p, "needs exactly one normalisation: floor and cap, steps, or table")
+    if forms[0] == "floor/cap":
+        floor = c.number(spec.get("floor", 0), (*p, "floor"))
+        if "cap" not in spec:
+            raise c.fail(p, "needs a cap with its floor")
+        cap = c.number(spec["cap"], (*p, "cap"))
+        if cap == floor:
+            raise c.fail((*p, "cap"), "must differ from floor")
+        return Indicator(name, source, weight, unit, floor=floor, cap=cap)
+    if forms[0] == "steps":
+        steps = spec["steps"]
+        if not isinstance(steps, list) or not steps:
+            raise c.fail((*p, "steps"), "must be a list of [at least, share] pairs")
+        out = []
+        for i, s in enumerate(steps):
+            if not (isinstance(s, list) and len(s) == 2):
+                raise c.fail((*p, "steps", str(i)), "must be a pair [at least, share]")
+            out.append((c.number(s[0], (*p, "steps", str(i))),
+                        c.number(s[1], (*p, "steps", str(i)))))
+        out.sort(reverse=True)
+        return Indicator(name, source, weight, unit, steps=tuple(out))
+    table = {str(k): c.number(v, (*p, "table", str(k)))
+             for k, v in c.mapping(spec["table"], (*p, "table")).items()}
+    return Indicator(name, source, weight, unit, table=table)
+
+
+def _tiers(c: _Checker, raw: Any) -> tuple[Tier, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise c.fail(("scoring", "tiers"), "must be a list of {name, label, min}")
+    tiers = []
+    for i, t in enumerate(raw):
+        p = ("scoring", "tiers", str(i))
+        t = c.mapping(t, p, ("name", "label", "min"))
+        if "name" not in t or "min" not in t:
+            raise c.fail(p, "needs a name and a min")
+        tiers.append(Tier(str(t["name"]), str(t.get("label", t["name"])),
+                          c.number(t["min"], (*p, "min"))))
+    for i in range(1, len(tiers)):
+        if tiers[i].min >= tiers[i - 1].min:
+            raise c.fail(("scoring", "tiers", str(i), "min"),
+                         "tiers must go from the highest min to the lowest")
+    return tuple(tiers)
+
+
+def load(path: Path, must_exist: bool = False) -> Settings:
+    """Load kam.yaml at path; a missing file gives the defaults."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if must_exist:
+            raise ConfigError(f"{path}: no such settings file") from None
+        return build(None, str(path))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    data, lines = _parse(text, str(path))
+    return build(data, str(path), lines, path)

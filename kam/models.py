@@ -1,0 +1,112 @@
+"""The customer archive: dataclasses inside, dicts at the edges (store.py converts)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+# The 15 template columns with a key, in template order (序号 has none).
+TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "客户编号"),
+    ("name", "客户名称"),
+    ("contact", "联系人"),
+    ("title", "职务"),
+    ("contact_info", "联系方式"),
+    ("industry", "所属行业"),
+    ("size", "企业规模"),
+    ("value_level", "客户价值等级"),
+    ("need", "核心需求类型"),
+    ("stage", "合作阶段"),
+    ("last_contact", "最近跟进时间"),
+    ("last_summary", "跟进内容简述"),
+    ("owner", "负责人"),
+    ("tags", "状态标签"),
+    ("note", "备注"),
+)
+TEMPLATE_KEYS = tuple(k for k, _ in TEMPLATE_COLUMNS)
+HEADERS = dict(TEMPLATE_COLUMNS)
+VOCAB_FIELDS = ("stage", "value_level")
+# Fields a person edits directly (kam add / kam edit); the rest follow the log.
+EDITABLE = tuple(k for k in TEMPLATE_KEYS if k not in ("last_contact", "last_summary"))
+
+INTERACTION_KINDS = (
+    "follow_up", "call", "visit", "email", "wechat", "meeting", "order", "payment",
+    "complaint", "note",
+)
+CONTACT_ROLES = ("decision_maker", "influencer", "user", "purchaser", "finance", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    role: str = "other"
+    title: str = ""
+    contact_info: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    code: str
+    name: str
+    contact: str = ""
+    title: str = ""
+    contact_info: str = ""
+    industry: str = ""
+    size: str = ""
+    value_level: str | None = None
+    need: str = ""
+    stage: str | None = None
+    last_contact: str | None = None  # ISO date of the newest dated interaction
+    last_summary: str = ""
+    owner: str = ""
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+    contacts: tuple[Contact, ...] = ()
+    dates: dict[str, str] = field(default_factory=dict)  # name -> ISO date
+    next_follow_up: str | None = None
+    created: str = ""  # ISO timestamp
+    updated: str = ""
+    archived: bool = False
+    # Aggregates of the interaction log that the daily commands need, so that
+    # they never read the log file (notes/performance.md).
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Customer:
+        d = dict(doc)
+        d["tags"] = tuple(d.get("tags") or ())
+        d["contacts"] = tuple(Contact(**c) for c in d.get("contacts") or ())
+        return cls(**{k: v for k, v in d.items() if k in _CUSTOMER_FIELDS})
+
+    def to_doc(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["tags"] = list(self.tags)
+        d["contacts"] = [asdict(c) for c in self.contacts]
+        return d
+
+
+_CUSTOMER_FIELDS = frozenset(f.name for f in fields(Customer))
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    id: str
+    code: str
+    date: str  # ISO date
+    kind: str
+    summary: str
+    amount: float | None = None
+    next: str | None = None
+    created: str = ""
+    batch: str | None = None  # the import batch that created it, for undo
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Interaction:
+        return cls(**{k: v for k, v in doc.items() if k in _INTERACTION_FIELDS})
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_INTERACTION_FIELDS = frozenset(f.name for f in fields(Interaction))
