@@ -13,7 +13,7 @@ from kam.config import Settings
 from kam.dates import parse_iso
 from kam.errors import BadInput
 from kam.models import CONTACT_ROLES, EDITABLE, Contact, Customer, Interaction
-from kam.privacy import contact_tokens, mask
+from kam.privacy import contact_tokens, mask, mask_id
 from kam.scoring import Score
 
 # Extra columns whose values are contact details, masked with contact_info.
@@ -170,7 +170,7 @@ def record(c: Customer, s: Score | None, settings: Settings, *, masked: bool = F
         "last_contact": c.last_contact, "last_summary": c.last_summary, "owner": c.owner,
         "tags": list(c.tags), "note": c.note,
         "score": s.score if s else None, "tier": s.tier if s else None,
-        "extra": {k: (mask(str(v)) if masked and _CONTACTISH.search(k) else v)
+        "extra": {k: (mask_id(str(v)) if masked and _CONTACTISH.search(k) else v)
                   for k, v in c.extra.items()},
         "next_follow_up": c.next_follow_up,
         "dates": dict(c.dates),

@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ABY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})$")
 # A datetime written as text: keep the date part.
@@ -47,12 +48,13 @@ def parse_date(text: str, slash_order: str = "MDY") -> date:
 
 def parse_iso(text: str) -> date:
     """Parse a strict YYYY-MM-DD date (options, stored values)."""
+    m = _ISO.match(str(text))
+    if not m:
+        raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)")
     try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except (ValueError, TypeError):
-        raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+        return date(*(int(g) for g in m.groups()))
+    except ValueError:
+        raise ValueError(f"no such date: {text!r}") from None
 
 
 def from_serial(value: float, epoch1904: bool = False) -> date:

@@ -35,3 +35,11 @@ def contact_tokens(text: str) -> set[str]:
         if len(digits) >= 7:
             tokens.add(digits)
     return tokens
+
+
+def mask_id(text: str) -> str:
+    """An identifier such as a WeChat id: first character kept (w***)."""
+    masked = mask(text)
+    if masked != text or not text:
+        return masked
+    return text[:1] + "***"

@@ -356,7 +356,7 @@ class Store:
     def commit(self) -> None:
         """Write what changed, atomically; nothing if nothing changed."""
         self._need_writable()
-        if not (self._dirty or self._log_dirty or self.created_now):
+        if not (self._dirty or self._log_dirty or (self.created_now and not self.path.exists())):
             return
         gen = self.generation + 1
         self._tables[META]["1"]["generation"] = gen
@@ -368,7 +368,7 @@ class Store:
         if self._log_dirty:
             os.replace(self.pending_path, self.log_path)
             _fsync_dir(self.path.parent)
-        self._dirty = self._log_dirty = self.created_now = False
+        self._dirty = self._log_dirty = False
 
     def _recover(self) -> None:
         """Finish or discard a commit a crash interrupted; remove stale temp files."""

@@ -1,0 +1,249 @@
+"""The archive commands through the CLI: what a user sees, exactly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import Kam
+
+
+def test_init_creates_db_and_commented_config(kam: Kam) -> None:
+    r = kam("init")
+    assert kam.db.exists()
+    cfg = kam.db.with_name("kam.yaml")
+    assert "# kam settings" in cfg.read_text(encoding="utf-8")
+    assert r.stdout == ""
+    assert f"Created {kam.db}" in r.stderr
+    before = kam.digest()
+    r = kam("init", code=2)
+    assert "already exists" in r.stderr
+    assert kam.digest() == before
+
+
+def test_add_assigns_code_and_prints_it(kam: Kam) -> None:
+    r = kam("add", "--name", "甲公司")
+    assert r.stdout == "KH2026001\n"
+    assert "Created a new kam database" in r.stderr
+    assert kam("add", "--name", "乙公司").stdout == "KH2026002\n"
+
+
+def test_add_then_list_json_exact(two: Kam) -> None:
+    out = two.json("list")
+    assert [c["code"] for c in out] == ["KH2024001", "KH2024002"]
+    assert out[0] == {
+        "code": "KH2024001", "name": "某某科技有限公司", "contact": "王某某", "title": "总经理",
+        "contact_info": "13956781234", "industry": "制造业", "size": "200-500人",
+        "value_level": "high", "need": "设备采购", "stage": "active", "last_contact": None,
+        "last_summary": "", "owner": "李某", "tags": ["重点跟进"], "note": "下季度计划扩产",
+        "score": 20.0, "tier": "C", "extra": {"微信": "wx_abc"}, "next_follow_up": None,
+        "dates": {"birthday": "1980-11-25"}, "contacts": [], "archived": False,
+    }
+    assert out[1]["stage"] == "intent" and out[1]["value_level"] == "medium"
+
+
+def test_list_csv_exact(two: Kam) -> None:
+    r = two("list", "--format", "csv", "--stage", "intent")
+    assert r.stdout.splitlines() == [
+        "code,name,contact,title,contact_info,industry,size,value_level,need,stage,last_contact,"
+        "last_summary,owner,tags,note,score,tier,next_follow_up",
+        "KH2024002,某某商贸有限公司,,,buyer@example.com,,,medium,,intent,,,张某,,,12,C,",
+    ]
+
+
+def test_list_filters_and_sort(two: Kam) -> None:
+    assert [c["code"] for c in two.json("list", "--owner", "李某")] == ["KH2024001"]
+    assert [c["code"] for c in two.json("list", "--tag", "重点跟进")] == ["KH2024001"]
+    assert [c["code"] for c in two.json("list", "--value-level", "B")] == ["KH2024002"]
+    assert [c["code"] for c in two.json("list", "--sort", "-code")] == ["KH2024002", "KH2024001"]
+    r = two("list", "--sort", "colour", code=2)
+    assert "--sort: unknown key 'colour'" in r.stderr
+
+
+def test_list_table_is_plain_without_terminal(two: Kam) -> None:
+    r = two("list")
+    assert "KH2024001" in r.stdout and "合作中" in r.stdout
+    assert "\x1b[" not in r.stdout
+
+
+def test_mask(two: Kam) -> None:
+    out = two.json("list", "--mask")
+    assert out[0]["contact_info"] == "139****1234"
+    assert out[0]["extra"] == {"微信": "w***"}
+    assert out[1]["contact_info"] == "b***@example.com"
+
+
+def test_search_chinese_and_latin_case(two: Kam) -> None:
+    assert [c["code"] for c in two.json("search", "商贸")] == ["KH2024002"]
+    assert [c["code"] for c in two.json("search", "WX_ABC")] == ["KH2024001"]
+    two("log", "KH2024002", "报价方案确认 Quote")
+    assert [c["code"] for c in two.json("search", "quote")] == ["KH2024002"]
+    assert two.json("search", "没有这个") == []
+
+
+def test_edit_fields_tags_unset_and_updated(two: Kam) -> None:
+    before = two.json("show", "KH2024001")
+    two("edit", "KH2024001", "--stage", "长期合作", "--tag", "稳定合作", "--untag", "重点跟进",
+        "--unset", "extra.微信", "--unset", "note", "--extra", "地址=上海")
+    after = two.json("show", "KH2024001")
+    assert after["stage"] == "long_term"
+    assert after["tags"] == ["稳定合作"]
+    assert after["extra"] == {"地址": "上海"}
+    assert after["note"] == ""
+    assert after["updated"] >= before["updated"]
+
+
+def test_edit_nothing_changes_writes_nothing(two: Kam) -> None:
+    before = two.digest()
+    r = two("edit", "KH2024001", "--stage", "active")
+    assert "nothing to change" in r.stderr
+    assert two.digest() == before
+
+
+def test_show_json_has_history_newest_first(two: Kam) -> None:
+    two("log", "KH2024001", "初次拜访", "--date", "2026-11-01", "--kind", "visit")
+    two("log", "KH2024001", "新品需求对接", "--date", "2026-11-20", "--next", "2026-12-01")
+    two("log", "KH2024001", "补录旧电话", "--date", "2026-10-01", "--kind", "call")
+    doc = two.json("show", "KH2024001")
+    assert [i["summary"] for i in doc["interactions"]] == ["新品需求对接", "初次拜访", "补录旧电话"]
+    assert doc["last_contact"] == "2026-11-20"
+    assert doc["last_summary"] == "新品需求对接"
+    assert doc["next_follow_up"] == "2026-12-01"
+    assert set(doc["interactions"][0]) == {"id", "date", "kind", "summary", "amount", "next",
+                                           "created"}
+
+
+def test_show_table(two: Kam) -> None:
+    r = two("show", "KH2024001")
+    for text in ("某某科技有限公司", "高价值", "合作中", "wx_abc", "birthday"):
+        assert text in r.stdout
+
+
+def test_log_clears_fulfilled_follow_up(two: Kam) -> None:
+    two("log", "KH2024001", "约好下周", "--next", "2026-11-20", "--date", "2026-11-10")
+    two("log", "KH2024001", "按时回访", "--date", "2026-11-21")
+    assert two.json("show", "KH2024001")["next_follow_up"] is None
+
+
+def test_log_order_amount_in_wan(two: Kam) -> None:
+    two("log", "KH2024001", "年度订单", "--kind", "order", "--amount", "5万")
+    doc = two.json("show", "KH2024001")
+    assert doc["interactions"][0]["amount"] == 50000.0
+
+
+def test_duplicate_code_refused(two: Kam) -> None:
+    before = two.digest()
+    r = two("add", "--name", "重复", "--code", "KH2024001", code=2)
+    assert r.stderr == "Error: code KH2024001 is already used by 某某科技有限公司\n"
+    assert two.digest() == before
+
+
+def test_same_phone_warns_with_other_customer(two: Kam) -> None:
+    r = two("add", "--name", "丙公司", "--contact-info", "139-5678-1234")
+    assert "shares contact 13956781234 with KH2024001 某某科技有限公司" in r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (("show", "NOPE"), "no customer with code 'NOPE'"),
+    (("log", "NOPE", "x"), "no customer with code 'NOPE'"),
+    (("edit", "NOPE", "--note", "x"), "no customer with code 'NOPE'"),
+    (("log", "KH2024001", "x", "--date", "2024-02-30"), "--date: no such date: '2024-02-30'"),
+    (("log", "KH2024001", "x", "--date", "昨天"), "--date: not a date: '昨天'"),
+    (("log", "KH2024001", "x", "--kind", "lunch"), "--kind: unknown kind 'lunch'"),
+    (("log", "KH2024001", "x", "--amount", "lots"), "--amount: not an amount: 'lots'"),
+    (("edit", "KH2024001", "--stage", "maybe"), "unknown stage 'maybe'; use one of: prospect"),
+    (("add", "--name", "X", "--value-level", "超高"), "unknown value level '超高'"),
+    (("add", "--name", "X", "--extra", "novalue"), "bad --extra 'novalue': write it as NAME=VALUE"),
+    (("add", "--name", "X", "--date", "birthday=1980-13-01"), "no such date: '1980-13-01'"),
+    (("add", "--contact", "nobody"), "--name is required"),
+    (("add", "--name", "X", "--code", "has space"), "bad customer code 'has space'"),
+    (("edit", "KH2024001", "--untag", "没有"), "KH2024001 has no tag '没有'"),
+    (("edit", "KH2024001", "--unset", "colour"), "nothing to unset called 'colour'"),
+    (("--today", "2024-02-30", "due"), "--today: no such date: '2024-02-30'"),
+])
+def test_bad_input_exit_2_one_line_nothing_written(two: Kam, args: tuple[str, ...],
+                                                   message: str) -> None:
+    before = two.digest()
+    r = two(*args, code=2)
+    assert message in r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert r.stdout == ""
+    assert two.digest() == before
+
+
+def test_read_command_on_missing_db(kam: Kam) -> None:
+    r = kam("list", code=2)
+    assert "no kam database at" in r.stderr and "kam init" in r.stderr
+    assert not kam.db.exists()
+
+
+def test_global_options_after_the_command(two: Kam, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "other.json"
+    two("add", "--name", "别处", "--db", str(other))
+    assert [c["name"] for c in two.json("list", "--db", str(other))] == ["别处"]
+    assert len(two.json("--db", str(two.db), "list")) == 2
+
+
+def test_invalid_yaml_names_file_and_line(two: Kam) -> None:
+    cfg = two.db.with_name("kam.yaml")
+    cfg.write_text("risk:\n  threshold: [60\n", encoding="utf-8")
+    r = two("due", code=2)
+    assert r.stderr.startswith(f"Error: {cfg}: line 3: invalid YAML")
+
+
+def test_unknown_config_key_names_line(two: Kam) -> None:
+    cfg = two.db.with_name("kam.yaml")
+    cfg.write_text("risk:\n  threshold: 50\n  treshold: 60\n", encoding="utf-8")
+    r = two("list", code=2)
+    assert r.stderr == (f"Error: {cfg}: line 3: risk.treshold: unknown key (known: threshold, "
+                        "churn_days, dormant_days, weights)\n")
+
+
+def test_missing_explicit_config_is_an_error(two: Kam, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = two("list", "--config", str(tmp_path / "nope.yaml"), code=2)
+    assert "no such settings file" in r.stderr
+
+
+def test_unexpected_error_one_line_exit_1(two: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kam.scoring
+
+    def boom(*a, **k):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("secret customer data")
+
+    monkeypatch.setattr(kam.scoring, "score_all", boom)
+    r = two("list", code=1)
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "--debug" in r.stderr
+    r = two("--debug", "list", code=1)
+    assert "Traceback" in r.stderr
+
+
+def test_version_and_help() -> None:
+    out = subprocess.run([sys.executable, "-m", "kam", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.startswith("kam ")
+    out = subprocess.run([sys.executable, "-m", "kam", "-h"], capture_output=True, text=True,
+                         check=True)
+    for command in ("init", "add", "edit", "show", "list", "search", "log", "due", "risk",
+                    "score"):
+        assert command in out.stdout
+
+
+def test_cli_import_pulls_in_neither_openpyxl_nor_rich() -> None:
+    code = ("import sys, kam.cli; bad = [m for m in ('openpyxl', 'rich', 'yaml', 'tinydb') "
+            "if m in sys.modules]; print(json.dumps(bad))")
+    out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True,
+                         text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
+def test_json_due_does_not_import_rich_or_openpyxl(two: Kam) -> None:
+    code = ("import sys, runpy\nsys.argv = ['kam', 'due', '--format', 'json']\n"
+            "try:\n    runpy.run_module('kam', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('openpyxl', 'rich') if m in sys.modules], file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "KAM_DB": str(two.db)})
+    assert out.stderr.strip().splitlines()[-1] == "[]", out.stderr

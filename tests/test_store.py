@@ -1,0 +1,161 @@
+"""The store refuses what it cannot trust and never overwrites it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kam.store import SCHEMA_VERSION, open_store
+from tests.conftest import Kam
+
+
+def _write(path: Path, text: str) -> bytes:
+    path.write_text(text, encoding="utf-8")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"customers": {"1": {"code": "A", "name": "x"}', "is damaged (line 1"),
+    ('{"customers": {}}\n}}garbage', "is damaged"),
+    ('[1, 2, 3]', "top level is not an object"),
+    ('{"customers": {"1": "not a document"}}', "table 'customers' is malformed"),
+    ('{"customers": {"1": {"name": "no code"}}}', "a customer without code or name"),
+    (b'\xff\xfe\x00'.decode("latin-1"), "is damaged"),
+])
+@pytest.mark.parametrize("command", [("list",), ("log", "A", "x"), ("add", "--name", "B")])
+def test_corrupt_file_refused_exit_3_untouched(kam: Kam, content: str, message: str,
+                                               command: tuple[str, ...]) -> None:
+    kam.db.parent.mkdir(parents=True)
+    before = _write(kam.db, content)
+    r = kam(*command, code=3)
+    assert message in r.stderr
+    assert "kam has not changed it" in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert kam.db.read_bytes() == before
+
+
+def test_newer_schema_refused(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    data = json.loads(kam.db.read_text(encoding="utf-8"))
+    data["_meta"]["1"]["schema_version"] = SCHEMA_VERSION + 1
+    before = _write(kam.db, json.dumps(data))
+    for command in (("list",), ("add", "--name", "乙")):
+        r = kam(*command, code=3)
+        assert "written by a newer kam" in r.stderr and "upgrade kam" in r.stderr
+    assert kam.db.read_bytes() == before
+
+
+def test_old_tinydb_file_is_migrated_with_backup(kam: Kam) -> None:
+    kam.db.parent.mkdir(parents=True)
+    original = _write(kam.db, json.dumps({"_default": {}, "customers": {
+        "1": {"code": "OLD1", "name": "老客户"}}}, ensure_ascii=False))
+    kam("add", "--name", "新客户")
+    assert kam.db.with_name("kam.json.v0.bak").read_bytes() == original
+    data = json.loads(kam.db.read_text(encoding="utf-8"))
+    assert data["_meta"]["1"]["schema_version"] == SCHEMA_VERSION
+    assert [c["code"] for c in kam.json("list")] == ["KH2026001", "OLD1"]
+
+
+def test_db_path_is_a_directory(kam: Kam, tmp_path: Path) -> None:
+    r = kam("list", "--db", str(tmp_path), code=3)
+    assert "is a directory" in r.stderr
+
+
+def test_file_is_utf8_readable_and_private(kam: Kam) -> None:
+    kam("add", "--name", "某某科技")
+    raw = kam.db.read_bytes()
+    assert "某某科技".encode() in raw
+    assert oct(kam.db.stat().st_mode & 0o777) == "0o600"
+    assert oct(kam.db.parent.stat().st_mode & 0o777) == "0o700"
+
+
+def test_lock_timeout_exit_3_names_lock_file(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    lock = kam.db.with_name("kam.json.lock")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, os, sys, time\n"
+         f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(30)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        before = kam.digest()
+        r = kam("log", "KH2026001", "x", code=3)
+        assert str(lock) in r.stderr and "another kam command is writing" in r.stderr
+        assert kam.digest() == before
+        kam("list")  # readers take no lock
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_interrupted_commit_rolls_forward(kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash after the commit point: the pending log is taken and renamed into place."""
+    kam("add", "--name", "甲")
+    kam("log", "KH2026001", "第一次")
+    log = kam.db.with_name("kam.interactions.json")
+    with open_store(kam.db, write=True) as store:
+        c = store.get("KH2026001")
+        from kam.archive import new_interaction
+        from datetime import date
+
+        store.add_interaction(new_interaction(c.code, date(2026, 11, 23), "call", "第二次", None,
+                                              None, "2026-11-23T23:59:59"))
+        monkeypatch.setattr(os, "replace", _crash_on_pending(os.replace))
+        with pytest.raises(RuntimeError):
+            store.commit()
+        monkeypatch.undo()
+    assert log.with_name(log.name + ".pending").exists()
+    # readers see the committed state at once
+    assert [i["summary"] for i in kam.json("show", "KH2026001")["interactions"]] == ["第二次",
+                                                                                      "第一次"]
+    kam("edit", "KH2026001", "--note", "x")  # the next writer finishes the commit
+    assert not log.with_name(log.name + ".pending").exists()
+    assert len(json.loads(log.read_text(encoding="utf-8"))["interactions"]) == 2
+
+
+def test_interrupted_commit_before_commit_point_rolls_back(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    kam("log", "KH2026001", "第一次")
+    log = kam.db.with_name("kam.interactions.json")
+    pending = log.with_name(log.name + ".pending")
+    data = json.loads(log.read_text(encoding="utf-8"))
+    data["interactions"]["zzz"] = {"id": "zzz", "code": "KH2026001", "date": "2026-11-23",
+                                   "kind": "call", "summary": "未提交", "created": ""}
+    data["_meta"]["1"]["generation"] += 5
+    pending.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (kam.db.parent / ".kam.json.abc.tmp").write_text("half")
+    assert [i["summary"] for i in kam.json("show", "KH2026001")["interactions"]] == ["第一次"]
+    kam("log", "KH2026001", "第二次")
+    assert not pending.exists()
+    assert not list(kam.db.parent.glob("*.tmp"))
+    assert [i["summary"] for i in kam.json("show", "KH2026001")["interactions"]] == ["第二次",
+                                                                                      "第一次"]
+
+
+def _crash_on_pending(real):  # type: ignore[no-untyped-def]
+    def replace(src, dst):  # type: ignore[no-untyped-def]
+        if str(src).endswith(".pending"):
+            raise RuntimeError("simulated crash")
+        return real(src, dst)
+
+    return replace
+
+
+def test_ids_never_link_records(kam: Kam) -> None:
+    """Deleting the highest document and adding another must not mix up histories."""
+    kam("add", "--name", "甲")
+    kam("add", "--name", "乙")
+    kam("log", "KH2026002", "乙的记录")
+    with open_store(kam.db, write=True) as store:
+        store.remove("KH2026002")
+        store.remove_interactions(lambda i: i.code != "KH2026002")
+        store.commit()
+    kam("add", "--name", "丙")
+    assert kam.json("show", "KH2026002")["interactions"] == []
