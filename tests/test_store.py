@@ -107,10 +107,9 @@ def test_interrupted_commit_rolls_forward(kam: Kam, monkeypatch: pytest.MonkeyPa
 
         store.add_interaction(new_interaction(c.code, date(2026, 11, 23), "call", "第二次", None,
                                               None, "2026-11-23T23:59:59"))
-        monkeypatch.setattr(os, "replace", _crash_on_pending(os.replace))
-        with pytest.raises(RuntimeError):
+        with monkeypatch.context() as m, pytest.raises(RuntimeError):
+            m.setattr(os, "replace", _crash_on_pending(os.replace))
             store.commit()
-        monkeypatch.undo()
     assert log.with_name(log.name + ".pending").exists()
     # readers see the committed state at once
     assert [i["summary"] for i in kam.json("show", "KH2026001")["interactions"]] == ["第二次",
