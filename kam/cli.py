@@ -186,4 +186,4 @@ def main() -> None:
 
 
 # Registering the commands; their modules import heavy libraries only inside commands.
-from kam.commands import archive, daily  # noqa: E402,F401
+from kam.commands import archive, daily, sheets  # noqa: E402,F401

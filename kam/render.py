@@ -62,7 +62,7 @@ def write_csv(rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO,
 
 
 # Columns whose values must not be broken across lines (codes, dates, figures).
-_NO_WRAP = {"code", "score", "tier", "health", "due", "when", "days_since_contact"}
+_NO_WRAP = {"code", "id", "score", "tier", "health", "due", "when", "days_since_contact"}
 
 
 def _console(stderr: bool = False) -> Any:
@@ -161,4 +161,48 @@ def explain_scores(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> No
             t.add_row(name, "(missing)" if p["missing"] else cell_text(p["raw"]),
                       cell_text(p["value"]), f"{p['normalised']:.2f}", cell_text(p["weight"]),
                       f"{p['points']:.1f}", style="yellow" if p["missing"] else None)
+        con.print(t)
+
+
+class _Bar:
+    def __init__(self, total: int, label: str):
+        from rich.progress import Progress
+
+        self._p = Progress(console=_console(stderr=True), transient=True)
+        self._task = self._p.add_task(label, total=total)
+        self._p.start()
+
+    def advance(self, done: int) -> None:
+        if done % 500 == 0:
+            self._p.update(self._task, completed=done)
+
+    def stop(self) -> None:
+        self._p.stop()
+
+
+def progress(total: int, label: str) -> _Bar:
+    """A transient progress bar on stderr."""
+    return _Bar(total, label)
+
+
+def import_report(doc: dict[str, Any]) -> None:
+    """The import report: the mapping kam chose, then the row errors."""
+    from rich.table import Table
+
+    con = _console()
+    t = Table(title=f"{doc['file']}: sheet {doc['sheet']!r}, header row {doc['header_row']}",
+              title_justify="left", header_style="bold")
+    t.add_column("column")
+    t.add_column("→ kam")
+    for header, key in doc["columns"].items():
+        t.add_row(header, key if key != "extra" else "extra (kept as is)")
+    con.print(t)
+    if doc["errors"] or doc["notes"]:
+        t = Table(title="rows", title_justify="left", header_style="bold")
+        t.add_column("row", justify="right")
+        t.add_column("")
+        for err in doc["errors"]:
+            t.add_row(str(err["row"]), f"error: {err['message']}", style="red")
+        for note in doc["notes"]:
+            t.add_row(str(note["row"]), note["message"])
         con.print(t)

@@ -222,6 +222,7 @@ class Store:
         self._dirty = False
         self._log_dirty = False
         self._by_code: dict[str, str] = {}
+        self._next_id: int | None = None
 
     # reading
     def _load(self) -> None:
@@ -296,7 +297,10 @@ class Store:
         docs = self._customer_docs()
         doc_id = self._by_code.get(customer.code)
         if doc_id is None:
-            doc_id = str(max((int(i) for i in docs), default=0) + 1)
+            if self._next_id is None:
+                self._next_id = max((int(i) for i in docs), default=0) + 1
+            doc_id = str(self._next_id)
+            self._next_id += 1
             self._by_code[customer.code] = doc_id
         docs[doc_id] = customer.to_doc()
         self._dirty = True
@@ -330,6 +334,13 @@ class Store:
         items.sort(key=lambda i: (i.date, i.created))
         return items
 
+    def interactions_by_code(self) -> dict[str, list[Interaction]]:
+        """Every customer's interactions, oldest first, in one pass over the log."""
+        out: dict[str, list[Interaction]] = {}
+        for i in self.interactions():
+            out.setdefault(i.code, []).append(i)
+        return out
+
     def add_interaction(self, interaction: Interaction) -> None:
         self._need_writable()
         self._log_tables()[INTERACTIONS][interaction.id] = interaction.to_doc()
@@ -348,9 +359,13 @@ class Store:
     def batches(self) -> list[dict[str, Any]]:
         return sorted(self._tables[BATCHES].values(), key=lambda b: b["id"])
 
-    def put_batch(self, batch: dict[str, Any]) -> None:
+    def put_batch(self, batch: dict[str, Any], keep: int = 20) -> None:
+        """Record an import batch; only the newest `keep` can be undone."""
         self._need_writable()
-        self._tables[BATCHES][batch["id"]] = batch
+        table = self._tables[BATCHES]
+        table[batch["id"]] = batch
+        for old in sorted(table)[:-keep]:
+            del table[old]
         self._dirty = True
 
     def commit(self) -> None:

@@ -1,0 +1,302 @@
+"""Spreadsheet files in and out: the only module importing openpyxl.
+
+Reading returns plain rows of Python values; writing takes plain rows. What
+the rows mean (headers, keys, vocabulary) is kam/sheet.py's business.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import itertools
+import os
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from kam.errors import BadInput
+
+# Larger than any honest customer workbook; an XML bomb expands far beyond it.
+MAX_UNCOMPRESSED = 256 * 1024 * 1024
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Chinese Excel and WPS write these built-in number formats without defining
+# them; openpyxl does not know them and returns the serial number. These are
+# their zh-CN meanings (ECMA-376 Part 1, 18.8.30).
+CJK_BUILTIN_FORMATS = {
+    27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy",
+    31: 'yyyy"年"m"月"d"日"', 32: 'h"时"mm"分"', 33: 'h"时"mm"分"ss"秒"',
+    34: '上午/下午h"时"mm"分"', 35: '上午/下午h"时"mm"分"ss"秒"', 36: 'yyyy"年"m"月"',
+    50: 'yyyy"年"m"月"', 51: 'm"月"d"日"', 52: 'yyyy"年"m"月"', 53: 'm"月"d"日"',
+    54: 'm"月"d"日"', 55: '上午/下午h"时"mm"分"', 56: '上午/下午h"时"mm"分"ss"秒"',
+    57: 'yyyy"年"m"月"', 58: 'm"月"d"日"',
+}
+
+
+HEAD_ROWS = 20  # rows of each sheet read to find the header
+
+
+@dataclass
+class SheetData:
+    """One worksheet: its first non-empty rows, and a way to stream them all.
+
+    Rows are (sheet row number, values); empty rows are skipped.
+    """
+
+    name: str
+    visible: bool
+    rows: list[tuple[int, tuple[Any, ...]]]  # the first HEAD_ROWS non-empty rows
+    stream: Callable[[], Iterator[tuple[int, tuple[Any, ...]]]]
+    epoch1904: bool = False
+
+
+def _non_empty(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for n, values in enumerate(rows, start=1):
+        for v in values:
+            if v is not None and v != "":
+                yield n, tuple(values)
+                break
+
+
+def _openpyxl() -> Any:
+    import openpyxl
+    from openpyxl.styles import numbers
+
+    for fmt_id, code in CJK_BUILTIN_FORMATS.items():
+        numbers.BUILTIN_FORMATS.setdefault(fmt_id, code)
+    return openpyxl
+
+
+def check_xlsx(path: Path) -> None:
+    """Refuse, with what to do, the files openpyxl would choke on or should not open."""
+    name = path.name
+    if name.startswith("~$") or name.startswith(".~lock."):
+        raise BadInput(f"{path}: this is the lock file a spreadsheet program keeps while the "
+                       "workbook is open; import the workbook itself")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path} is a directory, not a spreadsheet") from None
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
+    if head == OLE2_MAGIC:
+        data = path.read_bytes()
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise BadInput(f"{path}: the workbook is password-protected; open it, remove the "
+                           "password (File > Info > Protect Workbook) and save it again")
+        raise BadInput(f"{path}: this is an old .xls workbook; save it as .xlsx (Excel/WPS: "
+                       "Save As > Excel Workbook, or `soffice --headless --convert-to xlsx`)")
+    if not head:
+        raise BadInput(f"{path}: the file is empty")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            total = sum(i.file_size for i in infos)
+    except zipfile.BadZipFile:
+        raise BadInput(f"{path}: not an .xlsx workbook (not a zip archive, or damaged); open it "
+                       "in Excel/WPS and save it as .xlsx") from None
+    if total > MAX_UNCOMPRESSED:
+        raise BadInput(f"{path}: unpacks to {total // 2**20} MiB, more than a customer workbook "
+                       f"can be ({MAX_UNCOMPRESSED // 2**20} MiB); refused as unsafe")
+    if "xl/workbook.xml" not in names:
+        raise BadInput(f"{path}: a zip archive but not an Excel workbook")
+
+
+@contextlib.contextmanager
+def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
+    """The worksheets, read-only and streamed (formulas give their cached values)."""
+    check_xlsx(path)
+    openpyxl = _openpyxl()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Workbook contains no default style" etc.
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:
+        raise BadInput(f"{path}: cannot read the workbook ({type(e).__name__}: {e}); it may be "
+                       "damaged or unsafe: open it in Excel/WPS and save it again") from None
+    try:
+        epoch1904 = wb.epoch.year == 1904
+        sheets = []
+        for ws in wb.worksheets:
+            if not hasattr(ws, "iter_rows"):
+                continue  # chartsheets
+            ws.reset_dimensions()  # some writers store a wrong <dimension>
+
+            def stream(ws: Any = ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
+                return _non_empty(ws.iter_rows(values_only=True))
+
+            head = list(itertools.islice(stream(), HEAD_ROWS))
+            sheets.append(SheetData(ws.title, ws.sheet_state == "visible", head, stream,
+                                    epoch1904))
+        yield sheets
+    except BadInput:
+        raise
+    except Exception as e:
+        raise BadInput(f"{path}: cannot read the workbook ({type(e).__name__}: {e})") from None
+    finally:
+        wb.close()
+
+
+def read_csv(path: Path) -> list[SheetData]:
+    """A CSV as one sheet: UTF-8 (with or without BOM), else GB18030 as Excel saves it."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly anything
+        raise BadInput(f"{path}: unknown text encoding; save it as UTF-8 CSV")
+    if "\0" in text:
+        raise BadInput(f"{path}: not a text CSV file")
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(_non_empty([v.strip() for v in r] for r in csv.reader(io.StringIO(text),
+                                                                           dialect)))
+    except csv.Error as e:
+        raise BadInput(f"{path}: malformed CSV: {e}") from None
+    return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows))]
+
+
+@contextlib.contextmanager
+def open_sheets(path: Path) -> Iterator[list[SheetData]]:
+    """The sheets of an .xlsx/.xlsm workbook or a CSV file; rows stream while open."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        yield read_csv(path)
+    elif suffix in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".et", ""):
+        with open_xlsx(path) as sheets:
+            yield sheets
+    else:
+        raise BadInput(f"{path}: unknown file type {suffix!r}; kam imports .xlsx, .xlsm and "
+                       ".csv")
+
+
+# --- writing -----------------------------------------------------------------
+
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    choices: tuple[str, ...] = ()  # dropdown values (labels)
+
+
+def display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
+               sheet_title: str = "客户") -> None:
+    """A finished-looking workbook, written to a temp file and moved into place."""
+    openpyxl = _openpyxl()
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet_title
+    ws.append([c.header for c in columns])
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(vertical="center")
+    widths = [display_width(c.header) for c in columns]
+    for r, values in enumerate(rows, start=2):
+        for i, (col, value) in enumerate(zip(columns, values)):
+            if value is None or value == "":
+                continue
+            cell = ws.cell(row=r, column=i + 1)
+            if isinstance(value, (date, datetime)):
+                cell.value = value
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(value, (int, float)) and not _digits_like(value):
+                cell.value = value  # bool included: an extra column's own value
+            else:
+                text = str(value)
+                cell.value = text
+                cell.data_type = "s"  # never a formula, even when it starts with =
+                cell.number_format = "@"  # codes and phones stay text (no 1.39E+10)
+                if text.startswith(FORMULA_LEAD):
+                    cell.quotePrefix = True
+            widths[i] = max(widths[i], display_width(str(value)))
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(60, w + 2)
+    ws.freeze_panes = "A2"
+    last_row = max(1, len(rows) + 1)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last_row}"
+    lists = None
+    for i, col in enumerate(columns, start=1):
+        if not col.choices:
+            continue
+        if lists is None:
+            lists = wb.create_sheet("_lists")
+            lists.sheet_state = "hidden"
+        list_col = get_column_letter(lists.max_column + (1 if lists["A1"].value else 0))
+        for j, choice in enumerate(col.choices, start=1):
+            lists[f"{list_col}{j}"] = choice
+        dv = DataValidation(type="list", formula1=f"=_lists!${list_col}$1:${list_col}$"
+                            f"{len(col.choices)}", allow_blank=True, showDropDown=False)
+        dv.error, dv.errorTitle = "请从列表中选择", col.header
+        ws.add_data_validation(dv)
+        letter = get_column_letter(i)
+        dv.add(f"{letter}2:{letter}{max(last_row, 1000)}")
+    _save_atomic(path, wb.save)
+
+
+def _digits_like(value: Any) -> bool:
+    """Whole numbers of 8+ digits are phone numbers or ids: keep them as text."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000_000
+
+
+def _save_atomic(path: Path, save: Callable[[str], None]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        save(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text_atomic(path: Path, text: str, encoding: str) -> None:
+    def save(tmp: str) -> None:
+        with open(tmp, "w", encoding=encoding, newline="") as f:
+            f.write(text)
+
+    _save_atomic(path, save)
+

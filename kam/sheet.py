@@ -1,0 +1,363 @@
+"""From spreadsheet rows to customers, and back. Pure functions, no I/O.
+
+Finds the data sheet and its header row by how many cells match known
+headers, maps headers (template names, synonyms, English, kam.yaml aliases)
+to canonical keys, keeps every other column in `extra`, and plans the upsert
+of an import: which customers are created or updated, which follow-ups kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from typing import Any
+
+from kam.archive import split_tags
+from kam.config import Settings
+from kam.dates import coerce_date
+from kam.models import HEADERS, TEMPLATE_KEYS, Customer
+
+SEQ = "#seq"  # the 序号 column: numbered on export, ignored on import
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    SEQ: ("序号", "no", "no.", "#", "行号", "序", "seq"),
+    "code": ("客户编号", "客户编码", "客户代码", "客户号", "编号", "客户id", "customer id",
+             "customerid", "customer code", "customer no", "account id", "code", "id"),
+    "name": ("客户名称", "公司名称", "客户全称", "单位名称", "企业名称", "客户名", "名称",
+             "公司", "客户", "company", "company name", "customer", "customer name", "account",
+             "account name", "name"),
+    "contact": ("联系人", "联系人姓名", "对接人", "contact", "contact person", "contact name"),
+    "title": ("职务", "职位", "联系人职务", "title", "position", "job title", "role"),
+    "contact_info": ("联系方式", "电话", "手机", "联系电话", "手机号", "手机号码", "电话号码",
+                     "固定电话", "座机", "邮箱", "电子邮箱", "电子邮件", "email", "e-mail",
+                     "mail", "phone", "mobile", "tel", "telephone", "phone number",
+                     "contact info"),
+    "industry": ("所属行业", "行业", "industry", "sector"),
+    "size": ("企业规模", "公司规模", "规模", "人员规模", "size", "company size", "employees"),
+    "value_level": ("客户价值等级", "价值等级", "客户等级", "客户级别", "等级", "value level",
+                    "value", "grade", "level", "tier"),
+    "need": ("核心需求类型", "核心需求", "需求类型", "需求", "need", "needs", "requirement"),
+    "stage": ("合作阶段", "客户阶段", "合作状态", "阶段", "stage", "pipeline stage"),
+    "last_contact": ("最近跟进时间", "最近跟进日期", "最后跟进时间", "最后跟进日期",
+                     "最近联系时间", "最近联系日期", "最后联系时间", "最后联系日期", "跟进时间",
+                     "跟进日期", "last contact", "last contacted", "last contact date",
+                     "last follow-up", "last follow up", "last activity"),
+    "last_summary": ("跟进内容简述", "跟进内容", "跟进记录", "跟进情况", "沟通内容",
+                     "最近跟进内容", "summary", "last summary", "follow-up notes"),
+    "owner": ("负责人", "销售负责人", "销售", "业务员", "客户经理", "跟进人", "owner", "sales",
+              "salesperson", "sales rep", "account manager", "account owner"),
+    "tags": ("状态标签", "标签", "客户标签", "tags", "tag", "labels", "label"),
+    "note": ("备注", "说明", "备注说明", "note", "notes", "remark", "remarks", "comment",
+             "comments"),
+}
+# Several columns may feed contact_info (电话 and 邮箱); they are joined.
+MULTI_KEYS = {"contact_info"}
+JOIN = " / "
+FOOTER = re.compile(r"^(合计|总计|小计|共计|total|sum|subtotal)", re.IGNORECASE)
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\0")
+_NOISE = re.compile(r"[*＊:：]|[（(]\s*(必填|选填|必选|可选|required|optional)\s*[)）]",
+                    re.IGNORECASE)
+
+
+def norm_header(text: Any) -> str:
+    """NFKC, no spaces (full-width ones too), no * or （必填）, case-folded."""
+    s = unicodedata.normalize("NFKC", str(text or ""))
+    s = _NOISE.sub("", s)
+    return re.sub(r"\s+", "", s).casefold()
+
+
+def alias_index(settings: Settings, extra_map: dict[str, str] | None = None) -> dict[str, str]:
+    """normalised header -> key; the user's aliases win over the built-in ones."""
+    index: dict[str, str] = {}
+    for key, names in HEADER_ALIASES.items():
+        for n in names:
+            index.setdefault(norm_header(n), key)
+    for key, names in settings.import_aliases.items():
+        for n in names:
+            index[norm_header(n)] = key
+    for header, key in (extra_map or {}).items():
+        index[norm_header(header)] = key
+    return index
+
+
+@dataclass
+class ColumnMap:
+    index: int
+    header: str  # as written in the sheet (stripped)
+    key: str | None  # canonical key, SEQ, or None: kept in extra under header
+
+
+@dataclass
+class Layout:
+    sheet: str
+    header_row: int
+    columns: list[ColumnMap]
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [c.header for c in self.columns if c.key is None]
+
+    def has(self, key: str) -> bool:
+        return any(c.key == key for c in self.columns)
+
+
+def map_header(values: tuple[Any, ...], index: dict[str, str]) -> list[ColumnMap]:
+    cols: list[ColumnMap] = []
+    used: set[str] = set()
+    seen_headers: dict[str, int] = {}
+    for i, v in enumerate(values):
+        if v is None or str(v).strip() == "":
+            continue
+        header = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(v))).strip()
+        if header in seen_headers:  # the same header twice: keep both values
+            seen_headers[header] += 1
+            header = f"{header} ({seen_headers[header]})"
+        else:
+            seen_headers[header] = 1
+        key = index.get(norm_header(v))
+        if key is not None and key in used and key not in MULTI_KEYS:
+            key = None  # a second column for a key already mapped: keep it as extra
+        if key is not None:
+            used.add(key)
+        cols.append(ColumnMap(i, header, key))
+    return cols
+
+
+def find_layout(sheets: list[Any], index: dict[str, str], sheet_name: str | None = None,
+                scan_rows: int = 20) -> tuple[Any, Layout] | None:
+    """The (sheet, header) whose row matches most known headers; None when nothing does.
+
+    Hidden sheets are skipped unless named. Ties go to the earlier sheet and row.
+    """
+    best: tuple[int, Any, Layout] | None = None
+    for sh in sheets:
+        if sheet_name is not None and sh.name != sheet_name:
+            continue
+        if sheet_name is None and not sh.visible:
+            continue
+        for n, values in sh.rows[:scan_rows]:
+            cols = map_header(values, index)
+            keys = {c.key for c in cols if c.key and c.key != SEQ}
+            if "name" not in keys and "code" not in keys:
+                continue
+            score = len(keys)
+            if score >= 2 and (best is None or score > best[0]):
+                best = (score, sh, Layout(sh.name, n, cols))
+    return None if best is None else (best[1], best[2])
+
+
+def header_candidates(sheets: list[Any], sheet_name: str | None = None) -> str:
+    """What the first non-empty row of each sheet says, for an error message."""
+    parts = []
+    for sh in sheets:
+        if (sheet_name is not None and sh.name != sheet_name) or not sh.rows:
+            continue
+        # the widest of the first rows is most likely the header
+        n, values = max(sh.rows[:5], key=lambda r: sum(v is not None for v in r[1]))
+        heads = [str(v).strip() for v in values if v is not None and str(v).strip()]
+        parts.append(f"sheet {sh.name!r} row {n}: {', '.join(heads[:16])}")
+    return "; ".join(parts)
+
+
+# --- values ------------------------------------------------------------------
+
+def text_of(v: Any) -> str:
+    """A cell as text: exact digits for numbers (13956781234, never 1.39e10)."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        s = v.strip()
+        if s.startswith("'") and s[1:2] and s[1] in FORMULA_LEAD:
+            s = s[1:]  # the guard kam (and OWASP) put on a CSV cell
+        return s
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return format(v, ".15g")
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == time(0) else v.isoformat(sep=" ")
+    if isinstance(v, (date, time)):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def extra_value(v: Any) -> Any:
+    """An extra column's value, kept as close to the cell as JSON allows."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    if isinstance(v, (datetime, date, time, str)):
+        return text_of(v)
+    return v
+
+
+@dataclass
+class RowData:
+    row: int
+    fields: dict[str, Any]  # canonical key -> value (stage/value_level as keys)
+    extra: dict[str, Any]
+    contact_date: date | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class RowError(Exception):
+    pass
+
+
+def is_footer(values: tuple[Any, ...]) -> bool:
+    texts = [text_of(v) for v in values if v is not None and text_of(v)]
+    return bool(texts) and bool(FOOTER.match(texts[0].replace(" ", "")))
+
+
+def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Settings,
+                epoch1904: bool = False) -> RowData:
+    """One data row as fields and extras; raises RowError naming the column."""
+    fields: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    out = RowData(n, fields, extra)
+    for col in layout.columns:
+        v = values[col.index] if col.index < len(values) else None
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        key = col.key
+        if key == SEQ:
+            continue
+        if key is None:
+            extra[col.header] = extra_value(v)
+            continue
+        text = text_of(v)
+        if isinstance(v, float) and abs(v) >= 1e15:
+            out.warnings.append(f"{col.header} {text} has more digits than Excel keeps (15); "
+                                "check the number")
+        if key == "last_contact":
+            try:
+                out.contact_date = coerce_date(v, settings.slash_order, epoch1904)
+            except ValueError as e:
+                raise RowError(f"{col.header}: {e}") from None
+            fields[key] = out.contact_date.isoformat()
+        elif key in ("stage", "value_level"):
+            found = settings.vocab[key].lookup(text)
+            if found is None:
+                labels = "/".join(t.label for t in settings.vocab[key].terms)
+                raise RowError(f"{col.header}: unknown value {text!r} (use {labels}, or add it "
+                               f"as an alias under vocabulary.{key} in kam.yaml)")
+            fields[key] = found
+        elif key == "tags":
+            fields[key] = tuple(split_tags(text))
+        elif key in MULTI_KEYS and key in fields:
+            fields[key] = f"{fields[key]}{JOIN}{text}"
+        else:
+            fields[key] = text
+    return out
+
+
+# --- planning an import ------------------------------------------------------
+
+@dataclass
+class Plan:
+    customers: dict[str, Customer]  # code -> new state (created or changed)
+    before: dict[str, Customer | None]  # code -> state before (None: created)
+    follow_ups: list[tuple[str, date, str, int]]  # (code, date, summary, row)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # row, message (not errors)
+
+
+def _merge(c: Customer, r: RowData, stamp: str) -> Customer:
+    """Non-empty values of the row win; nothing the sheet leaves empty is erased."""
+    changes = {k: v for k, v in r.fields.items() if k not in ("code", "last_contact",
+                                                             "last_summary")}
+    extra = dict(c.extra)
+    extra.update(r.extra)
+    out = replace(c, **changes, extra=extra)
+    # A dated follow-up becomes an interaction and the log sets last contact;
+    # a summary without a date is still what the sheet says of it.
+    if "last_summary" in r.fields and r.contact_date is None:
+        out = replace(out, last_summary=r.fields["last_summary"])
+    return out
+
+
+def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Any, stamp: str,
+         errors: list[dict[str, Any]] | None = None) -> Plan:
+    """Decide what an import does. new_code(taken) gives a fresh code.
+
+    Rows with the same code are one customer (later values win); a row without a
+    code joins the customer with the same name, else gets a new code.
+    """
+    p = Plan({}, {}, [], errors=list(errors or []))
+    by_name: dict[str, list[str]] = {}
+    for code, c in existing.items():
+        by_name.setdefault(c.name.strip(), []).append(code)
+    taken = set(existing)
+    for r in rows:
+        code = r.fields.get("code") or ""
+        name = (r.fields.get("name") or "").strip()
+        if not code:
+            same = by_name.get(name, []) if name else []
+            if len(same) == 1:
+                code = same[0]
+            elif len(same) > 1:
+                p.errors.append({"row": r.row, "message": f"no 客户编号 and {len(same)} "
+                                 f"customers are named {name!r} ({', '.join(same)}): add the code"})
+                continue
+            elif not name:
+                p.errors.append({"row": r.row, "message": "no 客户编号 and no 客户名称"})
+                continue
+            else:
+                code = new_code(taken)
+                p.notes.append({"row": r.row, "message": f"no 客户编号; assigned {code}"})
+        current = p.customers.get(code) or existing.get(code)
+        if current is None:
+            if not name:
+                p.errors.append({"row": r.row, "message": f"new customer {code} has no 客户名称"})
+                continue
+            current = Customer(code, name, created=stamp, updated=stamp)
+            p.before.setdefault(code, None)
+        else:
+            p.before.setdefault(code, existing.get(code))
+        taken.add(code)
+        by_name.setdefault(name or current.name, [])
+        if code not in by_name[name or current.name]:
+            by_name[name or current.name].append(code)
+        p.customers[code] = _merge(current, r, stamp)
+        if r.contact_date is not None:
+            p.follow_ups.append((code, r.contact_date, r.fields.get("last_summary", ""), r.row))
+        for w in r.warnings:
+            p.notes.append({"row": r.row, "message": w})
+    return p
+
+
+# --- export rows -------------------------------------------------------------
+
+def export_headers(extra_keys: list[str]) -> list[str]:
+    return ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), *extra_keys]
+
+
+def extra_columns(customers: list[Customer]) -> list[str]:
+    """Every extra key, in the order first met: a stable order for the same archive."""
+    seen: dict[str, None] = {}
+    for c in customers:
+        for k in c.extra:
+            seen.setdefault(k, None)
+    template = set(HEADERS.values()) | {"序号"}
+    return [k for k in seen if k not in template]
+
+
+TAG_SEP = "、"
+
+
+def tally(after: dict[str, Customer], before: dict[str, Customer | None]) -> dict[str, int]:
+    """How many customers an import created, updated and left unchanged."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for code, c in after.items():
+        b = before.get(code)
+        if b is None:
+            counts["created"] += 1
+        elif replace(c, updated=b.updated) == b:
+            counts["unchanged"] += 1
+        else:
+            counts["updated"] += 1
+    return counts
