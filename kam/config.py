@@ -33,8 +33,9 @@ vocabulary:
     low:    {label: 低价值, aliases: [低, C, low]}
 
 # 评分模型: indicators and weights (points out of 100; a negative weight subtracts).
-# source: a template field (field.industry), an extra column (extra.annual_purchase)
-#   or a figure kam derives from the follow-up log:
+# source: a template field (field.industry), an extra column (extra.annual_purchase),
+#   a list of those (the first one a customer has counts), or a figure kam
+#   derives from the follow-up log:
 #   order_amount_12m (sum of orders, last 12 months, in yuan), years (since the
 #   first order, else since the customer was created), repurchase_rate (share of
 #   the last 12 months with an order), interactions_90d, complaints_90d.
@@ -75,12 +76,18 @@ followup:
     contract_end: {lead: 30, grace: 30}
     default:      {lead: 7, grace: 7}
 
-# 流失预警: the health score (100 = healthy) loses points for each signal.
+# 流失预警: the health score (100 = healthy) loses points for each signal:
+#   contact: days since the last contact, growing from the cadence to the
+#     churn mark (half the weight) and the dormant mark (all of it);
+#   orders: the drop of orders in the last 3 months against the 3 before;
+#   complaints: half the weight per complaint in the last 90 days;
+#   overdue: a scheduled follow-up that is late, up to one cadence late.
+# A customer is on the watch list below the threshold or past the churn mark.
 risk:
-  threshold: 60               # below this a customer is on the watch list
+  threshold: 60
   churn_days: 90              # no contact for this long: churn risk (流失风险)
   dormant_days: 180           # no contact for this long: dormant (沉睡)
-  weights: {contact: 40, orders: 25, complaints: 20, overdue: 15}
+  weights: {contact: 50, orders: 20, complaints: 15, overdue: 15}
 
 # kam import
 import:
@@ -135,7 +142,7 @@ class Vocabulary:
 @dataclass(frozen=True)
 class Indicator:
     name: str
-    source: str  # "derived.X", "field.X" or "extra.X"
+    sources: tuple[str, ...]  # "derived.X", "field.X" or "extra.X"; the first present counts
     weight: float
     unit: str = "number"
     floor: float | None = None
@@ -396,20 +403,23 @@ def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
     if "weight" not in spec:
         raise c.fail(p, "needs a weight")
     weight = c.number(spec["weight"], (*p, "weight"))
-    source = spec.get("source")
-    if source is None:
-        source = f"derived.{name}" if name in DERIVED else f"extra.{name}"
-    else:
+    raw_source = spec.get("source")
+    if raw_source is None:
+        raw_source = f"derived.{name}" if name in DERIVED else f"extra.{name}"
+    sources = []
+    for i, source in enumerate(raw_source if isinstance(raw_source, list) else [raw_source]):
         source = str(source)
         if source in DERIVED:
             source = f"derived.{source}"
-    kind, _, sub = source.partition(".")
-    if kind not in ("derived", "field", "extra") or not sub or (
-            kind == "derived" and sub not in DERIVED) or (
-            kind == "field" and sub not in TEMPLATE_KEYS):
-        raise c.fail((*p, "source"),
-                     f"unknown source {source!r} (use field.<key>, extra.<column> or one of: "
-                     f"{', '.join(DERIVED)})")
+        kind, _, sub = source.partition(".")
+        if kind not in ("derived", "field", "extra") or not sub or (
+                kind == "derived" and sub not in DERIVED) or (
+                kind == "field" and sub not in TEMPLATE_KEYS):
+            where = (*p, "source") if not isinstance(raw_source, list) else (*p, "source", str(i))
+            raise c.fail(where, f"unknown source {source!r} (use field.<key>, extra.<column> or "
+                         f"one of: {', '.join(DERIVED)})")
+        sources.append(source)
+    sub = sources[0].partition(".")[2]
     unit = str(spec.get("unit", "ratio" if sub == "repurchase_rate" else "number"))
     if unit not in UNITS:
         raise c.fail((*p, "unit"), f"unknown unit {unit!r} (use {', '.join(UNITS)})")
@@ -424,7 +434,7 @@ def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
         cap = c.number(spec["cap"], (*p, "cap"))
         if cap == floor:
             raise c.fail((*p, "cap"), "must differ from floor")
-        return Indicator(name, source, weight, unit, floor=floor, cap=cap)
+        return Indicator(name, tuple(sources), weight, unit, floor=floor, cap=cap)
     if forms[0] == "steps":
         steps = spec["steps"]
         if not isinstance(steps, list) or not steps:
@@ -436,10 +446,10 @@ def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
             out.append((c.number(s[0], (*p, "steps", str(i))),
                         c.number(s[1], (*p, "steps", str(i)))))
         out.sort(reverse=True)
-        return Indicator(name, source, weight, unit, steps=tuple(out))
+        return Indicator(name, tuple(sources), weight, unit, steps=tuple(out))
     table = {str(k): c.number(v, (*p, "table", str(k)))
              for k, v in c.mapping(spec["table"], (*p, "table")).items()}
-    return Indicator(name, source, weight, unit, table=table)
+    return Indicator(name, tuple(sources), weight, unit, table=table)
 
 
 def _tiers(c: _Checker, raw: Any) -> tuple[Tier, ...]:

@@ -113,6 +113,7 @@ def health(c: Customer, tier: str, settings: Settings, today: date) -> Health:
     if quiet is None and c.created:
         quiet = (today - date.fromisoformat(c.created[:10])).days
     dormant = quiet is not None and quiet >= r.dormant_days
+    churning = quiet is not None and quiet >= r.churn_days
     if quiet is not None and quiet > every:
         wc = w.get("contact", 0)
         if quiet >= r.dormant_days:
@@ -149,13 +150,13 @@ def health(c: Customer, tier: str, settings: Settings, today: date) -> Health:
             reasons.append(f"follow-up overdue by {late} day{'s' if late > 1 else ''}")
 
     value = round(max(0.0, 100.0 - penalty), 1)
-    at_risk = value < r.threshold or dormant
+    at_risk = value < r.threshold or churning
     return Health(c.code, c.name, value, tuple(reasons), days_since, dormant, at_risk,
                   c.owner, tier)
 
 
 def risks(customers: list[Customer], tiers: dict[str, tuple[str, float]], settings: Settings,
           today: date) -> list[Health]:
-    """Customers below the health threshold or dormant, lowest health first."""
+    """Customers below the health threshold or past the churn mark, lowest health first."""
     out = [health(c, tiers.get(c.code, ("", 0.0))[0], settings, today) for c in customers]
     return sorted((h for h in out if h.at_risk), key=lambda h: (h.health, h.code))

@@ -86,13 +86,18 @@ def derived(name: str, c: Customer, today: date) -> float | None:
 
 
 def _raw(ind: Indicator, c: Customer, today: date) -> Any:
-    kind, _, sub = ind.source.partition(".")
-    if kind == "derived":
-        return derived(sub, c, today)
-    if kind == "field":
-        v = getattr(c, sub, None)
-        return list(v) if isinstance(v, tuple) else v
-    return c.extra.get(sub)
+    for source in ind.sources:
+        kind, _, sub = source.partition(".")
+        if kind == "derived":
+            v = derived(sub, c, today)
+        elif kind == "field":
+            v = getattr(c, sub, None)
+            v = list(v) if isinstance(v, tuple) else v
+        else:
+            v = c.extra.get(sub)
+        if v is not None and v != "" and v != []:
+            return v
+    return None
 
 
 def _normalise(ind: Indicator, value: float | str) -> float:
@@ -121,9 +126,10 @@ def part(ind: Indicator, c: Customer, today: date, settings: Settings | None = N
     if ind.table:
         value = str(raw)
         # a vocabulary field's alias (高, A) counts as its key (high)
-        if settings and ind.source in ("field.stage", "field.value_level"):
-            key = settings.vocab[ind.source[6:]].lookup(value)
-            value = key or value
+        vocab = next((s[6:] for s in ind.sources if s in ("field.stage", "field.value_level")),
+                     None)
+        if settings and vocab:
+            value = settings.vocab[vocab].lookup(value) or value
     else:
         try:
             value = parse_amount(raw, ind.unit)

@@ -50,7 +50,18 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "tags": ("状态标签", "标签", "客户标签", "tags", "tag", "labels", "label"),
     "note": ("备注", "说明", "备注说明", "note", "notes", "remark", "remarks", "comment",
              "comments"),
+    # Not in the template, but kam keeps them: written on export, read back on import.
+    "next_follow_up": ("下次跟进时间", "下次跟进日期", "下次跟进", "下次联系时间",
+                       "next follow-up", "next follow up", "next contact"),
+    "date.birthday": ("生日", "出生日期", "联系人生日", "birthday"),
+    "date.contract_end": ("合同到期日", "合同到期", "合同到期时间", "合同截止日期",
+                          "contract end", "contract expiry"),
+    "date.project_start": ("项目启动日", "项目启动", "项目开始日期", "project start"),
 }
+# The header export writes for a named date; other names get 日期:NAME.
+DATE_HEADERS = {"birthday": "生日", "contract_end": "合同到期日", "project_start": "项目启动日"}
+_DATE_HEADER = re.compile(r"^(?:日期|date)[:：]\s*(.+)$", re.IGNORECASE)
+NEXT_HEADER = "下次跟进时间"
 # Several columns may feed contact_info (电话 and 邮箱); they are joined.
 MULTI_KEYS = {"contact_info"}
 JOIN = " / "
@@ -116,6 +127,9 @@ def map_header(values: tuple[Any, ...], index: dict[str, str]) -> list[ColumnMap
         else:
             seen_headers[header] = 1
         key = index.get(norm_header(v))
+        named = _DATE_HEADER.match(header)
+        if key is None and named:
+            key = f"date.{named.group(1).strip()}"
         if key is not None and key in used and key not in MULTI_KEYS:
             key = None  # a second column for a key already mapped: keep it as extra
         if key is not None:
@@ -233,12 +247,17 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
         if isinstance(v, float) and abs(v) >= 1e15:
             out.warnings.append(f"{col.header} {text} has more digits than Excel keeps (15); "
                                 "check the number")
-        if key == "last_contact":
+        if key == "last_contact" or key == "next_follow_up" or key.startswith("date."):
             try:
-                out.contact_date = coerce_date(v, settings.slash_order, epoch1904)
+                when = coerce_date(v, settings.slash_order, epoch1904)
             except ValueError as e:
                 raise RowError(f"{col.header}: {e}") from None
-            fields[key] = out.contact_date.isoformat()
+            if key == "last_contact":
+                out.contact_date = when
+            if key.startswith("date."):
+                fields.setdefault("dates", {})[key[5:]] = when.isoformat()
+            else:
+                fields[key] = when.isoformat()
         elif key in ("stage", "value_level"):
             found = settings.vocab[key].lookup(text)
             if found is None:
@@ -269,10 +288,9 @@ class Plan:
 def _merge(c: Customer, r: RowData, stamp: str) -> Customer:
     """Non-empty values of the row win; nothing the sheet leaves empty is erased."""
     changes = {k: v for k, v in r.fields.items() if k not in ("code", "last_contact",
-                                                             "last_summary")}
-    extra = dict(c.extra)
-    extra.update(r.extra)
-    out = replace(c, **changes, extra=extra)
+                                                             "last_summary", "dates")}
+    out = replace(c, **changes, extra={**c.extra, **r.extra},
+                  dates={**c.dates, **r.fields.get("dates", {})})
     # A dated follow-up becomes an interaction and the log sets last contact;
     # a summary without a date is still what the sheet says of it.
     if "last_summary" in r.fields and r.contact_date is None:
@@ -332,18 +350,32 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Any, stam
 
 # --- export rows -------------------------------------------------------------
 
-def export_headers(extra_keys: list[str]) -> list[str]:
-    return ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), *extra_keys]
-
-
 def extra_columns(customers: list[Customer]) -> list[str]:
     """Every extra key, in the order first met: a stable order for the same archive."""
     seen: dict[str, None] = {}
     for c in customers:
         for k in c.extra:
             seen.setdefault(k, None)
-    template = set(HEADERS.values()) | {"序号"}
-    return [k for k in seen if k not in template]
+    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER} | set(DATE_HEADERS.values())
+    return [k for k in seen if k not in taken]
+
+
+def date_names(customers: list[Customer]) -> list[str]:
+    """Every named date, in the order first met."""
+    seen: dict[str, None] = {}
+    for c in customers:
+        for k in c.dates:
+            seen.setdefault(k, None)
+    return list(seen)
+
+
+def date_header(name: str) -> str:
+    return DATE_HEADERS.get(name, f"日期:{name}")
+
+
+def is_import_key(key: str) -> bool:
+    return key in TEMPLATE_KEYS or key == "next_follow_up" or (
+        key.startswith("date.") and len(key) > 5)
 
 
 TAG_SEP = "、"

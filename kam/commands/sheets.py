@@ -45,12 +45,13 @@ def read_rows(e: Env, path: Path, sheet: str | None, maps: list[str]) -> tuple[A
     from kam.archive import parse_pairs
     from kam.excel import open_sheets
     from kam.models import TEMPLATE_KEYS
+    from kam.sheet import is_import_key
 
     extra_map = {}
     for header, key in parse_pairs(maps, "--map").items():
-        if key not in TEMPLATE_KEYS:
+        if not is_import_key(key):
             raise BadInput(f"--map {header}={key}: unknown key {key!r}; use one of: "
-                           f"{', '.join(TEMPLATE_KEYS)}")
+                           f"{', '.join(TEMPLATE_KEYS)}, next_follow_up or date.NAME")
         extra_map[header] = key
     with open_sheets(path) as sheets:
         return _read_rows(e, path, sheets, sheet, extra_map)
@@ -331,27 +332,35 @@ def export(
 
 def export_rows(e: Env, customers: list[Any], masked: bool, dates_as_text: bool
                 ) -> tuple[list[str], list[list[Any]]]:
+    """The template's 16 columns, then next follow-up and named dates if any, then extras."""
+    from kam.archive import _CONTACTISH
+    from kam.models import HEADERS, TEMPLATE_KEYS
     from kam.privacy import mask, mask_id
-    from kam.sheet import TAG_SEP, export_headers, extra_columns
+    from kam.sheet import NEXT_HEADER, TAG_SEP, date_header, date_names, extra_columns
+
+    def day(iso: str | None) -> Any:
+        return iso if dates_as_text or not iso else date.fromisoformat(iso)
 
     extras = extra_columns(customers)
+    names = date_names(customers)
+    with_next = any(c.next_follow_up for c in customers)
     stage, level = e.settings.vocab["stage"], e.settings.vocab["value_level"]
-    from kam.archive import _CONTACTISH
-
     rows = []
     for n, c in enumerate(customers, start=1):
-        last = c.last_contact if dates_as_text or not c.last_contact else date.fromisoformat(
-            c.last_contact)
         rows.append([
             n, c.code, c.name, c.contact, c.title,
             mask(c.contact_info) if masked else c.contact_info, c.industry, c.size,
             level.label(c.value_level) if c.value_level else "", c.need,
-            stage.label(c.stage) if c.stage else "", last, c.last_summary, c.owner,
-            TAG_SEP.join(c.tags), c.note,
+            stage.label(c.stage) if c.stage else "", day(c.last_contact), c.last_summary,
+            c.owner, TAG_SEP.join(c.tags), c.note,
+            *([day(c.next_follow_up)] if with_next else []),
+            *(day(c.dates.get(k)) for k in names),
             *((mask_id(str(c.extra[k])) if masked and _CONTACTISH.search(k) else c.extra[k])
               if k in c.extra else None for k in extras),
         ])
-    return export_headers(extras), rows
+    headers = ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), *([NEXT_HEADER] if with_next else []),
+               *(date_header(k) for k in names), *extras]
+    return headers, rows
 
 
 def _write_text(path: Path | None, text: str, bom: bool) -> None:
