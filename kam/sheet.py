@@ -240,13 +240,15 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
         key = col.key
         if key == SEQ:
             continue
-        if key is None:
-            extra[col.header] = extra_value(v)
-            continue
         text = text_of(v)
         if isinstance(v, float) and abs(v) >= 1e15:
+            text = format(v, ".0f")
             out.warnings.append(f"{col.header} {text} has more digits than Excel keeps (15); "
                                 "check the number")
+        if key is None:
+            extra[col.header] = text if isinstance(v, float) and abs(v) >= 1e15 else (
+                extra_value(v))
+            continue
         if key == "last_contact" or key == "next_follow_up" or key.startswith("date."):
             try:
                 when = coerce_date(v, settings.slash_order, epoch1904)

@@ -357,14 +357,20 @@ class Store:
 
     # import batches (for undo)
     def batches(self) -> list[dict[str, Any]]:
-        return sorted(self._tables[BATCHES].values(), key=lambda b: b["id"])
+        """Import batches, oldest first."""
+        return sorted(self._tables[BATCHES].values(), key=lambda b: int(b["id"]))
+
+    def next_batch_id(self) -> str:
+        meta = self._tables[META]["1"]
+        meta["batch_seq"] = int(meta.get("batch_seq", 0)) + 1
+        return str(meta["batch_seq"])
 
     def put_batch(self, batch: dict[str, Any], keep: int = 20) -> None:
         """Record an import batch; only the newest `keep` can be undone."""
         self._need_writable()
         table = self._tables[BATCHES]
         table[batch["id"]] = batch
-        for old in sorted(table)[:-keep]:
+        for old in sorted(table, key=int)[:-keep]:
             del table[old]
         self._dirty = True
 

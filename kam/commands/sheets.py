@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import uuid
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -139,7 +138,7 @@ def _apply(e: Env, store: Any, file: Path, layout: Any, rows: list[Any],
     existing = {c.code: c for c in store.customers(include_archived=True)} if store else {}
     p = plan(rows, existing, lambda taken: new_code(taken, e.today.year), stamp, errors)
     history = store.interactions_by_code() if store else {}
-    batch_id = f"{stamp.replace('-', '').replace(':', '')}-{uuid.uuid4().hex[:4]}"
+    batch_id = store.next_batch_id() if store and not dry_run else None
     added = []
     bar = None if dry_run else _progress(len(p.customers))
     for code, when, summary, row in p.follow_ups:
@@ -182,6 +181,7 @@ def _apply(e: Env, store: Any, file: Path, layout: Any, rows: list[Any],
 
 def report_doc(file: Path, layout: Any, counts: dict[str, int], errors: list[dict[str, Any]],
                notes: list[dict[str, Any]], batch: str | None, dry_run: bool) -> dict[str, Any]:
+    """The import report (spec/cli.md keys first)."""
     from kam.sheet import SEQ
 
     return {
