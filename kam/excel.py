@@ -53,6 +53,7 @@ class SheetData:
     rows: list[tuple[int, tuple[Any, ...]]]  # the first HEAD_ROWS non-empty rows
     stream: Callable[[], Iterator[tuple[int, tuple[Any, ...]]]]
     epoch1904: bool = False
+    text_only: bool = False  # CSV: every value is text
 
 
 def _non_empty(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -174,7 +175,7 @@ def read_csv(path: Path) -> list[SheetData]:
                                                                            dialect)))
     except csv.Error as e:
         raise BadInput(f"{path}: malformed CSV: {e}") from None
-    return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows))]
+    return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True)]
 
 
 @contextlib.contextmanager

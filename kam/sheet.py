@@ -200,13 +200,38 @@ def text_of(v: Any) -> str:
     return str(v).strip()
 
 
+# Whole numbers this long are phone numbers or ids: text, as the template says.
+ID_DIGITS = 8
+_PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,%d})(\.\d+)?$" % (ID_DIGITS - 2))
+
+
 def extra_value(v: Any) -> Any:
     """An extra column's value, kept as close to the cell as JSON allows."""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return int(v)
+        v = int(v)
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10 ** (ID_DIGITS - 1):
+        return str(v)
     if isinstance(v, (datetime, date, time, str)):
         return text_of(v)
     return v
+
+
+def infer_numbers(rows: list[RowData]) -> None:
+    """Text sources (CSV): an extra column whose every value is a plain number is numeric.
+
+    Leading zeros, 8+ digit whole numbers and anything else keep the column text
+    (sqlite-utils' rule: all values or none).
+    """
+    columns: dict[str, bool] = {}
+    for r in rows:
+        for k, v in r.extra.items():
+            ok = isinstance(v, str) and bool(_PLAIN_NUMBER.match(v))
+            columns[k] = columns.get(k, True) and ok
+    numeric = {k for k, ok in columns.items() if ok}
+    for r in rows:
+        for k in numeric & r.extra.keys():
+            text = r.extra[k]
+            r.extra[k] = float(text) if "." in text else int(text)
 
 
 @dataclass

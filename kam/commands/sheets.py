@@ -59,7 +59,7 @@ def read_rows(e: Env, path: Path, sheet: str | None, maps: list[str]) -> tuple[A
 def _read_rows(e: Env, path: Path, sheets: list[Any], sheet: str | None,
                extra_map: dict[str, str]) -> tuple[Any, Any, list[Any], list[dict[str, Any]]]:
     from kam.sheet import RowError, alias_index, convert_row, find_layout, header_candidates
-    from kam.sheet import is_footer
+    from kam.sheet import infer_numbers, is_footer
 
     if sheet is not None and sheet not in {s.name for s in sheets}:
         raise BadInput(f"{path}: no sheet named {sheet!r}; sheets: "
@@ -82,6 +82,8 @@ def _read_rows(e: Env, path: Path, sheets: list[Any], sheet: str | None,
             rows.append(convert_row(n, values, layout, e.settings, data.epoch1904))
         except RowError as ex:
             errors.append({"row": n, "message": str(ex)})
+    if data.text_only:
+        infer_numbers(rows)
     return data, layout, rows, errors
 
 

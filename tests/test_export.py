@@ -1,0 +1,153 @@
+"""kam export, round trips, and a file LibreOffice wrote."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import Kam
+from tests.sheets import TEMPLATE_HEADER, TEMPLATE_ROWS, workbook
+
+DATA = Path(__file__).parent / "data"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_libreoffice_written_legacy_file(kam: Kam) -> None:
+    report = kam.json("import", str(DATA / "libreoffice" / "legacy.xlsx"))
+    assert (report["sheet"], report["header_row"], report["created"], report["errors"]) == (
+        "客户台账", 3, 2, [])
+    assert report["unmapped_columns"] == ["订单金额"]
+    a, b = kam.json("list")
+    assert (a["name"], a["contact_info"], a["value_level"], a["stage"], a["last_contact"],
+            a["owner"], a["extra"]) == ("东方机电有限公司", "13956781234", "high", "active",
+                                        "2024-05-10", "李明", {"订单金额": 120000.5})
+    assert (b["contact_info"], b["last_contact"], b["extra"]) == ("0851-88886666", "2024-05-08",
+                                                                  {"订单金额": 3000})
+
+
+@pytest.fixture
+def archive(kam: Kam, tmp_path: Path) -> Kam:
+    f = workbook(tmp_path / "t.xlsx", [("s", [TEMPLATE_HEADER + ["微信", "年采购额"],
+                                              *(r + ["wx" + str(i), 100 * i] for i, r in
+                                                enumerate(TEMPLATE_ROWS))])])
+    kam("import", str(f))
+    kam("edit", "KH2024001", "--note", "=HYPERLINK(\"http://evil\")", "--tag", "需维护",
+        "--date", "birthday=1980-02-29", "--next", "2026-12-01")
+    kam("edit", "KH2024002", "--contact-info", "+86 139 5678 1234", "--extra", "备忘=@mention")
+    return kam
+
+
+def test_xlsx_export_looks_finished(archive: Kam, tmp_path: Path) -> None:
+    out = tmp_path / "out.xlsx"
+    r = archive("export", str(out))
+    assert r.stdout == "" and "Exported 4 customers" in r.stderr
+    wb = openpyxl.load_workbook(out)
+    ws = wb["客户"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:16] == TEMPLATE_HEADER
+    assert headers[16:] == ["下次跟进时间", "生日", "微信", "年采购额", "备忘"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:U5"
+    assert all(c.font.b for c in ws[1]) and ws["A1"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert [ws.cell(row=i, column=1).value for i in range(2, 6)] == [1, 2, 3, 4]
+    row = {h: ws.cell(row=2, column=i + 1) for i, h in enumerate(headers)}
+    assert row["最近跟进时间"].value == datetime(2024, 5, 10)
+    assert row["最近跟进时间"].number_format == "yyyy-mm-dd"
+    assert row["备注"].value == '=HYPERLINK("http://evil")' and row["备注"].data_type == "s"
+    assert row["备注"].quotePrefix
+    assert row["客户价值等级"].value == "高价值" and row["合作阶段"].value == "合作中"
+    assert row["状态标签"].value == "重点跟进、需维护"
+    assert row["年采购额"].value == 0 or row["年采购额"].value is None
+    r3 = {h: ws.cell(row=4, column=i + 1) for i, h in enumerate(headers)}
+    assert r3["联系方式"].value == "1395678" and r3["联系方式"].data_type == "s"
+    assert r3["年采购额"].value == 200
+    assert wb["_lists"].sheet_state == "hidden"
+    formulas = sorted(dv.formula1 for dv in ws.data_validations.dataValidation)
+    assert formulas == ["=_lists!$A$1:$A$3", "=_lists!$B$1:$B$5"]
+    assert ws.column_dimensions["C"].width == len("*某某科技有限公司") * 2 + 1
+
+
+def test_export_reimport_is_lossless(archive: Kam, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    original = archive.json("list")
+    for fmt in ("xlsx", "csv"):
+        out = tmp_path / f"out.{fmt}"
+        archive("export", str(out))
+        monkeypatch.setenv("KAM_DB", str(tmp_path / fmt / "kam.json"))
+        archive("import", str(out))
+        assert archive.json("list") == original, fmt
+        monkeypatch.setenv("KAM_DB", str(archive.db))
+
+
+def test_csv_export_bom_in_file_not_on_stdout(archive: Kam, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    archive("export", str(out), "--stage", "合作中")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["序号", "客户编号", "客户名称"]
+    assert [r[1] for r in rows[1:]] == ["KH2024001"]
+    assert rows[1][15] == "'=HYPERLINK(\"http://evil\")"  # OWASP guard
+    stdout = archive("export", "-", "--format", "csv", "--stage", "意向客户").stdout
+    assert not stdout.startswith("\ufeff")
+    lines = stdout.splitlines()
+    assert lines[1].startswith("1,KH2024002,*某某商贸有限公司,*某某,采购经理,'+86 139 5678 1234,")
+    assert lines[1].endswith(",wx1,100,'@mention")
+
+
+def test_json_export_to_stdout_and_mask(archive: Kam) -> None:
+    import json
+
+    out = json.loads(archive("export", "-", "--format", "json", "--mask").stdout)
+    assert [c["contact_info"] for c in out] == ["", "861******1234", "139**78", "137**12"]
+    assert out[0]["extra"]["微信"] == "w***"
+
+
+def test_mask_in_xlsx(archive: Kam, tmp_path: Path) -> None:
+    archive("edit", "KH2024003", "--contact-info", "13956781234 zhao@example.com")
+    archive("export", str(tmp_path / "m.xlsx"), "--mask")
+    ws = openpyxl.load_workbook(tmp_path / "m.xlsx")["客户"]
+    assert ws["F4"].value == "139****1234 z***@example.com"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("out.txt",), "--format: use xlsx, csv or json, not 'txt'"),
+    (("-", "--format", "xlsx"), "xlsx cannot go to stdout"),
+    (("nodir/out.xlsx",), "no such directory"),
+])
+def test_export_bad_usage(archive: Kam, tmp_path: Path, monkeypatch, args, message) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    r = archive("export", *args, code=2)
+    assert message in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_export_opens_in_libreoffice(archive: Kam, tmp_path: Path) -> None:
+    out = tmp_path / "export.xlsx"
+    archive("export", str(out))
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--norestore", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
+         "--outdir", str(tmp_path / "lo"), str(out)],
+        capture_output=True, timeout=180)
+    converted = tmp_path / "lo" / "export-客户.csv"
+    assert converted.exists()
+    rows = list(csv.reader(io.StringIO(converted.read_text(encoding="utf-8"))))
+    assert rows[0][:16] == TEMPLATE_HEADER
+    assert rows[1][1:4] == ["KH2024001", "*某某科技有限公司", "*某某"]
+    assert rows[1][11] == "2024-05-10"  # a real date cell, shown as formatted
+    assert rows[1][15] == '=HYPERLINK("http://evil")'  # text, never evaluated
+    assert rows[3][5] == "1395678"
+
+
+def test_example_files_import(kam: Kam) -> None:
+    """The bundled example must keep importing cleanly (it is the quick-start demo)."""
+    report = kam.json("import", str(EXAMPLES / "customers.xlsx"))
+    assert (report["created"], report["errors"]) == (22, [])
+    assert report["unmapped_columns"] == ["年采购额(万元)", "合作年限", "复购率", "行业影响力", "微信"]
