@@ -58,7 +58,13 @@ def write_csv(rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO,
     w = csv.writer(out, lineterminator=lineterminator)
     w.writerow([h if use_headers else k for k, h in columns])
     for r in rows:
-        w.writerow([csv_guard(cell_text(r.get(k), sep=";")) for k, _ in columns])
+        w.writerow([_csv_cell(r.get(k)) for k, _ in columns])
+
+
+def _csv_cell(value: Any) -> str:
+    """Text is guarded against formula injection; numbers (-2) are numbers."""
+    text = cell_text(value, sep=";")
+    return csv_guard(text) if isinstance(value, (str, list, tuple, dict)) else text
 
 
 # Columns whose values must not be broken across lines (codes, dates, figures).

@@ -90,6 +90,8 @@ def _raw(ind: Indicator, c: Customer, today: date) -> Any:
         kind, _, sub = source.partition(".")
         if kind == "derived":
             v = derived(sub, c, today)
+            if sub == "order_amount_12m" and v is not None and ind.unit == "10k":
+                v = f"{v}元"  # the log keeps yuan; say so, and parse_amount converts
         elif kind == "field":
             v = getattr(c, sub, None)
             v = list(v) if isinstance(v, tuple) else v

@@ -1,0 +1,188 @@
+"""score, due, risk, done, snooze and digest through the CLI: exact JSON, as scripts see it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Kam
+
+EXAMPLE_CONFIG = Path(__file__).parent.parent / "examples" / "kam.yaml"
+
+
+@pytest.mark.parametrize("name, extras, expected", [
+    ("A公司", ["annual_purchase=300", "years=5", "repurchase_rate=80%", "influence=高"], 95),
+    ("B公司", ["annual_purchase=20", "years=1", "repurchase_rate=30%", "influence=低"], 40),
+    ("C公司", ["annual_purchase=120", "years=3", "repurchase_rate=60%", "influence=中"], 75),
+])
+def test_worked_example_on_the_example_config(kam: Kam, name: str, extras: list[str],
+                                              expected: float) -> None:
+    args = ["add", "--name", name, "--config", str(EXAMPLE_CONFIG)]
+    for e in extras:
+        args += ["--extra", e]
+    code = kam(*args).stdout.strip()
+    [row] = kam.json("score", code, "--config", str(EXAMPLE_CONFIG))
+    assert abs(row["score"] - expected) <= 1, row
+
+
+def test_worked_example_from_the_example_sheet(kam: Kam) -> None:
+    kam("import", str(EXAMPLE_CONFIG.with_name("customers.xlsx")), "--config",
+        str(EXAMPLE_CONFIG))
+    rows = {r["name"]: r for r in kam.json("score", "--config", str(EXAMPLE_CONFIG))}
+    assert [(rows[n]["score"], rows[n]["tier"]) for n in ("A公司", "B公司", "C公司")] == [
+        (95, "A"), (40, "C"), (75, "B")]
+    assert rows["A公司"]["breakdown"] == {"annual_purchase": 40.0, "years": 20.0,
+                                         "repurchase_rate": 20.0, "influence": 15.0}
+
+
+def test_score_json_and_explain(kam: Kam) -> None:
+    kam("add", "--name", "甲", "--value-level", "高")
+    [row] = kam.json("score", "--explain")
+    assert row["code"] == "KH2026001" and row["score"] == 20.0 and row["tier"] == "C"
+    assert row["breakdown"] == {"order_amount_12m": 0.0, "years": 0.0, "repurchase_rate": 0.0,
+                                "interactions_90d": 0.0, "value_level": 20.0,
+                                "complaints_90d": 0.0}
+    assert row["explain"]["value_level"] == {"raw": "high", "value": "high", "normalised": 1.0,
+                                             "weight": 20.0, "points": 20.0, "missing": False}
+    table = kam("score", "--explain").stdout
+    assert "KH2026001 甲: 20 → C 试探型" in table and "normalised" in table
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("scoring:\n  indicators:\n    x: {weight: ten, floor: 0, cap: 1}\n",
+     "line 3: scoring.indicators.x.weight: must be a number, not 'ten'"),
+    ("scoring:\n  indicators:\n    x: {weight: 10, source: derived.magic, floor: 0, cap: 1}\n",
+     "line 3: scoring.indicators.x.source: unknown source 'derived.magic'"),
+    ("scoring:\n  tiers:\n    - {name: A, min: 60}\n    - {name: B, min: 80}\n",
+     "line 4: scoring.tiers.1.min: tiers must go from the highest min to the lowest"),
+    ("scoring:\n  indicators:\n    x: {weight: 10}\n",
+     "line 3: scoring.indicators.x: needs exactly one normalisation"),
+    ("followup:\n  cadence:\n    tier: {A: -7}\n",
+     "line 3: followup.cadence.tier.A: must be a whole number of days, not -7"),
+    ("risk:\n  churn_days: 200\n", "risk.dormant_days: must be more than churn_days"),
+])
+def test_weights_that_cannot_work(kam: Kam, yaml_text: str, message: str) -> None:
+    kam("add", "--name", "甲")
+    kam.db.with_name("kam.yaml").write_text(yaml_text, encoding="utf-8")
+    r = kam("score", code=2)
+    assert message in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def week(kam: Kam) -> Kam:
+    """Customers in every state on 2026-11-23."""
+    kam("add", "--code", "LATE", "--name", "逾期公司", "--stage", "合作中", "--owner", "李明")
+    kam("log", "LATE", "上次沟通", "--date", "2026-10-01")
+    kam("add", "--code", "TODAY", "--name", "今天公司", "--stage", "合作中", "--owner", "张华")
+    kam("log", "TODAY", "约好今天回访", "--date", "2026-11-01", "--next", "2026-11-23")
+    kam("add", "--code", "SOON", "--name", "即将公司", "--stage", "意向客户",
+        "--date", "birthday=1980-11-25")
+    kam("log", "SOON", "需求沟通", "--date", "2026-11-20")
+    kam("add", "--code", "SLEEP", "--name", "沉睡公司")
+    kam("log", "SLEEP", "很久以前", "--date", "2026-05-01")
+    kam("log", "SLEEP", "大单", "--date", "2026-05-01", "--kind", "order", "--amount", "10万")
+    kam("add", "--code", "FINE", "--name", "健康公司")
+    kam("log", "FINE", "刚联系", "--date", "2026-11-22")
+    return kam
+
+
+def test_due_json_exact(week: Kam) -> None:
+    assert week.json("due") == [
+        {"code": "SLEEP", "name": "沉睡公司", "kind": "follow_up", "due": "2026-05-31",
+         "days_overdue": 176, "section": "overdue", "tier": "C", "owner": ""},
+        {"code": "LATE", "name": "逾期公司", "kind": "follow_up", "due": "2026-10-31",
+         "days_overdue": 23, "section": "overdue", "tier": "C", "owner": "李明"},
+        {"code": "TODAY", "name": "今天公司", "kind": "follow_up", "due": "2026-11-23",
+         "days_overdue": 0, "section": "today", "tier": "C", "owner": "张华"},
+        {"code": "SOON", "name": "即将公司", "kind": "birthday", "due": "2026-11-25",
+         "days_overdue": -2, "section": "upcoming", "tier": "C", "owner": ""},
+        {"code": "SOON", "name": "即将公司", "kind": "follow_up", "due": "2026-11-27",
+         "days_overdue": -4, "section": "upcoming", "tier": "C", "owner": ""},
+    ]
+
+
+def test_due_filters_days_and_csv(week: Kam) -> None:
+    assert [i["code"] for i in week.json("due", "--owner", "李明")] == ["LATE"]
+    assert [i["code"] for i in week.json("due", "--stage", "意向客户", "--days", "2")] == ["SOON"]
+    assert week("due", "--days", "0", "--format", "csv").stdout.splitlines() == [
+        "code,name,kind,due,days_overdue,section,tier,owner",
+        "SLEEP,沉睡公司,follow_up,2026-05-31,176,overdue,C,",
+        "LATE,逾期公司,follow_up,2026-10-31,23,overdue,C,李明",
+        "TODAY,今天公司,follow_up,2026-11-23,0,today,C,张华",
+        "SOON,即将公司,birthday,2026-11-25,-2,upcoming,C,",  # within the birthday's 7-day lead
+    ]
+    r = week("due", "--tier", "Z", code=2)
+    assert "unknown tier 'Z'" in r.stderr
+
+
+def test_due_table_sections(week: Kam) -> None:
+    out = week("due").stdout
+    assert out.index("逾期 overdue (2)") < out.index("今天 today (1)") < out.index(
+        "即将 upcoming (2)")
+    assert "176 days late" in out and "in 2 days" in out
+
+
+def test_nothing_due_is_exit_0_with_message(week: Kam) -> None:
+    r = week("due", "--today", "2026-01-01", "--days", "0", "--owner", "nobody")
+    assert r.stdout == "" and "Nothing due" in r.stderr
+    assert week.json("due", "--owner", "nobody") == []
+
+
+def test_done_and_snooze_work_through_the_list(week: Kam) -> None:
+    week("done", "TODAY", "回访完成")
+    week("snooze", "LATE", "--days", "3")
+    codes = [i["code"] for i in week.json("due", "--days", "7")]
+    assert "TODAY" not in codes
+    late = [i for i in week.json("due") if i["code"] == "LATE"]
+    assert late[0]["due"] == "2026-11-26" and late[0]["days_overdue"] == -3
+    assert week.json("show", "TODAY")["interactions"][0]["summary"] == "回访完成"
+    assert "in the past" in week("snooze", "LATE", "--until", "2026-01-01", code=2).stderr
+    assert "either --until" in week("snooze", "LATE", code=2).stderr
+
+
+def test_risk_json_exact(week: Kam) -> None:
+    [row] = week.json("risk")
+    assert row == {"code": "SLEEP", "name": "沉睡公司", "health": 50.0,
+                   "reasons": ["no contact for 206 days (dormant 沉睡 mark 180)"],
+                   "days_since_contact": 206, "dormant": True, "tier": "C", "owner": ""}
+
+
+def test_risk_threshold_option_and_nobody(week: Kam) -> None:
+    assert [r["code"] for r in week.json("risk", "--threshold", "95")] == ["SLEEP", "LATE"]
+    r = week("risk", "--owner", "nobody")
+    assert r.stdout == "" and "No customer at risk" in r.stderr
+
+
+def test_digest_text_markdown_json(week: Kam) -> None:
+    text = week("digest").stdout
+    assert text.splitlines()[0] == "kam digest 2026-11-23"
+    assert "  SLEEP 沉睡公司: 176 days late" in text and "\x1b[" not in text
+    assert "  2026-11-25 SOON 即将公司: birthday" in text
+    md = week("digest", "--format", "markdown").stdout
+    assert md.startswith("# kam digest 2026-11-23") and "- TODAY 今天公司: today" in md
+    doc = week.json("digest")
+    assert [d["code"] for d in doc["due"]] == ["SLEEP", "LATE", "TODAY"]
+    assert doc["at_risk"] == 1 and doc["new_risks"] == []
+    assert [d["kind"] for d in doc["dates"]] == ["birthday"]
+
+
+def test_digest_new_risk_when_crossing_the_mark(week: Kam) -> None:
+    doc = week.json("digest", "--today", "2026-12-31")
+    assert [r["code"] for r in doc["new_risks"]] == ["LATE"]  # 91 days: crossed 90 this week
+
+
+def test_archived_customers_are_left_out(week: Kam) -> None:
+    import json
+
+    from kam.store import open_store
+
+    with open_store(week.db, write=True) as store:
+        from dataclasses import replace
+
+        store.put(replace(store.get("SLEEP"), archived=True))
+        store.commit()
+    assert "SLEEP" not in json.dumps(week.json("due"))
+    assert "SLEEP" not in [c["code"] for c in week.json("list")]
+    assert "SLEEP" in [c["code"] for c in week.json("list", "--all")]

@@ -1,0 +1,233 @@
+"""The pure core: dates, scoring, follow-up and health, as tables of (input, today, expected)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from kam import config
+from kam.activity import refresh, summarize
+from kam.archive import new_code, new_interaction
+from kam.dates import coerce_date, next_anniversary, parse_date
+from kam.followup import cadence, due, health, next_contact
+from kam.models import Customer
+from kam.privacy import mask
+from kam.scoring import parse_amount, score
+
+S = config.build(None)
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-05-10", date(2024, 5, 10)), ("2024/5/10", date(2024, 5, 10)),
+    ("2024.05.10", date(2024, 5, 10)), ("2024年5月10日", date(2024, 5, 10)),
+    ("5/10/2024", date(2024, 5, 10)), ("20240510", date(2024, 5, 10)),
+    ("２０２４－０５－１０", date(2024, 5, 10)), ("2024-05-10 14:30:00", date(2024, 5, 10)),
+    ("2024-02-29", date(2024, 2, 29)), (" 2024 年 5 月 10 日 ", date(2024, 5, 10)),
+])
+def test_parse_date(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2024-02-30", "2023-02-29", "昨天", "", "2024-13-01", "5/10",
+                                  "10/5/24", "abc"])
+def test_parse_date_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_date(text)
+
+
+def test_day_first_and_serials() -> None:
+    assert parse_date("5/10/2024", "DMY") == date(2024, 10, 5)
+    assert coerce_date(45422) == date(2024, 5, 10)
+    assert coerce_date(45422.0) == date(2024, 5, 10)
+    assert coerce_date(43960, epoch1904=True) == date(2024, 5, 10)
+    assert coerce_date(20240510) == date(2024, 5, 10)
+
+
+@pytest.mark.parametrize("born, today, expected", [
+    (date(1980, 2, 29), date(2026, 1, 1), date(2026, 2, 28)),
+    (date(1980, 2, 29), date(2028, 1, 1), date(2028, 2, 29)),
+    (date(1980, 2, 29), date(2026, 3, 1), date(2027, 2, 28)),
+    (date(1990, 11, 23), TODAY, TODAY),
+    (date(1990, 11, 22), TODAY, date(2027, 11, 22)),
+])
+def test_next_anniversary(born: date, today: date, expected: date) -> None:
+    assert next_anniversary(born, today) == expected
+
+
+@pytest.mark.parametrize("raw, unit, expected", [
+    (300, "10k", 300), ("300万", "10k", 300), ("3000000元", "10k", 300), ("1.2亿", "10k", 12000),
+    ("80%", "ratio", 0.8), ("0.8", "ratio", 0.8), (80, "ratio", 0.8), ("5万", "yuan", 50000),
+    ("１２０", "number", 120), ("1,200", "number", 1200),
+])
+def test_parse_amount(raw: object, unit: str, expected: float) -> None:
+    assert parse_amount(raw, unit) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("13956781234", "139****1234"), ("u@example.com", "u***@example.com"),
+    ("电话 139-5678-1234，邮箱 buyer@x.cn", "电话 139****1234，邮箱 b***@x.cn"), ("", ""),
+    ("1395678", "139**78"),
+])
+def test_mask(text: str, expected: str) -> None:
+    assert mask(text) == expected
+
+
+def test_new_code() -> None:
+    assert new_code(set(), 2026) == "KH2026001"
+    assert new_code({"KH2026001", "KH2026007", "KH2025099"}, 2026) == "KH2026008"
+
+
+def _c(**kw: object) -> Customer:
+    base = {"code": "K1", "name": "甲", "created": "2026-01-01T09:00:00"}
+    return Customer(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def _logged(c: Customer, *items: tuple[str, str, float | None], today: date = TODAY) -> Customer:
+    log = [new_interaction(c.code, date.fromisoformat(d), kind, "x", amount, None,
+                           f"{d}T10:00:{n:02d}") for n, (d, kind, amount) in enumerate(items)]
+    return refresh(c, log, today)
+
+
+@pytest.mark.parametrize("customer, tier, expected", [
+    (_c(last_contact="2026-11-01"), "A", (date(2026, 11, 8), "every 7 days")),
+    (_c(last_contact="2026-11-01"), "C", (date(2026, 12, 1), "every 30 days")),
+    (_c(last_contact="2026-11-01", stage="intent"), "C", (date(2026, 11, 8), "every 7 days")),
+    (_c(last_contact="2026-11-01", next_follow_up="2026-12-24"), "A",
+     (date(2026, 12, 24), "next step set")),
+    (_c(), "C", (date(2026, 1, 31), "every 30 days")),
+])
+def test_next_contact(customer: Customer, tier: str, expected: tuple[date, str]) -> None:
+    assert next_contact(customer, tier, S) == expected
+
+
+def test_logging_resets_the_cadence_clock() -> None:
+    c = _c(last_contact="2026-10-01")
+    assert [i.days_overdue for i in due([c], {"K1": ("B", 60)}, S, TODAY, 7)] == [39]
+    c = _logged(c, ("2026-10-01", "call", None), ("2026-11-20", "visit", None))
+    assert due([c], {"K1": ("B", 60)}, S, TODAY, 7) == []  # 14 days from the 20th: 4 December
+    assert [i.due for i in due([c], {"K1": ("B", 60)}, S, TODAY, 14)] == [date(2026, 12, 4)]
+
+
+@pytest.mark.parametrize("dates, today, expected", [
+    ({"birthday": "1980-02-29"}, date(2027, 2, 25), [("birthday", date(2027, 2, 28), -3)]),
+    ({"birthday": "1980-02-29"}, date(2028, 2, 25), [("birthday", date(2028, 2, 29), -4)]),
+    ({"birthday": "1980-11-23"}, TODAY, [("birthday", TODAY, 0)]),
+    ({"birthday": "1980-11-22"}, TODAY, []),  # passed yesterday: next year's is far off
+    ({"contract_end": "2026-12-23"}, TODAY, [("contract_end", date(2026, 12, 23), -30)]),
+    ({"contract_end": "2026-12-24"}, TODAY, []),  # 31 days ahead, lead is 30
+    ({"contract_end": "2026-11-01"}, TODAY, [("contract_end", date(2026, 11, 1), 22)]),
+    ({"contract_end": "2026-10-24"}, TODAY, [("contract_end", date(2026, 10, 24), 30)]),
+    ({"contract_end": "2026-10-23"}, TODAY, []),  # past the 30-day grace
+    ({"project_start": "2026-11-30"}, TODAY, [("project_start", date(2026, 11, 30), -7)]),
+])
+def test_named_dates(dates: dict[str, str], today: date,
+                     expected: list[tuple[str, date, int]]) -> None:
+    c = _c(last_contact=today.isoformat(), dates=dates)
+    got = [(i.kind, i.due, i.days_overdue) for i in due([c], {}, S, today, 7)
+           if i.kind != "follow_up"]
+    assert got == expected
+
+
+def test_due_order_sections_then_lateness_then_tier() -> None:
+    cs = [_c(code="late-C", last_contact="2026-10-01"), _c(code="late-A", last_contact="2026-10-27"),
+          _c(code="today-C", last_contact="2026-10-24"), _c(code="today-A", last_contact="2026-11-16"),
+          _c(code="soon", next_follow_up="2026-11-25")]
+    tiers = {"late-C": ("C", 10), "late-A": ("A", 90), "today-C": ("C", 10),
+             "today-A": ("A", 90), "soon": ("B", 70)}
+    assert [(i.code, i.section) for i in due(cs, tiers, S, TODAY, 7)] == [
+        ("late-C", "overdue"), ("late-A", "overdue"), ("today-A", "today"),
+        ("today-C", "today"), ("soon", "upcoming")]
+
+
+@pytest.mark.parametrize("days, at_risk, dormant, reason", [
+    (89, False, False, "no contact for 89 days (cadence mark 30)"),
+    (90, True, False, "no contact for 90 days (churn risk 流失风险 mark 90)"),
+    (179, True, False, "no contact for 179 days (churn risk 流失风险 mark 90)"),
+    (180, True, True, "no contact for 180 days (dormant 沉睡 mark 180)"),
+    (30, False, False, None),
+])
+def test_health_marks_at_the_boundary(days: int, at_risk: bool, dormant: bool,
+                                      reason: str | None) -> None:
+    from datetime import timedelta
+
+    c = _c(last_contact=(TODAY - timedelta(days=days)).isoformat())
+    h = health(c, "C", S, TODAY)
+    assert (h.at_risk, h.dormant, h.days_since_contact) == (at_risk, dormant, days)
+    assert list(h.reasons) == ([reason] if reason else [])
+
+
+def test_health_of_a_customer_with_no_interactions() -> None:
+    h = health(_c(created="2026-11-20T09:00:00"), "C", S, TODAY)
+    assert (h.health, h.reasons, h.days_since_contact, h.at_risk) == (100.0, (), None, False)
+    h = health(_c(created="2026-01-01T09:00:00"), "C", S, TODAY)
+    assert h.days_since_contact is None and h.dormant
+    assert h.reasons == ("never contacted, added for 326 days (dormant 沉睡 mark 180)",)
+
+
+@pytest.mark.parametrize("orders, expected", [
+    ([], None),  # no orders at all: no trend
+    ([("2026-10-01", 100.0)], None),  # orders only recently: no previous period to compare
+    ([("2026-07-01", 100.0)], "orders down 100% vs previous 3 months"),
+    ([("2026-07-01", 100.0), ("2026-10-01", 38.0)], "orders down 62% vs previous 3 months"),
+    ([("2026-07-01", 100.0), ("2026-10-01", 150.0)], None),
+])
+def test_order_trend(orders: list[tuple[str, float]], expected: str | None) -> None:
+    c = _logged(_c(), *((d, "order", a) for d, a in orders), ("2026-11-20", "call", None))
+    reasons = [r for r in health(c, "C", S, TODAY).reasons if r.startswith("orders")]
+    assert reasons == ([expected] if expected else [])
+
+
+def test_complaints_and_overdue_step() -> None:
+    c = _logged(_c(next_follow_up="2026-11-13"), ("2026-10-01", "complaint", None),
+                ("2026-11-01", "complaint", None), ("2026-11-10", "call", None))
+    c = replace(c, next_follow_up="2026-11-13")
+    h = health(c, "C", S, TODAY)
+    assert h.reasons == ("2 complaints in 90 days", "follow-up overdue by 10 days")
+    assert h.health == 100 - 15 - 15 * 10 / 30
+
+
+def test_summarize_keeps_only_the_recent_window() -> None:
+    log = [new_interaction("K1", date(2020, 1, 1), "order", "old", 5.0, None, "t"),
+           new_interaction("K1", date(2026, 11, 1), "order", "new", 7.0, None, "t")]
+    st = summarize(log, TODAY)
+    assert st["orders"] == {"2026-11-01": 7.0} and st["first_order"] == "2020-01-01"
+    assert st["interactions"] == 2
+
+
+def test_default_scoring_from_the_log() -> None:
+    c = _logged(_c(value_level="high"), ("2025-12-15", "order", 300000.0),
+                ("2026-06-15", "order", 400000.0), ("2026-11-01", "complaint", None),
+                ("2026-11-10", "call", None))
+    s = score(c, S, TODAY)
+    parts = {p.indicator: (p.value, p.points) for p in s.parts}
+    assert parts["order_amount_12m"] == (70.0, 21.0)
+    assert parts["repurchase_rate"] == (pytest.approx(2 / 12), pytest.approx(3.33, abs=0.01))
+    assert parts["interactions_90d"] == (2.0, 5.0)
+    assert parts["complaints_90d"] == (1.0, pytest.approx(-3.33, abs=0.01))
+    assert parts["value_level"] == ("high", 20.0)
+    assert s.tier == "C"
+
+
+def test_missing_value_counts_zero_and_is_flagged() -> None:
+    s = score(_c(), S, TODAY)
+    vl = next(p for p in s.parts if p.indicator == "value_level")
+    assert (vl.missing, vl.points) == (True, 0.0)
+
+
+def test_tiers_follow_thresholds() -> None:
+    custom = config.build({"scoring": {"indicators": {"x": {"weight": 100, "floor": 0,
+                                                          "cap": 100}},
+                                       "tiers": [{"name": "A", "min": 80}, {"name": "B", "min": 60},
+                                                 {"name": "C", "min": 40},
+                                                 {"name": "D", "min": 0}]}})
+    got = [score(_c(extra={"x": v}), custom, TODAY).tier for v in (80, 79.9, 60, 59, 40, 0)]
+    assert got == ["A", "B", "B", "C", "C", "D"]
+
+
+def test_cadence_shortest_applies() -> None:
+    assert cadence(_c(stage="intent"), "C", S) == 7
+    assert cadence(_c(stage="active"), "B", S) == 14
+    assert cadence(_c(), "", S) == 30
