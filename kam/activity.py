@@ -12,14 +12,19 @@ from typing import Any
 
 from kam.models import Customer, Interaction
 
-# Long enough for every window the core uses (12 months of orders, trends
-# over 6 months, 90-day counts) however long after the last write it is read.
+# Long enough for every window the core uses however long after the last write
+# it is read: orders feed 12-month sums and 6-month trends; contacts and
+# complaints only 90-day counts (kept 120 days, so "as of" reports up to 30
+# days back stay exact). A window starting before the write's today -
+# KEEP_DAYS is never asked for by a read at or after that day.
 KEEP_DAYS = 400
+KEEP_CONTACT_DAYS = 120
 
 
 def summarize(interactions: list[Interaction], today: date) -> dict[str, Any]:
     """The stats the daily commands need: orders per day, complaint and contact dates."""
     since = (today - timedelta(days=KEEP_DAYS)).isoformat()
+    recent = (today - timedelta(days=KEEP_CONTACT_DAYS)).isoformat()
     orders: dict[str, float] = {}
     complaints: list[str] = []
     contacts: list[str] = []
@@ -30,7 +35,7 @@ def summarize(interactions: list[Interaction], today: date) -> dict[str, Any]:
                 first_order = i.date
             if i.date >= since and i.amount:
                 orders[i.date] = orders.get(i.date, 0.0) + float(i.amount)
-        if i.date >= since:
+        if i.date >= recent:
             contacts.append(i.date)
             if i.kind == "complaint":
                 complaints.append(i.date)

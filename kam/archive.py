@@ -14,7 +14,6 @@ from kam.dates import parse_iso
 from kam.errors import BadInput
 from kam.models import CONTACT_ROLES, EDITABLE, Contact, Customer, Interaction
 from kam.privacy import contact_tokens, mask, mask_id
-from kam.scoring import Score
 
 # Extra columns whose values are contact details, masked with contact_info.
 _CONTACTISH = re.compile(r"电话|手机|邮箱|微信|联系方式|phone|mobile|tel|e-?mail|wechat", re.I)
@@ -153,8 +152,8 @@ def new_interaction(code: str, when: date, kind: str, summary: str, amount: floa
                        next_date.isoformat() if next_date else None, stamp, batch)
 
 
-def record(c: Customer, s: Score | None, settings: Settings, *, masked: bool = False,
-           labels: bool = False) -> dict[str, Any]:
+def record(c: Customer, s: tuple[str, float] | None, settings: Settings, *,
+           masked: bool = False, labels: bool = False) -> dict[str, Any]:
     """The customer as JSON keys (spec/cli.md): template keys, score, tier, extra, next.
 
     labels=True gives vocabulary labels (tables, spreadsheets) instead of keys.
@@ -169,7 +168,7 @@ def record(c: Customer, s: Score | None, settings: Settings, *, masked: bool = F
         "stage": settings.vocab["stage"].label(c.stage) if labels else c.stage,
         "last_contact": c.last_contact, "last_summary": c.last_summary, "owner": c.owner,
         "tags": list(c.tags), "note": c.note,
-        "score": s.score if s else None, "tier": s.tier if s else None,
+        "score": s[1] if s else None, "tier": s[0] if s else None,
         "extra": {k: (mask_id(str(v)) if masked and _CONTACTISH.search(k) else v)
                   for k, v in c.extra.items()},
         "next_follow_up": c.next_follow_up,

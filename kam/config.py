@@ -129,11 +129,14 @@ class Vocabulary:
 
     def lookup(self, text: str) -> str | None:
         """The canonical key for a key, label or alias (case and spaces ignored)."""
-        wanted = _norm(text)
-        for t in self.terms:
-            if wanted in (_norm(t.key), _norm(t.label), *map(_norm, t.aliases)):
-                return t.key
-        return None
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {}
+            for t in reversed(self.terms):  # the first term wins a shared alias
+                for name in (*t.aliases, t.label, t.key):
+                    index[_norm(name)] = t.key
+            object.__setattr__(self, "_index", index)  # a cache on a frozen dataclass
+        return index.get(text) or index.get(_norm(text))
 
     def keys(self) -> list[str]:
         return [t.key for t in self.terms]

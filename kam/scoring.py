@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from kam.activity import count_since, window_sum
 from kam.config import Indicator, Settings, Tier
 from kam.models import Customer
 
@@ -47,6 +46,8 @@ def parse_amount(raw: Any, unit: str) -> float:
         raise ValueError(f"not a number: {raw!r}")
     if isinstance(raw, (int, float)):
         value, suffix = float(raw), None
+        if unit != "ratio":
+            return value
     else:
         s = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace("¥", "")
         m = _NUM.match(s)
@@ -63,43 +64,100 @@ def parse_amount(raw: Any, unit: str) -> float:
     return value
 
 
-def derived(name: str, c: Customer, today: date) -> float | None:
-    """A figure derived from the customer's log aggregates."""
-    st = c.stats or {}
-    orders: dict[str, float] = st.get("orders") or {}
-    if name == "order_amount_12m":
-        return window_sum(orders, today, 0, 365)
-    if name == "years":
-        start = st.get("first_order") or (c.created[:10] if c.created else None)
-        if not start:
-            return None
-        return max(0.0, (today - date.fromisoformat(start)).days / 365.25)
-    if name == "repurchase_rate":
-        months = {d[:7] for d in orders if d > (today - timedelta(days=365)).isoformat()
-                  and d <= today.isoformat()}
-        return len(months) / 12
-    if name == "interactions_90d":
-        return float(count_since(st.get("contacts") or [], today, 90))
-    if name == "complaints_90d":
-        return float(count_since(st.get("complaints") or [], today, 90))
-    raise KeyError(name)
+class Scorer:
+    """Scores customers for one day: the date windows and lookups are worked out once."""
 
+    def __init__(self, settings: Settings, today: date):
+        self.settings, self.today = settings, today
+        self.iso = today.isoformat()
+        self.since = {d: (today - timedelta(days=d)).isoformat() for d in (90, 365)}
+        # Per indicator, worked out once: its sources split, its table case-folded.
+        self._plan = [(ind, tuple(src.partition(".")[::2] for src in ind.sources),
+                       {k.casefold(): v for k, v in ind.table.items()})
+                      for ind in settings.indicators]
 
-def _raw(ind: Indicator, c: Customer, today: date) -> Any:
-    for source in ind.sources:
-        kind, _, sub = source.partition(".")
-        if kind == "derived":
-            v = derived(sub, c, today)
-            if sub == "order_amount_12m" and v is not None and ind.unit == "10k":
-                v = f"{v}元"  # the log keeps yuan; say so, and parse_amount converts
-        elif kind == "field":
-            v = getattr(c, sub, None)
-            v = list(v) if isinstance(v, tuple) else v
-        else:
-            v = c.extra.get(sub)
-        if v is not None and v != "" and v != []:
-            return v
-    return None
+    def derived(self, name: str, c: Customer) -> float | None:
+        """A figure derived from the customer's log aggregates (amounts in yuan)."""
+        st = c.stats or {}
+        orders: dict[str, float] = st.get("orders") or {}
+        iso, y = self.iso, self.since[365]
+        if name == "order_amount_12m":
+            return float(sum(v for d, v in orders.items() if y < d <= iso))
+        if name == "years":
+            start = st.get("first_order") or (c.created[:10] if c.created else None)
+            if not start:
+                return None
+            return max(0.0, (self.today - date.fromisoformat(start)).days / 365.25)
+        if name == "repurchase_rate":
+            return len({d[:7] for d in orders if y < d <= iso}) / 12
+        if name in ("interactions_90d", "complaints_90d"):
+            dates = st.get("contacts" if name == "interactions_90d" else "complaints") or []
+            lo = self.since[90]
+            return float(sum(1 for d in dates if lo < d <= iso))
+        raise KeyError(name)
+
+    def _raw(self, ind: Indicator, c: Customer,
+             sources: tuple[tuple[str, str], ...] | None = None) -> Any:
+        for kind, sub in sources or tuple(s.partition(".")[::2] for s in ind.sources):
+            if kind == "derived":
+                v: Any = self.derived(sub, c)
+                if sub == "order_amount_12m" and v is not None and ind.unit == "10k":
+                    v = v / 1e4  # the log keeps yuan
+            elif kind == "field":
+                v = getattr(c, sub, None)
+                v = list(v) if isinstance(v, tuple) else v
+            else:
+                v = c.extra.get(sub)
+            if v is not None and v != "" and v != []:
+                return v
+        return None
+
+    def _value(self, ind: Indicator, raw: Any) -> float | str:
+        """The raw value in the indicator's terms; ValueError when it is not a figure."""
+        if ind.table:
+            value = str(raw)
+            vocab = next((s[6:] for s in ind.sources
+                          if s in ("field.stage", "field.value_level")), None)
+            if vocab:  # a vocabulary field's alias (高, A) counts as its key (high)
+                value = self.settings.vocab[vocab].lookup(value) or value
+            return value
+        return parse_amount(raw, ind.unit)
+
+    def part(self, ind: Indicator, c: Customer) -> Part:
+        raw = self._raw(ind, c)
+        if raw is None:
+            return Part(ind.name, None, None, 0.0, ind.weight, 0.0, True)
+        try:
+            value = self._value(ind, raw)
+        except ValueError:
+            return Part(ind.name, raw, None, 0.0, ind.weight, 0.0, True)
+        share = _normalise(ind, value)
+        return Part(ind.name, raw, value, round(share, 4), ind.weight,
+                    round(share * ind.weight, 2) + 0.0, False)
+
+    def score(self, c: Customer) -> Score:
+        """Weighted sum of the indicators, clamped to 0..100, and the tier it reaches."""
+        parts = tuple(self.part(ind, c) for ind in self.settings.indicators)
+        total = round(min(100.0, max(0.0, sum(p.points for p in parts))), 1)
+        t = tier_for(total, self.settings.tiers)
+        return Score(c.code, total, t.name, t.label, parts)
+
+    def quick(self, c: Customer) -> tuple[str, float]:
+        """(tier, score) without the breakdown: the hot path of due, risk and list."""
+        total = 0.0
+        for ind, sources, table in self._plan:
+            raw = self._raw(ind, c, sources)
+            if raw is None:
+                continue
+            if table and isinstance(raw, str) and raw.casefold() in table:
+                total += table[raw.casefold()] * ind.weight  # the common case, directly
+                continue
+            try:
+                total += _normalise(ind, self._value(ind, raw)) * ind.weight
+            except ValueError:
+                continue
+        total = round(min(100.0, max(0.0, total)), 1)
+        return tier_for(total, self.settings.tiers).name, total
 
 
 def _normalise(ind: Indicator, value: float | str) -> float:
@@ -120,28 +178,6 @@ def _normalise(ind: Indicator, value: float | str) -> float:
     return min(1.0, max(0.0, share))
 
 
-def part(ind: Indicator, c: Customer, today: date, settings: Settings | None = None) -> Part:
-    raw = _raw(ind, c, today)
-    if raw is None or raw == "" or raw == []:
-        return Part(ind.name, None, None, 0.0, ind.weight, 0.0, True)
-    value: float | str
-    if ind.table:
-        value = str(raw)
-        # a vocabulary field's alias (高, A) counts as its key (high)
-        vocab = next((s[6:] for s in ind.sources if s in ("field.stage", "field.value_level")),
-                     None)
-        if settings and vocab:
-            value = settings.vocab[vocab].lookup(value) or value
-    else:
-        try:
-            value = parse_amount(raw, ind.unit)
-        except ValueError:
-            return Part(ind.name, raw, None, 0.0, ind.weight, 0.0, True)
-    share = _normalise(ind, value)
-    return Part(ind.name, raw, value, round(share, 4), ind.weight, round(share * ind.weight, 2) + 0.0,
-                False)
-
-
 def tier_for(total: float, tiers: tuple[Tier, ...]) -> Tier:
     for t in tiers:
         if total >= t.min:
@@ -150,12 +186,16 @@ def tier_for(total: float, tiers: tuple[Tier, ...]) -> Tier:
 
 
 def score(c: Customer, settings: Settings, today: date) -> Score:
-    """Weighted sum of the indicators, clamped to 0..100, and the tier it reaches."""
-    parts = tuple(part(ind, c, today, settings) for ind in settings.indicators)
-    total = round(min(100.0, max(0.0, sum(p.points for p in parts))), 1)
-    t = tier_for(total, settings.tiers)
-    return Score(c.code, total, t.name, t.label, parts)
+    return Scorer(settings, today).score(c)
 
 
 def score_all(customers: list[Customer], settings: Settings, today: date) -> dict[str, Score]:
-    return {c.code: score(c, settings, today) for c in customers}
+    scorer = Scorer(settings, today)
+    return {c.code: scorer.score(c) for c in customers}
+
+
+def tiers_of(customers: list[Customer], settings: Settings, today: date
+             ) -> dict[str, tuple[str, float]]:
+    """code -> (tier, score), fast."""
+    scorer = Scorer(settings, today)
+    return {c.code: scorer.quick(c) for c in customers}

@@ -267,10 +267,14 @@ class Store:
         return self._tables[CUSTOMERS]
 
     def customers(self, include_archived: bool = False) -> list[Customer]:
-        db = TinyDB(storage=_Snapshot, tables=self._tables)
-        docs = db.table(CUSTOMERS, cache_size=0).all()
-        out = [Customer.from_doc(d) for d in docs]
+        # The raw documents, not TinyDB's Table.all(): that copies each into a
+        # Document first, a tenth of `kam due`'s time at 10,000 customers.
+        out = [Customer.from_doc(d) for d in self._customer_docs().values()]
         return out if include_archived else [c for c in out if not c.archived]
+
+    def tinydb(self) -> TinyDB:
+        """The loaded tables as a TinyDB database (for ad-hoc queries); writes stay in memory."""
+        return TinyDB(storage=_Snapshot, tables=self._tables)
 
     def codes(self) -> set[str]:
         return set(self._by_code)

@@ -215,9 +215,9 @@ def emit_customers(e: Env, customers: list[Any], fmt: Fmt, masked: bool,
                    title: str | None = None) -> None:
     from kam.archive import record
     from kam.render import emit
-    from kam.scoring import score_all
+    from kam.scoring import tiers_of
 
-    scores = score_all(customers, e.settings, e.today)
+    scores = tiers_of(customers, e.settings, e.today)
     if fmt == Fmt.table:
         rows = [record(c, scores[c.code], e.settings, masked=masked, labels=True)
                 for c in customers]
@@ -259,11 +259,10 @@ def sort_customers(e: Env, customers: list[Any], key: str) -> list[Any]:
         raise BadInput(f"--sort: unknown key {key!r}; use one of: {', '.join(SORT_KEYS)} "
                        "(prefix - for descending)")
     if key == "score":
-        from kam.scoring import score_all
+        from kam.scoring import tiers_of
 
-        scores = score_all(customers, e.settings, e.today)
-        return sorted(customers, key=lambda c: (-scores[c.code].score, c.code),
-                      reverse=desc)
+        scores = tiers_of(customers, e.settings, e.today)
+        return sorted(customers, key=lambda c: (-scores[c.code][1], c.code), reverse=desc)
     return sorted(customers, key=lambda c: (getattr(c, key) or "", c.code), reverse=desc)
 
 
@@ -346,7 +345,7 @@ def show(
     masked = _masked(e, mask)
     when, why = next_contact(c, s.tier, e.settings)
     h = health(c, s.tier, e.settings, e.today)
-    doc = record(c, s, e.settings, masked=masked)
+    doc = record(c, (s.tier, s.score), e.settings, masked=masked)
     doc.update(created=c.created, updated=c.updated, health=h.health,
                health_reasons=list(h.reasons),
                next_due=when.isoformat() if when else None,
@@ -363,7 +362,7 @@ def show(
     else:
         from kam.render import show_customer
 
-        labelled = record(c, s, e.settings, masked=masked, labels=True)
+        labelled = record(c, (s.tier, s.score), e.settings, masked=masked, labels=True)
         show_customer(labelled, doc, why)
 
 

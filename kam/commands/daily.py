@@ -23,13 +23,16 @@ from kam.errors import BadInput
 TierFilter = Annotated[Opt, typer.Option("--tier", help="Only this tier (A, B, ...).")]
 
 
-def _load(e: Env, include_archived: bool = False) -> tuple[list[Any], dict[str, Any]]:
-    from kam.scoring import score_all
+def _load(e: Env, include_archived: bool = False, full: bool = False
+          ) -> tuple[list[Any], dict[str, Any]]:
+    """Customers and code -> (tier, score); full=True gives Score objects with parts."""
+    from kam.scoring import score_all, tiers_of
     from kam.store import open_store
 
     with open_store(e.db) as store:
         customers = store.customers(include_archived=include_archived)
-    return customers, score_all(customers, e.settings, e.today)
+    scored = (score_all if full else tiers_of)(customers, e.settings, e.today)
+    return customers, scored
 
 
 def _filter(e: Env, customers: list[Any], scores: dict[str, Any], owner: str | None,
@@ -42,7 +45,11 @@ def _filter(e: Env, customers: list[Any], scores: dict[str, Any], owner: str | N
                        f"{', '.join(t.name for t in e.settings.tiers)}")
     return [c for c in customers
             if (not owner or c.owner == owner) and (not st or c.stage == st)
-            and (not tier or scores[c.code].tier == tier)]
+            and (not tier or _tier(scores[c.code]) == tier)]
+
+
+def _tier(s: Any) -> str:
+    return s.tier if hasattr(s, "tier") else s[0]
 
 
 @app.command()
@@ -59,7 +66,7 @@ def score(
     from kam.render import emit, print_json
 
     e = env(ctx)
-    customers, scores = _load(e, include_archived=all_ or code is not None)
+    customers, scores = _load(e, include_archived=all_ or code is not None, full=True)
     if code is not None:
         customers = [c for c in customers if c.code == code]
         if not customers:
@@ -104,8 +111,7 @@ def due_items(e: Env, days: int | None, owner: str | None, tier: str | None,
     horizon = e.settings.upcoming_days if days is None else days
     if horizon < 0:
         raise BadInput("--days must be 0 or more")
-    tiers = {code: (s.tier, s.score) for code, s in scores.items()}
-    return due(chosen, tiers, e.settings, e.today, horizon)
+    return due(chosen, scores, e.settings, e.today, horizon)
 
 
 _SECTION_TITLE = {"overdue": "逾期 overdue", "today": "今天 today", "upcoming": "即将 upcoming"}
@@ -124,6 +130,9 @@ def due(
     days: Annotated[Optional[int], typer.Option(  # noqa: UP007
         "--days", help="Look this many days ahead (default followup.upcoming_days, 7).")] = None,
     owner: OwnerFilter = None, tier: TierFilter = None, stage: StageFilter = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows per section in the table, most "
+                                       "urgent first (0: all); JSON and CSV list everything."
+                                       )] = 50,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Follow-ups overdue, due today and coming up, plus date reminders."""
@@ -138,13 +147,18 @@ def due(
     else:
         for section in ("overdue", "today", "upcoming"):
             part = [r for r in rows if r["section"] == section]
+            total = len(part)
+            if limit > 0 and total > limit:
+                part = part[:limit]
+                say(f"{_SECTION_TITLE[section]}: showing the first {limit} of {total} "
+                    "(--limit 0 shows all)")
             if part:
                 for r in part:
                     r["when"] = _when(r["days_overdue"])
                     r["kind_label"] = _KIND_LABEL.get(r["kind"], r["kind"])
                 emit(part, [("code", "客户编号"), ("name", "客户名称"), ("kind_label", "事项"),
                             ("due", "日期"), ("when", ""), ("tier", "分层"), ("owner", "负责人")],
-                     "table", title=f"{_SECTION_TITLE[section]} ({len(part)})",
+                     "table", title=f"{_SECTION_TITLE[section]} ({total})",
                      styles=[_SECTION_STYLE[section]] * len(part))
     if not rows:
         say(f"Nothing due in the next {e.settings.upcoming_days if days is None else days} days.")
@@ -171,10 +185,9 @@ def risk_rows(e: Env, owner: str | None, tier: str | None, threshold: float | No
     settings = e.settings
     if threshold is not None:
         settings = replace(settings, risk=replace(settings.risk, threshold=threshold))
-    tiers = {code: (s.tier, s.score) for code, s in scores.items()}
     return [{"code": h.code, "name": h.name, "health": h.health, "reasons": list(h.reasons),
              "days_since_contact": h.days_since_contact, "dormant": h.dormant, "tier": h.tier,
-             "owner": h.owner} for h in risks(chosen, tiers, settings, e.today)]
+             "owner": h.owner} for h in risks(chosen, scores, settings, e.today)]
 
 
 @app.command()

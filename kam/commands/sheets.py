@@ -312,9 +312,9 @@ def export(
     if kind == "json":
         from kam.archive import record
         from kam.render import to_json
-        from kam.scoring import score_all
+        from kam.scoring import tiers_of
 
-        scores = score_all(chosen, e.settings, e.today)
+        scores = tiers_of(chosen, e.settings, e.today)
         text = to_json([record(c, scores[c.code], e.settings, masked=masked) for c in chosen])
         _write_text(target if file != "-" else None, text + "\n", bom=False)
     else:
