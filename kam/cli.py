@@ -121,6 +121,7 @@ class Env:
     today: date
     debug: bool = False
     config_given: bool = False
+    command: str = ""
     _settings: Settings | None = field(default=None, repr=False)
 
     @property
@@ -168,7 +169,7 @@ def _main(
     db_path = (db or default_db_path()).expanduser()
     the_day = date.today()
     ctx.obj = Env(db_path, (config or db_path.with_name("kam.yaml")).expanduser(), the_day,
-                  debug, config_given=config is not None)
+                  debug, config_given=config is not None, command=ctx.invoked_subcommand or "")
     if today:
         from kam.dates import parse_iso
 
@@ -188,4 +189,4 @@ def main() -> None:
 
 
 # Registering the commands; their modules import heavy libraries only inside commands.
-from kam.commands import archive, daily, sheets  # noqa: E402,F401
+from kam.commands import archive, daily, safety, sheets  # noqa: E402,F401

@@ -99,6 +99,11 @@ import:
 
 privacy:
   mask_by_default: false      # mask phone numbers and emails in show/list/export
+
+# Before every change kam keeps the previous state (kam backups, kam restore).
+backups:
+  keep: 20                    # the newest backups kept
+  daily: 30                   # and one a day for this many days
 """
 
 DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d")
@@ -191,6 +196,7 @@ class Settings:
     import_aliases: dict[str, tuple[str, ...]]
     mask_by_default: bool
     path: Path | None = None
+    backups: tuple[int, int] = (20, 30)  # newest kept, days with one a day
 
     def date_rule(self, name: str) -> DateRule:
         return self.date_rules.get(name) or self.date_rules.get("default") or DateRule()
@@ -316,7 +322,8 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
     c = _Checker(where, lines or {})
     if user is None:
         user = {}
-    top = c.mapping(user, (), ("vocabulary", "scoring", "followup", "risk", "import", "privacy"))
+    top = c.mapping(user, (), ("vocabulary", "scoring", "followup", "risk", "import", "privacy",
+                               "backups"))
     d = _merge(defaults(), top)
 
     vocab: dict[str, Vocabulary] = {}
@@ -390,6 +397,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         aliases[key] = tuple(str(n) for n in names)
 
     pv = c.mapping(d["privacy"], ("privacy",), ("mask_by_default",))
+    bk = c.mapping(d["backups"], ("backups",), ("keep", "daily"))
     return Settings(
         vocab=vocab, indicators=indicators, tiers=tiers,
         cadence_default=c.integer(cad["default"], (*cp, "default")),
@@ -397,6 +405,8 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         upcoming_days=c.integer(fu["upcoming_days"], ("followup", "upcoming_days")),
         date_rules=rules, risk=risk, slash_order=slash, import_aliases=aliases,
         mask_by_default=bool(pv["mask_by_default"]), path=path,
+        backups=(c.integer(bk["keep"], ("backups", "keep")),
+                 c.integer(bk["daily"], ("backups", "daily"))),
     )
 
 

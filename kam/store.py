@@ -211,11 +211,17 @@ class Store:
     a command that fails writes nothing.
     """
 
-    def __init__(self, path: Path, writable: bool):
+    def __init__(self, path: Path, writable: bool, command: str = "",
+                 backups: tuple[int, int] = (20, 30)):
         self.path = path
         self.log_path = path.with_name(path.stem + ".interactions.json")
         self.pending_path = self.log_path.with_name(self.log_path.name + ".pending")
+        self.history_path = path.with_name(path.stem + ".history.jsonl")
+        self.backup_dir = path.with_name(path.stem + ".backups")
         self.writable = writable
+        self.command = command
+        self.backup_policy = backups  # (newest to keep, days with one kept per day)
+        self._before: dict[str, dict[str, Any] | None] = {}  # code -> doc before this command
         self.created_now = False
         self._tables: Tables = {}
         self._log: Tables | None = None
@@ -300,6 +306,7 @@ class Store:
         self._need_writable()
         docs = self._customer_docs()
         doc_id = self._by_code.get(customer.code)
+        self._before.setdefault(customer.code, docs[doc_id] if doc_id is not None else None)
         if doc_id is None:
             if self._next_id is None:
                 self._next_id = max((int(i) for i in docs), default=0) + 1
@@ -313,6 +320,7 @@ class Store:
         self._need_writable()
         doc_id = self._by_code.pop(code, None)
         if doc_id is not None:
+            self._before.setdefault(code, self._customer_docs()[doc_id])
             del self._customer_docs()[doc_id]
             self._dirty = True
 
@@ -326,6 +334,11 @@ class Store:
                     data = pending  # committed, not yet renamed into place
             if data is None:
                 data = AtomicJSONStorage(self.log_path).read() or {}
+                if not self.writable and _meta(data).get("generation", 0) > self.generation:
+                    # a writer committed since this reader loaded the customers:
+                    # take both from that newer commit, for one consistent snapshot
+                    self._load()
+                    return self._log_tables()
             _check_shape(data, self.log_path)
             data.setdefault(INTERACTIONS, {})
             self._log = data
@@ -379,12 +392,18 @@ class Store:
         self._dirty = True
 
     def commit(self) -> None:
-        """Write what changed, atomically; nothing if nothing changed."""
+        """Write what changed, atomically; nothing if nothing changed.
+
+        The previous state is kept as a backup first, and the changes are
+        appended to the history, stamped with this commit's generation.
+        """
         self._need_writable()
         if not (self._dirty or self._log_dirty or (self.created_now and not self.path.exists())):
             return
         gen = self.generation + 1
         self._tables[META]["1"]["generation"] = gen
+        self._backup(gen - 1)
+        self._append_history(gen)
         if self._log_dirty:
             log = self._log_tables()
             log[META] = {"1": {"generation": gen}}
@@ -394,6 +413,166 @@ class Store:
             os.replace(self.pending_path, self.log_path)
             _fsync_dir(self.path.parent)
         self._dirty = self._log_dirty = False
+        self._before = {}
+        self._rotate()
+
+    # backups: hard links to the files about to be replaced. os.replace gives
+    # the live file a new inode, so the link keeps the old version at no cost
+    # in time; it costs the disk space of that version while it is kept.
+    def _backup(self, gen: int) -> None:
+        if not self.path.exists():
+            return
+        self.backup_dir.mkdir(mode=0o700, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for src, suffix in ((self.path, "json"), (self.log_path, "interactions.json")):
+            if not src.exists():
+                continue
+            dst = self.backup_dir / f"{gen}-{stamp}.{suffix}"
+            if dst.exists():
+                continue
+            try:
+                os.link(src, dst)
+            except OSError:  # no hard links here (some network or FAT disks): copy
+                atomic_write_bytes(dst, src.read_bytes())
+
+    def backups(self) -> list[dict[str, Any]]:
+        """Backups, oldest first: id (the generation they hold), time, files, size."""
+        found: dict[int, dict[str, Any]] = {}
+        if self.backup_dir.exists():
+            for f in self.backup_dir.iterdir():
+                head, _, rest = f.name.partition("-")
+                if not head.isdigit():
+                    continue
+                b = found.setdefault(int(head), {"id": int(head), "time": rest.split(".")[0],
+                                                 "files": [], "bytes": 0})
+                b["files"].append(f)
+                b["bytes"] += f.stat().st_size
+        return [found[k] for k in sorted(found)]
+
+    def _rotate(self) -> None:
+        keep_newest, days = self.backup_policy
+        kept = set(keep_backups([(b["id"], b["time"]) for b in self.backups()], keep_newest, days,
+                                time.strftime("%Y%m%dT%H%M%S")))
+        for b in self.backups():
+            if b["id"] not in kept:
+                for f in b["files"]:
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+
+    def restore(self, backup_id: int) -> None:
+        """Make a backup the current state (the commit backs up the present first)."""
+        chosen = next((b for b in self.backups() if b["id"] == backup_id), None)
+        if chosen is None:
+            raise NotFound(f"no backup {backup_id} (see `kam backups`)")
+        files = {f.name.split(".", 1)[1]: f for f in chosen["files"]}
+        tables = AtomicJSONStorage(files["json"]).read() or {}
+        _check_shape(tables, files["json"])
+        log = AtomicJSONStorage(files["interactions.json"]).read() if (
+            "interactions.json" in files) else {}
+        gen = self.generation
+        for code in set(self._by_code) | {d["code"] for d in tables.get(CUSTOMERS, {}).values()}:
+            doc_id = self._by_code.get(code)
+            self._before.setdefault(code, self._customer_docs()[doc_id] if doc_id else None)
+        tables.setdefault(META, {"1": {}})["1"].update(schema_version=SCHEMA_VERSION,
+                                                      generation=gen)
+        tables.setdefault(CUSTOMERS, {})
+        tables.setdefault(BATCHES, {})
+        self._tables = tables
+        self._by_code = {doc["code"]: i for i, doc in tables[CUSTOMERS].items()}
+        self._next_id = None
+        self._log = log or {INTERACTIONS: {}}
+        self._log.setdefault(INTERACTIONS, {})
+        self._dirty = self._log_dirty = True
+
+    # history: one JSON line per change, appended before the commit point and
+    # stamped with its generation; lines of a generation that never committed
+    # are not shown.
+    def _append_history(self, gen: int) -> None:
+        lines = []
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        user = _os_user()
+        docs = self._customer_docs()
+        for code, before in self._before.items():
+            doc_id = self._by_code.get(code)
+            after = docs.get(doc_id) if doc_id is not None else None
+            if before is None and after is None:
+                continue
+            action = "created" if before is None else "removed" if after is None else "changed"
+            changes = _diff(before or {}, after or {})
+            if action == "changed" and not changes:
+                continue
+            lines.append({"ts": now, "gen": gen, "user": user, "command": self.command,
+                          "code": code, "action": action, "changes": changes})
+        if not lines:
+            return
+        fd = os.open(self.history_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "ab") as f:
+            f.write(b"".join(dumps(x) + b"\n" for x in lines))
+            f.flush()
+            os.fsync(f.fileno())
+
+    def history(self, code: str | None = None) -> list[dict[str, Any]]:
+        """Committed history entries, oldest first (for one customer, or all)."""
+        try:
+            raw = self.history_path.read_bytes()
+        except FileNotFoundError:
+            return []
+        out = []
+        for n, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line torn by a crash mid-append: it never committed
+            if entry.get("gen", 0) > self.generation:
+                continue
+            if code is None or entry.get("code") == code:
+                out.append(entry)
+        return out
+
+    def erase(self, code: str) -> int:
+        """Remove every trace of a customer's personal data; returns files scrubbed.
+
+        The database, the log and the import batches lose it now; the history
+        keeps a tombstone without personal data; every backup is rewritten.
+        Call commit() first for the store itself, then this scrubs the rest.
+        """
+        scrubbed = 0
+        entries = []
+        if self.history_path.exists():
+            for line in self.history_path.read_bytes().splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if entry.get("code") != code:
+                    entries.append(entry)
+        entries.append({"ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "gen": self.generation,
+                        "user": _os_user(), "command": "erase", "code": code,
+                        "action": "erased", "changes": {}})
+        atomic_write_bytes(self.history_path, b"".join(dumps(e) + b"\n" for e in entries))
+        scrubbed += 1
+        for b in self.backups():
+            for f in b["files"]:
+                data = AtomicJSONStorage(f).read() or {}
+                changed = _scrub(data, code)
+                if changed:
+                    f.unlink()  # a hard link: write a new file, never through the link
+                    atomic_write_bytes(f, dumps(data))
+                    scrubbed += 1
+        for f in self.path.parent.glob(f"{self.path.name}.v*.bak"):
+            data = AtomicJSONStorage(f).read() or {}
+            if _scrub(data, code):
+                atomic_write_bytes(f, dumps(data))
+                scrubbed += 1
+        return scrubbed
+
+    def scrub_batches(self, code: str) -> None:
+        for batch in self._tables[BATCHES].values():
+            if code in batch.get("before", {}):
+                del batch["before"][code]
+                self._dirty = True
 
     def _recover(self) -> None:
         """Finish or discard a commit a crash interrupted; remove stale temp files."""
@@ -410,6 +589,69 @@ class Store:
         _fsync_dir(self.path.parent)
 
 
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name (some containers): the uid will do
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+# Not worth tracing: derived from the log, or the change time itself.
+_UNTRACED = {"stats", "updated", "created"}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+            if k not in _UNTRACED and before.get(k) != after.get(k)}
+
+
+def _scrub(data: Any, code: str) -> bool:
+    """Drop a customer, its interactions and its batch entries from a file's tables."""
+    if not isinstance(data, dict):
+        return False
+    changed = False
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            continue
+        for key in [k for k, d in table.items() if isinstance(d, dict) and d.get("code") == code]:
+            del table[key]
+            changed = True
+        if name == BATCHES:
+            for batch in table.values():
+                if code in batch.get("before", {}):
+                    del batch["before"][code]
+                    changed = True
+    return changed
+
+
+def keep_backups(backups: list[tuple[int, str]], newest: int, days: int, now: str) -> list[int]:
+    """Which backups rotation keeps: the newest N, and the newest of each of the last days.
+
+    backups are (id, time as YYYYmmddTHHMMSS). Pure, so it is tested with tables.
+    """
+    from datetime import datetime, timedelta
+
+    ordered = sorted(backups, reverse=True)
+    keep = {i for i, _ in ordered[:newest]}
+    try:
+        today = datetime.strptime(now, "%Y%m%dT%H%M%S").date()
+    except ValueError:
+        return sorted(keep)
+    seen_days: set[str] = set()
+    for i, t in ordered:
+        day = t[:8]
+        try:
+            age = (today - datetime.strptime(day, "%Y%m%d").date()).days
+        except ValueError:
+            continue
+        if age < days and day not in seen_days:
+            seen_days.add(day)
+            keep.add(i)
+    return sorted(keep)
+
+
 def lock_timeout() -> float:
     try:
         return float(os.environ.get("KAM_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
@@ -418,7 +660,8 @@ def lock_timeout() -> float:
 
 
 @contextlib.contextmanager
-def open_store(path: Path, write: bool = False, create: bool = False) -> Iterator[Store]:
+def open_store(path: Path, write: bool = False, create: bool = False, command: str = "",
+               backups: tuple[int, int] = (20, 30)) -> Iterator[Store]:
     """Open the database for one command.
 
     Readers need an existing file. Writers take the lock; with create=True a
@@ -452,7 +695,7 @@ def open_store(path: Path, write: bool = False, create: bool = False) -> Iterato
     except PermissionError:
         raise StoreError(f"{path.parent} is not writable; check its permissions") from None
     try:
-        store = Store(path, writable=True)
+        store = Store(path, writable=True, command=command, backups=backups)
         store._load()
         store._recover()
         yield store

@@ -54,7 +54,8 @@ def open_writer(e: Env, create: bool = True) -> Any:
     """The store for a write command; a new database is announced on stderr."""
     from kam.store import open_store
 
-    return open_store(e.db, write=True, create=create)
+    return open_store(e.db, write=True, create=create, command=e.command,
+                      backups=e.settings.backups)
 
 
 def announce_created(store: Any) -> None:
@@ -69,12 +70,12 @@ def init(ctx: typer.Context) -> None:
     """Create the database and a commented default kam.yaml beside it."""
     from kam.config import DEFAULT_YAML
     from kam.render import say
-    from kam.store import atomic_write_bytes, open_store
+    from kam.store import atomic_write_bytes
 
     e = env(ctx)
     if e.db.exists():
         raise BadInput(f"{e.db} already exists; kam init does not overwrite it")
-    with open_store(e.db, write=True, create=True) as store:
+    with open_writer(e) as store:
         store.commit()
     say(f"Created {e.db}")
     if e.config.exists():
