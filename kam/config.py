@@ -487,7 +487,7 @@ def load(path: Path, must_exist: bool = False) -> Settings:
     """Load kam.yaml at path; a missing file gives the defaults."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         if must_exist:
             raise ConfigError(f"{path}: no such settings file") from None
         return build(None, str(path))

@@ -34,7 +34,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from kam.errors import NotFound, StoreError
+from kam.errors import BadInput, NotFound, StoreError
 from kam.models import Customer, Interaction
 
 SCHEMA_VERSION = 1
@@ -668,6 +668,9 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
     missing database (and its directory, 0700) is created on commit.
     """
     path = Path(path)
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise BadInput(f"bad database path {path}: {blocker} is a file, not a directory")
     if path.is_dir():
         raise StoreError(f"{path} is a directory; give --db a file path such as {path / 'kam.json'}")
     if not write:

@@ -1,0 +1,154 @@
+"""Data safety: backups, restore, history, archive, erase, permissions, masking."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from kam.store import keep_backups
+from tests.conftest import Kam
+
+SECRET = "独一无二-PLANTED-7f3a9c"
+
+
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_backups_before_each_write_and_restore(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    kam("edit", "KH2026001", "--note", "第一版")
+    kam("edit", "KH2026001", "--note", "第二版")
+    ids = [b["id"] for b in kam.json("backups")]
+    assert ids == [1, 2]  # the state after add, after the first edit
+    kam("restore", "2")
+    assert kam.json("show", "KH2026001")["note"] == "第一版"
+    kam("restore")  # the newest backup is the state before the restore
+    assert kam.json("show", "KH2026001")["note"] == "第二版"
+    assert "no backup 99" in kam("restore", "99", code=2).stderr
+
+
+def test_restore_brings_back_the_log_too(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    kam("log", "KH2026001", "第一次")
+    kam("log", "KH2026001", "误记")
+    kam("restore")
+    assert [i["summary"] for i in kam.json("show", "KH2026001")["interactions"]] == ["第一次"]
+
+
+@pytest.mark.parametrize("backups, newest, days, now, kept", [
+    ([(i, "20261123T100000") for i in range(1, 26)], 20, 30, "20261123T120000",
+     list(range(6, 26))),
+    ([(1, "20261001T100000"), (2, "20261101T100000"), (3, "20261101T110000"),
+      (4, "20261123T100000")], 1, 30, "20261123T120000", [3, 4]),
+    ([(1, "20260101T100000"), (2, "20261122T100000")], 0, 30, "20261123T120000", [2]),
+    ([], 20, 30, "20261123T120000", []),
+])
+def test_backup_rotation(backups: list[tuple[int, str]], newest: int, days: int, now: str,
+                         kept: list[int]) -> None:
+    assert keep_backups(backups, newest, days, now) == kept
+
+
+def test_rotation_is_configurable(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    kam.db.with_name("kam.yaml").write_text("backups: {keep: 2, daily: 0}\n", encoding="utf-8")
+    for n in range(5):
+        kam("edit", "KH2026001", "--note", f"v{n}")
+    assert [b["id"] for b in kam.json("backups")] == [4, 5]
+
+
+def test_history_records_who_what_old_new(kam: Kam) -> None:
+    kam("add", "--name", "甲", "--stage", "意向客户")
+    kam("edit", "KH2026001", "--stage", "合作中", "--note", "签约")
+    entries = kam.json("history", "KH2026001")
+    assert [(e["command"], e["action"]) for e in entries] == [("add", "created"),
+                                                             ("edit", "changed")]
+    assert entries[1]["changes"] == {"note": [None, "签约"], "stage": ["intent", "active"]}
+    assert entries[1]["user"] and entries[1]["ts"]
+
+
+def test_history_hides_uncommitted_lines(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    with kam.db.with_name("kam.history.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"gen": 999, "code": "KH2026001", "action": "changed",
+                            "changes": {}}) + "\n")
+        f.write('{"torn line')
+    assert len(kam.json("history", "KH2026001")) == 1
+
+
+def test_archive_hides_and_unarchive_brings_back(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    kam("log", "KH2026001", "很久以前", "--date", "2026-01-01")
+    kam("archive", "KH2026001")
+    assert kam.json("list") == [] and kam.json("due") == [] and kam.json("risk") == []
+    assert [c["archived"] for c in kam.json("list", "--all")] == [True]
+    assert kam.json("show", "KH2026001")["archived"] is True
+    kam("unarchive", "KH2026001")
+    assert [i["code"] for i in kam.json("due")] == ["KH2026001"]
+    assert [e["action"] for e in kam.json("history", "KH2026001")][-2:] == ["changed", "changed"]
+
+
+def test_erase_leaves_no_trace_in_any_file(kam: Kam, tmp_path: Path) -> None:
+    from tests.sheets import workbook
+
+    kam("add", "--name", "留下的客户")
+    f = workbook(tmp_path / "s.xlsx", [("s", [["客户编号", "客户名称", "备注", "最近跟进时间",
+                                              "跟进内容简述"],
+                                             ["E1", f"要删的{SECRET}", SECRET, "2026-11-01",
+                                              SECRET]])])
+    kam("import", str(f))
+    kam("edit", "E1", "--contact-info", f"13900000000 {SECRET}@x.com", "--extra", f"微信={SECRET}")
+    kam("log", "E1", f"电话 {SECRET}", "--kind", "call")
+    kam("archive", "E1")
+    assert any(SECRET.encode() in p.read_bytes() for p in _files(kam.db.parent))
+    r = kam("erase", "E1", code=2)  # no terminal, no --yes
+    assert "confirm with --yes" in r.stderr
+    kam("erase", "E1", "--yes")
+    leaks = [p for p in _files(kam.db.parent) if SECRET.encode() in p.read_bytes()]
+    assert leaks == []
+    assert [e["action"] for e in kam.json("history", "E1")] == ["erased"]
+    assert [c["name"] for c in kam.json("list", "--all")] == ["留下的客户"]
+    assert "no customer with code 'E1'" in kam("show", "E1", code=2).stderr
+    kam("undo")  # the import batch no longer knows E1: nothing comes back
+    assert kam.json("list", "--all") == [] or all(
+        c["code"] != "E1" for c in kam.json("list", "--all"))
+
+
+def test_permissions_private(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    kam("edit", "KH2026001", "--note", "x")
+    assert oct(kam.db.parent.stat().st_mode & 0o777) == "0o700"
+    for p in _files(kam.db.parent):
+        assert oct(p.stat().st_mode & 0o777) == "0o600", p
+    assert oct(kam.db.with_name("kam.backups").stat().st_mode & 0o777) == "0o700"
+
+
+def test_mask_by_default_setting(kam: Kam) -> None:
+    kam("add", "--name", "甲", "--contact-info", "13956781234")
+    kam.db.with_name("kam.yaml").write_text("privacy: {mask_by_default: true}\n", encoding="utf-8")
+    assert kam.json("list")[0]["contact_info"] == "139****1234"
+    assert kam.json("show", "KH2026001")["contact_info"] == "139****1234"
+    assert kam.json("list", "--no-mask")[0]["contact_info"] == "13956781234"
+    out = kam("export", "-", "--format", "csv").stdout
+    assert "139****1234" in out and "13956781234" not in out
+
+
+def test_db_under_a_file_is_bad_path(kam: Kam, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = kam("add", "--name", "甲", "--db", str(blocker / "kam.json"), code=2)
+    assert f"{blocker} is a file, not a directory" in r.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_directory(kam: Kam, tmp_path: Path) -> None:
+    kam("add", "--name", "甲")
+    kam.db.parent.chmod(0o500)
+    try:
+        r = kam("log", "KH2026001", "x", code=3)
+        assert "not writable" in r.stderr
+    finally:
+        kam.db.parent.chmod(0o700)
