@@ -1,0 +1,136 @@
+"""Hostile input, generated: never an unexpected exception; bad input is exit 2."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kam import config
+from kam.dates import coerce_date, parse_date
+from kam.errors import ConfigError
+from kam.scoring import parse_amount
+from kam.sheet import Layout, RowError, alias_index, convert_row, find_layout, map_header
+
+S = config.build(None)
+FUZZ = settings(max_examples=300, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+cells = st.one_of(st.none(), st.text(max_size=30), st.integers(), st.floats(allow_nan=True),
+                  st.booleans(), st.dates(), st.datetimes(),
+                  st.sampled_from(["客户编号", "客户名称", "电话", "合计", "最近跟进时间", "高",
+                                   "合作中", "2024年5月10日", "=SUM(A1)", "'=1", "　"]))
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"\d{1,4}[-/.年]\d{1,2}[-/.月]\d{1,3}日?")))
+def test_date_parser_returns_a_date_or_value_error(text: str) -> None:
+    try:
+        assert isinstance(parse_date(text), date)
+    except ValueError:
+        pass
+
+
+@FUZZ
+@given(cells)
+def test_coerce_date_any_cell(value: object) -> None:
+    try:
+        assert isinstance(coerce_date(value), date)
+    except ValueError:
+        pass
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=20), st.floats(allow_nan=True, allow_infinity=True),
+                 st.integers()), st.sampled_from(["number", "yuan", "10k", "ratio"]))
+def test_amount_parser(raw: object, unit: str) -> None:
+    try:
+        assert isinstance(parse_amount(raw, unit), float)
+    except ValueError:
+        pass
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(1, 50), st.lists(cells, max_size=12).map(tuple)),
+                max_size=15))
+def test_header_matcher_and_rows(rows: list[tuple[int, tuple[object, ...]]]) -> None:
+    class Sheet:
+        name, visible = "s", True
+
+    sheet = Sheet()
+    sheet.rows = rows  # type: ignore[attr-defined]
+    index = alias_index(S)
+    found = find_layout([sheet], index)
+    layout = found[1] if found else Layout("s", 1, map_header(rows[0][1] if rows else (), index))
+    for n, values in rows:
+        try:
+            convert_row(n, values, layout, S)
+        except RowError:
+            pass
+
+
+@FUZZ
+@given(st.text(max_size=20))
+def test_vocabulary_mapper(text: str) -> None:
+    assert S.vocab["stage"].lookup(text) in (None, *S.vocab["stage"].keys())
+
+
+yaml_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 500), st.floats(allow_nan=False),
+              st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(
+                                ["scoring", "indicators", "tiers", "weight", "floor", "cap",
+                                 "steps", "table", "source", "unit", "name", "min", "followup",
+                                 "cadence", "tier", "stage", "risk", "threshold", "weights",
+                                 "vocabulary", "label", "aliases", "import", "slash_order",
+                                 "backups", "keep", "x"]), inner, max_size=4)),
+    max_leaves=20)
+
+
+@FUZZ
+@given(yaml_values)
+def test_config_builder(data: object) -> None:
+    try:
+        config.build(data)
+    except ConfigError:
+        pass
+
+
+@FUZZ
+@given(st.text(max_size=200))
+def test_config_loader_on_any_text(tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("cfg") / "kam.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        config.load(path)
+    except ConfigError as e:
+        assert str(e).startswith(str(path))
+
+
+TOKENS = ["add", "edit", "show", "list", "search", "log", "due", "risk", "score", "digest",
+          "import", "export", "undo", "snooze", "done", "archive", "history", "backups",
+          "--name", "--code", "--stage", "--value-level", "--tag", "--extra", "--date", "--next",
+          "--amount", "--kind", "--days", "--format", "--sort", "--today", "--limit", "--until",
+          "-f", "json", "csv", "table", "KH2026001", "KH9", "2024-02-30", "2026-12-01", "=",
+          "a=b", "高", "合作中", "昨天", "-1", "--", "--unknown"]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), min_size=1,
+                max_size=6))
+def test_cli_option_parsing_never_crashes(kam_env: Path, args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from kam.cli import app
+
+    runner = CliRunner()
+    if not kam_env.exists():
+        runner.invoke(app, ["add", "--name", "甲"])
+    if args[0] in ("import", "export"):
+        args = args[:1] + ["/nonexistent/x.xlsx"]  # no files written outside tmp
+    r = runner.invoke(app, args, input="n\n")
+    assert r.exit_code in (0, 2), (args, r.exit_code, r.stderr, r.exception)
+    assert "Traceback" not in r.stderr
