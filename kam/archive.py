@@ -12,7 +12,7 @@ from typing import Any
 from kam.config import Settings
 from kam.dates import parse_iso
 from kam.errors import BadInput
-from kam.models import CONTACT_ROLES, EDITABLE, Contact, Customer, Interaction
+from kam.models import CONTACT_ROLES, EDITABLE, VOCAB_FIELDS, Contact, Customer, Interaction
 from kam.privacy import contact_tokens, mask, mask_id
 
 # Extra columns whose values are contact details, masked with contact_info.
@@ -104,7 +104,8 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
         if key in ("code", "name"):
             raise BadInput(f"{key} cannot be unset")
         if key in EDITABLE:
-            changes[key] = () if key == "tags" else (None if key in ("stage", "value_level") else "")
+            empty: Any = () if key == "tags" else None if key in VOCAB_FIELDS else ""
+            changes[key] = empty
         elif key == "next_follow_up":
             changes[key] = None
         elif key.startswith("extra.") and key[6:] in new_extra:

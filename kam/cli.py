@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -152,13 +152,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     ctx: typer.Context,
-    db: Annotated[Optional[Path], typer.Option(  # noqa: UP007 - typer needs Optional
+    db: Annotated[Path | None, typer.Option(  # noqa: UP007 - typer needs Optional
         "--db", envvar="KAM_DB", help="Database file (default: kam.json in the per-user "
         "app directory).", show_default=False)] = None,
-    config: Annotated[Optional[Path], typer.Option(  # noqa: UP007
+    config: Annotated[Path | None, typer.Option(  # noqa: UP007
         "--config", envvar="KAM_CONFIG", help="Settings file (default: kam.yaml beside the "
         "database).", show_default=False)] = None,
-    today: Annotated[Optional[str], typer.Option(  # noqa: UP007
+    today: Annotated[str | None, typer.Option(  # noqa: UP007
         "--today", envvar="KAM_TODAY", help="Take this date (YYYY-MM-DD) as today.",
         show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors."

@@ -32,7 +32,7 @@ vocabulary:
     medium: {label: 中价值, aliases: [中, B, medium, mid]}
     low:    {label: 低价值, aliases: [低, C, low]}
 
-# 评分模型: indicators and weights (points out of 100; a negative weight subtracts).
+# 评分模型: indicators and weights (points out of 100; negative ones subtract).
 # source: a template field (field.industry), an extra column (extra.annual_purchase),
 #   a list of those (the first one a customer has counts), or a figure kam
 #   derives from the follow-up log:
@@ -51,7 +51,8 @@ scoring:
     years:            {weight: 15, floor: 0, cap: 5}
     repurchase_rate:  {weight: 20, unit: ratio, floor: 0, cap: 1}
     interactions_90d: {weight: 15, floor: 0, cap: 6}
-    value_level:      {weight: 20, source: field.value_level, table: {high: 1, medium: 0.6, low: 0.2}}
+    value_level:      {weight: 20, source: field.value_level,
+                       table: {high: 1, medium: 0.6, low: 0.2}}
     complaints_90d:   {weight: -10, floor: 0, cap: 3}
   # Tiers from the highest: a customer gets the first tier whose min it reaches.
   tiers:
@@ -335,10 +336,11 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
             if isinstance(spec, str):
                 spec = {"label": spec}
             spec = c.mapping(spec, p, ("label", "aliases"))
-            aliases = spec.get("aliases") or []
-            if not isinstance(aliases, list):
+            term_aliases = spec.get("aliases") or []
+            if not isinstance(term_aliases, list):
                 raise c.fail((*p, "aliases"), "must be a list")
-            terms.append(Term(key, str(spec.get("label", key)), tuple(str(a) for a in aliases)))
+            terms.append(Term(key, str(spec.get("label", key)),
+                              tuple(str(a) for a in term_aliases)))
         if not terms:
             raise c.fail(("vocabulary", fname), "needs at least one entry")
         vocab[fname] = Vocabulary(fname, tuple(terms))
@@ -357,10 +359,11 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
                     for k, v in c.mapping(cad["tier"], (*cp, "tier")).items()}
     cadence_stage = {}
     for k, v in c.mapping(cad["stage"], (*cp, "stage")).items():
-        key = vocab["stage"].lookup(k)
-        if key is None:
-            raise c.fail((*cp, "stage", k), f"unknown stage (known: {', '.join(vocab['stage'].keys())})")
-        cadence_stage[key] = c.integer(v, (*cp, "stage", k))
+        stage_key = vocab["stage"].lookup(k)
+        if stage_key is None:
+            raise c.fail((*cp, "stage", k),
+                         f"unknown stage (known: {', '.join(vocab['stage'].keys())})")
+        cadence_stage[stage_key] = c.integer(v, (*cp, "stage", k))
     rules = {}
     for name, spec in c.mapping(fu["dates"], ("followup", "dates")).items():
         p = ("followup", "dates", name)
@@ -385,16 +388,17 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
     slash = str(im["slash_order"]).upper()
     if slash not in ("MDY", "DMY"):
         raise c.fail(("import", "slash_order"), "must be MDY or DMY")
-    aliases: dict[str, tuple[str, ...]] = {}
-    for key, names in c.mapping(im["aliases"] or {}, ("import", "aliases")).items():
-        if key not in TEMPLATE_KEYS:
-            raise c.fail(("import", "aliases", key),
-                         f"unknown column key (known: {', '.join(TEMPLATE_KEYS)})")
+    header_aliases: dict[str, tuple[str, ...]] = {}
+    for col, names in c.mapping(im["aliases"] or {}, ("import", "aliases")).items():
+        if col not in TEMPLATE_KEYS and col != "next_follow_up" and not (
+                col.startswith("date.") and len(col) > 5):
+            raise c.fail(("import", "aliases", col), f"unknown column key (known: "
+                         f"{', '.join(TEMPLATE_KEYS)}, next_follow_up, date.NAME)")
         if isinstance(names, str):
             names = [names]
         if not isinstance(names, list):
-            raise c.fail(("import", "aliases", key), "must be a list of headers")
-        aliases[key] = tuple(str(n) for n in names)
+            raise c.fail(("import", "aliases", col), "must be a list of headers")
+        header_aliases[col] = tuple(str(n) for n in names)
 
     pv = c.mapping(d["privacy"], ("privacy",), ("mask_by_default",))
     bk = c.mapping(d["backups"], ("backups",), ("keep", "daily"))
@@ -403,7 +407,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         cadence_default=c.integer(cad["default"], (*cp, "default")),
         cadence_tier=cadence_tier, cadence_stage=cadence_stage,
         upcoming_days=c.integer(fu["upcoming_days"], ("followup", "upcoming_days")),
-        date_rules=rules, risk=risk, slash_order=slash, import_aliases=aliases,
+        date_rules=rules, risk=risk, slash_order=slash, import_aliases=header_aliases,
         mask_by_default=bool(pv["mask_by_default"]), path=path,
         backups=(c.integer(bk["keep"], ("backups", "keep")),
                  c.integer(bk["daily"], ("backups", "daily"))),

@@ -227,7 +227,7 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
         cell.alignment = Alignment(vertical="center")
     widths = [display_width(c.header) for c in columns]
     for r, values in enumerate(rows, start=2):
-        for i, (col, value) in enumerate(zip(columns, values)):
+        for i, value in enumerate(values[:len(columns)]):
             if value is None or value == "":
                 continue
             cell = ws.cell(row=r, column=i + 1)

@@ -15,8 +15,8 @@ def _mask_phone(m: re.Match[str]) -> str:
     if len(digits) < 7:
         return text
     keep_head, keep_tail = 3, 4 if len(digits) >= 11 else 2
-    masked = digits[:keep_head] + ["*"] * (len(digits) - keep_head - keep_tail) + digits[-keep_tail:]
-    return "".join(masked)
+    hidden = len(digits) - keep_head - keep_tail
+    return "".join(digits[:keep_head] + ["*"] * hidden + digits[-keep_tail:])
 
 
 def mask(text: str) -> str:

@@ -202,7 +202,7 @@ def text_of(v: Any) -> str:
 
 # Whole numbers this long are phone numbers or ids: text, as the template says.
 ID_DIGITS = 8
-_PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,%d})(\.\d+)?$" % (ID_DIGITS - 2))
+_PLAIN_NUMBER = re.compile(rf"^-?(0|[1-9]\d{{0,{ID_DIGITS - 2}}})(\.\d+)?$")
 
 
 def extra_value(v: Any) -> Any:

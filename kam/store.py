@@ -518,7 +518,7 @@ class Store:
         except FileNotFoundError:
             return []
         out = []
-        for n, line in enumerate(raw.splitlines(), start=1):
+        for line in raw.splitlines():
             if not line.strip():
                 continue
             try:
@@ -631,7 +631,7 @@ def keep_backups(backups: list[tuple[int, str]], newest: int, days: int, now: st
 
     backups are (id, time as YYYYmmddTHHMMSS). Pure, so it is tested with tables.
     """
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     ordered = sorted(backups, reverse=True)
     keep = {i for i, _ in ordered[:newest]}
@@ -672,7 +672,8 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
     if blocker is not None:
         raise BadInput(f"bad database path {path}: {blocker} is a file, not a directory")
     if path.is_dir():
-        raise StoreError(f"{path} is a directory; give --db a file path such as {path / 'kam.json'}")
+        raise StoreError(f"{path} is a directory; give --db a file path such as "
+                         f"{path / 'kam.json'}")
     if not write:
         if not path.exists():
             raise NotFound(

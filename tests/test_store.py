@@ -102,8 +102,9 @@ def test_interrupted_commit_rolls_forward(kam: Kam, monkeypatch: pytest.MonkeyPa
     log = kam.db.with_name("kam.interactions.json")
     with open_store(kam.db, write=True) as store:
         c = store.get("KH2026001")
-        from kam.archive import new_interaction
         from datetime import date
+
+        from kam.archive import new_interaction
 
         store.add_interaction(new_interaction(c.code, date(2026, 11, 23), "call", "第二次", None,
                                               None, "2026-11-23T23:59:59"))

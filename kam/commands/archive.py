@@ -26,17 +26,17 @@ StageOpt = Annotated[Opt, typer.Option("--stage", help="合作阶段: key, label
                                        "(active, 合作中, 已签约).")]
 OwnerOpt = Annotated[Opt, typer.Option("--owner", help="负责人: salesperson responsible.")]
 NoteOpt = Annotated[Opt, typer.Option("--note", help="备注: free remarks.")]
-TagOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+TagOpt = Annotated[list[str] | None, typer.Option(  # noqa: UP007
     "--tag", help="状态标签 to add (repeatable).")]
-ExtraOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+ExtraOpt = Annotated[list[str] | None, typer.Option(  # noqa: UP007
     "--extra", help="Another field as NAME=VALUE (repeatable), e.g. 微信=abc.")]
-DateOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+DateOpt = Annotated[list[str] | None, typer.Option(  # noqa: UP007
     "--date", help="An important date as NAME=YYYY-MM-DD (repeatable), e.g. "
     "birthday=1980-03-02, contract_end=2027-01-31.")]
-PersonOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+PersonOpt = Annotated[list[str] | None, typer.Option(  # noqa: UP007
     "--person", help="Another contact as NAME:ROLE:TITLE:PHONE (repeatable); roles: "
     "decision_maker, influencer, user, purchaser, finance, other.")]
-MaskOpt = Annotated[Optional[bool], typer.Option(  # noqa: UP007
+MaskOpt = Annotated[bool | None, typer.Option(  # noqa: UP007
     "--mask/--no-mask", help="Mask phone numbers and emails (default from "
     "privacy.mask_by_default).", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Include archived customers.")]
@@ -152,10 +152,10 @@ def edit(
     contact_info: InfoOpt = None, industry: IndustryOpt = None, size: SizeOpt = None,
     value_level: ValueOpt = None, need: NeedOpt = None, stage: StageOpt = None,
     owner: OwnerOpt = None, note: NoteOpt = None, tag: TagOpt = None,
-    untag: Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+    untag: Annotated[list[str] | None, typer.Option(  # noqa: UP007
         "--untag", help="Tag to remove (repeatable).")] = None,
     extra: ExtraOpt = None, date_: DateOpt = None, person: PersonOpt = None,
-    unset: Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+    unset: Annotated[list[str] | None, typer.Option(  # noqa: UP007
         "--unset", help="Clear a field, extra.NAME or date.NAME (repeatable).")] = None,
     next_: Annotated[Opt, typer.Option("--next", help="Next follow-up date, YYYY-MM-DD.")
                      ] = None,
@@ -269,7 +269,7 @@ def sort_customers(e: Env, customers: list[Any], key: str) -> list[Any]:
 
 StageFilter = Annotated[Opt, typer.Option("--stage", help="Only this 合作阶段.")]
 ValueFilter = Annotated[Opt, typer.Option("--value-level", help="Only this 客户价值等级.")]
-TagFilter = Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+TagFilter = Annotated[list[str] | None, typer.Option(  # noqa: UP007
     "--tag", help="Only customers with this tag (repeatable: all of them).")]
 OwnerFilter = Annotated[Opt, typer.Option("--owner", help="Only this 负责人.")]
 IndustryFilter = Annotated[Opt, typer.Option("--industry", help="Only this 所属行业.")]

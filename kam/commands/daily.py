@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -49,7 +49,7 @@ def _filter(e: Env, customers: list[Any], scores: dict[str, Any], owner: str | N
 
 
 def _tier(s: Any) -> str:
-    return s.tier if hasattr(s, "tier") else s[0]
+    return str(s.tier if hasattr(s, "tier") else s[0])
 
 
 @app.command()
@@ -127,7 +127,7 @@ def due_row(i: Any) -> dict[str, Any]:
 @app.command()
 def due(
     ctx: typer.Context,
-    days: Annotated[Optional[int], typer.Option(  # noqa: UP007
+    days: Annotated[int | None, typer.Option(  # noqa: UP007
         "--days", help="Look this many days ahead (default followup.upcoming_days, 7).")] = None,
     owner: OwnerFilter = None, tier: TierFilter = None, stage: StageFilter = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows per section in the table, most "
@@ -194,7 +194,7 @@ def risk_rows(e: Env, owner: str | None, tier: str | None, threshold: float | No
 def risk(
     ctx: typer.Context,
     owner: OwnerFilter = None, tier: TierFilter = None,
-    threshold: Annotated[Optional[float], typer.Option(  # noqa: UP007
+    threshold: Annotated[float | None, typer.Option(  # noqa: UP007
         "--threshold", help="Health below this is at risk (default risk.threshold, 60).")
     ] = None,
     fmt: FormatOpt = Fmt.table,
@@ -246,7 +246,7 @@ def snooze(
     code: Annotated[str, typer.Argument(help="客户编号 of the customer.")],
     until: Annotated[Opt, typer.Option("--until", help="Follow up on this date instead.")
                      ] = None,
-    days: Annotated[Optional[int], typer.Option(  # noqa: UP007
+    days: Annotated[int | None, typer.Option(  # noqa: UP007
         "--days", help="Follow up this many days from today instead.")] = None,
 ) -> None:
     """Put a follow-up off to a later date."""

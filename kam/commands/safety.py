@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -33,7 +33,7 @@ def backups(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
 @app.command()
 def restore(
     ctx: typer.Context,
-    backup: Annotated[Optional[int], typer.Argument(  # noqa: UP007
+    backup: Annotated[int | None, typer.Argument(  # noqa: UP007
         help="The backup id (default: the newest); see `kam backups`.")] = None,
 ) -> None:
     """Bring a backup back. The present state is backed up first, so this can be undone."""
@@ -54,7 +54,7 @@ def restore(
 @app.command()
 def history(
     ctx: typer.Context,
-    code: Annotated[Optional[str], typer.Argument(  # noqa: UP007
+    code: Annotated[str | None, typer.Argument(  # noqa: UP007
         help="One customer's code (default: every change).")] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:

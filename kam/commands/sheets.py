@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -58,8 +58,15 @@ def read_rows(e: Env, path: Path, sheet: str | None, maps: list[str]) -> tuple[A
 
 def _read_rows(e: Env, path: Path, sheets: list[Any], sheet: str | None,
                extra_map: dict[str, str]) -> tuple[Any, Any, list[Any], list[dict[str, Any]]]:
-    from kam.sheet import RowError, alias_index, convert_row, find_layout, header_candidates
-    from kam.sheet import infer_numbers, is_footer
+    from kam.sheet import (
+        RowError,
+        alias_index,
+        convert_row,
+        find_layout,
+        header_candidates,
+        infer_numbers,
+        is_footer,
+    )
 
     if sheet is not None and sheet not in {s.name for s in sheets}:
         raise BadInput(f"{path}: no sheet named {sheet!r}; sheets: "
@@ -97,7 +104,7 @@ def import_(
                                          "error.")] = False,
     sheet: Annotated[Opt, typer.Option("--sheet", help="The sheet to read (default: the one "
                                        "whose header kam recognises best).")] = None,
-    map_: Annotated[Optional[list[str]], typer.Option(  # noqa: UP007
+    map_: Annotated[list[str] | None, typer.Option(  # noqa: UP007
         "--map", help="Map a header to a key, HEADER=KEY (repeatable), e.g. 门店名称=name.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Report as table or json.")
@@ -143,7 +150,7 @@ def _apply(e: Env, store: Any, file: Path, layout: Any, rows: list[Any],
     batch_id = store.next_batch_id() if store and not dry_run else None
     added = []
     bar = None if dry_run else _progress(len(p.customers))
-    for code, when, summary, row in p.follow_ups:
+    for code, when, summary, _row in p.follow_ups:
         known = history.setdefault(code, [])
         text = summary or "(imported)"
         if any(i.date == when.isoformat() and i.summary == text for i in known):
