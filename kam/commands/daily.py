@@ -271,8 +271,8 @@ def digest(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")
                    ] = "text",
-    days: Annotated[int, typer.Option("--days", help="Dates to mention in the coming days.")
-                    ] = 7,
+    days: Annotated[int, typer.Option("--days", help="Days ahead to look (dates with a longer "
+                                      "lead, such as contract ends, come earlier).")] = 7,
 ) -> None:
     """The morning summary for cron: due and overdue, new risks, dates this week.
 
@@ -307,7 +307,7 @@ def digest(
     lines += ["", f"{h}New at risk ({len(new_risk)}; {len(at_risk)} on the watch list)"]
     lines += [f"{b}{r['code']} {r['name']}: health {r['health']:g}; {'; '.join(r['reasons'])}"
               for r in new_risk] or [f"{b}nothing new"]
-    lines += ["", f"{h}Dates in the next {days} days ({len(dates)})"]
+    lines += ["", f"{h}Dates coming up ({len(dates)})"]
     lines += [f"{b}{r['due']} {r['code']} {r['name']}: {r['kind']}" for r in dates] or [
         f"{b}none"]
     text_block(lines)
