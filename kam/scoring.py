@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from kam.config import Indicator, Settings, Tier
@@ -71,10 +72,8 @@ class Scorer:
         self.settings, self.today = settings, today
         self.iso = today.isoformat()
         self.since = {d: (today - timedelta(days=d)).isoformat() for d in (90, 365)}
-        # Per indicator, worked out once: its sources split, its table case-folded.
-        self._plan = [(ind, tuple(src.partition(".")[::2] for src in ind.sources),
-                       {k.casefold(): v for k, v in ind.table.items()})
-                      for ind in settings.indicators]
+        # Per indicator, compiled once: the points it gives a customer (the hot path).
+        self._points = [self._compile(ind) for ind in settings.indicators]
 
     def derived(self, name: str, c: Customer) -> float | None:
         """A figure derived from the customer's log aggregates (amounts in yuan)."""
@@ -136,28 +135,75 @@ class Scorer:
                     round(share * ind.weight, 2) + 0.0, False)
 
     def score(self, c: Customer) -> Score:
-        """Weighted sum of the indicators, clamped to 0..100, and the tier it reaches."""
+        """Weighted sum of the indicators, clamped to 0..100, and the tier it reaches.
+
+        The total adds the exact points (as quick() does); parts show them rounded.
+        """
         parts = tuple(self.part(ind, c) for ind in self.settings.indicators)
-        total = round(min(100.0, max(0.0, sum(p.points for p in parts))), 1)
+        exact = sum(points(c) for points in self._points)
+        total = round(min(100.0, max(0.0, exact)), 1)
         t = tier_for(total, self.settings.tiers)
         return Score(c.code, total, t.name, t.label, parts)
 
     def quick(self, c: Customer) -> tuple[str, float]:
         """(tier, score) without the breakdown: the hot path of due, risk and list."""
         total = 0.0
-        for ind, sources, table in self._plan:
-            raw = self._raw(ind, c, sources)
-            if raw is None:
-                continue
-            if table and isinstance(raw, str) and raw.casefold() in table:
-                total += table[raw.casefold()] * ind.weight  # the common case, directly
-                continue
-            try:
-                total += _normalise(ind, self._value(ind, raw)) * ind.weight
-            except ValueError:
-                continue
+        for points in self._points:
+            total += points(c)
         total = round(min(100.0, max(0.0, total)), 1)
         return tier_for(total, self.settings.tiers).name, total
+
+    def _compile(self, ind: Indicator) -> Callable[[Customer], float]:
+        """A function giving the indicator's points for a customer; same results as part()."""
+        getters = [self._getter(ind, source) for source in ind.sources]
+        weight, unit = ind.weight, ind.unit
+        table = {k.casefold(): v for k, v in ind.table.items()}
+        vocab = next((s[6:] for s in ind.sources if s in ("field.stage", "field.value_level")),
+                     None)
+        lookup = self.settings.vocab[vocab].lookup if vocab else None
+
+        def raw_of(c: Customer) -> Any:
+            for get in getters:
+                v = get(c)
+                if v is not None and v != "" and v != []:
+                    return v
+            return None
+
+        if ind.table:
+            def points(c: Customer) -> float:
+                raw = raw_of(c)
+                if raw is None:
+                    return 0.0
+                key = str(raw).strip()
+                if lookup is not None:
+                    key = lookup(key) or key
+                return table.get(key.casefold(), 0.0) * weight
+            return points
+
+        def points(c: Customer) -> float:
+            raw = raw_of(c)
+            if raw is None:
+                return 0.0
+            if type(raw) is float and unit != "ratio":
+                value = raw
+            else:
+                try:
+                    value = parse_amount(raw, unit)
+                except ValueError:
+                    return 0.0
+            return _normalise(ind, value) * weight
+        return points
+
+    def _getter(self, ind: Indicator, source: str) -> Callable[[Customer], Any]:
+        kind, _, sub = source.partition(".")
+        if kind == "derived":
+            if sub == "order_amount_12m" and ind.unit == "10k":
+                return lambda c: self.derived(sub, c) / 1e4  # type: ignore[operator]
+            return lambda c: self.derived(sub, c)
+        if kind == "field":
+            return lambda c: (lambda v: list(v) if isinstance(v, tuple) else v)(
+                getattr(c, sub, None))
+        return lambda c: c.extra.get(sub)
 
 
 def _normalise(ind: Indicator, value: float | str) -> float:

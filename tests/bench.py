@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,8 +121,24 @@ def daily(sizes: list[int], work: Path) -> None:
         ]:
             wall, mem = best(KAM + args, env)
             print(f"{n:>9} {label:<24} {wall:>8.3f} {wall / floor:>8.2f} {mem:>6.0f}")
-        if shutil.which("task"):
-            print(f"{n:>9} (Taskwarrior: see notes/performance.md; not rebuilt here)")
+        if n == 10000:
+            backup_cost(db, env)
+
+
+def backup_cost(db: Path, env: dict[str, str]) -> None:
+    """A write with backups against one with none kept; the disk 20 writes' backups hold."""
+    none = db.with_name("no-backups.yaml")
+    none.write_text("backups: {keep: 0, daily: 0}\n", encoding="utf-8")
+    args = KAM + ["edit", "KH000001", "--note"]
+    plain, _ = best(args + ["x1", "--config", str(none)], env)
+    kept, _ = best(args + ["x2"], env)
+    for k in range(20):
+        run(args + [f"n{k}"], env)
+    used = subprocess.run(["du", "-sk", str(db.with_name("kam.backups"))], capture_output=True,
+                          text=True).stdout.split()[0]
+    print(f"{10000:>9} {'kam edit, no backups':<24} {plain:>8.3f}")
+    print(f"{10000:>9} {'kam edit, with backup':<24} {kept:>8.3f}   "
+          f"(20 backups hold {int(used) / 1024:.0f} MiB on disk)")
 
 
 def sheets(rows: int, work: Path) -> None:
