@@ -54,6 +54,7 @@ class SheetData:
     stream: Callable[[], Iterator[tuple[int, tuple[Any, ...]]]]
     epoch1904: bool = False
     text_only: bool = False  # CSV: every value is text
+    size_hint: int = 0  # rows the sheet says it has (for a progress bar)
 
 
 def _non_empty(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -130,14 +131,14 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
         for ws in wb.worksheets:
             if not hasattr(ws, "iter_rows"):
                 continue  # chartsheets
-            ws.reset_dimensions()  # some writers store a wrong <dimension>
-
             def stream(ws: Any = ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
                 return _non_empty(ws.iter_rows(values_only=True))
 
             head = list(itertools.islice(stream(), HEAD_ROWS))
+            hint = ws.max_row or 0
+            ws.reset_dimensions()  # the stored size was only a hint; stream them all
             sheets.append(SheetData(ws.title, ws.sheet_state == "visible", head, stream,
-                                    epoch1904))
+                                    epoch1904, size_hint=hint))
         yield sheets
     except BadInput:
         raise
@@ -175,7 +176,8 @@ def read_csv(path: Path) -> list[SheetData]:
                                                                            dialect)))
     except csv.Error as e:
         raise BadInput(f"{path}: malformed CSV: {e}") from None
-    return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True)]
+    return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True,
+                      size_hint=len(rows))]
 
 
 @contextlib.contextmanager

@@ -177,10 +177,11 @@ def explain_scores(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> No
 
 
 class _Bar:
-    def __init__(self, total: int, label: str):
-        from rich.progress import Progress
+    def __init__(self, total: int | None, label: str):
+        from rich.progress import MofNCompleteColumn, Progress
 
-        self._p = Progress(console=_console(stderr=True), transient=True)
+        self._p = Progress(*Progress.get_default_columns(), MofNCompleteColumn(),
+                           console=_console(stderr=True), transient=True)
         self._task = self._p.add_task(label, total=total)
         self._p.start()
 
@@ -192,7 +193,7 @@ class _Bar:
         self._p.stop()
 
 
-def progress(total: int, label: str) -> _Bar:
+def progress(total: int | None, label: str) -> _Bar:
     """A transient progress bar on stderr."""
     return _Bar(total, label)
 

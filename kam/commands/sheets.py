@@ -29,13 +29,17 @@ from kam.errors import BadInput
 PROGRESS_ROWS = 3000  # show a progress bar on a terminal above this many rows
 
 
-def _progress(total: int) -> Any:
-    """A Rich progress bar on stderr for big files on a terminal; else nothing."""
-    if total < PROGRESS_ROWS or not sys.stderr.isatty():
+def _progress(total: int, file_bytes: int) -> Any:
+    """A Rich progress bar on stderr for big files on a terminal; else nothing.
+
+    Some writers store no sheet size: then a big file gets an open-ended counter.
+    """
+    big = total >= PROGRESS_ROWS or (total == 0 and file_bytes > 500_000)
+    if not big or not sys.stderr.isatty():
         return None
     from kam.render import progress
 
-    return progress(total, "importing")
+    return progress(total or None, "importing")
 
 
 def read_rows(e: Env, path: Path, sheet: str | None, maps: list[str]) -> tuple[Any, Any, list[Any],
@@ -82,13 +86,18 @@ def _read_rows(e: Env, path: Path, sheets: list[Any], sheet: str | None,
             f"import.aliases in kam.yaml")
     data, layout = found
     rows, errors = [], []
+    bar = _progress(data.size_hint, path.stat().st_size)
     for n, values in data.stream():
+        if bar:
+            bar.advance(n)
         if n <= layout.header_row or is_footer(values):
             continue
         try:
             rows.append(convert_row(n, values, layout, e.settings, data.epoch1904))
         except RowError as ex:
             errors.append({"row": n, "message": str(ex)})
+    if bar:
+        bar.stop()
     if data.text_only:
         infer_numbers(rows)
     return data, layout, rows, errors
@@ -149,7 +158,6 @@ def _apply(e: Env, store: Any, file: Path, layout: Any, rows: list[Any],
     history = store.interactions_by_code() if store else {}
     batch_id = store.next_batch_id() if store and not dry_run else None
     added = []
-    bar = None if dry_run else _progress(len(p.customers))
     for code, when, summary, _row in p.follow_ups:
         known = history.setdefault(code, [])
         text = summary or "(imported)"
@@ -159,15 +167,11 @@ def _apply(e: Env, store: Any, file: Path, layout: Any, rows: list[Any],
         known.append(i)
         added.append(i)
     after = {}
-    for n, (code, c) in enumerate(p.customers.items()):
+    for code, c in p.customers.items():
         known = sorted(history.get(code, []), key=lambda i: (i.date, i.created))
         c = refresh(c, known, e.today) if known else c
         before = p.before.get(code)
         after[code] = replace(c, updated=stamp) if before is None or c != before else c
-        if bar:
-            bar.advance(n)
-    if bar:
-        bar.stop()
     counts = tally(after, p.before)
     if not dry_run and store is not None:
         for i in added:
