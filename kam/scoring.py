@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from collections.abc import Callable
 from typing import Any
 
 from kam.config import Indicator, Settings, Tier
@@ -144,6 +144,14 @@ class Scorer:
         total = round(min(100.0, max(0.0, exact)), 1)
         t = tier_for(total, self.settings.tiers)
         return Score(c.code, total, t.name, t.label, parts)
+
+    def breakdown(self, c: Customer) -> tuple[str, float, dict[str, float]]:
+        """(tier, score, indicator -> points) without the explanation objects."""
+        points = {ind.name: fn(c) for ind, fn in zip(self.settings.indicators, self._points,
+                                                     strict=True)}
+        total = round(min(100.0, max(0.0, sum(points.values()))), 1)
+        return (tier_for(total, self.settings.tiers).name, total,
+                {k: round(v, 2) + 0.0 for k, v in points.items()})
 
     def quick(self, c: Customer) -> tuple[str, float]:
         """(tier, score) without the breakdown: the hot path of due, risk and list."""

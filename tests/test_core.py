@@ -241,9 +241,11 @@ def test_fast_path_equals_full_scoring_on_varied_customers() -> None:
         _logged(_c(code=f"K{i}", value_level=v, stage="intent", created=f"20{20 + i % 6}-01-01"),
                 *((f"2026-{m:02d}-1{i % 9}", kind, float(1234.5 * (i + m)) if kind == "order"
                    else None) for m, kind in zip(range(1, 12, 2), ["order", "call", "complaint",
-                                                                   "order", "visit", "order"])))
+                                                                   "order", "visit", "order"], strict=True)))
         for i, v in enumerate(["high", "medium", "low", None, "高", "B", "nonsense"] * 3)
     ]
     for c in customers:
         full = scorer.score(c)
         assert scorer.quick(c) == (full.tier, full.score), c.code
+        assert scorer.breakdown(c) == (full.tier, full.score,
+                                       {p.indicator: p.points for p in full.parts}), c.code

@@ -367,12 +367,6 @@ def show(
         show_customer(labelled, doc, why)
 
 
-def _interaction_kinds() -> tuple[str, ...]:
-    from kam.models import INTERACTION_KINDS
-
-    return INTERACTION_KINDS
-
-
 @app.command()
 def log(
     ctx: typer.Context,
@@ -392,9 +386,7 @@ def log(
     from kam.render import say
 
     e = env(ctx)
-    kinds = _interaction_kinds()
-    if kind not in kinds:
-        raise BadInput(f"--kind: unknown kind {kind!r}; use one of: {', '.join(kinds)}")
+    check_kind(kind)
     if not summary.strip():
         raise BadInput("the summary is empty: say what happened")
     when = _date_opt(date_, "--date") or e.today
@@ -406,6 +398,14 @@ def log(
         store.commit()
     say(f"Logged {kind} for {c.code} {c.name} on {when.isoformat()}"
         + (f"; next follow-up {c.next_follow_up}" if c.next_follow_up else ""))
+
+
+def check_kind(kind: str) -> None:
+    from kam.models import INTERACTION_KINDS
+
+    if kind not in INTERACTION_KINDS:
+        raise BadInput(f"--kind: unknown kind {kind!r}; use one of: "
+                       f"{', '.join(INTERACTION_KINDS)}")
 
 
 def _amount(text: str | None) -> float | None:

@@ -15,6 +15,7 @@ from kam.commands.archive import (
     OwnerFilter,
     StageFilter,
     _date_opt,
+    check_kind,
     open_writer,
     record_interaction,
 )
@@ -23,16 +24,14 @@ from kam.errors import BadInput
 TierFilter = Annotated[Opt, typer.Option("--tier", help="Only this tier (A, B, ...).")]
 
 
-def _load(e: Env, include_archived: bool = False, full: bool = False
-          ) -> tuple[list[Any], dict[str, Any]]:
-    """Customers and code -> (tier, score); full=True gives Score objects with parts."""
-    from kam.scoring import score_all, tiers_of
+def _load(e: Env, include_archived: bool = False) -> tuple[list[Any], dict[str, Any]]:
+    """Customers and code -> (tier, score)."""
+    from kam.scoring import tiers_of
     from kam.store import open_store
 
     with open_store(e.db) as store:
         customers = store.customers(include_archived=include_archived)
-    scored = (score_all if full else tiers_of)(customers, e.settings, e.today)
-    return customers, scored
+    return customers, tiers_of(customers, e.settings, e.today)
 
 
 def _filter(e: Env, customers: list[Any], scores: dict[str, Any], owner: str | None,
@@ -49,7 +48,7 @@ def _filter(e: Env, customers: list[Any], scores: dict[str, Any], owner: str | N
 
 
 def _tier(s: Any) -> str:
-    return str(s.tier if hasattr(s, "tier") else s[0])
+    return str(s[0])
 
 
 @app.command()
@@ -64,26 +63,31 @@ def score(
 ) -> None:
     """Scores and tiers from the weights in kam.yaml, best first."""
     from kam.render import emit, print_json
+    from kam.scoring import Scorer
+    from kam.store import open_store
 
     e = env(ctx)
-    customers, scores = _load(e, include_archived=all_ or code is not None, full=True)
+    with open_store(e.db) as store:
+        customers = store.customers(include_archived=all_ or code is not None)
     if code is not None:
         customers = [c for c in customers if c.code == code]
         if not customers:
             raise BadInput(f"no customer with code {code!r} (see `kam list`)")
-    customers = _filter(e, customers, scores, None, tier, None)
-    customers.sort(key=lambda c: (-scores[c.code].score, c.code))
+    scorer = Scorer(e.settings, e.today)
+    scored = {c.code: scorer.breakdown(c) for c in customers}
+    customers = _filter(e, customers, scored, None, tier, None)
+    customers.sort(key=lambda c: (-scored[c.code][1], c.code))
     labels = {t.name: t.label for t in e.settings.tiers}
     rows = []
     for c in customers:
-        s = scores[c.code]
-        row: dict[str, Any] = {"code": c.code, "name": c.name, "score": s.score, "tier": s.tier,
-                               "breakdown": {p.indicator: p.points for p in s.parts}}
+        t, total, points = scored[c.code]
+        row: dict[str, Any] = {"code": c.code, "name": c.name, "score": total, "tier": t,
+                               "breakdown": points}
         if explain:
             row["explain"] = {p.indicator: {"raw": p.raw, "value": p.value,
                                             "normalised": p.normalised, "weight": p.weight,
                                             "points": p.points, "missing": p.missing}
-                              for p in s.parts}
+                              for p in scorer.score(c).parts}
         rows.append(row)
     if fmt == Fmt.json:
         print_json(rows)
@@ -227,12 +231,10 @@ def done(
     kind: Annotated[str, typer.Option("--kind", "-k", help="Kind of contact.")] = "follow_up",
 ) -> None:
     """Mark today's follow-up done (logs it; the cadence clock restarts)."""
-    from kam.models import INTERACTION_KINDS
     from kam.render import say
 
     e = env(ctx)
-    if kind not in INTERACTION_KINDS:
-        raise BadInput(f"--kind: unknown kind {kind!r}; use one of: {', '.join(INTERACTION_KINDS)}")
+    check_kind(kind)
     next_date = _date_opt(next_, "--next")
     with open_writer(e, create=False) as store:
         c = record_interaction(e, store, store.get(code), e.today, kind, summary, None, next_date)

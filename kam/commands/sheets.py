@@ -216,8 +216,9 @@ def _report(doc: dict[str, Any], fmt: str) -> None:
         from kam.render import import_report
 
         import_report(doc)
-    for err in doc["errors"][:0 if fmt == "table" else 20]:
-        warn(f"{doc['file']} row {err['row']}: {err['message']}")
+    if fmt == "json":  # the table shows row errors; with JSON, a person still sees them
+        for err in doc["errors"][:20]:
+            warn(f"{doc['file']} row {err['row']}: {err['message']}")
     what = "would import" if doc["dry_run"] else "imported"
     say(f"{doc['file']} ({doc['sheet']!r}, header row {doc['header_row']}): {what} "
         f"{doc['created']} new, {doc['updated']} updated, {doc['unchanged']} unchanged, "
