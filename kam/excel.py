@@ -233,7 +233,7 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
     widths = [display_width(c.header) for c in columns]
     text_cells = []  # (row, column, formula-like): cells that must stay text
     for r, values in enumerate(rows, start=2):
-        out = []
+        out: list[Any] = []
         for i, value in enumerate(values[:len(columns)]):
             if value is None or value == "":
                 out.append(None)
@@ -251,8 +251,8 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
                 widths[i] = max(widths[i], 10)
             out.append(value)
         ws.append(out)  # dates get their yyyy-mm-dd format from openpyxl itself
-    for r, col, formula_like in text_cells:
-        cell = ws.cell(row=r, column=col)
+    for r, col_no, formula_like in text_cells:
+        cell = ws.cell(row=r, column=col_no)
         cell.data_type = "s"
         cell.number_format = "@"
         if formula_like:

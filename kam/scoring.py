@@ -177,16 +177,14 @@ class Scorer:
                     return v
             return None
 
-        if ind.table:
-            def points(c: Customer) -> float:
-                raw = raw_of(c)
-                if raw is None:
-                    return 0.0
-                key = str(raw).strip()
-                if lookup is not None:
-                    key = lookup(key) or key
-                return table.get(key.casefold(), 0.0) * weight
-            return points
+        def table_points(c: Customer) -> float:
+            raw = raw_of(c)
+            if raw is None:
+                return 0.0
+            key = str(raw).strip()
+            if lookup is not None:
+                key = lookup(key) or key
+            return table.get(key.casefold(), 0.0) * weight
 
         def points(c: Customer) -> float:
             raw = raw_of(c)
@@ -200,7 +198,8 @@ class Scorer:
                 except ValueError:
                     return 0.0
             return _normalise(ind, value) * weight
-        return points
+
+        return table_points if ind.table else points
 
     def _getter(self, ind: Indicator, source: str) -> Callable[[Customer], Any]:
         kind, _, sub = source.partition(".")
