@@ -108,6 +108,8 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
             changes[key] = empty
         elif key == "next_follow_up":
             changes[key] = None
+        elif key == "contacts":
+            changes[key] = ()
         elif key.startswith("extra.") and key[6:] in new_extra:
             del new_extra[key[6:]]
         elif key.startswith("date.") and key[5:] in new_dates:
@@ -120,7 +122,7 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
             raise BadInput(f"nothing to unset called {key!r} (a field, extra.NAME or date.NAME)")
     changes.update(extra=new_extra, dates=new_dates)
     if contacts:
-        changes["contacts"] = c.contacts + tuple(contacts)
+        changes["contacts"] = changes.get("contacts", c.contacts) + tuple(contacts)
     out = replace(c, **changes)
     if out != c and stamp:
         out = replace(out, updated=stamp)

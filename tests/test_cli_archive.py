@@ -247,3 +247,25 @@ def test_json_due_does_not_import_rich_or_openpyxl(two: Kam) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**__import__("os").environ, "KAM_DB": str(two.db)})
     assert out.stderr.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def test_several_contacts_with_roles(kam: Kam) -> None:
+    kam("add", "--name", "远航集团", "--person", "刘洋:decision_maker:副总裁:13790123456",
+        "--person", "陈工:influencer")
+    assert kam.json("show", "KH2026001")["contacts"] == [
+        {"name": "刘洋", "role": "decision_maker", "title": "副总裁",
+         "contact_info": "13790123456"},
+        {"name": "陈工", "role": "influencer", "title": "", "contact_info": ""}]
+    assert kam.json("show", "KH2026001", "--mask")["contacts"][0]["contact_info"] == "137****3456"
+    kam("edit", "KH2026001", "--unset", "contacts", "--person", "王总:user")
+    assert [p["name"] for p in kam.json("show", "KH2026001")["contacts"]] == ["王总"]
+    r = kam("edit", "KH2026001", "--person", "李:boss", code=2)
+    assert "unknown contact role 'boss'" in r.stderr
+
+
+def test_empty_results_say_so_on_stderr(two: Kam) -> None:
+    r = two("list", "--owner", "nobody")
+    assert r.stdout == "" and r.stderr == "No customers match.\n"
+    r = two("search", "没有这个")
+    assert r.stdout == "" and r.stderr == "Nothing found for '没有这个'.\n"
+    assert two("list", "--owner", "nobody", "--format", "json").stdout == "[]\n"

@@ -294,6 +294,11 @@ def list_(
     chosen = sort_customers(e, select(e, customers, stage, value_level, tag, owner, industry),
                             sort)
     emit_customers(e, chosen, fmt, _masked(e, mask), title=f"{len(chosen)} customers")
+    if not chosen:
+        from kam.render import say
+
+        say("No customers match." if customers else "No customers yet: `kam add` or "
+            "`kam import FILE`.")
 
 
 @app.command()
@@ -316,6 +321,10 @@ def search(
         hits_in_log = {i.code for i in store.interactions() if needle in i.summary.casefold()}
     found = [c for c in customers if c.code in hits_in_log or needle in _haystack(c)]
     emit_customers(e, found, fmt, _masked(e, mask), title=f"{len(found)} found for {text!r}")
+    if not found:
+        from kam.render import say
+
+        say(f"Nothing found for {text!r}.")
 
 
 def _haystack(c: Any) -> str:
