@@ -402,16 +402,29 @@ class Store:
             return
         gen = self.generation + 1
         self._tables[META]["1"]["generation"] = gen
-        self._backup(gen - 1)
-        self._append_history(gen)
+        history_size = self._drop_stale_history(gen)
+        try:
+            self._backup(gen - 1)
+            self._append_history(gen)
+            if self._log_dirty:
+                log = self._log_tables()
+                log[META] = {"1": {"generation": gen}}
+                AtomicJSONStorage(self.pending_path).write(log)
+            AtomicJSONStorage(self.path).write(self._tables)  # the commit point
+        except OSError as e:  # disk full, read-only disk, ...: nothing was committed
+            self._tables[META]["1"]["generation"] = gen - 1
+            with contextlib.suppress(OSError):
+                os.truncate(self.history_path, history_size)
+            raise StoreError(f"could not write {self.path} ({e.strerror}); nothing was "
+                             "changed") from None
         if self._log_dirty:
-            log = self._log_tables()
-            log[META] = {"1": {"generation": gen}}
-            AtomicJSONStorage(self.pending_path).write(log)
-        AtomicJSONStorage(self.path).write(self._tables)  # the commit point
-        if self._log_dirty:
-            os.replace(self.pending_path, self.log_path)
-            _fsync_dir(self.path.parent)
+            try:
+                os.replace(self.pending_path, self.log_path)
+                _fsync_dir(self.path.parent)
+            except OSError as e:
+                raise StoreError(f"the change is saved, but {self.log_path} could not be "
+                                 f"updated ({e.strerror}); the next kam command finishes it"
+                                 ) from None
         self._dirty = self._log_dirty = False
         self._before = {}
         self._rotate()
@@ -487,6 +500,39 @@ class Store:
     # history: one JSON line per change, appended before the commit point and
     # stamped with its generation; lines of a generation that never committed
     # are not shown.
+    def _drop_stale_history(self, gen: int) -> int:
+        """Cut history lines a crashed or failed commit left (generation >= gen, or torn).
+
+        They sit at the end of the file, so only its tail is read. Returns the size.
+        """
+        try:
+            size = self.history_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+        with open(self.history_path, "rb+") as f:
+            start = max(0, size - 65536)
+            f.seek(start)
+            tail = f.read()
+            cut = size
+            end = len(tail)
+            while end > 0:
+                begin = tail.rfind(b"\n", 0, end - 1) + 1
+                if begin == 0 and start > 0:
+                    break  # the line runs past the tail read: leave it
+                line = tail[begin:end]
+                try:
+                    stale = not line.endswith(b"\n") or json.loads(line).get("gen", 0) >= gen
+                except (json.JSONDecodeError, AttributeError):
+                    stale = True
+                if not stale:
+                    break
+                cut, end = start + begin, begin
+            if cut < size:
+                f.truncate(cut)
+                f.flush()
+                os.fsync(f.fileno())
+        return cut
+
     def _append_history(self, gen: int) -> None:
         lines = []
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -698,6 +744,9 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
         lock_cm.__enter__()
     except PermissionError:
         raise StoreError(f"{path.parent} is not writable; check its permissions") from None
+    except OSError as e:
+        raise StoreError(f"cannot write in {path.parent} ({e.strerror}); check --db and the "
+                         "disk") from None
     try:
         store = Store(path, writable=True, command=command, backups=backups)
         store._load()

@@ -152,3 +152,41 @@ def test_read_only_directory(kam: Kam, tmp_path: Path) -> None:
         assert "not writable" in r.stderr
     finally:
         kam.db.parent.chmod(0o700)
+
+
+def test_unwritable_place_is_exit_3(kam: Kam) -> None:
+    r = kam("add", "--name", "甲", "--db", "/proc/kam.json", code=3)
+    assert "cannot write in /proc" in r.stderr
+
+
+def test_disk_full_changes_nothing(kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from kam import store as kam_store
+
+    kam("add", "--name", "甲")
+    before = kam.digest()
+
+    def full(path, data):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(kam_store, "atomic_write_bytes", full)
+        r = kam("edit", "KH2026001", "--note", "x", code=3)
+    assert "No space left on device" in r.stderr and "nothing was changed" in r.stderr
+    assert kam.digest() == before
+    assert kam.json("show", "KH2026001")["note"] == ""
+
+
+def test_stale_history_of_a_crashed_commit_is_dropped(kam: Kam) -> None:
+    kam("add", "--name", "甲")
+    history = kam.db.with_name("kam.history.jsonl")
+    good = history.read_bytes()
+    gen = json.loads(good.splitlines()[-1])["gen"]
+    # a commit that crashed after writing its history line, and a torn line after it
+    history.write_bytes(good + json.dumps({"gen": gen + 1, "code": "KH2026001",
+                                           "action": "changed", "changes": {"note": [None, "幽灵"]}},
+                                          ensure_ascii=False).encode() + b"\n" + b'{"gen": 9')
+    kam("edit", "KH2026001", "--note", "真的")
+    entries = kam.json("history", "KH2026001")
+    assert [e["changes"].get("note") for e in entries] == [None, [None, "真的"]]
