@@ -94,9 +94,21 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
         atomic = key in _NO_WRAP or key.endswith(("_contact", "_follow_up", "due"))
         t.add_column(header, overflow="fold", no_wrap=atomic)
     for i, r in enumerate(rows):
-        t.add_row(*(cell_text(r.get(k)) for k, _ in columns),
+        t.add_row(*(_badge(r.get(k)) if k == "tier" else cell_text(r.get(k)) for k, _ in columns),
                   style=styles[i] if styles else None)
     _console().print(t)
+
+
+# Tiers as badges (colour only on a terminal; the letter stays readable without it).
+_BADGES = {"A": "bold white on red", "B": "black on yellow", "C": "white on blue",
+           "D": "white on grey39"}
+
+
+def _badge(tier: Any) -> Any:
+    from rich.text import Text
+
+    text = cell_text(tier)
+    return Text(f" {text} ", style=_BADGES.get(text, "bold")) if text else ""
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str | None = None,
