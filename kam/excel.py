@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kam.errors import BadInput
+from kam.models import FORMULA_LEAD
 
 # Larger than any honest customer workbook; an XML bomb expands far beyond it.
 MAX_UNCOMPRESSED = 256 * 1024 * 1024
@@ -196,7 +197,6 @@ def open_sheets(path: Path) -> Iterator[list[SheetData]]:
 
 # --- writing -----------------------------------------------------------------
 
-FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)

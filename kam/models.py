@@ -29,6 +29,10 @@ VOCAB_FIELDS = ("stage", "value_level")
 # Fields a person edits directly (kam add / kam edit); the rest follow the log.
 EDITABLE = tuple(k for k in TEMPLATE_KEYS if k not in ("last_contact", "last_summary"))
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP
+# ASVS 1.2.10): export keeps such text as text, import drops the guard quote.
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\0")
+
 INTERACTION_KINDS = (
     "follow_up", "call", "visit", "email", "wechat", "meeting", "order", "payment",
     "complaint", "note",

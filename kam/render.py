@@ -11,10 +11,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-Columns = Sequence[tuple[str, str]]  # (key, header)
+from kam.models import FORMULA_LEAD
 
-# OWASP: a spreadsheet evaluates a cell starting with these; quote it in CSV.
-FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\0")
+Columns = Sequence[tuple[str, str]]  # (key, header)
 
 
 def say(text: str) -> None:
@@ -125,9 +124,6 @@ def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str 
 def text_block(lines: Iterable[str]) -> None:
     sys.stdout.write("".join(f"{line}\n" for line in lines))
 
-
-def console_print(*objects: Any) -> None:
-    _console().print(*objects)
 
 
 def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> None:

@@ -242,11 +242,6 @@ def score(c: Customer, settings: Settings, today: date) -> Score:
     return Scorer(settings, today).score(c)
 
 
-def score_all(customers: list[Customer], settings: Settings, today: date) -> dict[str, Score]:
-    scorer = Scorer(settings, today)
-    return {c.code: scorer.score(c) for c in customers}
-
-
 def tiers_of(customers: list[Customer], settings: Settings, today: date
              ) -> dict[str, tuple[str, float]]:
     """code -> (tier, score), fast."""

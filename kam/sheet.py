@@ -17,7 +17,7 @@ from typing import Any
 from kam.archive import split_tags
 from kam.config import Settings
 from kam.dates import coerce_date
-from kam.models import HEADERS, TEMPLATE_KEYS, Customer
+from kam.models import FORMULA_LEAD, HEADERS, TEMPLATE_KEYS, Customer
 
 SEQ = "#seq"  # the 序号 column: numbered on export, ignored on import
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -66,7 +66,6 @@ NEXT_HEADER = "下次跟进时间"
 MULTI_KEYS = {"contact_info"}
 JOIN = " / "
 FOOTER = re.compile(r"^(合计|总计|小计|共计|total|sum|subtotal)", re.IGNORECASE)
-FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\0")
 _NOISE = re.compile(r"[*＊:：]|[（(]\s*(必填|选填|必选|可选|required|optional)\s*[)）]",
                     re.IGNORECASE)
 

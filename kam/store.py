@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from kam.errors import BadInput, NotFound, StoreError
@@ -118,19 +117,6 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: Tables) -> None:
         atomic_write_bytes(self.path, dumps(data))
-
-
-class _Snapshot(Storage):
-    """TinyDB storage over tables already read and validated (one read per command)."""
-
-    def __init__(self, tables: Tables):
-        self.tables = tables
-
-    def read(self) -> Tables:
-        return self.tables
-
-    def write(self, data: Tables) -> None:
-        self.tables = data
 
 
 # --- locking -----------------------------------------------------------------
@@ -278,9 +264,6 @@ class Store:
         out = [Customer.from_doc(d) for d in self._customer_docs().values()]
         return out if include_archived else [c for c in out if not c.archived]
 
-    def tinydb(self) -> TinyDB:
-        """The loaded tables as a TinyDB database (for ad-hoc queries); writes stay in memory."""
-        return TinyDB(storage=_Snapshot, tables=self._tables)
 
     def codes(self) -> set[str]:
         return set(self._by_code)

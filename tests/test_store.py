@@ -159,3 +159,16 @@ def test_ids_never_link_records(kam: Kam) -> None:
         store.commit()
     kam("add", "--name", "丙")
     assert kam.json("show", "KH2026002")["interactions"] == []
+
+
+def test_the_file_is_a_tinydb_database(kam: Kam) -> None:
+    """Other tools (and a future kam) can open it with plain TinyDB and kam's storage."""
+    from tinydb import Query, TinyDB
+
+    from kam.store import AtomicJSONStorage
+
+    kam("add", "--name", "甲公司", "--stage", "合作中")
+    db = TinyDB(kam.db, storage=AtomicJSONStorage)
+    assert [d["name"] for d in db.table("customers").search(Query().stage == "active")] == [
+        "甲公司"]
+    assert db.table("_meta").get(doc_id=1)["schema_version"] == 1  # type: ignore[index]
