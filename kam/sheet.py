@@ -332,6 +332,7 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Any, stam
     code joins the customer with the same name, else gets a new code.
     """
     p = Plan({}, {}, [], errors=list(errors or []))
+    first_row: dict[str, int] = {}
     by_name: dict[str, list[str]] = {}
     for code, c in existing.items():
         by_name.setdefault(c.name.strip(), []).append(code)
@@ -363,6 +364,7 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Any, stam
         else:
             p.before.setdefault(code, existing.get(code))
         taken.add(code)
+        first_row.setdefault(code, r.row)
         by_name.setdefault(name or current.name, [])
         if code not in by_name[name or current.name]:
             by_name[name or current.name].append(code)
@@ -371,7 +373,31 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Any, stam
             p.follow_ups.append((code, r.contact_date, r.fields.get("last_summary", ""), r.row))
         for w in r.warnings:
             p.notes.append({"row": r.row, "message": w})
+    _note_shared_contacts(p, existing, first_row)
     return p
+
+
+def _note_shared_contacts(p: Plan, existing: dict[str, Customer], first_row: dict[str, int]
+                          ) -> None:
+    """A new customer with the phone or email of another is likely a duplicate: say so."""
+    from kam.privacy import contact_tokens
+
+    new = {code: contact_tokens(c.contact_info) for code, c in p.customers.items()
+           if p.before.get(code) is None and c.contact_info}
+    if not any(new.values()):
+        return
+    owners: dict[str, str] = {}
+    for code, c in existing.items():
+        for token in contact_tokens(c.contact_info):
+            owners.setdefault(token, code)
+    for code, tokens in new.items():
+        for token in sorted(tokens):
+            other = owners.setdefault(token, code)
+            if other != code:
+                name = (existing.get(other) or p.customers[other]).name
+                p.notes.append({"row": first_row[code], "message":
+                                f"{code} shares contact {token} with {other} {name}"})
+                break
 
 
 # --- export rows -------------------------------------------------------------

@@ -335,3 +335,17 @@ def test_dates_phone_numbers_and_big_numbers(kam: Kam, tmp_path: Path) -> None:
     rows = kam.json("list")
     assert [r["contact_info"] for r in rows] == ["13956781234", "021-12345678"]
     assert [r["last_contact"] for r in rows] == ["2024-05-10", "2024-05-10"]
+
+
+def test_new_customer_with_a_known_phone_is_reported(kam: Kam, tmp_path: Path) -> None:
+    kam("add", "--name", "老客户", "--code", "OLD1", "--contact-info", "139-5678-1234")
+    f = workbook(tmp_path / "d.xlsx", [("s", [["客户编号", "客户名称", "联系电话"],
+                                              ["N1", "新名字", 13956781234],
+                                              ["N2", "另一家", "u@example.com"],
+                                              ["N3", "同邮箱", "U@example.com"]])])
+    report = kam.json("import", str(f))
+    assert report["created"] == 3
+    assert report["notes"] == [
+        {"row": 2, "message": "N1 shares contact 13956781234 with OLD1 老客户"},
+        {"row": 4, "message": "N3 shares contact u@example.com with N2 另一家"},
+    ]
