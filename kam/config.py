@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kam.errors import ConfigError
+from kam.models import TEMPLATE_KEYS, is_import_key
 
 DEFAULT_YAML = """\
 # kam settings. Every key is optional: what you leave out keeps its default.
@@ -109,10 +110,6 @@ backups:
 
 DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d")
 UNITS = ("number", "yuan", "10k", "ratio")
-TEMPLATE_KEYS = (
-    "code", "name", "contact", "title", "contact_info", "industry", "size", "value_level",
-    "need", "stage", "last_contact", "last_summary", "owner", "tags", "note",
-)
 
 
 @dataclass(frozen=True)
@@ -390,8 +387,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         raise c.fail(("import", "slash_order"), "must be MDY or DMY")
     header_aliases: dict[str, tuple[str, ...]] = {}
     for col, names in c.mapping(im["aliases"] or {}, ("import", "aliases")).items():
-        if col not in TEMPLATE_KEYS and col != "next_follow_up" and not (
-                col.startswith("date.") and len(col) > 5):
+        if not is_import_key(col):
             raise c.fail(("import", "aliases", col), f"unknown column key (known: "
                          f"{', '.join(TEMPLATE_KEYS)}, next_follow_up, date.NAME)")
         if isinstance(names, str):

@@ -29,6 +29,12 @@ VOCAB_FIELDS = ("stage", "value_level")
 # Fields a person edits directly (kam add / kam edit); the rest follow the log.
 EDITABLE = tuple(k for k in TEMPLATE_KEYS if k not in ("last_contact", "last_summary"))
 
+def is_import_key(key: str) -> bool:
+    """A key a spreadsheet column can map to: a template key, next_follow_up or date.NAME."""
+    return key in TEMPLATE_KEYS or key == "next_follow_up" or (
+        key.startswith("date.") and len(key) > 5)
+
+
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP
 # ASVS 1.2.10): export keeps such text as text, import drops the guard quote.
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\0")

@@ -111,10 +111,10 @@ def _badge(tier: Any) -> Any:
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str | None = None,
-         styles: Sequence[str | None] | None = None, json_rows: Any = None) -> None:
+         styles: Sequence[str | None] | None = None) -> None:
     """The single branch point for listing output: table, json or csv."""
     if fmt == "json":
-        print_json(rows if json_rows is None else json_rows)
+        print_json(rows)
     elif fmt == "csv":
         write_csv(rows, columns, sys.stdout)
     elif rows:  # an empty table says nothing; the command says so on stderr

@@ -95,9 +95,8 @@ class Scorer:
             return float(sum(1 for d in dates if lo < d <= iso))
         raise KeyError(name)
 
-    def _raw(self, ind: Indicator, c: Customer,
-             sources: tuple[tuple[str, str], ...] | None = None) -> Any:
-        for kind, sub in sources or tuple(s.partition(".")[::2] for s in ind.sources):
+    def _raw(self, ind: Indicator, c: Customer) -> Any:
+        for kind, sub in (s.partition(".")[::2] for s in ind.sources):
             if kind == "derived":
                 v: Any = self.derived(sub, c)
                 if sub == "order_amount_12m" and v is not None and ind.unit == "10k":

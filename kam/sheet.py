@@ -17,7 +17,7 @@ from typing import Any
 from kam.archive import split_tags
 from kam.config import Settings
 from kam.dates import coerce_date
-from kam.models import FORMULA_LEAD, HEADERS, TEMPLATE_KEYS, Customer
+from kam.models import FORMULA_LEAD, HEADERS, Customer
 
 SEQ = "#seq"  # the 序号 column: numbered on export, ignored on import
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -423,11 +423,6 @@ def date_names(customers: list[Customer]) -> list[str]:
 
 def date_header(name: str) -> str:
     return DATE_HEADERS.get(name, f"日期:{name}")
-
-
-def is_import_key(key: str) -> bool:
-    return key in TEMPLATE_KEYS or key == "next_follow_up" or (
-        key.startswith("date.") and len(key) > 5)
 
 
 TAG_SEP = "、"

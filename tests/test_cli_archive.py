@@ -269,3 +269,12 @@ def test_empty_results_say_so_on_stderr(two: Kam) -> None:
     r = two("search", "没有这个")
     assert r.stdout == "" and r.stderr == "Nothing found for '没有这个'.\n"
     assert two("list", "--owner", "nobody", "--format", "json").stdout == "[]\n"
+
+
+def test_show_csv(two: Kam) -> None:
+    lines = two("show", "KH2024002", "--format", "csv").stdout.splitlines()
+    assert lines == [
+        "code,name,contact,title,contact_info,industry,size,value_level,need,stage,last_contact,"
+        "last_summary,owner,tags,note,score,tier,next_follow_up",
+        "KH2024002,某某商贸有限公司,,,buyer@example.com,,,medium,,intent,,,张某,,,12,C,",
+    ]

@@ -186,3 +186,11 @@ def test_archived_customers_are_left_out(week: Kam) -> None:
     assert "SLEEP" not in json.dumps(week.json("due"))
     assert "SLEEP" not in [c["code"] for c in week.json("list")]
     assert "SLEEP" in [c["code"] for c in week.json("list", "--all")]
+
+
+def test_due_table_limit_per_section(week: Kam) -> None:
+    r = week("due", "--limit", "1")
+    assert "逾期 overdue (2)" in r.stdout and "SLEEP" in r.stdout and "LATE" not in r.stdout
+    assert "showing the first 1 of 2 (--limit 0 shows all)" in r.stderr
+    assert "LATE" in week("due", "--limit", "0").stdout
+    assert len(week.json("due", "--limit", "1")) == 5  # JSON is never cut

@@ -44,11 +44,7 @@ def _filter(e: Env, customers: list[Any], scores: dict[str, Any], owner: str | N
                        f"{', '.join(t.name for t in e.settings.tiers)}")
     return [c for c in customers
             if (not owner or c.owner == owner) and (not st or c.stage == st)
-            and (not tier or _tier(scores[c.code]) == tier)]
-
-
-def _tier(s: Any) -> str:
-    return str(s[0])
+            and (not tier or scores[c.code][0] == tier)]
 
 
 @app.command()

@@ -47,8 +47,7 @@ def read_rows(e: Env, path: Path, sheet: str | None, maps: list[str]) -> tuple[A
     """Read a file, find its layout and convert its rows; row errors are collected."""
     from kam.archive import parse_pairs
     from kam.excel import open_sheets
-    from kam.models import TEMPLATE_KEYS
-    from kam.sheet import is_import_key
+    from kam.models import TEMPLATE_KEYS, is_import_key
 
     extra_map = {}
     for header, key in parse_pairs(maps, "--map").items():
