@@ -447,9 +447,10 @@ class Store:
 
     def _rotate(self) -> None:
         keep_newest, days = self.backup_policy
-        kept = set(keep_backups([(b["id"], b["time"]) for b in self.backups()], keep_newest, days,
+        found = self.backups()
+        kept = set(keep_backups([(b["id"], b["time"]) for b in found], keep_newest, days,
                                 time.strftime("%Y%m%dT%H%M%S")))
-        for b in self.backups():
+        for b in found:
             if b["id"] not in kept:
                 for f in b["files"]:
                     with contextlib.suppress(OSError):

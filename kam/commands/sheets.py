@@ -277,12 +277,13 @@ def undo(
             raise BadInput(f"{len(later)} customer(s) changed after this import "
                            f"({', '.join(later[:5])}); undo with --force to lose those changes")
         ids = set(chosen["interactions"])
-        store.remove_interactions(lambda i: i.id not in ids)
+        created = {code for code, doc in chosen["before"].items() if doc is None}
+        # one pass over the log: the batch's follow-ups and all of its new customers'
+        store.remove_interactions(lambda i: i.id not in ids and i.code not in created)
         history = store.interactions_by_code()
         for code, doc in chosen["before"].items():
             if doc is None:
                 store.remove(code)
-                store.remove_interactions(lambda i, code=code: i.code != code)
             else:
                 store.put(refresh(Customer.from_doc(doc), history.get(code, []), e.today))
         store.put_batch({**chosen, "undone": e.stamp()})
