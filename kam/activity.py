@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
 
-from kam.models import Customer, Interaction
+from kam.models import Customer, Interaction, Stats
 
 # Long enough for every window the core uses however long after the last write
 # it is read: orders feed 12-month sums and 6-month trends; contacts and
@@ -21,7 +20,7 @@ KEEP_DAYS = 400
 KEEP_CONTACT_DAYS = 120
 
 
-def summarize(interactions: list[Interaction], today: date) -> dict[str, Any]:
+def summarize(interactions: list[Interaction], today: date) -> Stats:
     """The stats the daily commands need: orders per day, complaint and contact dates."""
     since = (today - timedelta(days=KEEP_DAYS)).isoformat()
     recent = (today - timedelta(days=KEEP_CONTACT_DAYS)).isoformat()
@@ -61,14 +60,34 @@ def refresh(customer: Customer, interactions: list[Interaction], today: date) ->
     return replace(customer, last_contact=newest.date, last_summary=newest.summary, stats=stats)
 
 
-def window_sum(by_day: dict[str, float], today: date, start: int, end: int) -> float:
-    """Sum of values dated in (today - end days, today - start days]."""
-    lo = (today - timedelta(days=end)).isoformat()
-    hi = (today - timedelta(days=start)).isoformat()
-    return sum(v for d, v in by_day.items() if lo < d <= hi)
+class Windows:
+    """Date windows counted back from one day, worked out once (hot path of due and score).
 
+    A window (start, end) holds the days in (today - end days, today - start days].
+    """
 
-def count_since(dates: list[str], today: date, days: int) -> int:
-    lo = (today - timedelta(days=days)).isoformat()
-    hi = today.isoformat()
-    return sum(1 for d in dates if lo < d <= hi)
+    def __init__(self, today: date):
+        self.today = today
+        self.iso = today.isoformat()
+        self._bounds: dict[int, str] = {}
+
+    def _ago(self, days: int) -> str:
+        bound = self._bounds.get(days)
+        if bound is None:
+            bound = self._bounds[days] = (self.today - timedelta(days=days)).isoformat()
+        return bound
+
+    def total(self, by_day: dict[str, float], start: int, end: int) -> float:
+        """Sum of the values dated in the window."""
+        lo, hi = self._ago(end), self._ago(start)
+        return float(sum(v for d, v in by_day.items() if lo < d <= hi))
+
+    def count(self, days: list[str] | dict[str, float], within: int) -> int:
+        """How many of the days fall in the last `within` days (today included)."""
+        lo, hi = self._ago(within), self.iso
+        return sum(1 for d in days if lo < d <= hi)
+
+    def months(self, days: dict[str, float], within: int) -> int:
+        """In how many calendar months of the last `within` days there is an entry."""
+        lo, hi = self._ago(within), self.iso
+        return len({d[:7] for d in days if lo < d <= hi})

@@ -1,7 +1,7 @@
-"""The command line: global options, error handling and the Typer app.
+"""The command line: global options, one exit point, and the commands' apps mounted.
 
 This module imports only typer and the standard library at start-up; each
-command imports what it needs (openpyxl, rich) when it runs.
+command imports what it needs (openpyxl, rich, the store) when it runs.
 """
 
 from __future__ import annotations
@@ -9,20 +9,15 @@ from __future__ import annotations
 import gc
 import sys
 import traceback
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from kam import __version__
+from kam.commands import customers, daily, exporting, importing, safety
 from kam.errors import BadInput, ExitCode, KamError
-
-if TYPE_CHECKING:
-    from kam.config import Settings
 
 # Global options, accepted before the command and hoisted from after it.
 _GLOBAL_VALUE = ("--db", "--config", "--today")
@@ -65,7 +60,7 @@ class KamGroup(TyperGroup):
             print(f"Error: {e}", file=sys.stderr)
             raise typer.Exit(int(e.exit_code)) from None
         except KeyboardInterrupt:
-            print("Interrupted; nothing was written.", file=sys.stderr)
+            print("Interrupted; " + _what_was_saved(ctx), file=sys.stderr)
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # `kam list | head`: the reader went away; that is not a failure.
@@ -75,14 +70,19 @@ class KamGroup(TyperGroup):
             # typer/click's own exits and usage errors carry their exit code already.
             if isinstance(e, (typer.Exit, typer.Abort)) or hasattr(e, "show"):
                 raise
-            env = ctx.obj if isinstance(ctx.obj, Env) else None
-            if env is not None and env.debug:
+            if ctx.meta.get("kam.debug"):
                 traceback.print_exc()
             else:
-                print(f"Error: unexpected failure ({type(e).__name__}: {e}); nothing was "
-                      "written. Run again with --debug for details and report it.",
-                      file=sys.stderr)
+                print(f"Error: unexpected failure ({type(e).__name__}: {e}); "
+                      f"{_what_was_saved(ctx)}. Run again with --debug for details and "
+                      "report it.", file=sys.stderr)
             raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+
+def _what_was_saved(ctx: Any) -> str:
+    saved = getattr(ctx.obj, "saved", False)
+    return ("the change was saved before the failure (see `kam history`)" if saved
+            else "nothing was written")
 
 
 app = typer.Typer(
@@ -96,51 +96,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-
-
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
-
-
-def default_db_path() -> Path:
-    """The per-user database when neither --db nor KAM_DB is given."""
-    return Path(typer.get_app_dir("kam")) / "kam.json"
-
-
-@dataclass
-class Env:
-    """What every command needs: where things are, and which day it is."""
-
-    db: Path
-    config: Path
-    today: date
-    debug: bool = False
-    config_given: bool = False
-    command: str = ""
-    _settings: Settings | None = field(default=None, repr=False)
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            from kam import config
-
-            self._settings = config.load(self.config, must_exist=self.config_given)
-        return self._settings
-
-    def stamp(self) -> str:
-        """A timestamp on the day kam takes as today (so --today drives it too)."""
-        return datetime.combine(self.today, datetime.now().time()).isoformat(timespec="seconds")
-
-
-def env(ctx: typer.Context) -> Env:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Env)
-    return obj
+for _commands in (customers, daily, importing, exporting, safety):
+    app.add_typer(_commands.app)
 
 
 def _version(value: bool) -> None:
@@ -152,13 +109,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option(  # noqa: UP007 - typer needs Optional
+    db: Annotated[Optional[Path], typer.Option(  # noqa: UP045 - typer needs Optional
         "--db", envvar="KAM_DB", help="Database file (default: kam.json in the per-user "
         "app directory).", show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option(  # noqa: UP007
+    config: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--config", envvar="KAM_CONFIG", help="Settings file (default: kam.yaml beside the "
         "database).", show_default=False)] = None,
-    today: Annotated[str | None, typer.Option(  # noqa: UP007
+    today: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--today", envvar="KAM_TODAY", help="Take this date (YYYY-MM-DD) as today.",
         show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors."
@@ -166,17 +123,17 @@ def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
 ) -> None:
-    db_path = (db or default_db_path()).expanduser()
-    the_day = date.today()
-    ctx.obj = Env(db_path, (config or db_path.with_name("kam.yaml")).expanduser(), the_day,
-                  debug, config_given=config is not None, command=ctx.invoked_subcommand or "")
-    if today:
-        from kam.dates import parse_iso
+    from kam.dates import parse_iso
+    from kam.ops.context import Context
 
+    ctx.meta["kam.debug"] = debug
+    the_day = None
+    if today:
         try:
-            ctx.obj.today = parse_iso(today.strip())
+            the_day = parse_iso(today.strip())
         except ValueError as e:
             raise BadInput(f"--today: {e}") from None
+    ctx.obj = Context.create(db, config, the_day, command=ctx.invoked_subcommand or "")
 
 
 def main() -> None:
@@ -186,7 +143,3 @@ def main() -> None:
     # cost a third of `kam due` at 10,000 customers. Rarely is enough.
     gc.set_threshold(200_000, 50, 100)
     app()
-
-
-# Registering the commands; their modules import heavy libraries only inside commands.
-from kam.commands import archive, daily, safety, sheets  # noqa: E402,F401

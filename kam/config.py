@@ -1,4 +1,4 @@
-"""kam.yaml: defaults, loading, validation and the Settings the core reads.
+"""kam.yaml: the commented defaults, loading and validation (the only module importing yaml).
 
 Errors name the file and the line of the offending key, because a salesperson
 editing YAML by hand needs to know where to look.
@@ -6,13 +6,22 @@ editing YAML by hand needs to know where to look.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kam.errors import ConfigError
 from kam.models import TEMPLATE_KEYS, is_import_key
+from kam.settings import (
+    DERIVED,
+    UNITS,
+    DateRule,
+    Indicator,
+    RiskSettings,
+    Settings,
+    Term,
+    Tier,
+    Vocabulary,
+)
 
 DEFAULT_YAML = """\
 # kam settings. Every key is optional: what you leave out keeps its default.
@@ -107,102 +116,6 @@ backups:
   keep: 20                    # the newest backups kept
   daily: 30                   # and one a day for this many days
 """
-
-DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d")
-UNITS = ("number", "yuan", "10k", "ratio")
-
-
-@dataclass(frozen=True)
-class Term:
-    key: str
-    label: str
-    aliases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    field: str
-    terms: tuple[Term, ...]
-
-    def label(self, key: str | None) -> str:
-        for t in self.terms:
-            if t.key == key:
-                return t.label
-        return key or ""
-
-    def lookup(self, text: str) -> str | None:
-        """The canonical key for a key, label or alias (case and spaces ignored)."""
-        index = self.__dict__.get("_index")
-        if index is None:
-            index = {}
-            for t in reversed(self.terms):  # the first term wins a shared alias
-                for name in (*t.aliases, t.label, t.key):
-                    index[_norm(name)] = t.key
-            object.__setattr__(self, "_index", index)  # a cache on a frozen dataclass
-        return index.get(text) or index.get(_norm(text))
-
-    def keys(self) -> list[str]:
-        return [t.key for t in self.terms]
-
-
-@dataclass(frozen=True)
-class Indicator:
-    name: str
-    sources: tuple[str, ...]  # "derived.X", "field.X" or "extra.X"; the first present counts
-    weight: float
-    unit: str = "number"
-    floor: float | None = None
-    cap: float | None = None
-    steps: tuple[tuple[float, float], ...] = ()
-    table: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Tier:
-    name: str
-    label: str
-    min: float
-
-
-@dataclass(frozen=True)
-class DateRule:
-    yearly: bool = False
-    lead: int = 7
-    grace: int = 7
-
-
-@dataclass(frozen=True)
-class RiskSettings:
-    threshold: float
-    churn_days: int
-    dormant_days: int
-    weights: dict[str, float]
-
-
-@dataclass(frozen=True)
-class Settings:
-    vocab: dict[str, Vocabulary]
-    indicators: tuple[Indicator, ...]
-    tiers: tuple[Tier, ...]
-    cadence_default: int
-    cadence_tier: dict[str, int]
-    cadence_stage: dict[str, int]
-    upcoming_days: int
-    date_rules: dict[str, DateRule]
-    risk: RiskSettings
-    slash_order: str
-    import_aliases: dict[str, tuple[str, ...]]
-    mask_by_default: bool
-    path: Path | None = None
-    backups: tuple[int, int] = (20, 30)  # newest kept, days with one a day
-
-    def date_rule(self, name: str) -> DateRule:
-        return self.date_rules.get(name) or self.date_rules.get("default") or DateRule()
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", str(text)).casefold()
-
 
 # --- loading -----------------------------------------------------------------
 

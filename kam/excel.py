@@ -10,8 +10,6 @@ import contextlib
 import csv
 import io
 import itertools
-import os
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,6 +20,10 @@ from typing import Any
 
 from kam.errors import BadInput
 from kam.models import FORMULA_LEAD
+from kam.store.files import atomic_save
+
+# Permissions of exported files, narrowed by the umask.
+EXPORT_MODE = 0o644
 
 # Larger than any honest customer workbook; an XML bomb expands far beyond it.
 MAX_UNCOMPRESSED = 256 * 1024 * 1024
@@ -278,7 +280,7 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
         ws.add_data_validation(dv)
         letter = get_column_letter(i)
         dv.add(f"{letter}2:{letter}{max(last_row, 1000)}")
-    _save_atomic(path, wb.save)
+    atomic_save(path, wb.save, EXPORT_MODE)
 
 
 def _digits_like(value: Any) -> bool:
@@ -286,31 +288,11 @@ def _digits_like(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000_000
 
 
-def _save_atomic(path: Path, save: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        save(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def write_text(path: Path, text: str, encoding: str) -> None:
+    """A text file (CSV, JSON), written atomically."""
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_text_atomic(path: Path, text: str, encoding: str) -> None:
     def save(tmp: str) -> None:
         with open(tmp, "w", encoding=encoding, newline="") as f:
             f.write(text)
 
-    _save_atomic(path, save)
-
+    atomic_save(path, save, EXPORT_MODE)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from kam.activity import count_since, window_sum
-from kam.config import Settings
+from kam.activity import Windows
 from kam.dates import next_anniversary
-from kam.models import Customer
+from kam.models import Customer, Rank
+from kam.settings import Settings
+
+_NO_RANK = Rank("", 0.0)
 
 
 @dataclass(frozen=True)
@@ -65,16 +67,16 @@ def date_reminders(c: Customer, today: date, horizon: int, settings: Settings
     return out
 
 
-def due(customers: list[Customer], tiers: dict[str, tuple[str, float]], settings: Settings,
-        today: date, days: int) -> list[DueItem]:
+def due_items(customers: list[Customer], ranks: dict[str, Rank], settings: Settings,
+              today: date, days: int) -> list[DueItem]:
     """Follow-ups overdue, due today and within `days`, plus date reminders.
 
-    tiers maps code -> (tier, score). Ranked by section, then how late, then
+    Ranked by section, then how late, then
     tier and score.
     """
     items = []
     for c in customers:
-        tier, sc = tiers.get(c.code, ("", 0.0))
+        tier, sc = ranks.get(c.code, _NO_RANK)
         when, why = next_contact(c, tier, settings)
         if when is not None and (when - today).days <= days:
             items.append(DueItem(c.code, c.name, "follow_up", when, (today - when).days,
@@ -101,7 +103,8 @@ class Health:
     tier: str = ""
 
 
-def health(c: Customer, tier: str, settings: Settings, today: date) -> Health:
+def health(c: Customer, tier: str, settings: Settings, today: date,
+           windows: Windows | None = None) -> Health:
     """客户健康度: 100 minus the points each warning signal costs, with the reasons."""
     r, w = settings.risk, settings.risk.weights
     reasons: list[str] = []
@@ -130,15 +133,16 @@ def health(c: Customer, tier: str, settings: Settings, today: date) -> Health:
             "churn risk 流失风险" if quiet >= r.churn_days else "cadence")
         reasons.append(f"{what} for {quiet} days ({label} mark {mark})")
 
+    win = windows or Windows(today)
     st = c.stats or {}
     orders = st.get("orders") or {}
-    recent, before = window_sum(orders, today, 0, 90), window_sum(orders, today, 90, 180)
+    recent, before = win.total(orders, 0, 90), win.total(orders, 90, 180)
     if before > 0 and recent < before:
         drop = (before - recent) / before
         penalty += w.get("orders", 0) * drop
         reasons.append(f"orders down {round(drop * 100)}% vs previous 3 months")
 
-    complaints = count_since(st.get("complaints") or [], today, 90)
+    complaints = win.count(st.get("complaints") or [], 90)
     if complaints:
         penalty += min(w.get("complaints", 0), w.get("complaints", 0) / 2 * complaints)
         reasons.append(f"{complaints} complaint{'s' if complaints > 1 else ''} in 90 days")
@@ -155,8 +159,9 @@ def health(c: Customer, tier: str, settings: Settings, today: date) -> Health:
                   c.owner, tier)
 
 
-def risks(customers: list[Customer], tiers: dict[str, tuple[str, float]], settings: Settings,
+def risks(customers: list[Customer], ranks: dict[str, Rank], settings: Settings,
           today: date) -> list[Health]:
     """Customers below the health threshold or past the churn mark, lowest health first."""
-    out = [health(c, tiers.get(c.code, ("", 0.0))[0], settings, today) for c in customers]
+    w = Windows(today)
+    out = [health(c, ranks.get(c.code, _NO_RANK).tier, settings, today, w) for c in customers]
     return sorted((h for h in out if h.at_risk), key=lambda h: (h.health, h.code))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple, TypedDict
 
 # The 15 template columns with a key, in template order (序号 has none).
 TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -25,6 +25,15 @@ TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 TEMPLATE_KEYS = tuple(k for k, _ in TEMPLATE_COLUMNS)
 HEADERS = dict(TEMPLATE_COLUMNS)
+# Headers of the other columns kam shows; tables take every header from here.
+COLUMN_HEADERS: dict[str, str] = {
+    **HEADERS, "tier": "分层", "score": "评分", "tier_label": "", "next_follow_up": "下次跟进",
+    "health": "健康度", "days_since_contact": "未联系天数", "reasons": "原因",
+    "kind_label": "事项", "due": "日期", "when": "", "ts": "when", "user": "who",
+    "command": "command", "action": "what", "changes": "changes", "id": "id", "time": "time",
+    "size_kib": "KiB", "file": "file", "sheet": "sheet", "created": "created",
+    "updated": "updated", "unchanged": "unchanged", "undone": "undone",
+}
 VOCAB_FIELDS = ("stage", "value_level")
 # Fields a person edits directly (kam add / kam edit); the rest follow the log.
 EDITABLE = tuple(k for k in TEMPLATE_KEYS if k not in ("last_contact", "last_summary"))
@@ -44,6 +53,23 @@ INTERACTION_KINDS = (
     "complaint", "note",
 )
 CONTACT_ROLES = ("decision_maker", "influencer", "user", "purchaser", "finance", "other")
+
+
+class Rank(NamedTuple):
+    """Where scoring puts a customer."""
+
+    tier: str
+    score: float
+
+
+class Stats(TypedDict, total=False):
+    """Aggregates of a customer's log that the daily commands read (kam/activity.py)."""
+
+    orders: dict[str, float]  # ISO day -> amount in yuan, the last KEEP_DAYS
+    first_order: str | None
+    complaints: list[str]  # ISO days, the last KEEP_CONTACT_DAYS
+    contacts: list[str]
+    interactions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +109,7 @@ class Customer:
     archived: bool = False
     # Aggregates of the interaction log that the daily commands need, so that
     # they never read the log file (notes/performance.md).
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: Stats = field(default_factory=lambda: Stats())
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Customer:

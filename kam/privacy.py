@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 # Runs of 7 or more digits, allowing the spaces and dashes people type in phones.
 _PHONE = re.compile(r"\+?\d[\d -]{5,}\d")
+# Extra columns whose values are contact details, masked like contact_info.
+_CONTACTISH = re.compile(r"电话|手机|邮箱|微信|联系方式|phone|mobile|tel|e-?mail|wechat", re.I)
 
 
 def _mask_phone(m: re.Match[str]) -> str:
@@ -43,3 +46,8 @@ def mask_id(text: str) -> str:
     if masked != text or not text:
         return masked
     return text[:1] + "***"
+
+
+def mask_extra(column: str, value: Any) -> Any:
+    """An extra column's value as it may leave: contact-like columns masked, others as is."""
+    return mask_id(str(value)) if _CONTACTISH.search(column) else value

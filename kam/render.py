@@ -5,15 +5,18 @@ stdout carries data only; messages go to stderr through `say`/`warn`.
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import Any
 
-from kam.models import FORMULA_LEAD
+from kam.formats import cell_text, json_document, write_csv
+from kam.models import COLUMN_HEADERS
 
-Columns = Sequence[tuple[str, str]]  # (key, header)
+Columns = Sequence[str]  # keys; a table's headers come from models.COLUMN_HEADERS
+
+
+def header(key: str) -> str:
+    return COLUMN_HEADERS.get(key, key)
 
 
 def say(text: str) -> None:
@@ -25,51 +28,14 @@ def warn(text: str) -> None:
     print(f"warning: {text}", file=sys.stderr)
 
 
-def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
-
-
 def print_json(data: Any) -> None:
-    """One JSON document on stdout. A list has one item a line: the C encoder does
-    those (indent= forces the pure-Python one, 5x slower on 10,000 customers)."""
-    if isinstance(data, list) and data:
-        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-        sys.stdout.write("[\n" + ",\n".join(dumps(item) for item in data) + "\n]\n")
-    else:
-        sys.stdout.write(to_json(data) + "\n")
+    """One JSON document on stdout."""
+    sys.stdout.write(json_document(data))
 
 
-def cell_text(value: Any, sep: str = "、") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    if isinstance(value, float):
-        return f"{value:g}" if value != int(value) else str(int(value))
-    if isinstance(value, (list, tuple)):
-        return sep.join(cell_text(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={cell_text(v)}" for k, v in value.items())
-    return str(value)
-
-
-def csv_guard(text: str) -> str:
-    """Prefix ' to a field a spreadsheet would run as a formula (OWASP ASVS 1.2.10)."""
-    return "'" + text if text.startswith(FORMULA_LEAD) else text
-
-
-def write_csv(rows: Iterable[dict[str, Any]], columns: Columns, out: TextIO,
-              use_headers: bool = False, lineterminator: str = "\n") -> None:
-    w = csv.writer(out, lineterminator=lineterminator)
-    w.writerow([h if use_headers else k for k, h in columns])
-    for r in rows:
-        w.writerow([_csv_cell(r.get(k)) for k, _ in columns])
-
-
-def _csv_cell(value: Any) -> str:
-    """Text is guarded against formula injection; numbers (-2) are numbers."""
-    text = cell_text(value, sep=";")
-    return csv_guard(text) if isinstance(value, (str, list, tuple, dict)) else text
+def write(text: str) -> None:
+    """A document (CSV, JSON) as it is, on stdout."""
+    sys.stdout.write(text)
 
 
 # Columns whose values must not be broken across lines (codes, dates, figures).
@@ -89,11 +55,11 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
 
     t = Table(title=title, caption=caption, show_lines=False, header_style="bold",
               title_justify="left", pad_edge=False)
-    for key, header in columns:
+    for key in columns:
         atomic = key in _NO_WRAP or key.endswith(("_contact", "_follow_up", "due"))
-        t.add_column(header, overflow="fold", no_wrap=atomic)
+        t.add_column(header(key), overflow="fold", no_wrap=atomic)
     for i, r in enumerate(rows):
-        t.add_row(*(_badge(r.get(k)) if k == "tier" else cell_text(r.get(k)) for k, _ in columns),
+        t.add_row(*(_badge(r.get(k)) if k == "tier" else cell_text(r.get(k)) for k in columns),
                   style=styles[i] if styles else None)
     _console().print(t)
 
@@ -116,7 +82,7 @@ def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str 
     if fmt == "json":
         print_json(rows)
     elif fmt == "csv":
-        write_csv(rows, columns, sys.stdout)
+        write_csv(rows, [(k, k) for k in columns], sys.stdout)
     elif rows:  # an empty table says nothing; the command says so on stderr
         table(rows, columns, title=title, styles=styles)
 
@@ -136,8 +102,8 @@ def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> No
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column(overflow="fold")
-    for key, header in HEADERS.items():
-        head.add_row(header, cell_text(labelled.get(key)))
+    for key, title in HEADERS.items():
+        head.add_row(title, cell_text(labelled.get(key)))
     head.add_row("评分 / 分层", f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}")
     head.add_row("健康度", cell_text(doc["health"]) + (
         f"  ({'; '.join(doc['health_reasons'])})" if doc["health_reasons"] else ""))
@@ -227,3 +193,165 @@ def import_report(doc: dict[str, Any]) -> None:
         for note in doc["notes"]:
             t.add_row(str(note["row"]), note["message"])
         con.print(t)
+
+
+# --- one renderer per listing ------------------------------------------------
+
+# Readable at 80 columns; JSON, CSV and export carry every field.
+LIST_COLUMNS = ("code", "name", "contact", "stage", "tier", "score", "last_contact",
+                "next_follow_up", "owner")
+CSV_COLUMNS = ("code", "name", "contact", "title", "contact_info", "industry", "size",
+               "value_level", "need", "stage", "last_contact", "last_summary", "owner", "tags",
+               "note", "score", "tier", "next_follow_up")
+
+
+def customers(rows: Sequence[dict[str, Any]], fmt: str, title: str | None = None) -> None:
+    """Customer records: the short table, or every field as JSON or CSV."""
+    emit(rows, LIST_COLUMNS if fmt == "table" else CSV_COLUMNS, fmt, title=title)
+
+
+def show(doc: dict[str, Any], labelled: dict[str, Any], why: str, fmt: str) -> None:
+    if fmt == "json":
+        print_json(doc)
+    elif fmt == "csv":
+        emit([doc], CSV_COLUMNS, "csv")
+    else:
+        show_customer(labelled, doc, why)
+
+
+_SECTION_TITLE = {"overdue": "逾期 overdue", "today": "今天 today", "upcoming": "即将 upcoming"}
+_SECTION_STYLE = {"overdue": "red", "today": "bold", "upcoming": None}
+_KIND_LABEL = {"follow_up": "跟进 follow-up", "birthday": "生日 birthday",
+               "contract_end": "合同到期 contract end", "project_start": "项目启动 project start"}
+DUE_COLUMNS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner")
+
+
+def when(days_overdue: int) -> str:
+    if days_overdue > 0:
+        return f"{days_overdue} days late" if days_overdue > 1 else "1 day late"
+    if days_overdue == 0:
+        return "today"
+    return f"in {-days_overdue} days" if days_overdue < -1 else "tomorrow"
+
+
+def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int) -> None:
+    """Due items: one table per section (most urgent first, at most limit rows each)."""
+    if fmt != "table":
+        emit(rows, DUE_COLUMNS, fmt)
+        return
+    for section in ("overdue", "today", "upcoming"):
+        part = [{**r, "when": when(r["days_overdue"]),
+                 "kind_label": _KIND_LABEL.get(r["kind"], r["kind"])}
+                for r in rows if r["section"] == section]
+        total = len(part)
+        if limit > 0 and total > limit:
+            part = part[:limit]
+            say(f"{_SECTION_TITLE[section]}: showing the first {limit} of {total} "
+                "(--limit 0 shows all)")
+        if part:
+            emit(part, ("code", "name", "kind_label", "due", "when", "tier", "owner"), "table",
+                 title=f"{_SECTION_TITLE[section]} ({total})",
+                 styles=[_SECTION_STYLE[section]] * len(part))
+
+
+def risk(rows: Sequence[dict[str, Any]], fmt: str) -> None:
+    cols = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
+    if fmt == "table":
+        emit([{**r, "reasons": "; ".join(r["reasons"])} for r in rows], cols, "table",
+             title=f"{len(rows)} at risk", styles=["red" if r["dormant"] else None for r in rows])
+    else:
+        emit(rows, cols, fmt)
+
+
+def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels: dict[str, str],
+           indicators: Sequence[str]) -> None:
+    if fmt == "json":
+        print_json(rows)
+    elif fmt == "table" and explain:
+        explain_scores(rows, tier_labels)
+    else:
+        flat = [{**{k: r[k] for k in ("code", "name", "score", "tier")},
+                 "tier_label": tier_labels.get(r["tier"], ""), **r["breakdown"]} for r in rows]
+        cols = ("code", "name", "score", "tier", *(("tier_label",) if fmt == "table" else ()))
+        emit(flat, (*cols, *indicators), fmt, title=f"{len(rows)} scored")
+
+
+def digest(doc: dict[str, Any], fmt: str) -> None:
+    """The morning summary: JSON, or plain text / markdown without colour codes."""
+    if fmt == "json":
+        print_json(doc)
+        return
+    md = fmt == "markdown"
+    h = "## " if md else ""
+    b = "- " if md else "  "
+    follow, new_risk, dates = doc["due"], doc["new_risks"], doc["dates"]
+    lines = [f"{'# ' if md else ''}kam digest {doc['date']}", ""]
+    lines.append(f"{h}Due today and overdue ({len(follow)})")
+    lines += [f"{b}{r['code']} {r['name']}: {when(r['days_overdue'])}" for r in follow] or [
+        f"{b}nothing"]
+    lines += ["", f"{h}New at risk ({len(new_risk)}; {doc['at_risk']} on the watch list)"]
+    lines += [f"{b}{r['code']} {r['name']}: health {r['health']:g}; {'; '.join(r['reasons'])}"
+              for r in new_risk] or [f"{b}nothing new"]
+    lines += ["", f"{h}Dates coming up ({len(dates)})"]
+    lines += [f"{b}{r['due']} {r['code']} {r['name']}: {r['kind']}" for r in dates] or [
+        f"{b}none"]
+    text_block(lines)
+
+
+def imported(doc: dict[str, Any], fmt: str) -> None:
+    """The import report on stdout, and its one-line summary on stderr."""
+    if fmt == "json":
+        print_json(doc)
+        for err in doc["errors"][:20]:  # the table shows row errors; JSON readers still see them
+            warn(f"{doc['file']} row {err['row']}: {err['message']}")
+    else:
+        import_report(doc)
+    what = "would import" if doc["dry_run"] else "imported"
+    say(f"{doc['file']} ({doc['sheet']!r}, header row {doc['header_row']}): {what} "
+        f"{doc['created']} new, {doc['updated']} updated, {doc['unchanged']} unchanged, "
+        f"{len(doc['errors'])} row error(s)" + (f"; undo with `kam undo {doc['batch']}`"
+                                                  if doc["batch"] else ""))
+
+
+def batches(rows: Sequence[dict[str, Any]], fmt: str) -> None:
+    if fmt == "table":
+        from pathlib import Path
+
+        rows = [{**r, "file": Path(r["file"]).name} for r in rows]
+        emit(rows, ("id", "file", "created", "updated", "undone"), fmt, title="import batches")
+    else:
+        emit(rows, ("id", "when", "file", "sheet", "created", "updated", "unchanged", "undone"),
+             fmt)
+
+
+def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
+    if fmt == "json":
+        print_json(entries)
+        return
+    rows = [{**x, "changes": "; ".join(f"{k}: {_short(o)} → {_short(n)}"
+                                       for k, (o, n) in x["changes"].items())}
+            for x in entries]
+    emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title)
+
+
+def _short(v: Any) -> str:
+    text = cell_text(v)
+    return (text[:40] + "…") if len(text) > 40 else (text or "∅")
+
+
+def backups(rows: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
+    emit(rows, ("id", "time", "size_kib"), fmt, title=title)
+
+
+PROGRESS_ROWS = 3000  # show a progress bar on a terminal above this many rows
+
+
+def import_progress(total: int, file_bytes: int) -> _Bar | None:
+    """A progress bar on stderr for big files on a terminal; else None.
+
+    Some writers store no sheet size: then a big file gets an open-ended counter.
+    """
+    big = total >= PROGRESS_ROWS or (total == 0 and file_bytes > 500_000)
+    if not big or not sys.stderr.isatty():
+        return None
+    return progress(total or None, "importing")

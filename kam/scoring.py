@@ -6,11 +6,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from kam.config import Indicator, Settings, Tier
-from kam.models import Customer
+from kam.activity import Windows
+from kam.models import Customer, Rank
+from kam.settings import Indicator, Settings, Tier
 
 _MULT = {"万": 1e4, "w": 1e4, "亿": 1e8, "k": 1e3, "千": 1e3, "元": 1.0}
 _NUM = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(%|万元|万|亿元|亿|元|k|w|千)?$", re.IGNORECASE)
@@ -65,108 +66,79 @@ def parse_amount(raw: Any, unit: str) -> float:
     return value
 
 
+# What one indicator makes of a customer: (raw value as found, value in the
+# indicator's terms or None when missing or unreadable, share of the weight 0..1).
+Measure = Callable[[Customer], tuple[Any, "float | str | None", float]]
+_MISSING: tuple[Any, float | str | None, float] = (None, None, 0.0)
+
+
 class Scorer:
-    """Scores customers for one day: the date windows and lookups are worked out once."""
+    """Scores customers for one day. Each indicator is compiled once into a Measure;
+    the totals, the breakdown and --explain all come from those measures."""
 
     def __init__(self, settings: Settings, today: date):
         self.settings, self.today = settings, today
-        self.iso = today.isoformat()
-        self.since = {d: (today - timedelta(days=d)).isoformat() for d in (90, 365)}
-        # Per indicator, compiled once: the points it gives a customer (the hot path).
-        self._points = [self._compile(ind) for ind in settings.indicators]
+        self.windows = Windows(today)
+        self._measures = [(ind, self._compile(ind)) for ind in settings.indicators]
 
     def derived(self, name: str, c: Customer) -> float | None:
         """A figure derived from the customer's log aggregates (amounts in yuan)."""
         st = c.stats or {}
         orders: dict[str, float] = st.get("orders") or {}
-        iso, y = self.iso, self.since[365]
+        w = self.windows
         if name == "order_amount_12m":
-            return float(sum(v for d, v in orders.items() if y < d <= iso))
+            return w.total(orders, 0, 365)
         if name == "years":
             start = st.get("first_order") or (c.created[:10] if c.created else None)
             if not start:
                 return None
             return max(0.0, (self.today - date.fromisoformat(start)).days / 365.25)
         if name == "repurchase_rate":
-            return len({d[:7] for d in orders if y < d <= iso}) / 12
-        if name in ("interactions_90d", "complaints_90d"):
-            dates = st.get("contacts" if name == "interactions_90d" else "complaints") or []
-            lo = self.since[90]
-            return float(sum(1 for d in dates if lo < d <= iso))
+            return w.months(orders, 365) / 12
+        if name == "interactions_90d":
+            return float(w.count(st.get("contacts") or [], 90))
+        if name == "complaints_90d":
+            return float(w.count(st.get("complaints") or [], 90))
         raise KeyError(name)
 
-    def _raw(self, ind: Indicator, c: Customer) -> Any:
-        for kind, sub in (s.partition(".")[::2] for s in ind.sources):
-            if kind == "derived":
-                v: Any = self.derived(sub, c)
-                if sub == "order_amount_12m" and v is not None and ind.unit == "10k":
-                    v = v / 1e4  # the log keeps yuan
-            elif kind == "field":
-                v = getattr(c, sub, None)
-                v = list(v) if isinstance(v, tuple) else v
-            else:
-                v = c.extra.get(sub)
-            if v is not None and v != "" and v != []:
-                return v
-        return None
-
-    def _value(self, ind: Indicator, raw: Any) -> float | str:
-        """The raw value in the indicator's terms; ValueError when it is not a figure."""
-        if ind.table:
-            value = str(raw)
-            vocab = next((s[6:] for s in ind.sources
-                          if s in ("field.stage", "field.value_level")), None)
-            if vocab:  # a vocabulary field's alias (高, A) counts as its key (high)
-                value = self.settings.vocab[vocab].lookup(value) or value
-            return value
-        return parse_amount(raw, ind.unit)
-
-    def part(self, ind: Indicator, c: Customer) -> Part:
-        raw = self._raw(ind, c)
-        if raw is None:
-            return Part(ind.name, None, None, 0.0, ind.weight, 0.0, True)
-        try:
-            value = self._value(ind, raw)
-        except ValueError:
-            return Part(ind.name, raw, None, 0.0, ind.weight, 0.0, True)
-        share = _normalise(ind, value)
-        return Part(ind.name, raw, value, round(share, 4), ind.weight,
-                    round(share * ind.weight, 2) + 0.0, False)
+    def parts(self, c: Customer) -> tuple[Part, ...]:
+        """Each indicator's contribution, for --explain."""
+        out = []
+        for ind, measure in self._measures:
+            raw, value, share = measure(c)
+            out.append(Part(ind.name, raw, value, round(share, 4), ind.weight,
+                            round(share * ind.weight, 2) + 0.0, value is None))
+        return tuple(out)
 
     def score(self, c: Customer) -> Score:
-        """Weighted sum of the indicators, clamped to 0..100, and the tier it reaches.
+        """Weighted sum of the indicators, clamped to 0..100, the tier it reaches, the parts."""
+        tier, total = self.rank(c)
+        return Score(c.code, total, tier, _tier(self.settings, tier).label, self.parts(c))
 
-        The total adds the exact points (as quick() does); parts show them rounded.
-        """
-        parts = tuple(self.part(ind, c) for ind in self.settings.indicators)
-        exact = sum(points(c) for points in self._points)
-        total = round(min(100.0, max(0.0, exact)), 1)
-        t = tier_for(total, self.settings.tiers)
-        return Score(c.code, total, t.name, t.label, parts)
-
-    def breakdown(self, c: Customer) -> tuple[str, float, dict[str, float]]:
-        """(tier, score, indicator -> points) without the explanation objects."""
-        points = {ind.name: fn(c) for ind, fn in zip(self.settings.indicators, self._points,
-                                                     strict=True)}
-        total = round(min(100.0, max(0.0, sum(points.values()))), 1)
-        return (tier_for(total, self.settings.tiers).name, total,
+    def breakdown(self, c: Customer) -> tuple[Rank, dict[str, float]]:
+        """The rank and indicator -> points (rounded for display; the total is exact)."""
+        points = {ind.name: measure(c)[2] * ind.weight for ind, measure in self._measures}
+        return (self._rank(sum(points.values())),
                 {k: round(v, 2) + 0.0 for k, v in points.items()})
 
-    def quick(self, c: Customer) -> tuple[str, float]:
-        """(tier, score) without the breakdown: the hot path of due, risk and list."""
+    def rank(self, c: Customer) -> Rank:
+        """(tier, score): the hot path of due, risk and list."""
         total = 0.0
-        for points in self._points:
-            total += points(c)
-        total = round(min(100.0, max(0.0, total)), 1)
-        return tier_for(total, self.settings.tiers).name, total
+        for ind, measure in self._measures:
+            total += measure(c)[2] * ind.weight
+        return self._rank(total)
 
-    def _compile(self, ind: Indicator) -> Callable[[Customer], float]:
-        """A function giving the indicator's points for a customer; same results as part()."""
+    def _rank(self, exact: float) -> Rank:
+        total = round(min(100.0, max(0.0, exact)), 1)
+        return Rank(tier_for(total, self.settings.tiers).name, total)
+
+    def _compile(self, ind: Indicator) -> Measure:
         getters = [self._getter(ind, source) for source in ind.sources]
-        weight, unit = ind.weight, ind.unit
-        table = {k.casefold(): v for k, v in ind.table.items()}
+        unit = ind.unit
+        table = {k.strip().casefold(): v for k, v in ind.table.items()}
         vocab = next((s[6:] for s in ind.sources if s in ("field.stage", "field.value_level")),
                      None)
+        # a vocabulary field's alias (高, A) counts as its key (high)
         lookup = self.settings.vocab[vocab].lookup if vocab else None
 
         def raw_of(c: Customer) -> Any:
@@ -176,29 +148,29 @@ class Scorer:
                     return v
             return None
 
-        def table_points(c: Customer) -> float:
+        def categorical(c: Customer) -> tuple[Any, float | str | None, float]:
             raw = raw_of(c)
             if raw is None:
-                return 0.0
-            key = str(raw).strip()
+                return _MISSING
+            key = str(raw)
             if lookup is not None:
                 key = lookup(key) or key
-            return table.get(key.casefold(), 0.0) * weight
+            return raw, key, table.get(key.strip().casefold(), 0.0)
 
-        def points(c: Customer) -> float:
+        def numeric(c: Customer) -> tuple[Any, float | str | None, float]:
             raw = raw_of(c)
             if raw is None:
-                return 0.0
+                return _MISSING
             if type(raw) is float and unit != "ratio":
                 value = raw
             else:
                 try:
                     value = parse_amount(raw, unit)
                 except ValueError:
-                    return 0.0
-            return _normalise(ind, value) * weight
+                    return raw, None, 0.0
+            return raw, value, _normalise(ind, value)
 
-        return table_points if ind.table else points
+        return categorical if ind.table else numeric
 
     def _getter(self, ind: Indicator, source: str) -> Callable[[Customer], Any]:
         kind, _, sub = source.partition(".")
@@ -212,14 +184,11 @@ class Scorer:
         return lambda c: c.extra.get(sub)
 
 
-def _normalise(ind: Indicator, value: float | str) -> float:
-    if ind.table:
-        key = str(value).strip()
-        for k, share in ind.table.items():
-            if k.casefold() == key.casefold():
-                return share
-        return 0.0
-    assert isinstance(value, float)
+def _tier(settings: Settings, name: str) -> Tier:
+    return next(t for t in settings.tiers if t.name == name)
+
+
+def _normalise(ind: Indicator, value: float) -> float:
     if ind.steps:
         for at_least, share in ind.steps:
             if value >= at_least:
@@ -241,8 +210,7 @@ def score(c: Customer, settings: Settings, today: date) -> Score:
     return Scorer(settings, today).score(c)
 
 
-def tiers_of(customers: list[Customer], settings: Settings, today: date
-             ) -> dict[str, tuple[str, float]]:
-    """code -> (tier, score), fast."""
+def ranks(customers: list[Customer], settings: Settings, today: date) -> dict[str, Rank]:
+    """code -> Rank for many customers, fast."""
     scorer = Scorer(settings, today)
-    return {c.code: scorer.quick(c) for c in customers}
+    return {c.code: scorer.rank(c) for c in customers}

@@ -21,9 +21,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from kam.activity import refresh  # noqa: E402
-from kam.archive import new_interaction  # noqa: E402
 from kam.models import Customer  # noqa: E402
-from kam.store import open_store  # noqa: E402
+from kam.records import new_interaction  # noqa: E402
+from kam.store.db import open_store  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 KAM = [sys.executable, "-m", "kam"]

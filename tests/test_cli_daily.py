@@ -176,7 +176,7 @@ def test_digest_new_risk_when_crossing_the_mark(week: Kam) -> None:
 def test_archived_customers_are_left_out(week: Kam) -> None:
     import json
 
-    from kam.store import open_store
+    from kam.store.db import open_store
 
     with open_store(week.db, write=True) as store:
         from dataclasses import replace

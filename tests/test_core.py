@@ -9,11 +9,11 @@ import pytest
 
 from kam import config
 from kam.activity import refresh, summarize
-from kam.archive import new_code, new_interaction
 from kam.dates import coerce_date, next_anniversary, parse_date
-from kam.followup import cadence, due, health, next_contact
-from kam.models import Customer
+from kam.followup import cadence, due_items, health, next_contact
+from kam.models import Customer, Rank
 from kam.privacy import mask
+from kam.records import new_code, new_interaction
 from kam.scoring import parse_amount, score
 
 S = config.build(None)
@@ -105,10 +105,10 @@ def test_next_contact(customer: Customer, tier: str, expected: tuple[date, str])
 
 def test_logging_resets_the_cadence_clock() -> None:
     c = _c(last_contact="2026-10-01")
-    assert [i.days_overdue for i in due([c], {"K1": ("B", 60)}, S, TODAY, 7)] == [39]
+    assert [i.days_overdue for i in due_items([c], {"K1": Rank("B", 60)}, S, TODAY, 7)] == [39]
     c = _logged(c, ("2026-10-01", "call", None), ("2026-11-20", "visit", None))
-    assert due([c], {"K1": ("B", 60)}, S, TODAY, 7) == []  # 14 days from the 20th: 4 December
-    assert [i.due for i in due([c], {"K1": ("B", 60)}, S, TODAY, 14)] == [date(2026, 12, 4)]
+    assert due_items([c], {"K1": Rank("B", 60)}, S, TODAY, 7) == []  # 14 days from the 20th: 4 December
+    assert [i.due for i in due_items([c], {"K1": Rank("B", 60)}, S, TODAY, 14)] == [date(2026, 12, 4)]
 
 
 @pytest.mark.parametrize("dates, today, expected", [
@@ -126,7 +126,7 @@ def test_logging_resets_the_cadence_clock() -> None:
 def test_named_dates(dates: dict[str, str], today: date,
                      expected: list[tuple[str, date, int]]) -> None:
     c = _c(last_contact=today.isoformat(), dates=dates)
-    got = [(i.kind, i.due, i.days_overdue) for i in due([c], {}, S, today, 7)
+    got = [(i.kind, i.due, i.days_overdue) for i in due_items([c], {}, S, today, 7)
            if i.kind != "follow_up"]
     assert got == expected
 
@@ -137,7 +137,7 @@ def test_due_order_sections_then_lateness_then_tier() -> None:
           _c(code="soon", next_follow_up="2026-11-25")]
     tiers = {"late-C": ("C", 10), "late-A": ("A", 90), "today-C": ("C", 10),
              "today-A": ("A", 90), "soon": ("B", 70)}
-    assert [(i.code, i.section) for i in due(cs, tiers, S, TODAY, 7)] == [
+    assert [(i.code, i.section) for i in due_items(cs, tiers, S, TODAY, 7)] == [
         ("late-C", "overdue"), ("late-A", "overdue"), ("today-A", "today"),
         ("today-C", "today"), ("soon", "upcoming")]
 
@@ -246,6 +246,6 @@ def test_fast_path_equals_full_scoring_on_varied_customers() -> None:
     ]
     for c in customers:
         full = scorer.score(c)
-        assert scorer.quick(c) == (full.tier, full.score), c.code
-        assert scorer.breakdown(c) == (full.tier, full.score,
+        assert scorer.rank(c) == (full.tier, full.score), c.code
+        assert scorer.breakdown(c) == ((full.tier, full.score),
                                        {p.indicator: p.points for p in full.parts}), c.code

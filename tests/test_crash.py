@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kam.store import open_store
+from kam.store.db import open_store
 
 pytestmark = pytest.mark.slow
 KAM = [sys.executable, "-m", "kam"]
@@ -24,8 +24,8 @@ KILLS_PER_WORKER = 120  # two workers: 240 kills
 
 def _build(db: Path, n: int) -> None:
     from kam.activity import refresh
-    from kam.archive import new_interaction
     from kam.models import Customer
+    from kam.records import new_interaction
 
     with open_store(db, write=True, create=True) as store:
         for i in range(n):
@@ -141,7 +141,7 @@ import json, sys, time
 from pathlib import Path
 from typer.testing import CliRunner
 from kam.cli import app
-from kam.store import open_store
+from kam.store.db import open_store
 db, stop = Path(sys.argv[1]), Path(sys.argv[2])
 runner = CliRunner()
 reads = 0

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import Kam
-from tests.sheets import TEMPLATE_HEADER, TEMPLATE_ROWS, workbook
+from tests.workbooks import TEMPLATE_HEADER, TEMPLATE_ROWS, workbook
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kam import config
+from kam.columns import Layout, RowError, alias_index, convert_row, find_layout, map_header
 from kam.dates import coerce_date, parse_date
 from kam.errors import ConfigError
 from kam.scoring import parse_amount
-from kam.sheet import Layout, RowError, alias_index, convert_row, find_layout, map_header
 
 S = config.build(None)
 FUZZ = settings(max_examples=300, deadline=None,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Kam
-from tests.sheets import TEMPLATE_HEADER, TEMPLATE_ROWS, as_builtin_format, workbook
+from tests.workbooks import TEMPLATE_HEADER, TEMPLATE_ROWS, as_builtin_format, workbook
 
 REAL = Path(__file__).parent / "data" / "real"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kam.store import keep_backups
+from kam.store.backups import keep_backups
 from tests.conftest import Kam
 
 SECRET = "独一无二-PLANTED-7f3a9c"
@@ -92,7 +92,7 @@ def test_archive_hides_and_unarchive_brings_back(kam: Kam) -> None:
 
 
 def test_erase_leaves_no_trace_in_any_file(kam: Kam, tmp_path: Path) -> None:
-    from tests.sheets import workbook
+    from tests.workbooks import workbook
 
     kam("add", "--name", "留下的客户")
     f = workbook(tmp_path / "s.xlsx", [("s", [["客户编号", "客户名称", "备注", "最近跟进时间",
@@ -161,7 +161,7 @@ def test_unwritable_place_is_exit_3(kam: Kam) -> None:
 def test_disk_full_changes_nothing(kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    from kam import store as kam_store
+    from kam.store import db as kam_store
 
     kam("add", "--name", "甲")
     before = kam.digest()

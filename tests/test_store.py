@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kam.store import SCHEMA_VERSION, open_store
+from kam.store.db import SCHEMA_VERSION, open_store
 from tests.conftest import Kam
 
 
@@ -104,7 +104,7 @@ def test_interrupted_commit_rolls_forward(kam: Kam, monkeypatch: pytest.MonkeyPa
         c = store.get("KH2026001")
         from datetime import date
 
-        from kam.archive import new_interaction
+        from kam.records import new_interaction
 
         store.add_interaction(new_interaction(c.code, date(2026, 11, 23), "call", "第二次", None,
                                               None, "2026-11-23T23:59:59"))
@@ -165,7 +165,7 @@ def test_the_file_is_a_tinydb_database(kam: Kam) -> None:
     """Other tools (and a future kam) can open it with plain TinyDB and kam's storage."""
     from tinydb import Query, TinyDB
 
-    from kam.store import AtomicJSONStorage
+    from kam.store.db import AtomicJSONStorage
 
     kam("add", "--name", "甲公司", "--stage", "合作中")
     db = TinyDB(kam.db, storage=AtomicJSONStorage)

@@ -1,22 +1,28 @@
-"""Operations on the customer archive. Pure functions: they take and return data."""
+"""Customer records: codes, edits, filters, sorting and the JSON record. Pure functions."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from kam.config import Settings
 from kam.dates import parse_iso
 from kam.errors import BadInput
-from kam.models import CONTACT_ROLES, EDITABLE, VOCAB_FIELDS, Contact, Customer, Interaction
-from kam.privacy import contact_tokens, mask, mask_id
+from kam.models import (
+    CONTACT_ROLES,
+    EDITABLE,
+    VOCAB_FIELDS,
+    Contact,
+    Customer,
+    Interaction,
+    Rank,
+)
+from kam.privacy import contact_tokens, mask, mask_extra
+from kam.settings import Settings
 
-# Extra columns whose values are contact details, masked with contact_info.
-_CONTACTISH = re.compile(r"电话|手机|邮箱|微信|联系方式|phone|mobile|tel|e-?mail|wechat", re.I)
 _CODE = re.compile(r"^[\w.\-/]{1,64}$")
 
 
@@ -155,7 +161,7 @@ def new_interaction(code: str, when: date, kind: str, summary: str, amount: floa
                        next_date.isoformat() if next_date else None, stamp, batch)
 
 
-def record(c: Customer, s: tuple[str, float] | None, settings: Settings, *,
+def record(c: Customer, s: Rank | None, settings: Settings, *,
            masked: bool = False, labels: bool = False) -> dict[str, Any]:
     """The customer as JSON keys (spec/cli.md): template keys, score, tier, extra, next.
 
@@ -171,9 +177,8 @@ def record(c: Customer, s: tuple[str, float] | None, settings: Settings, *,
         "stage": settings.vocab["stage"].label(c.stage) if labels else c.stage,
         "last_contact": c.last_contact, "last_summary": c.last_summary, "owner": c.owner,
         "tags": list(c.tags), "note": c.note,
-        "score": s[1] if s else None, "tier": s[0] if s else None,
-        "extra": {k: (mask_id(str(v)) if masked and _CONTACTISH.search(k) else v)
-                  for k, v in c.extra.items()},
+        "score": s.score if s else None, "tier": s.tier if s else None,
+        "extra": {k: mask_extra(k, v) if masked else v for k, v in c.extra.items()},
         "next_follow_up": c.next_follow_up,
         "dates": dict(c.dates),
         "contacts": [{"name": p.name, "role": p.role, "title": p.title,
@@ -182,3 +187,70 @@ def record(c: Customer, s: tuple[str, float] | None, settings: Settings, *,
         "archived": c.archived,
     }
     return d
+
+
+@dataclass(frozen=True)
+class Filter:
+    """The filters list, export, due, risk and score share (None: any)."""
+
+    stage: str | None = None
+    value_level: str | None = None
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    industry: str | None = None
+    tier: str | None = None
+
+    def resolved(self, settings: Settings) -> Filter:
+        """Vocabulary given as label or alias turned into keys; an unknown tier refused."""
+        tiers = [t.name for t in settings.tiers]
+        if self.tier and self.tier not in tiers:
+            raise BadInput(f"--tier: unknown tier {self.tier!r}; tiers are {', '.join(tiers)}")
+        return replace(
+            self,
+            stage=vocab_key(settings, "stage", self.stage) if self.stage else None,
+            value_level=vocab_key(settings, "value_level", self.value_level)
+            if self.value_level else None)
+
+
+def select(customers: list[Customer], f: Filter, ranks: dict[str, Rank] | None = None
+           ) -> list[Customer]:
+    """The customers matching a resolved filter; ranks are needed only to filter by tier."""
+    out = []
+    for c in customers:
+        if f.stage and c.stage != f.stage or f.value_level and c.value_level != f.value_level:
+            continue
+        if f.owner and c.owner != f.owner or f.industry and c.industry != f.industry:
+            continue
+        if f.tags and not all(t in c.tags for t in f.tags):
+            continue
+        if f.tier and (ranks is None or ranks[c.code].tier != f.tier):
+            continue
+        out.append(c)
+    return out
+
+
+SORT_KEYS = ("code", "name", "score", "last_contact", "next_follow_up", "stage", "owner",
+             "updated", "created")
+
+
+def sort_customers(customers: list[Customer], key: str, ranks: dict[str, Rank]
+                   ) -> list[Customer]:
+    """Sorted by a SORT_KEYS key, ascending; a leading - sorts descending. Ties by code."""
+    desc = key.startswith("-")
+    key = key.lstrip("-")
+    if key not in SORT_KEYS:
+        raise BadInput(f"--sort: unknown key {key!r}; use one of: {', '.join(SORT_KEYS)} "
+                       "(prefix - for descending)")
+    if key == "score":
+        out = sorted(customers, key=lambda c: (ranks[c.code].score, c.code))
+    else:
+        out = sorted(customers, key=lambda c: (getattr(c, key) or "", c.code))
+    return out[::-1] if desc else out
+
+
+def haystack(c: Customer) -> str:
+    """Everything search looks at in a customer, case-folded."""
+    parts = [c.code, c.name, c.contact, c.title, c.contact_info, c.industry, c.need, c.note,
+             c.owner, c.last_summary, *c.tags, *(str(v) for v in c.extra.values()),
+             *(f"{p.name} {p.title} {p.contact_info}" for p in c.contacts)]
+    return "\n".join(parts).casefold()

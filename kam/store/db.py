@@ -1,19 +1,23 @@
-"""The data store: the only module that imports tinydb.
+"""The database: the only module that imports tinydb.
 
 Two TinyDB files:
 - ``kam.json``: customers (with the aggregates the daily commands need), import
-  batches and ``_meta`` (schema version, commit generation). `due`, `risk`,
-  `score` and `list` read only this file.
+  batches and ``_meta`` (schema version, commit generation, erasures under
+  way). `due`, `risk`, `score` and `list` read only this file.
 - ``kam.interactions.json``: the follow-up log, read only by the commands that
   need the history (show, search, log, import, undo).
 
-Every write replaces a file atomically (temp file, fsync, os.replace, fsync of
-the directory). A command that changes both files commits in two phases: the
-new log goes to ``kam.interactions.json.pending``, then ``kam.json`` is
-replaced (the commit point: its generation now matches the pending log), then
-the pending log is renamed into place. An interrupted commit is rolled forward
-or back by the next writer, so a crash leaves the state before or after a
-command, never a mix.
+Every write replaces a file atomically (store/files.py). A command that
+changes both files commits in two phases: the new log goes to
+``kam.interactions.json.pending``, then ``kam.json`` is replaced (the commit
+point: its generation now matches the pending log), then the pending log is
+renamed into place. An interrupted commit is rolled forward or back by the
+next writer, so a crash leaves the state before or after a command, never a mix.
+
+Erasing a customer is part of the protocol: the commit point records the
+erasure as under way; the history, the backups and old migration copies are
+then scrubbed, and only then is the record cleared. A writer that finds an
+erasure under way (a kill, a full disk) finishes it before anything else.
 
 Writers hold an exclusive lock on ``kam.json.lock`` for the whole command;
 readers take no lock (os.replace gives them a consistent snapshot).
@@ -22,12 +26,11 @@ readers take no lock (os.replace gives them a consistent snapshot).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,52 +38,21 @@ from tinydb.storages import Storage
 
 from kam.errors import BadInput, NotFound, StoreError
 from kam.models import Customer, Interaction
+from kam.store.backups import Backups
+from kam.store.files import (
+    atomic_write_bytes,
+    fsync_dir,
+    lock_timeout,
+    locked,
+    remove_temp_files,
+)
+from kam.store.history import History, diff, dumps
 
 SCHEMA_VERSION = 1
 META, CUSTOMERS, BATCHES, INTERACTIONS = "_meta", "customers", "batches", "interactions"
-DEFAULT_LOCK_TIMEOUT = 10.0
+ERASING = "erasing"  # _meta key: codes whose erasure is committed but not yet complete
 
 Tables = dict[str, dict[str, dict[str, Any]]]
-
-
-# --- files -------------------------------------------------------------------
-
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace path with data: temp file in the same directory, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        for attempt in range(20):
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                # Windows refuses to replace a file another program has open.
-                if os.name != "nt" or attempt == 19:
-                    raise
-                time.sleep(0.05)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class AtomicJSONStorage(Storage):
@@ -119,43 +91,6 @@ class AtomicJSONStorage(Storage):
         atomic_write_bytes(self.path, dumps(data))
 
 
-# --- locking -----------------------------------------------------------------
-
-@contextlib.contextmanager
-def _locked(lock_path: Path, timeout: float) -> Iterator[None]:
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"another kam command is writing (lock {lock_path} held for {timeout:g} s); "
-                    f"try again, or raise KAM_LOCK_TIMEOUT"
-                )
-            time.sleep(0.02)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
-def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
 # --- schema ------------------------------------------------------------------
 
 def _m001_initial(data: Tables) -> Tables:
@@ -188,6 +123,40 @@ def _meta(data: Tables) -> dict[str, Any]:
     return data.get(META, {}).get("1", {})
 
 
+def scrub_tables(data: Any, code: str) -> bool:
+    """Drop a customer, its interactions and its batch entries from a file's tables."""
+    if not isinstance(data, dict):
+        return False
+    changed = False
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            continue
+        for key in [k for k, d in table.items() if isinstance(d, dict) and d.get("code") == code]:
+            del table[key]
+            changed = True
+        if name == BATCHES:
+            for batch in table.values():
+                if isinstance(batch, dict) and code in batch.get("before", {}):
+                    del batch["before"][code]
+                    changed = True
+    return changed
+
+
+def _scrub_file(path: Path, code: str) -> bool:
+    """Scrub one stored copy in place; a copy kam cannot read is removed. True if touched."""
+    try:
+        data = AtomicJSONStorage(path).read() or {}
+    except StoreError:
+        with contextlib.suppress(OSError):
+            path.unlink()  # a damaged copy must not keep the data
+        return True
+    if not scrub_tables(data, code):
+        return False
+    path.unlink()  # maybe a hard link to another backup: write a new file, never through it
+    atomic_write_bytes(path, dumps(data))
+    return True
+
+
 # --- the store ---------------------------------------------------------------
 
 class Store:
@@ -198,16 +167,21 @@ class Store:
     """
 
     def __init__(self, path: Path, writable: bool, command: str = "",
-                 backups: tuple[int, int] = (20, 30)):
+                 backups: tuple[int, int] = (20, 30), now: datetime | None = None,
+                 on_commit: Callable[[], None] | None = None):
         self.path = path
         self.log_path = path.with_name(path.stem + ".interactions.json")
         self.pending_path = self.log_path.with_name(self.log_path.name + ".pending")
-        self.history_path = path.with_name(path.stem + ".history.jsonl")
-        self.backup_dir = path.with_name(path.stem + ".backups")
+        self.history = History(path.with_name(path.stem + ".history.jsonl"))
+        self.backup_set = Backups(path.with_name(path.stem + ".backups"),
+                                  {"json": path, "interactions.json": self.log_path})
         self.writable = writable
         self.command = command
         self.backup_policy = backups  # (newest to keep, days with one kept per day)
+        self.now = now or datetime.now()
+        self.on_commit = on_commit
         self._before: dict[str, dict[str, Any] | None] = {}  # code -> doc before this command
+        self._erased: set[str] = set()
         self.created_now = False
         self._tables: Tables = {}
         self._log: Tables | None = None
@@ -264,7 +238,6 @@ class Store:
         out = [Customer.from_doc(d) for d in self._customer_docs().values()]
         return out if include_archived else [c for c in out if not c.archived]
 
-
     def codes(self) -> set[str]:
         return set(self._by_code)
 
@@ -306,6 +279,18 @@ class Store:
             self._before.setdefault(code, self._customer_docs()[doc_id])
             del self._customer_docs()[doc_id]
             self._dirty = True
+
+    def erase(self, code: str) -> None:
+        """Erase a customer completely: here, in the log and batches now; on commit,
+        in the history and every backup (see the module's docstring)."""
+        self.remove(code)
+        self.remove_interactions(lambda i: i.code != code)
+        scrub_tables({BATCHES: self._tables[BATCHES]}, code)
+        self._erased.add(code)
+        erasing = self._tables[META]["1"].setdefault(ERASING, [])
+        if code not in erasing:
+            erasing.append(code)
+        self._dirty = True
 
     # the interaction log
     def _log_tables(self) -> Tables:
@@ -385,10 +370,10 @@ class Store:
             return
         gen = self.generation + 1
         self._tables[META]["1"]["generation"] = gen
-        history_size = self._drop_stale_history(gen)
+        history_size = self.history.drop_uncommitted(gen)
         try:
-            self._backup(gen - 1)
-            self._append_history(gen)
+            self.backup_set.make(gen - 1, self.now)
+            self.history.append(self._history_entries(gen))
             if self._log_dirty:
                 log = self._log_tables()
                 log[META] = {"1": {"generation": gen}}
@@ -396,72 +381,74 @@ class Store:
             AtomicJSONStorage(self.path).write(self._tables)  # the commit point
         except OSError as e:  # disk full, read-only disk, ...: nothing was committed
             self._tables[META]["1"]["generation"] = gen - 1
-            with contextlib.suppress(OSError):
-                os.truncate(self.history_path, history_size)
+            self.history.truncate(history_size)
             raise StoreError(f"could not write {self.path} ({e.strerror}); nothing was "
                              "changed") from None
+        if self.on_commit is not None:
+            self.on_commit()
         if self._log_dirty:
             try:
-                os.replace(self.pending_path, self.log_path)
-                _fsync_dir(self.path.parent)
+                os_replace(self.pending_path, self.log_path)
             except OSError as e:
                 raise StoreError(f"the change is saved, but {self.log_path} could not be "
                                  f"updated ({e.strerror}); the next kam command finishes it"
                                  ) from None
         self._dirty = self._log_dirty = False
         self._before = {}
-        self._rotate()
+        self._erased = set()
+        self._finish_erasures()
+        self.backup_set.rotate(*self.backup_policy, self.now)
 
-    # backups: hard links to the files about to be replaced. os.replace gives
-    # the live file a new inode, so the link keeps the old version at no cost
-    # in time; it costs the disk space of that version while it is kept.
-    def _backup(self, gen: int) -> None:
-        if not self.path.exists():
+    def _history_entries(self, gen: int) -> list[dict[str, Any]]:
+        lines = []
+        docs = self._customer_docs()
+        for code, before in self._before.items():
+            if code in self._erased:
+                continue  # its tombstone below; the old values must not be written anywhere
+            doc_id = self._by_code.get(code)
+            after = docs.get(doc_id) if doc_id is not None else None
+            if before is None and after is None:
+                continue
+            action = "created" if before is None else "removed" if after is None else "changed"
+            changes = diff(before or {}, after or {})
+            if action == "changed" and not changes:
+                continue
+            lines.append(self.history.entry(self.now, gen, self.command, code, action, changes))
+        lines += [self.history.entry(self.now, gen, "erase", code, "erased", {})
+                  for code in sorted(self._erased)]
+        return lines
+
+    def _finish_erasures(self) -> None:
+        """Scrub every erased customer from the history and all stored copies, then
+        clear the record. Idempotent: a kill midway leaves it for the next writer."""
+        erasing = list(_meta(self._tables).get(ERASING, []))
+        if not erasing:
             return
-        self.backup_dir.mkdir(mode=0o700, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        for src, suffix in ((self.path, "json"), (self.log_path, "interactions.json")):
-            if not src.exists():
-                continue
-            dst = self.backup_dir / f"{gen}-{stamp}.{suffix}"
-            if dst.exists():
-                continue
-            try:
-                os.link(src, dst)
-            except OSError:  # no hard links here (some network or FAT disks): copy
-                atomic_write_bytes(dst, src.read_bytes())
+        try:
+            for code in erasing:
+                self.history.scrub(code)
+                self.backup_set.scrub(functools.partial(_scrub_file, code=code))
+                for old in self.path.parent.glob(f"{self.path.name}.v*.bak"):
+                    _scrub_file(old, code)
+            del self._tables[META]["1"][ERASING]
+            AtomicJSONStorage(self.path).write(self._tables)
+        except OSError as e:
+            raise StoreError(f"the erasure of {', '.join(erasing)} is recorded but could not "
+                             f"be finished ({e.strerror}); the next kam command that writes "
+                             "finishes it") from None
+
+    @property
+    def erasing(self) -> list[str]:
+        return list(_meta(self._tables).get(ERASING, []))
 
     def backups(self) -> list[dict[str, Any]]:
-        """Backups, oldest first: id (the generation they hold), time, files, size."""
-        found: dict[int, dict[str, Any]] = {}
-        if self.backup_dir.exists():
-            for f in self.backup_dir.iterdir():
-                head, _, rest = f.name.partition("-")
-                if not head.isdigit():
-                    continue
-                b = found.setdefault(int(head), {"id": int(head), "time": rest.split(".")[0],
-                                                 "files": [], "bytes": 0})
-                b["files"].append(f)
-                b["bytes"] += f.stat().st_size
-        return [found[k] for k in sorted(found)]
-
-    def _rotate(self) -> None:
-        keep_newest, days = self.backup_policy
-        found = self.backups()
-        kept = set(keep_backups([(b["id"], b["time"]) for b in found], keep_newest, days,
-                                time.strftime("%Y%m%dT%H%M%S")))
-        for b in found:
-            if b["id"] not in kept:
-                for f in b["files"]:
-                    with contextlib.suppress(OSError):
-                        f.unlink()
+        return self.backup_set.list()
 
     def restore(self, backup_id: int) -> None:
         """Make a backup the current state (the commit backs up the present first)."""
-        chosen = next((b for b in self.backups() if b["id"] == backup_id), None)
-        if chosen is None:
+        files = self.backup_set.files(backup_id)
+        if files is None:
             raise NotFound(f"no backup {backup_id} (see `kam backups`)")
-        files = {f.name.split(".", 1)[1]: f for f in chosen["files"]}
         tables = AtomicJSONStorage(files["json"]).read() or {}
         _check_shape(tables, files["json"])
         log = AtomicJSONStorage(files["interactions.json"]).read() if (
@@ -481,236 +468,43 @@ class Store:
         self._log.setdefault(INTERACTIONS, {})
         self._dirty = self._log_dirty = True
 
-    # history: one JSON line per change, appended before the commit point and
-    # stamped with its generation; lines of a generation that never committed
-    # are not shown.
-    def _drop_stale_history(self, gen: int) -> int:
-        """Cut history lines a crashed or failed commit left (generation >= gen, or torn).
-
-        They sit at the end of the file, so only its tail is read. Returns the size.
-        """
-        try:
-            size = self.history_path.stat().st_size
-        except FileNotFoundError:
-            return 0
-        with open(self.history_path, "rb+") as f:
-            start = max(0, size - 65536)
-            f.seek(start)
-            tail = f.read()
-            cut = size
-            end = len(tail)
-            while end > 0:
-                begin = tail.rfind(b"\n", 0, end - 1) + 1
-                if begin == 0 and start > 0:
-                    break  # the line runs past the tail read: leave it
-                line = tail[begin:end]
-                try:
-                    stale = not line.endswith(b"\n") or json.loads(line).get("gen", 0) >= gen
-                except (json.JSONDecodeError, AttributeError):
-                    stale = True
-                if not stale:
-                    break
-                cut, end = start + begin, begin
-            if cut < size:
-                f.truncate(cut)
-                f.flush()
-                os.fsync(f.fileno())
-        return cut
-
-    def _append_history(self, gen: int) -> None:
-        lines = []
-        now = time.strftime("%Y-%m-%dT%H:%M:%S")
-        user = _os_user()
-        docs = self._customer_docs()
-        for code, before in self._before.items():
-            doc_id = self._by_code.get(code)
-            after = docs.get(doc_id) if doc_id is not None else None
-            if before is None and after is None:
-                continue
-            action = "created" if before is None else "removed" if after is None else "changed"
-            changes = _diff(before or {}, after or {})
-            if action == "changed" and not changes:
-                continue
-            lines.append({"ts": now, "gen": gen, "user": user, "command": self.command,
-                          "code": code, "action": action, "changes": changes})
-        if not lines:
-            return
-        fd = os.open(self.history_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "ab") as f:
-            f.write(b"".join(dumps(x) + b"\n" for x in lines))
-            f.flush()
-            os.fsync(f.fileno())
-
-    def history(self, code: str | None = None) -> list[dict[str, Any]]:
+    def read_history(self, code: str | None = None) -> list[dict[str, Any]]:
         """Committed history entries, oldest first (for one customer, or all)."""
-        try:
-            raw = self.history_path.read_bytes()
-        except FileNotFoundError:
-            return []
-        out = []
-        for line in raw.splitlines():
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line torn by a crash mid-append: it never committed
-            if entry.get("gen", 0) > self.generation:
-                continue
-            if code is None or entry.get("code") == code:
-                out.append(entry)
-        return out
-
-    def erase(self, code: str) -> int:
-        """Remove every trace of a customer's personal data; returns files scrubbed.
-
-        The database, the log and the import batches lose it now; the history
-        keeps a tombstone without personal data; every backup is rewritten.
-        Call commit() first for the store itself, then this scrubs the rest.
-        """
-        scrubbed = 0
-        entries = []
-        if self.history_path.exists():
-            for line in self.history_path.read_bytes().splitlines():
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if entry.get("code") != code:
-                    entries.append(entry)
-        entries.append({"ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "gen": self.generation,
-                        "user": _os_user(), "command": "erase", "code": code,
-                        "action": "erased", "changes": {}})
-        atomic_write_bytes(self.history_path, b"".join(dumps(e) + b"\n" for e in entries))
-        scrubbed += 1
-        for b in self.backups():
-            for f in b["files"]:
-                data = AtomicJSONStorage(f).read() or {}
-                changed = _scrub(data, code)
-                if changed:
-                    f.unlink()  # a hard link: write a new file, never through the link
-                    atomic_write_bytes(f, dumps(data))
-                    scrubbed += 1
-        for f in self.path.parent.glob(f"{self.path.name}.v*.bak"):
-            data = AtomicJSONStorage(f).read() or {}
-            if _scrub(data, code):
-                atomic_write_bytes(f, dumps(data))
-                scrubbed += 1
-        return scrubbed
-
-    def scrub_batches(self, code: str) -> None:
-        for batch in self._tables[BATCHES].values():
-            if code in batch.get("before", {}):
-                del batch["before"][code]
-                self._dirty = True
+        return self.history.read(self.generation, code)
 
     def _recover(self) -> None:
-        """Finish or discard a commit a crash interrupted; remove stale temp files."""
-        for stale in self.path.parent.glob(f".{self.path.stem}*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
-        if not self.pending_path.exists():
-            return
-        pending = AtomicJSONStorage(self.pending_path).read()
-        if pending is not None and _meta(pending).get("generation") == self.generation:
-            os.replace(self.pending_path, self.log_path)
-        else:
-            self.pending_path.unlink()
-        _fsync_dir(self.path.parent)
+        """Finish or discard a commit a crash interrupted, and erasures under way;
+        remove stale temp files."""
+        remove_temp_files(self.path.parent, f".{self.path.stem}")
+        if self.pending_path.exists():
+            pending = AtomicJSONStorage(self.pending_path).read()
+            if pending is not None and _meta(pending).get("generation") == self.generation:
+                os_replace(self.pending_path, self.log_path)
+            else:
+                self.pending_path.unlink()
+                fsync_dir(self.path.parent)
+        self._finish_erasures()
 
 
-def _os_user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name (some containers): the uid will do
-        return str(os.getuid()) if hasattr(os, "getuid") else "?"
-
-
-# Not worth tracing: derived from the log, or the change time itself.
-_UNTRACED = {"stats", "updated", "created"}
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
-            if k not in _UNTRACED and before.get(k) != after.get(k)}
-
-
-def _scrub(data: Any, code: str) -> bool:
-    """Drop a customer, its interactions and its batch entries from a file's tables."""
-    if not isinstance(data, dict):
-        return False
-    changed = False
-    for name, table in data.items():
-        if not isinstance(table, dict):
-            continue
-        for key in [k for k, d in table.items() if isinstance(d, dict) and d.get("code") == code]:
-            del table[key]
-            changed = True
-        if name == BATCHES:
-            for batch in table.values():
-                if code in batch.get("before", {}):
-                    del batch["before"][code]
-                    changed = True
-    return changed
-
-
-def keep_backups(backups: list[tuple[int, str]], newest: int, days: int, now: str) -> list[int]:
-    """Which backups rotation keeps: the newest N, and the newest of each of the last days.
-
-    backups are (id, time as YYYYmmddTHHMMSS). Pure, so it is tested with tables.
-    """
-    from datetime import datetime
-
-    ordered = sorted(backups, reverse=True)
-    keep = {i for i, _ in ordered[:newest]}
-    try:
-        today = datetime.strptime(now, "%Y%m%dT%H%M%S").date()
-    except ValueError:
-        return sorted(keep)
-    seen_days: set[str] = set()
-    for i, t in ordered:
-        day = t[:8]
-        try:
-            age = (today - datetime.strptime(day, "%Y%m%d").date()).days
-        except ValueError:
-            continue
-        if age < days and day not in seen_days:
-            seen_days.add(day)
-            keep.add(i)
-    return sorted(keep)
-
-
-def lock_timeout() -> float:
-    try:
-        return float(os.environ.get("KAM_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT
+def os_replace(src: Path, dst: Path) -> None:
+    os.replace(src, dst)
+    fsync_dir(dst.parent)
 
 
 @contextlib.contextmanager
 def open_store(path: Path, write: bool = False, create: bool = False, command: str = "",
-               backups: tuple[int, int] = (20, 30)) -> Iterator[Store]:
+               backups: tuple[int, int] = (20, 30), now: datetime | None = None,
+               on_commit: Callable[[], None] | None = None) -> Iterator[Store]:
     """Open the database for one command.
 
     Readers need an existing file. Writers take the lock; with create=True a
     missing database (and its directory, 0700) is created on commit.
     """
     path = Path(path)
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise BadInput(f"bad database path {path}: {blocker} is a file, not a directory")
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory; give --db a file path such as "
-                         f"{path / 'kam.json'}")
+    check_path(path)
     if not write:
-        if not path.exists():
-            raise NotFound(
-                f"no kam database at {path}; start with `kam init` or `kam import FILE` "
-                f"(or point --db / KAM_DB at yours)"
-            )
-        store = Store(path, writable=False)
+        require_database(path)
+        store = Store(path, writable=False, now=now)
         store._load()
         yield store
         return
@@ -724,7 +518,7 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
     if not path.exists() and not create:
         raise NotFound(f"no kam database at {path}; start with `kam init` or `kam import FILE`")
     try:
-        lock_cm = _locked(path.with_name(path.name + ".lock"), lock_timeout())
+        lock_cm = locked(path.with_name(path.name + ".lock"), lock_timeout())
         lock_cm.__enter__()
     except PermissionError:
         raise StoreError(f"{path.parent} is not writable; check its permissions") from None
@@ -732,9 +526,30 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
         raise StoreError(f"cannot write in {path.parent} ({e.strerror}); check --db and the "
                          "disk") from None
     try:
-        store = Store(path, writable=True, command=command, backups=backups)
+        store = Store(path, writable=True, command=command, backups=backups, now=now,
+                      on_commit=on_commit)
         store._load()
         store._recover()
         yield store
     finally:
         lock_cm.__exit__(None, None, None)
+
+
+def check_path(path: Path) -> None:
+    """Refuse a database path that cannot be one."""
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise BadInput(f"bad database path {path}: {blocker} is a file, not a directory")
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory; give --db a file path such as "
+                         f"{path / 'kam.json'}")
+
+
+def require_database(path: Path) -> None:
+    """A reader's check: the database must exist (exit 2 with what to do otherwise)."""
+    check_path(path)
+    if not path.exists():
+        raise NotFound(
+            f"no kam database at {path}; start with `kam init` or `kam import FILE` "
+            f"(or point --db / KAM_DB at yours)"
+        )

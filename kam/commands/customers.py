@@ -1,0 +1,208 @@
+"""The customer archive: init, add, edit, show, list, search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from kam.commands._common import (
+    AllOpt,
+    CodeArg,
+    Fmt,
+    FormatOpt,
+    IndustryFilter,
+    Many,
+    MaskOpt,
+    NextOpt,
+    Opt,
+    OwnerFilter,
+    StageFilter,
+    TagFilter,
+    ValueFilter,
+    context,
+    date_opt,
+    masked,
+)
+
+app = typer.Typer()
+
+# Options shared by add and edit, named after the canonical keys.
+NameOpt = Annotated[Opt, typer.Option("--name", help="客户名称: company or person name.")]
+ContactOpt = Annotated[Opt, typer.Option("--contact", help="联系人: main contact person.")]
+TitleOpt = Annotated[Opt, typer.Option("--title", help="职务: the contact's position.")]
+InfoOpt = Annotated[Opt, typer.Option("--contact-info", help="联系方式: phone and/or email.")]
+IndustryOpt = Annotated[Opt, typer.Option("--industry", help="所属行业, e.g. 制造业.")]
+SizeOpt = Annotated[Opt, typer.Option("--size", help="企业规模, e.g. 200-500人.")]
+ValueOpt = Annotated[Opt, typer.Option("--value-level", help="客户价值等级: high/medium/low "
+                                       "or a label/alias from kam.yaml (高价值, 高, A).")]
+NeedOpt = Annotated[Opt, typer.Option("--need", help="核心需求类型, e.g. 设备采购.")]
+StageOpt = Annotated[Opt, typer.Option("--stage", help="合作阶段: key, label or alias "
+                                       "(active, 合作中, 已签约).")]
+OwnerOpt = Annotated[Opt, typer.Option("--owner", help="负责人: salesperson responsible.")]
+NoteOpt = Annotated[Opt, typer.Option("--note", help="备注: free remarks.")]
+TagOpt = Annotated[Many, typer.Option("--tag", help="状态标签 to add (repeatable).")]
+ExtraOpt = Annotated[Many, typer.Option(
+    "--extra", help="Another field as NAME=VALUE (repeatable), e.g. 微信=abc.")]
+DateOpt = Annotated[Many, typer.Option(
+    "--date", help="An important date as NAME=YYYY-MM-DD (repeatable), e.g. "
+    "birthday=1980-03-02, contract_end=2027-01-31.")]
+PersonOpt = Annotated[Many, typer.Option(
+    "--person", help="Another contact as NAME:ROLE:TITLE:PHONE (repeatable); roles: "
+    "decision_maker, influencer, user, purchaser, finance, other.")]
+
+
+def _fields(**given: str | None) -> dict[str, str | None]:
+    return given
+
+
+def _changes(fields: dict[str, Any], tag: list[str] | None = None,
+             untag: list[str] | None = None, extra: list[str] | None = None,
+             dates: list[str] | None = None, person: list[str] | None = None,
+             unset: list[str] | None = None, next_: str | None = None) -> Any:
+    from kam.ops.customers import Changes
+    from kam.records import parse_contact, parse_pairs
+
+    return Changes({k: v for k, v in fields.items() if v is not None}, tag or [], untag or [],
+                   parse_pairs(extra or [], "--extra"), parse_pairs(dates or [], "--date"),
+                   [parse_contact(p) for p in person or []], unset or [],
+                   date_opt(next_, "--next"))
+
+
+def _report_saved(db: Any, saved: Any) -> None:
+    from kam.render import say, warn
+
+    if saved.created_database:
+        say(f"Created a new kam database at {db}")
+    c = saved.customer
+    for other, token in saved.shares_contact:
+        warn(f"{c.code} shares contact {token} with {other.code} {other.name}")
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the database and a commented default kam.yaml beside it."""
+    from kam.ops.customers import init as run
+    from kam.render import say
+
+    done = run(context(ctx))
+    say(f"Created {done.db}")
+    say(f"Created {done.config} (edit it to set vocabulary, weights and cadences)"
+        if done.config_created else f"Kept the existing settings in {done.config}")
+    say("Next: `kam import 客户表.xlsx` or `kam add --name ...`, then `kam due` every morning.")
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: NameOpt = None,
+    code: Annotated[Opt, typer.Option("--code", help="客户编号; assigned (KH<year><n>) "
+                                      "when left out.")] = None,
+    contact: ContactOpt = None, title: TitleOpt = None, contact_info: InfoOpt = None,
+    industry: IndustryOpt = None, size: SizeOpt = None, value_level: ValueOpt = None,
+    need: NeedOpt = None, stage: StageOpt = None, owner: OwnerOpt = None, note: NoteOpt = None,
+    tag: TagOpt = None, extra: ExtraOpt = None, date_: DateOpt = None, person: PersonOpt = None,
+    next_: Annotated[Opt, typer.Option("--next", help="First follow-up date, YYYY-MM-DD.")
+                     ] = None,
+) -> None:
+    """Add a customer; prints its code."""
+    from kam.ops.customers import add as run
+    from kam.render import say, write
+
+    fields = _fields(contact=contact, title=title, contact_info=contact_info, industry=industry,
+                  size=size, value_level=value_level, need=need, stage=stage, owner=owner,
+                  note=note, name=name)
+    c = context(ctx)
+    saved = run(c, name or "", _changes(fields, tag, None, extra, date_, person, None, next_),
+                code)
+    _report_saved(c.db, saved)
+    say(f"Added {saved.customer.code} {saved.customer.name}")
+    write(saved.customer.code + "\n")
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    code: CodeArg,
+    name: NameOpt = None, contact: ContactOpt = None, title: TitleOpt = None,
+    contact_info: InfoOpt = None, industry: IndustryOpt = None, size: SizeOpt = None,
+    value_level: ValueOpt = None, need: NeedOpt = None, stage: StageOpt = None,
+    owner: OwnerOpt = None, note: NoteOpt = None, tag: TagOpt = None,
+    untag: Annotated[Many, typer.Option("--untag", help="Tag to remove (repeatable).")] = None,
+    extra: ExtraOpt = None, date_: DateOpt = None, person: PersonOpt = None,
+    unset: Annotated[Many, typer.Option(
+        "--unset", help="Clear a field, extra.NAME or date.NAME (repeatable).")] = None,
+    next_: NextOpt = None,
+) -> None:
+    """Change a customer's fields; every change updates its `updated` time."""
+    from kam.ops.customers import edit as run
+    from kam.render import say
+
+    fields = _fields(name=name, contact=contact, title=title, contact_info=contact_info,
+                  industry=industry, size=size, value_level=value_level, need=need,
+                  stage=stage, owner=owner, note=note)
+    c = context(ctx)
+    saved = run(c, code, _changes(fields, tag, untag, extra, date_, person, unset, next_))
+    _report_saved(c.db, saved)
+    say(f"Updated {code} {saved.customer.name}" if saved.changed else
+        f"{code}: nothing to change")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    stage: StageFilter = None, value_level: ValueFilter = None, tag: TagFilter = None,
+    owner: OwnerFilter = None, industry: IndustryFilter = None,
+    sort: Annotated[str, typer.Option("--sort", help="Sort by code, name, score, "
+                                      "last_contact, next_follow_up, stage, owner, updated or "
+                                      "created; prefix - for descending.")] = "code",
+    all_: AllOpt = False, mask: MaskOpt = None,
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """List customers, with filters."""
+    from kam.ops.customers import find
+    from kam.records import Filter
+
+    c = context(ctx)
+    listing = find(c, Filter(stage, value_level, tuple(tag or ()), owner, industry), sort, all_)
+    _emit(c, listing, fmt, mask, f"{len(listing.customers)} customers",
+          "No customers match." if listing.archive_size else
+          "No customers yet: `kam add` or `kam import FILE`.")
+
+
+def _emit(c: Any, listing: Any, fmt: Fmt, mask: bool | None, title: str, empty: str) -> None:
+    from kam import render
+
+    rows = listing.records(c, masked(c, mask), labels=fmt == Fmt.table)
+    render.customers(rows, fmt.value, title)
+    if not rows:
+        render.say(empty)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Text to find (Chinese substrings; Latin "
+                                        "letters in any case).")],
+    all_: AllOpt = False, mask: MaskOpt = None,
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """Find customers by name, contact, notes, extra values or follow-up summaries."""
+    from kam.ops.customers import search as run
+
+    c = context(ctx)
+    listing = run(c, text, all_)
+    _emit(c, listing, fmt, mask, f"{len(listing.customers)} found for {text!r}",
+          f"Nothing found for {text!r}.")
+
+
+@app.command()
+def show(ctx: typer.Context, code: CodeArg, mask: MaskOpt = None,
+         fmt: FormatOpt = Fmt.table) -> None:
+    """The whole archive of one customer, follow-up history newest first."""
+    from kam.ops.customers import show as run
+    from kam.render import show as render
+
+    c = context(ctx)
+    archive = run(c, code, masked(c, mask))
+    render(archive.doc, archive.labelled, archive.why, fmt.value)

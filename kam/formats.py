@@ -1,0 +1,57 @@
+"""Text formats of data: JSON and CSV, with the formula guard. Standard library only."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from kam.models import FORMULA_LEAD
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def json_document(data: Any) -> str:
+    """One JSON document. A list has one item a line: the C encoder does those
+    (indent= forces the pure-Python one, 5x slower on 10,000 customers)."""
+    if isinstance(data, list) and data:
+        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        return "[\n" + ",\n".join(dumps(item) for item in data) + "\n]\n"
+    return to_json(data) + "\n"
+
+
+def cell_text(value: Any, sep: str = "、") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:g}" if value != int(value) else str(int(value))
+    if isinstance(value, (list, tuple)):
+        return sep.join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={cell_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def csv_guard(text: str) -> str:
+    """Prefix ' to a field a spreadsheet would run as a formula (OWASP ASVS 1.2.10)."""
+    return "'" + text if text.startswith(FORMULA_LEAD) else text
+
+
+def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], out: TextIO,
+              lineterminator: str = "\n") -> None:
+    """Rows as CSV; columns are (key, header)."""
+    w = csv.writer(out, lineterminator=lineterminator)
+    w.writerow([h for _, h in columns])
+    for r in rows:
+        w.writerow([_csv_cell(r.get(k)) for k, _ in columns])
+
+
+def _csv_cell(value: Any) -> str:
+    """Text is guarded against formula injection; numbers (-2) are numbers."""
+    text = cell_text(value, sep=";")
+    return csv_guard(text) if isinstance(value, (str, list, tuple, dict)) else text

@@ -1,0 +1,78 @@
+"""What every use case needs: where the files are, which day it is, the settings."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kam.paths import Paths, resolve
+from kam.settings import Settings
+
+if TYPE_CHECKING:  # the store imports tinydb: only when a command opens it
+    from kam.store.db import Store
+
+
+def clock(today: date | None = None, wall: datetime | None = None) -> tuple[date, datetime]:
+    """The one clock: (today, now). A given today keeps the time of day of the wall
+    clock, so that `updated`, the history and backup names all agree with it."""
+    wall = wall or datetime.now()
+    if today is None:
+        return wall.date(), wall
+    return today, datetime.combine(today, time(wall.hour, wall.minute, wall.second))
+
+
+@dataclass
+class Context:
+    paths: Paths
+    today: date
+    now: datetime
+    command: str = ""
+    saved: bool = False  # a commit happened (for the message of a later failure)
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, db: str | Path | None = None, config: str | Path | None = None,
+               today: date | None = None, command: str = "",
+               settings: Settings | None = None) -> Context:
+        the_day, now = clock(today)
+        return cls(resolve(db, config), the_day, now, command, _settings=settings)
+
+    @property
+    def db(self) -> Path:
+        return self.paths.db
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from kam import config
+
+            self._settings = config.load(self.paths.config, must_exist=self.paths.config_given)
+        return self._settings
+
+    def stamp(self) -> str:
+        """The time of this command, for `created`, `updated` and the log."""
+        return self.now.isoformat(timespec="seconds")
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[Store]:
+        from kam.store.db import open_store
+
+        with open_store(self.db, now=self.now) as store:
+            yield store
+
+    @contextlib.contextmanager
+    def writer(self, create: bool = False) -> Iterator[Store]:
+        """The store for a change; the caller commits."""
+        from kam.store.db import open_store
+
+        with open_store(self.db, write=True, create=create, command=self.command,
+                        backups=self.settings.backups, now=self.now,
+                        on_commit=self._saved) as store:
+            yield store
+
+    def _saved(self) -> None:
+        self.saved = True

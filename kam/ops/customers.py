@@ -1,0 +1,175 @@
+"""The customer archive: init, add, edit, find, list, search, show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from kam import records
+from kam.errors import BadInput
+from kam.models import Contact, Customer, Rank
+from kam.ops.context import Context
+from kam.records import Filter
+
+
+@dataclass
+class Changes:
+    """What add and edit apply (None and empty: leave as is)."""
+
+    fields: dict[str, str | None] = field(default_factory=dict)
+    add_tags: list[str] = field(default_factory=list)
+    remove_tags: list[str] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)
+    dates: dict[str, str] = field(default_factory=dict)
+    contacts: list[Contact] = field(default_factory=list)
+    unset: list[str] = field(default_factory=list)
+    next_follow_up: date | None = None
+
+
+@dataclass
+class Saved:
+    customer: Customer
+    changed: bool = True
+    shares_contact: list[tuple[Customer, str]] = field(default_factory=list)
+    created_database: bool = False
+
+
+@dataclass
+class InitResult:
+    db: str
+    config: str
+    config_created: bool
+
+
+def init(ctx: Context) -> InitResult:
+    """Create the database and a commented kam.yaml beside it (kept if it exists)."""
+    from kam.config import DEFAULT_YAML
+    from kam.store.files import atomic_write_bytes
+
+    if ctx.db.exists():
+        raise BadInput(f"{ctx.db} already exists; kam init does not overwrite it")
+    with ctx.writer(create=True) as store:
+        store.commit()
+    config = ctx.paths.config
+    created = not config.exists()
+    if created:
+        atomic_write_bytes(config, DEFAULT_YAML.encode("utf-8"))
+    return InitResult(str(ctx.db), str(config), created)
+
+
+def _apply(ctx: Context, c: Customer, ch: Changes) -> Customer:
+    c = records.apply(c, ctx.settings, ch.fields, add_tags=ch.add_tags,
+                      remove_tags=ch.remove_tags, extra=ch.extra, dates=ch.dates,
+                      unset=ch.unset, contacts=ch.contacts)
+    if ch.next_follow_up is not None:
+        c = replace(c, next_follow_up=ch.next_follow_up.isoformat())
+    return c
+
+
+def add(ctx: Context, name: str, ch: Changes, code: str | None = None) -> Saved:
+    """A new customer; its code is assigned (KH<year><n>) when not given."""
+    if not name or not name.strip():
+        raise BadInput("--name is required (客户名称)")
+    with ctx.writer(create=True) as store:
+        if code is not None:
+            code = records.check_code(code)
+            if (other := store.find(code)) is not None:
+                raise BadInput(f"code {code} is already used by {other.name}")
+        else:
+            code = records.new_code(store.codes(), ctx.today.year)
+        stamp = ctx.stamp()
+        c = _apply(ctx, Customer(code, name.strip(), created=stamp, updated=stamp), ch)
+        shared = records.duplicates(c, store.customers(include_archived=True))
+        store.put(c)
+        store.commit()
+        return Saved(c, True, shared, store.created_now)
+
+
+def edit(ctx: Context, code: str, ch: Changes) -> Saved:
+    """Change a customer's fields; a change stamps `updated`."""
+    with ctx.writer() as store:
+        before = store.get(code)
+        c = _apply(ctx, before, ch)
+        if c == before:
+            return Saved(c, changed=False)
+        c = replace(c, updated=ctx.stamp())
+        shared = (records.duplicates(c, store.customers(include_archived=True))
+                  if c.contact_info != before.contact_info else [])
+        store.put(c)
+        store.commit()
+    return Saved(c, True, shared)
+
+
+@dataclass
+class Listing:
+    """Customers with their ranks, ready for output."""
+
+    customers: list[Customer]
+    ranks: dict[str, Rank]
+    archive_size: int  # customers looked at (to tell "none match" from "none yet")
+
+    def records(self, ctx: Context, masked: bool, labels: bool = False) -> list[dict[str, Any]]:
+        return [records.record(c, self.ranks[c.code], ctx.settings, masked=masked, labels=labels)
+                for c in self.customers]
+
+
+def load_ranked(ctx: Context, include_archived: bool = False
+                ) -> tuple[list[Customer], dict[str, Rank]]:
+    """Every customer (archived on request) and code -> Rank."""
+    from kam.scoring import ranks
+
+    with ctx.reader() as store:
+        customers = store.customers(include_archived=include_archived)
+    return customers, ranks(customers, ctx.settings, ctx.today)
+
+
+def find(ctx: Context, f: Filter, sort: str = "code", include_archived: bool = False
+         ) -> Listing:
+    """The customers matching the filters, sorted (list and export)."""
+    customers, ranks = load_ranked(ctx, include_archived)
+    chosen = records.select(customers, f.resolved(ctx.settings), ranks)
+    return Listing(records.sort_customers(chosen, sort, ranks), ranks, len(customers))
+
+
+def search(ctx: Context, text: str, include_archived: bool = False) -> Listing:
+    """Customers whose fields, extras, contacts or follow-up summaries hold the text."""
+    from kam.scoring import ranks
+
+    needle = text.strip().casefold()
+    if not needle:
+        raise BadInput("search text is empty")
+    with ctx.reader() as store:
+        customers = store.customers(include_archived=include_archived)
+        in_log = {i.code for i in store.interactions() if needle in i.summary.casefold()}
+    found = [c for c in customers if c.code in in_log or needle in records.haystack(c)]
+    return Listing(found, ranks(found, ctx.settings, ctx.today), len(customers))
+
+
+@dataclass
+class Archive:
+    """One customer's whole archive: JSON document, labelled fields, why it is next due."""
+
+    doc: dict[str, Any]
+    labelled: dict[str, Any]
+    why: str
+
+
+def show(ctx: Context, code: str, masked: bool) -> Archive:
+    from kam.followup import health, next_contact
+    from kam.scoring import Scorer
+
+    with ctx.reader() as store:
+        c = store.get(code)
+        history = list(reversed(store.interactions(code)))
+    rank = Scorer(ctx.settings, ctx.today).rank(c)
+    when, why = next_contact(c, rank.tier, ctx.settings)
+    h = health(c, rank.tier, ctx.settings, ctx.today)
+    doc = records.record(c, rank, ctx.settings, masked=masked)
+    doc.update(created=c.created, updated=c.updated, health=h.health,
+               health_reasons=list(h.reasons),
+               next_due=when.isoformat() if when else None,
+               interactions=[{k: v for k, v in i.to_doc().items() if k not in ("code", "batch")}
+                             for i in history])
+    labelled = records.record(c, rank, ctx.settings, masked=masked, labels=True)
+    return Archive(doc, labelled, why)

@@ -1,0 +1,109 @@
+"""Spreadsheets out: the template layout as xlsx, csv or json."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kam.errors import BadInput
+from kam.models import Customer
+from kam.ops.context import Context
+from kam.ops.customers import find
+from kam.records import Filter
+
+KINDS = ("xlsx", "csv", "json")
+
+
+@dataclass
+class Exported:
+    count: int
+    masked: bool
+    text: str | None = None  # the document itself, when it goes to stdout
+
+
+def export(ctx: Context, target: Path | None, kind: str | None = None,
+           f: Filter | None = None, include_archived: bool = False,
+           masked: bool | None = None) -> Exported:
+    """Write the template layout (16 columns, then every extra column) to target, or
+    return it as text when target is None (csv and json only)."""
+    kind = (kind or (target.suffix.lower().lstrip(".") if target else "csv")).lower()
+    if kind not in KINDS:
+        raise BadInput(f"--format: use xlsx, csv or json, not {kind!r}")
+    if target is None and kind == "xlsx":
+        raise BadInput("xlsx cannot go to stdout; give a file name")
+    if target is not None and not target.parent.exists():
+        raise BadInput(f"{target.parent}: no such directory")
+    mask = ctx.settings.mask_by_default if masked is None else masked
+    listing = find(ctx, f or Filter(), "code", include_archived)
+    if kind == "json":
+        from kam.formats import to_json
+
+        text = to_json(listing.records(ctx, mask)) + "\n"
+    else:
+        headers, rows = export_rows(ctx, listing.customers, mask, dates_as_text=kind == "csv")
+        if kind == "xlsx":
+            _write_xlsx(ctx, target, headers, rows)  # type: ignore[arg-type]
+            return Exported(len(listing.customers), mask)
+        text = _csv_text(headers, rows, crlf=target is not None)
+    if target is None:
+        return Exported(len(listing.customers), mask, text)
+    from kam.excel import write_text
+
+    # Excel wants a BOM in a CSV file to read it as UTF-8; a pipe wants none.
+    write_text(target, text, "utf-8-sig" if kind == "csv" else "utf-8")
+    return Exported(len(listing.customers), mask)
+
+
+def _write_xlsx(ctx: Context, target: Path, headers: list[str], rows: list[list[Any]]) -> None:
+    from kam.excel import Column, write_xlsx
+
+    s = ctx.settings
+    choices = {"客户价值等级": tuple(t.label for t in s.vocab["value_level"].terms),
+               "合作阶段": tuple(t.label for t in s.vocab["stage"].terms)}
+    write_xlsx(target, [Column(h, choices.get(h, ())) for h in headers], rows)
+
+
+def _csv_text(headers: list[str], rows: list[list[Any]], crlf: bool) -> str:
+    from kam.formats import write_csv
+
+    buf = io.StringIO()
+    cols = [(str(i), h) for i, h in enumerate(headers)]
+    # Excel wants CRLF in a file; a pipe wants \n.
+    write_csv(({str(i): v for i, v in enumerate(r)} for r in rows), cols, buf,
+              lineterminator="\r\n" if crlf else "\n")
+    return buf.getvalue()
+
+
+def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_text: bool
+                ) -> tuple[list[str], list[list[Any]]]:
+    """The template's 16 columns, then next follow-up and named dates if any, then extras."""
+    from kam.columns import NEXT_HEADER, TAG_SEP, date_header, date_names, extra_columns
+    from kam.models import HEADERS, TEMPLATE_KEYS
+    from kam.privacy import mask, mask_extra
+
+    def day(iso: str | None) -> Any:
+        return iso if dates_as_text or not iso else date.fromisoformat(iso)
+
+    extras = extra_columns(customers)
+    names = date_names(customers)
+    with_next = any(c.next_follow_up for c in customers)
+    stage, level = ctx.settings.vocab["stage"], ctx.settings.vocab["value_level"]
+    rows = []
+    for n, c in enumerate(customers, start=1):
+        rows.append([
+            n, c.code, c.name, c.contact, c.title,
+            mask(c.contact_info) if masked else c.contact_info, c.industry, c.size,
+            level.label(c.value_level) if c.value_level else "", c.need,
+            stage.label(c.stage) if c.stage else "", day(c.last_contact), c.last_summary,
+            c.owner, TAG_SEP.join(c.tags), c.note,
+            *([day(c.next_follow_up)] if with_next else []),
+            *(day(c.dates.get(k)) for k in names),
+            *((mask_extra(k, c.extra[k]) if masked else c.extra[k])
+              if k in c.extra else None for k in extras),
+        ])
+    headers = ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), *([NEXT_HEADER] if with_next else []),
+               *(date_header(k) for k in names), *extras]
+    return headers, rows

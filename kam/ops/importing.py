@@ -1,0 +1,242 @@
+"""Spreadsheets in: read, plan, apply (or not, in a dry run), report; batches and undo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kam.errors import BadInput
+from kam.ops.context import Context
+
+if TYPE_CHECKING:
+    from kam.columns import Layout, RowData
+    from kam.excel import SheetData
+    from kam.store.db import Store
+
+
+
+class Bar(Protocol):
+    def advance(self, done: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+# Called with the rows the sheet says it has (0: unknown) and the file's size in bytes;
+# gives a progress bar, or None when none is wanted.
+Progress = Callable[[int, int], "Bar | None"]
+
+
+@dataclass
+class RowsRead:
+    layout: Layout
+    rows: list[RowData]
+    errors: list[dict[str, Any]]
+
+
+def _maps(maps: dict[str, str]) -> dict[str, str]:
+    from kam.models import TEMPLATE_KEYS, is_import_key
+
+    for header, key in maps.items():
+        if not is_import_key(key):
+            raise BadInput(f"--map {header}={key}: unknown key {key!r}; use one of: "
+                           f"{', '.join(TEMPLATE_KEYS)}, next_follow_up or date.NAME")
+    return maps
+
+
+def read_rows(ctx: Context, path: Path, sheet: str | None = None,
+              maps: dict[str, str] | None = None, progress: Progress | None = None) -> RowsRead:
+    """Read a file, find its layout and convert its rows; row errors are collected."""
+    from kam.excel import open_sheets
+
+    extra_map = _maps(maps or {})
+    with open_sheets(path) as sheets:
+        return _read_rows(ctx, path, sheets, sheet, extra_map, progress)
+
+
+def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | None,
+               extra_map: dict[str, str], progress: Progress | None) -> RowsRead:
+    from kam.columns import (
+        RowError,
+        alias_index,
+        convert_row,
+        find_layout,
+        header_candidates,
+        infer_numbers,
+        is_footer,
+    )
+
+    if sheet is not None and sheet not in {s.name for s in sheets}:
+        raise BadInput(f"{path}: no sheet named {sheet!r}; sheets: "
+                       f"{', '.join(repr(s.name) for s in sheets)}")
+    if not any(s.rows for s in sheets):
+        raise BadInput(f"{path}: the workbook has no data")
+    found = find_layout(sheets, alias_index(ctx.settings, extra_map), sheet)
+    if found is None:
+        raise BadInput(
+            f"{path}: no header row kam recognises (it needs a 客户名称 or 客户编号 column and one "
+            f"more it knows). Found {header_candidates(sheets, sheet)}. Map your headers with "
+            f"--map HEADER=KEY (e.g. --map 门店编号=code --map 门店名称=name) or under "
+            f"import.aliases in kam.yaml")
+    data, layout = found
+    rows, errors = [], []
+    bar = progress(data.size_hint, path.stat().st_size) if progress else None
+    for n, values in data.stream():
+        if bar:
+            bar.advance(n)
+        if n <= layout.header_row or is_footer(values):
+            continue
+        try:
+            rows.append(convert_row(n, values, layout, ctx.settings, data.epoch1904))
+        except RowError as ex:
+            errors.append({"row": n, "message": str(ex)})
+    if bar:
+        bar.stop()
+    if data.text_only:
+        infer_numbers(rows)
+    return RowsRead(layout, rows, errors)
+
+
+def import_file(ctx: Context, path: Path, sheet: str | None = None,
+                maps: dict[str, str] | None = None, dry_run: bool = False,
+                strict: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+    """Import a spreadsheet (upsert by 客户编号); the report. With strict, a file with row
+    errors imports nothing: the report comes back in the BadInput's `report`."""
+    read = read_rows(ctx, path, sheet, maps, progress)
+    if dry_run:
+        if not ctx.db.exists():
+            return _apply(ctx, None, path, read, dry_run=True)
+        with ctx.reader() as store:
+            return _apply(ctx, store, path, read, dry_run=True)
+    if strict and read.errors:
+        raise StrictRefusal(
+            f"{path}: {len(read.errors)} row(s) with errors and --strict: nothing imported",
+            report_doc(path, read.layout, {"created": 0, "updated": 0, "unchanged": 0},
+                       read.errors, [], None, dry_run=False))
+    with ctx.writer(create=True) as store:
+        report = _apply(ctx, store, path, read, dry_run=False)
+        store.commit()
+        report["created_database"] = store.created_now
+    return report
+
+
+class StrictRefusal(BadInput):
+    """--strict and row errors: nothing imported; the report says which rows."""
+
+    def __init__(self, message: str, report: dict[str, Any]):
+        super().__init__(message)
+        self.report = report
+
+
+def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_run: bool
+           ) -> dict[str, Any]:
+    """Plan the import against the archive and, unless dry, stage it in the store."""
+    from kam.activity import refresh
+    from kam.importplan import plan, tally
+    from kam.records import new_code, new_interaction
+
+    stamp = ctx.stamp()
+    existing = {c.code: c for c in store.customers(include_archived=True)} if store else {}
+    p = plan(read.rows, existing, lambda taken: new_code(taken, ctx.today.year), stamp,
+             read.errors)
+    history = store.interactions_by_code() if store else {}
+    batch_id = store.next_batch_id() if store and not dry_run else None
+    added = []
+    for code, when, summary, _row in p.follow_ups:
+        known = history.setdefault(code, [])
+        text = summary or "(imported)"
+        if any(i.date == when.isoformat() and i.summary == text for i in known):
+            continue  # the same follow-up imported before
+        i = new_interaction(code, when, "follow_up", text, None, None, stamp, batch_id)
+        known.append(i)
+        added.append(i)
+    after = {}
+    for code, c in p.customers.items():
+        known = sorted(history.get(code, []), key=lambda i: (i.date, i.created))
+        c = refresh(c, known, ctx.today) if known else c
+        before = p.before.get(code)
+        after[code] = replace(c, updated=stamp) if before is None or c != before else c
+    counts = tally(after, p.before)
+    if not dry_run and store is not None:
+        for i in added:
+            store.add_interaction(i)
+        changed = {}
+        for code, c in after.items():
+            if p.before.get(code) is None or c != p.before[code]:
+                store.put(c)
+                b = p.before.get(code)
+                changed[code] = b.to_doc() if b is not None else None
+        if changed or added:
+            store.put_batch({"id": batch_id, "created": stamp, "file": str(file),
+                             "sheet": read.layout.sheet, "counts": counts, "before": changed,
+                             "interactions": [i.id for i in added]})
+        else:
+            batch_id = None
+    return report_doc(file, read.layout, counts, p.errors, p.notes,
+                      None if dry_run else batch_id, dry_run)
+
+
+def report_doc(file: Path, layout: Layout, counts: dict[str, int],
+               errors: list[dict[str, Any]], notes: list[dict[str, Any]], batch: str | None,
+               dry_run: bool) -> dict[str, Any]:
+    """The import report (spec/cli.md keys first)."""
+    from kam.columns import SEQ
+
+    return {
+        "file": str(file), "sheet": layout.sheet, "header_row": layout.header_row,
+        **counts, "errors": sorted(errors, key=lambda x: x["row"]),
+        "unmapped_columns": layout.unmapped,
+        "columns": {c.header: ("序号" if c.key == SEQ else c.key or "extra")
+                    for c in layout.columns},
+        "notes": notes, "batch": batch, "dry_run": dry_run,
+    }
+
+
+def batches(ctx: Context) -> list[dict[str, Any]]:
+    """The import batches that can be undone, oldest first."""
+    with ctx.reader() as store:
+        return [{"id": b["id"], "when": b["created"], "file": b["file"], "sheet": b["sheet"],
+                 **b["counts"], "undone": b.get("undone")} for b in store.batches()]
+
+
+@dataclass
+class Undone:
+    batch: str
+    file: str
+    customers: int
+    follow_ups: int
+
+
+def undo(ctx: Context, batch: str | None = None, force: bool = False) -> Undone:
+    """Undo an import: every customer it created or changed goes back to its state before."""
+    from kam.activity import refresh
+    from kam.models import Customer
+
+    with ctx.writer() as store:
+        open_batches = [b for b in store.batches() if not b.get("undone")]
+        chosen = next((b for b in store.batches() if b["id"] == batch), None) if batch else (
+            open_batches[-1] if open_batches else None)
+        if chosen is None:
+            raise BadInput(f"no import batch {batch!r} (see `kam batches`)" if batch else
+                           "no import to undo")
+        if chosen.get("undone"):
+            raise BadInput(f"batch {chosen['id']} was already undone on {chosen['undone']}")
+        later = [code for code in chosen["before"]
+                 if (c := store.find(code)) is not None and c.updated > chosen["created"]]
+        if later and not force:
+            raise BadInput(f"{len(later)} customer(s) changed after this import "
+                           f"({', '.join(later[:5])}); undo with --force to lose those changes")
+        ids = set(chosen["interactions"])
+        created = {code for code, doc in chosen["before"].items() if doc is None}
+        # one pass over the log: the batch's follow-ups and all of its new customers'
+        store.remove_interactions(lambda i: i.id not in ids and i.code not in created)
+        history = store.interactions_by_code()
+        for code, doc in chosen["before"].items():
+            if doc is None:
+                store.remove(code)
+            else:
+                store.put(refresh(Customer.from_doc(doc), history.get(code, []), ctx.today))
+        store.put_batch({**chosen, "undone": ctx.stamp()})
+        store.commit()
+    return Undone(chosen["id"], chosen["file"], len(chosen["before"]), len(ids))

@@ -1,0 +1,76 @@
+"""The follow-up log: log, done, snooze."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from kam.activity import refresh
+from kam.errors import BadInput
+from kam.models import INTERACTION_KINDS, Customer
+from kam.ops.context import Context
+from kam.records import new_interaction
+
+if TYPE_CHECKING:
+    from kam.store.db import Store
+
+
+def check_kind(kind: str) -> str:
+    if kind not in INTERACTION_KINDS:
+        raise BadInput(f"--kind: unknown kind {kind!r}; use one of: "
+                       f"{', '.join(INTERACTION_KINDS)}")
+    return kind
+
+
+def record(ctx: Context, store: Store, c: Customer, when: date, kind: str, summary: str,
+           amount: float | None = None, next_date: date | None = None) -> Customer:
+    """Append an interaction and refresh the customer's aggregates in the same write.
+
+    A contact on or after the scheduled follow-up fulfils it, so the clock restarts.
+    """
+    stamp = ctx.stamp()
+    store.add_interaction(new_interaction(c.code, when, kind, summary, amount, next_date, stamp))
+    c = refresh(c, store.interactions(c.code), ctx.today)
+    if next_date is not None:
+        c = replace(c, next_follow_up=next_date.isoformat())
+    elif c.next_follow_up and c.next_follow_up <= when.isoformat():
+        c = replace(c, next_follow_up=None)
+    c = replace(c, updated=stamp)
+    store.put(c)
+    return c
+
+
+def log(ctx: Context, code: str, summary: str, kind: str = "follow_up",
+        when: date | None = None, next_date: date | None = None,
+        amount: float | None = None) -> Customer:
+    """Record a follow-up, order, complaint, ...; next_date schedules the next step."""
+    check_kind(kind)
+    if not summary.strip():
+        raise BadInput("the summary is empty: say what happened")
+    with ctx.writer() as store:
+        c = record(ctx, store, store.get(code), when or ctx.today, kind, summary.strip(), amount,
+                   next_date)
+        store.commit()
+    return c
+
+
+def done(ctx: Context, code: str, summary: str = "跟进完成", kind: str = "follow_up",
+         next_date: date | None = None) -> Customer:
+    """Today's follow-up is done: logged today, so the cadence clock restarts."""
+    return log(ctx, code, summary, kind, ctx.today, next_date)
+
+
+def snooze(ctx: Context, code: str, until: date | None = None, days: int | None = None
+           ) -> Customer:
+    """Put the next follow-up off to a date, or a number of days from today."""
+    if (until is None) == (days is None):
+        raise BadInput("give either --until YYYY-MM-DD or --days N")
+    when = until if until is not None else ctx.today + timedelta(days=days or 0)
+    if when < ctx.today:
+        raise BadInput(f"--until {when.isoformat()} is in the past")
+    with ctx.writer() as store:
+        c = replace(store.get(code), next_follow_up=when.isoformat(), updated=ctx.stamp())
+        store.put(c)
+        store.commit()
+    return c

@@ -1,0 +1,70 @@
+"""Data safety: backups, restore, history, archive and erase."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from kam.errors import BadInput
+from kam.models import Customer
+from kam.ops.context import Context
+
+
+def backups(ctx: Context) -> list[dict[str, Any]]:
+    """The backups kept before each change, oldest first."""
+    from kam.store.db import Store, require_database
+
+    require_database(ctx.db)
+    return [{"id": b["id"], "time": f"{b['time'][:4]}-{b['time'][4:6]}-{b['time'][6:8]} "
+             f"{b['time'][9:11]}:{b['time'][11:13]}:{b['time'][13:15]}",
+             "size_kib": round(b["bytes"] / 1024)} for b in Store(ctx.db, False).backups()]
+
+
+def restore(ctx: Context, backup: int | None = None) -> int:
+    """Bring a backup back (the newest by default); the present is backed up first."""
+    with ctx.writer() as store:
+        found = store.backups()
+        if not found:
+            raise BadInput("there are no backups to restore")
+        chosen = backup if backup is not None else int(found[-1]["id"])
+        store.restore(chosen)
+        store.commit()
+    return chosen
+
+
+def history(ctx: Context, code: str | None = None) -> list[dict[str, Any]]:
+    """Every committed change, oldest first (for one customer, or all)."""
+    with ctx.reader() as store:
+        entries = store.read_history(code)
+    if code is not None and not entries:
+        raise BadInput(f"no history for {code!r} (see `kam list`)")
+    return entries
+
+
+def set_archived(ctx: Context, code: str, value: bool) -> tuple[Customer, bool]:
+    """Archive (hide from due, risk and list) or bring back; (customer, changed)."""
+    with ctx.writer() as store:
+        c = store.get(code)
+        if c.archived == value:
+            return c, False
+        c = replace(c, archived=value, updated=ctx.stamp())
+        store.put(c)
+        store.commit()
+    return c, True
+
+
+def get(ctx: Context, code: str) -> Customer:
+    with ctx.reader() as store:
+        return store.get(code)
+
+
+def erase(ctx: Context, code: str) -> Customer:
+    """Erase a customer completely (PIPL): archive, log, batches, history, every backup.
+
+    A tombstone without personal data stays in the history. Cannot be undone.
+    """
+    with ctx.writer() as store:
+        c = store.get(code)
+        store.erase(code)
+        store.commit()
+    return c

@@ -1,0 +1,106 @@
+"""The settings the core reads: plain frozen dataclasses, built by kam/config.py.
+
+Kept beside the models so that the pure core (scoring, follow-up, columns)
+never imports the YAML loader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d")
+UNITS = ("number", "yuan", "10k", "ratio")
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str
+    label: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    field: str
+    terms: tuple[Term, ...]
+
+    def label(self, key: str | None) -> str:
+        for t in self.terms:
+            if t.key == key:
+                return t.label
+        return key or ""
+
+    def lookup(self, text: str) -> str | None:
+        """The canonical key for a key, label or alias (case and spaces ignored)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {}
+            for t in reversed(self.terms):  # the first term wins a shared alias
+                for name in (*t.aliases, t.label, t.key):
+                    index[norm_word(name)] = t.key
+            object.__setattr__(self, "_index", index)  # a cache on a frozen dataclass
+        return index.get(text) or index.get(norm_word(text))
+
+    def keys(self) -> list[str]:
+        return [t.key for t in self.terms]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    sources: tuple[str, ...]  # "derived.X", "field.X" or "extra.X"; the first present counts
+    weight: float
+    unit: str = "number"
+    floor: float | None = None
+    cap: float | None = None
+    steps: tuple[tuple[float, float], ...] = ()
+    table: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    label: str
+    min: float
+
+
+@dataclass(frozen=True)
+class DateRule:
+    yearly: bool = False
+    lead: int = 7
+    grace: int = 7
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    threshold: float
+    churn_days: int
+    dormant_days: int
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Settings:
+    vocab: dict[str, Vocabulary]
+    indicators: tuple[Indicator, ...]
+    tiers: tuple[Tier, ...]
+    cadence_default: int
+    cadence_tier: dict[str, int]
+    cadence_stage: dict[str, int]
+    upcoming_days: int
+    date_rules: dict[str, DateRule]
+    risk: RiskSettings
+    slash_order: str
+    import_aliases: dict[str, tuple[str, ...]]
+    mask_by_default: bool
+    path: Path | None = None
+    backups: tuple[int, int] = (20, 30)  # newest kept, days with one a day
+
+    def date_rule(self, name: str) -> DateRule:
+        return self.date_rules.get(name) or self.date_rules.get("default") or DateRule()
+
+
+def norm_word(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).casefold()

@@ -1,0 +1,108 @@
+"""Backups kept before every commit: hard links to the files about to be replaced.
+
+os.replace gives the live file a new inode, so the link keeps the old version
+at no cost in time; it costs the disk space of that version while it is kept.
+A backup is named GEN-YYYYmmddTHHMMSS.SUFFIX, GEN being the generation it holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from kam.store.files import atomic_write_bytes, remove_temp_files
+
+STAMP = "%Y%m%dT%H%M%S"
+
+
+class Backups:
+    def __init__(self, directory: Path, sources: dict[str, Path]):
+        self.dir = directory
+        self.sources = sources  # suffix -> live file
+
+    def make(self, gen: int, now: datetime) -> None:
+        """Keep the live files as the backup of generation gen."""
+        stamp = now.strftime(STAMP)
+        for suffix, src in self.sources.items():
+            if not src.exists():
+                continue
+            self.dir.mkdir(mode=0o700, exist_ok=True)
+            dst = self.dir / f"{gen}-{stamp}.{suffix}"
+            if dst.exists():
+                continue
+            try:
+                os.link(src, dst)
+            except OSError:  # no hard links here (some network or FAT disks): copy
+                atomic_write_bytes(dst, src.read_bytes())
+
+    def list(self) -> list[dict[str, Any]]:
+        """Backups, oldest first: id (the generation they hold), time, files, size."""
+        found: dict[int, dict[str, Any]] = {}
+        if not self.dir.exists():
+            return []
+        for f in self.dir.iterdir():
+            head, _, rest = f.name.partition("-")
+            if not head.isdigit():
+                continue
+            b = found.setdefault(int(head), {"id": int(head), "time": rest.split(".")[0],
+                                             "files": [], "bytes": 0})
+            b["files"].append(f)
+            b["bytes"] += f.stat().st_size
+        return [found[k] for k in sorted(found)]
+
+    def files(self, backup_id: int) -> dict[str, Path] | None:
+        """suffix -> file of one backup; None when there is no such backup."""
+        chosen = next((b for b in self.list() if b["id"] == backup_id), None)
+        if chosen is None:
+            return None
+        return {f.name.split(".", 1)[1]: f for f in chosen["files"]}
+
+    def rotate(self, keep_newest: int, days: int, now: datetime) -> None:
+        found = self.list()
+        kept = set(keep_backups([(b["id"], b["time"]) for b in found], keep_newest, days,
+                                now.strftime(STAMP)))
+        for b in found:
+            if b["id"] not in kept:
+                for f in b["files"]:
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+
+    def scrub(self, scrub_file: Callable[[Path], bool]) -> int:
+        """Apply scrub_file to every backup file (it rewrites or removes); files touched."""
+        if not self.dir.exists():
+            return 0
+        remove_temp_files(self.dir)  # a killed scrub's half-written copies
+        touched = 0
+        for b in self.list():
+            for f in b["files"]:
+                if scrub_file(f):
+                    touched += 1
+        return touched
+
+
+def keep_backups(backups: list[tuple[int, str]], newest: int, days: int, now: str) -> list[int]:
+    """Which backups rotation keeps: the newest N, and the newest of each of the last days.
+
+    backups are (id, time as YYYYmmddTHHMMSS). Pure, so it is tested with tables.
+    """
+    ordered = sorted(backups, reverse=True)
+    keep = {i for i, _ in ordered[:newest]}
+    try:
+        today = datetime.strptime(now, STAMP).date()
+    except ValueError:
+        return sorted(keep)
+    seen_days: set[str] = set()
+    for i, t in ordered:
+        day = t[:8]
+        try:
+            age = (today - date(int(day[:4]), int(day[4:6]), int(day[6:8]))).days
+        except ValueError:
+            continue
+        if age < days and day not in seen_days:
+            seen_days.add(day)
+            keep.add(i)
+    return sorted(keep)

@@ -1,0 +1,119 @@
+"""Atomic files and locking: the one writer of every file kam writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from kam.errors import StoreError
+
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+
+def fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600) -> None:
+    """Replace path with what save(temp_path) writes: temp file beside it, fsync, rename.
+
+    mode is narrowed by the umask. A failure leaves path as it was and no temp file.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        save(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode & ~_umask())
+        for attempt in range(20):
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:
+                # Windows refuses to replace a file another program has open.
+                if os.name != "nt" or attempt == 19:
+                    raise
+                time.sleep(0.05)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace path with data, atomically."""
+
+    def save(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+    atomic_save(path, save, mode)
+
+
+def remove_temp_files(directory: Path, prefix: str = ".") -> None:
+    """Temp files a killed atomic write left behind."""
+    for stale in directory.glob(f"{prefix}*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get("KAM_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+@contextlib.contextmanager
+def locked(lock_path: Path, timeout: float) -> Iterator[None]:
+    """An exclusive lock for one writer; StoreError when it is not had within timeout."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"another kam command is writing (lock {lock_path} held for {timeout:g} s); "
+                    f"try again, or raise KAM_LOCK_TIMEOUT"
+                )
+            time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False

@@ -1,0 +1,150 @@
+"""The audit log: one JSON line per change to a customer, kam.history.jsonl.
+
+Every line carries the generation of the commit that made it. Lines are
+appended before the commit point, so a commit that never happened (a crash, a
+full disk) leaves lines of a generation the database does not have: the next
+writer cuts all of them, however many, and readers never show them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kam.store.files import atomic_write_bytes
+
+# Not worth tracing: derived from the log, or the change time itself.
+_UNTRACED = {"stats", "updated", "created"}
+_CHUNK = 65536
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """field -> [old, new] for each traced field that differs."""
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+            if k not in _UNTRACED and before.get(k) != after.get(k)}
+
+
+def os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name (some containers): the uid will do
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+class History:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def entry(self, now: datetime, gen: int, command: str, code: str, action: str,
+              changes: dict[str, list[Any]]) -> dict[str, Any]:
+        return {"ts": now.strftime("%Y-%m-%dT%H:%M:%S"), "gen": gen, "user": os_user(),
+                "command": command, "code": code, "action": action, "changes": changes}
+
+    def drop_uncommitted(self, gen: int) -> int:
+        """Cut every line of generation >= gen (and a torn last line); returns the size.
+
+        Generations only grow along the file, so the lines to cut are its tail:
+        it is read backwards, a block at a time, up to the first committed line.
+        """
+        try:
+            f = open(self.path, "rb+")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            return 0
+        with f:
+            size = f.seek(0, os.SEEK_END)
+            cut = start = size  # the bytes from cut on go; buf holds [start, cut)
+            buf = b""
+            while True:
+                nl = buf.rfind(b"\n", 0, len(buf) - 1) if buf else -1
+                if nl < 0 and start > 0:  # the last line starts in an earlier block
+                    step = min(_CHUNK, start)
+                    start -= step
+                    f.seek(start)
+                    buf = f.read(step) + buf
+                    continue
+                if not buf:
+                    break
+                line = buf[nl + 1:]
+                if line.endswith(b"\n") and not self._uncommitted(line, gen):
+                    break
+                cut -= len(line)
+                buf = buf[:nl + 1]
+            if cut < size:
+                f.truncate(cut)
+                f.flush()
+                os.fsync(f.fileno())
+        return cut
+
+    @staticmethod
+    def _uncommitted(line: bytes, gen: int) -> bool:
+        try:
+            return int(json.loads(line).get("gen", 0)) >= gen
+        except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
+            return True
+
+    def truncate(self, size: int) -> None:
+        try:
+            os.truncate(self.path, size)
+        except OSError:
+            pass
+
+    def append(self, entries: list[dict[str, Any]]) -> None:
+        if not entries:
+            return
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "ab") as f:
+            f.write(b"".join(dumps(x) + b"\n" for x in entries))
+            f.flush()
+            os.fsync(f.fileno())
+
+    def read(self, up_to_gen: int, code: str | None = None) -> list[dict[str, Any]]:
+        """Committed entries, oldest first (for one customer, or all)."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in raw.splitlines():
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line torn by a crash mid-append: it never committed
+            if entry.get("gen", 0) > up_to_gen:
+                continue
+            if code is None or entry.get("code") == code:
+                out.append(entry)
+        return out
+
+    def scrub(self, code: str) -> bool:
+        """Remove every line about a customer but its erasure tombstone; True if any went."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return False
+        kept, dropped = [], False
+        for line in raw.splitlines(keepends=True):
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                entry = None
+            if entry is None and code.encode() in line:
+                dropped = True
+            elif isinstance(entry, dict) and entry.get("code") == code and (
+                    entry.get("action") != "erased"):
+                dropped = True
+            else:
+                kept.append(line)
+        if dropped:
+            atomic_write_bytes(self.path, b"".join(kept))
+        return dropped
