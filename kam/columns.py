@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -302,23 +303,20 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
 
 # --- export rows -------------------------------------------------------------
 
+def _first_met(keys: Iterable[Iterable[str]]) -> list[str]:
+    """Every key, in the order first met: a stable order for the same archive."""
+    return list(dict.fromkeys(k for group in keys for k in group))
+
+
 def extra_columns(customers: list[Customer]) -> list[str]:
-    """Every extra key, in the order first met: a stable order for the same archive."""
-    seen: dict[str, None] = {}
-    for c in customers:
-        for k in c.extra:
-            seen.setdefault(k, None)
+    """Every extra column but those the template or kam's own columns already have."""
     taken = set(HEADERS.values()) | {"序号", NEXT_HEADER} | set(DATE_HEADERS.values())
-    return [k for k in seen if k not in taken]
+    return [k for k in _first_met(c.extra for c in customers) if k not in taken]
 
 
 def date_names(customers: list[Customer]) -> list[str]:
     """Every named date, in the order first met."""
-    seen: dict[str, None] = {}
-    for c in customers:
-        for k in c.dates:
-            seen.setdefault(k, None)
-    return list(seen)
+    return _first_met(c.dates for c in customers)
 
 
 def date_header(name: str) -> str:

@@ -24,28 +24,12 @@ def context(ctx: typer.Context) -> Context:
     return obj  # type: ignore[no-any-return]
 
 
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class ReportFmt(str, Enum):
-    table = "table"
-    json = "json"
-
-
-class DigestFmt(str, Enum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-
-
-class ExportFmt(str, Enum):
-    xlsx = "xlsx"
-    csv = "csv"
-    json = "json"
-
+# Every --format is an Enum that Typer validates.
+Fmt = Enum("Fmt", [("table", "table"), ("json", "json"), ("csv", "csv")], type=str)
+ReportFmt = Enum("ReportFmt", [("table", "table"), ("json", "json")], type=str)
+DigestFmt = Enum("DigestFmt", [("text", "text"), ("markdown", "markdown"), ("json", "json")],
+                 type=str)
+ExportFmt = Enum("ExportFmt", [("xlsx", "xlsx"), ("csv", "csv"), ("json", "json")], type=str)
 
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
 ReportFormatOpt = Annotated[ReportFmt, typer.Option("--format", "-f", help="Report as table "
@@ -54,6 +38,7 @@ ReportFormatOpt = Annotated[ReportFmt, typer.Option("--format", "-f", help="Repo
 Opt = Optional[str]  # noqa: UP045 - typer needs Optional
 Many = Optional[list[str]]  # noqa: UP045
 CodeArg = Annotated[str, typer.Argument(help="客户编号 of the customer.")]
+AnyCodeArg = Annotated[Opt, typer.Argument(help="One customer's code (default: all).")]
 MaskOpt = Annotated[Optional[bool], typer.Option(  # noqa: UP045
     "--mask/--no-mask", help="Mask phone numbers and emails (default from "
     "privacy.mask_by_default).", show_default=False)]
@@ -64,6 +49,29 @@ TagFilter = Annotated[Many, typer.Option(
     "--tag", help="Only customers with this tag (repeatable: all of them).")]
 OwnerFilter = Annotated[Opt, typer.Option("--owner", help="Only this 负责人.")]
 IndustryFilter = Annotated[Opt, typer.Option("--industry", help="Only this 所属行业.")]
+# Options shared by add and edit, named after the canonical keys.
+NameOpt = Annotated[Opt, typer.Option("--name", help="客户名称: company or person name.")]
+ContactOpt = Annotated[Opt, typer.Option("--contact", help="联系人: main contact person.")]
+TitleOpt = Annotated[Opt, typer.Option("--title", help="职务: the contact's position.")]
+InfoOpt = Annotated[Opt, typer.Option("--contact-info", help="联系方式: phone and/or email.")]
+IndustryOpt = Annotated[Opt, typer.Option("--industry", help="所属行业, e.g. 制造业.")]
+SizeOpt = Annotated[Opt, typer.Option("--size", help="企业规模, e.g. 200-500人.")]
+ValueOpt = Annotated[Opt, typer.Option("--value-level", help="客户价值等级: high/medium/low "
+                                       "or a label/alias from kam.yaml (高价值, 高, A).")]
+NeedOpt = Annotated[Opt, typer.Option("--need", help="核心需求类型, e.g. 设备采购.")]
+StageOpt = Annotated[Opt, typer.Option("--stage", help="合作阶段: key, label or alias "
+                                       "(active, 合作中, 已签约).")]
+OwnerOpt = Annotated[Opt, typer.Option("--owner", help="负责人: salesperson responsible.")]
+NoteOpt = Annotated[Opt, typer.Option("--note", help="备注: free remarks.")]
+TagOpt = Annotated[Many, typer.Option("--tag", help="状态标签 to add (repeatable).")]
+ExtraOpt = Annotated[Many, typer.Option(
+    "--extra", help="Another field as NAME=VALUE (repeatable), e.g. 微信=abc.")]
+DateOpt = Annotated[Many, typer.Option(
+    "--date", help="An important date as NAME=YYYY-MM-DD (repeatable), e.g. "
+    "birthday=1980-03-02, contract_end=2027-01-31.")]
+PersonOpt = Annotated[Many, typer.Option(
+    "--person", help="Another contact as NAME:ROLE:TITLE:PHONE (repeatable); roles: "
+    "decision_maker, influencer, user, purchaser, finance, other.")]
 TierFilter = Annotated[Opt, typer.Option("--tier", help="Only this tier (A, B, ...).")]
 NextOpt = Annotated[Opt, typer.Option("--next", help="Schedule the next follow-up on this "
                                       "date, YYYY-MM-DD.")]

@@ -9,48 +9,38 @@ import typer
 from kam.commands._common import (
     AllOpt,
     CodeArg,
+    ContactOpt,
+    DateOpt,
+    ExtraOpt,
     Fmt,
     FormatOpt,
     IndustryFilter,
+    IndustryOpt,
+    InfoOpt,
     Many,
     MaskOpt,
+    NameOpt,
+    NeedOpt,
     NextOpt,
+    NoteOpt,
     Opt,
     OwnerFilter,
+    OwnerOpt,
+    PersonOpt,
+    SizeOpt,
     StageFilter,
+    StageOpt,
     TagFilter,
+    TagOpt,
+    TitleOpt,
     ValueFilter,
+    ValueOpt,
     context,
     date_opt,
     masked,
 )
 
 app = typer.Typer()
-
-# Options shared by add and edit, named after the canonical keys.
-NameOpt = Annotated[Opt, typer.Option("--name", help="客户名称: company or person name.")]
-ContactOpt = Annotated[Opt, typer.Option("--contact", help="联系人: main contact person.")]
-TitleOpt = Annotated[Opt, typer.Option("--title", help="职务: the contact's position.")]
-InfoOpt = Annotated[Opt, typer.Option("--contact-info", help="联系方式: phone and/or email.")]
-IndustryOpt = Annotated[Opt, typer.Option("--industry", help="所属行业, e.g. 制造业.")]
-SizeOpt = Annotated[Opt, typer.Option("--size", help="企业规模, e.g. 200-500人.")]
-ValueOpt = Annotated[Opt, typer.Option("--value-level", help="客户价值等级: high/medium/low "
-                                       "or a label/alias from kam.yaml (高价值, 高, A).")]
-NeedOpt = Annotated[Opt, typer.Option("--need", help="核心需求类型, e.g. 设备采购.")]
-StageOpt = Annotated[Opt, typer.Option("--stage", help="合作阶段: key, label or alias "
-                                       "(active, 合作中, 已签约).")]
-OwnerOpt = Annotated[Opt, typer.Option("--owner", help="负责人: salesperson responsible.")]
-NoteOpt = Annotated[Opt, typer.Option("--note", help="备注: free remarks.")]
-TagOpt = Annotated[Many, typer.Option("--tag", help="状态标签 to add (repeatable).")]
-ExtraOpt = Annotated[Many, typer.Option(
-    "--extra", help="Another field as NAME=VALUE (repeatable), e.g. 微信=abc.")]
-DateOpt = Annotated[Many, typer.Option(
-    "--date", help="An important date as NAME=YYYY-MM-DD (repeatable), e.g. "
-    "birthday=1980-03-02, contract_end=2027-01-31.")]
-PersonOpt = Annotated[Many, typer.Option(
-    "--person", help="Another contact as NAME:ROLE:TITLE:PHONE (repeatable); roles: "
-    "decision_maker, influencer, user, purchaser, finance, other.")]
-
 
 def _fields(**given: str | None) -> dict[str, str | None]:
     return given

@@ -8,6 +8,7 @@ import typer
 
 from kam.commands._common import (
     AllOpt,
+    AnyCodeArg,
     CodeArg,
     DigestFmt,
     Fmt,
@@ -85,7 +86,7 @@ def snooze(
 @app.command()
 def score(
     ctx: typer.Context,
-    code: Annotated[Opt, typer.Argument(help="One customer's code (default: all).")] = None,
+    code: AnyCodeArg = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show each indicator's raw "
                                           "value, normalised value, weight and points.")] = False,
     tier: TierFilter = None,

@@ -7,16 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from kam.commands._common import (
-    ExportFmt,
-    IndustryFilter,
-    MaskOpt,
-    OwnerFilter,
-    StageFilter,
-    TagFilter,
-    ValueFilter,
-    context,
-)
+from kam.commands import _common as opt
 
 app = typer.Typer()
 
@@ -25,12 +16,12 @@ app = typer.Typer()
 def export(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="Output file, or - for stdout (csv/json).")],
-    fmt: Annotated[Optional[ExportFmt], typer.Option(  # noqa: UP045
+    fmt: Annotated[Optional[opt.ExportFmt], typer.Option(  # noqa: UP045
         "--format", "-f", help="xlsx, csv or json (default: from the file's suffix).")] = None,
-    stage: StageFilter = None, value_level: ValueFilter = None, tag: TagFilter = None,
-    owner: OwnerFilter = None, industry: IndustryFilter = None,
+    stage: opt.StageFilter = None, value_level: opt.ValueFilter = None, tag: opt.TagFilter = None,
+    owner: opt.OwnerFilter = None, industry: opt.IndustryFilter = None,
     all_: Annotated[bool, typer.Option("--all", help="Include archived customers.")] = False,
-    mask: MaskOpt = None,
+    mask: opt.MaskOpt = None,
 ) -> None:
     """Write the template layout (16 columns, then every extra column)."""
     from kam import render
@@ -38,8 +29,8 @@ def export(
     from kam.records import Filter
 
     f = Filter(stage, value_level, tuple(tag or ()), owner, industry)
-    out = run(context(ctx), None if file == "-" else Path(file), fmt.value if fmt else None, f,
-              all_, mask)
+    target = None if file == "-" else Path(file)
+    out = run(opt.context(ctx), target, fmt.value if fmt else None, f, all_, mask)
     if out.text is not None:
         render.write(out.text)
     else:

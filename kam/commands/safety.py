@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from kam.commands._common import CodeArg, Fmt, FormatOpt, context
+from kam.commands._common import AnyCodeArg, CodeArg, Fmt, FormatOpt, context
 
 app = typer.Typer()
 
@@ -43,8 +43,7 @@ def restore(
 @app.command()
 def history(
     ctx: typer.Context,
-    code: Annotated[Optional[str], typer.Argument(  # noqa: UP045
-        help="One customer's code (default: every change).")] = None,
+    code: AnyCodeArg = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Every change kam made: when, who, which command, which fields, old and new."""
