@@ -116,6 +116,34 @@ def test_erase_leaves_no_trace_in_any_file(kam: Kam, tmp_path: Path) -> None:
     assert [c["code"] for c in kam.json("list", "--all")] == ["KH2026001"]
 
 
+def test_an_interrupted_erase_is_finished_by_the_next_writer(
+        kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Erase is part of the commit protocol: a failure after the commit point (a full
+    disk, a kill) leaves it recorded, and the next writing command completes it."""
+    import errno
+
+    from kam.store.history import History
+
+    kam("add", "--name", f"要删的{SECRET}", "--contact-info", "13912345678")
+    kam("edit", "KH2026001", "--note", SECRET)
+    kam("add", "--name", "留下的客户")
+
+    def full(self: object, code: str) -> bool:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(History, "scrub", full)
+        r = kam("erase", "KH2026001", "--yes", code=3)
+    assert "could not be finished" in r.stderr and "next kam command" in r.stderr
+    assert any(SECRET.encode() in p.read_bytes() for p in _files(kam.db.parent))
+    kam("edit", "KH2026002", "--note", "随便改一下")  # any writer finishes the erasure
+    assert [p for p in _files(kam.db.parent) if SECRET.encode() in p.read_bytes()
+            or b"13912345678" in p.read_bytes()] == []
+    r = kam("erase", "KH2026001", "--yes")  # re-run: done already, exit 0
+    assert "was erased before" in r.stderr
+    assert [e["action"] for e in kam.json("history", "KH2026001")] == ["erased"]
+
+
 def test_permissions_private(kam: Kam) -> None:
     kam("add", "--name", "甲")
     kam("edit", "KH2026001", "--note", "x")

@@ -101,6 +101,8 @@ def erase(
         if not typer.confirm(f"Erase {code} {safety.get(c, code).name} and every copy of its "
                              "data? This cannot be undone", default=False, err=True):
             raise BadInput("not erased")
-    safety.erase(c, code)
-    say(f"Erased {code}: removed from the archive and the log, and scrubbed from the history "
-        "and every backup")
+    if safety.erase(c, code) is None:
+        say(f"{code} was erased before; no copy of its data is left")
+    else:
+        say(f"Erased {code}: removed from the archive and the log, and scrubbed from the "
+            "history and every backup")

@@ -58,12 +58,16 @@ def get(ctx: Context, code: str) -> Customer:
         return store.get(code)
 
 
-def erase(ctx: Context, code: str) -> Customer:
+def erase(ctx: Context, code: str) -> Customer | None:
     """Erase a customer completely (PIPL): archive, log, batches, history, every backup.
 
     A tombstone without personal data stays in the history. Cannot be undone.
+    None: the customer was erased before (an interrupted erasure is finished on opening).
     """
     with ctx.writer() as store:
+        c = store.find(code)
+        if c is None and any(e.get("action") == "erased" for e in store.read_history(code)):
+            return None
         c = store.get(code)
         store.erase(code)
         store.commit()
