@@ -56,7 +56,8 @@ def refresh(customer: Customer, interactions: list[Interaction], today: date) ->
     stats = summarize(interactions, today)
     if not interactions:
         return replace(customer, stats=stats)
-    newest = max(interactions, key=lambda i: (i.date, i.created))
+    # the last recorded wins a tie: two follow-ups in one second keep their order
+    newest = max(reversed(interactions), key=lambda i: (i.date, i.created))
     return replace(customer, last_contact=newest.date, last_summary=newest.summary, stats=stats)
 
 

@@ -51,6 +51,13 @@ class KamGroup(TyperGroup):
     """Hoists global options and turns errors into one line and an exit code."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for a in args:
+            try:
+                a.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = a.encode("utf-8", "backslashreplace").decode("utf-8")
+                raise typer.BadParameter(f"{shown!r} is not UTF-8 text; check the terminal's "
+                                         "encoding (locale)") from None
         return super().parse_args(ctx, hoist_globals(list(args)))
 
     def invoke(self, ctx: Any) -> Any:
@@ -133,6 +140,10 @@ def _main(
             the_day = parse_iso(today.strip())
         except ValueError as e:
             raise BadInput(f"--today: {e}") from None
+        if not 1900 <= the_day.year <= 2999:
+            raise BadInput(f"--today: {today} is out of range (years 1900 to 2999)")
+    if db is not None and not str(db).strip(". "):
+        raise BadInput("--db: the path is empty; give the database file, e.g. --db ~/kam.json")
     ctx.obj = Context.create(db, config, the_day, command=ctx.invoked_subcommand or "")
 
 

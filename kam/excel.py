@@ -10,6 +10,7 @@ import contextlib
 import csv
 import io
 import itertools
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,8 +23,14 @@ from kam.errors import BadInput
 from kam.models import FORMULA_LEAD
 from kam.store.files import atomic_save
 
-# Permissions of exported files, narrowed by the umask.
-EXPORT_MODE = 0o644
+# Exports carry the same personal data as the database: readable by the owner only.
+EXPORT_MODE = 0o600
+# Characters an xlsx cell cannot hold (XML 1.0 forbids them); shown as their pictures.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_safe(text: str) -> str:
+    return _FORBIDDEN.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)
 
 # Larger than any honest customer workbook; an XML bomb expands far beyond it.
 MAX_UNCOMPRESSED = 256 * 1024 * 1024
@@ -217,8 +224,13 @@ def display_width(text: str) -> int:
 
 
 def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
-               sheet_title: str = "客户") -> None:
-    """A finished-looking workbook, written to a temp file and moved into place."""
+               sheet_title: str = "客户") -> list[tuple[int, int]]:
+    """A finished-looking workbook, written to a temp file and moved into place.
+
+    Every text cell (headers and dropdown lists too) that a spreadsheet would run as
+    a formula stays text. Returns the (row index, column index) of the values that
+    held characters a workbook cannot (shown there as their pictures, e.g. ␋).
+    """
     openpyxl = _openpyxl()
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -227,13 +239,15 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet_title
-    ws.append([c.header for c in columns])
+    ws.append([_xml_safe(c.header) for c in columns])
+    _keep_text(ws[1])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(vertical="center")
     widths = [display_width(c.header) for c in columns]
     text_cells = []  # (row, column, formula-like): cells that must stay text
+    replaced: list[tuple[int, int]] = []
     for r, values in enumerate(rows, start=2):
         out: list[Any] = []
         for i, value in enumerate(values[:len(columns)]):
@@ -243,6 +257,9 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
             if isinstance(value, (int, float)) and _digits_like(value):
                 value = str(value)  # a phone or id: text, never 1.39E+10
             if isinstance(value, str):
+                if _FORBIDDEN.search(value):
+                    value = _xml_safe(value)
+                    replaced.append((r - 2, i))
                 # Codes and phones made of digits would turn into numbers if edited;
                 # text starting with = + - @ would be a formula. Both stay text.
                 if value.startswith(FORMULA_LEAD) or value.isdigit():
@@ -273,7 +290,8 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
             lists.sheet_state = "hidden"
         list_col = get_column_letter(lists.max_column + (1 if lists["A1"].value else 0))
         for j, choice in enumerate(col.choices, start=1):
-            lists[f"{list_col}{j}"] = choice
+            lists[f"{list_col}{j}"] = _xml_safe(choice)
+        _keep_text(lists[f"{list_col}1:{list_col}{len(col.choices)}"])
         dv = DataValidation(type="list", formula1=f"=_lists!${list_col}$1:${list_col}$"
                             f"{len(col.choices)}", allow_blank=True, showDropDown=False)
         dv.error, dv.errorTitle = "请从列表中选择", col.header
@@ -281,6 +299,16 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
         letter = get_column_letter(i)
         dv.add(f"{letter}2:{letter}{max(last_row, 1000)}")
     atomic_save(path, wb.save, EXPORT_MODE)
+    return replaced
+
+
+def _keep_text(cells: Any) -> None:
+    """Header and list cells: text that looks like a formula stays text."""
+    for cell in itertools.chain.from_iterable(
+            c if isinstance(c, tuple) else (c,) for c in cells):
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEAD):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def _digits_like(value: Any) -> bool:

@@ -46,7 +46,7 @@ def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]]
               lineterminator: str = "\n") -> None:
     """Rows as CSV; columns are (key, header)."""
     w = csv.writer(out, lineterminator=lineterminator)
-    w.writerow([h for _, h in columns])
+    w.writerow([csv_guard(h) for _, h in columns])
     for r in rows:
         w.writerow([_csv_cell(r.get(k)) for k, _ in columns])
 

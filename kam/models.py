@@ -110,6 +110,8 @@ class Customer:
     # Aggregates of the interaction log that the daily commands need, so that
     # they never read the log file (notes/performance.md).
     stats: Stats = field(default_factory=lambda: Stats())
+    # Keys this kam does not know (written by a newer one, or by hand): kept as they are.
+    unknown: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Customer:
@@ -117,11 +119,13 @@ class Customer:
         if "tags" in d:
             d["tags"] = tuple(d["tags"] or ())
         if "contacts" in d:
-            d["contacts"] = tuple(Contact(**c) for c in d["contacts"] or ())
+            d["contacts"] = tuple(Contact(**{k: v for k, v in c.items() if k in _CONTACT_FIELDS})
+                                  for c in d["contacts"] or ())
         try:
             return cls(**d)
-        except TypeError:  # a key this kam does not know (a newer field): leave it out
-            return cls(**{k: v for k, v in d.items() if k in _CUSTOMER_FIELDS})
+        except TypeError:
+            known = {k: v for k, v in d.items() if k in _CUSTOMER_FIELDS and k != "unknown"}
+            return cls(**known, unknown={k: v for k, v in d.items() if k not in known})
 
     def to_doc(self) -> dict[str, Any]:
         """The stored form: fields at their default are left out (a smaller, faster file)."""
@@ -130,6 +134,8 @@ class Customer:
             v = getattr(self, f)
             if v or f in ("code", "name"):
                 d[f] = v
+        d.pop("unknown", None)
+        d.update(self.unknown)
         if self.tags:
             d["tags"] = list(self.tags)
         if self.contacts:
@@ -142,6 +148,15 @@ class Customer:
 
 _CUSTOMER_ORDER = tuple(f.name for f in fields(Customer))
 _CUSTOMER_FIELDS = frozenset(f.name for f in fields(Customer))
+_CONTACT_FIELDS = frozenset(f.name for f in fields(Contact))
+# The stored type of each customer field (None is allowed too); the store checks them.
+FIELD_TYPES: dict[str, type] = {
+    **dict.fromkeys(("code", "name", "contact", "title", "contact_info", "industry", "size",
+                     "value_level", "need", "stage", "last_contact", "last_summary", "owner",
+                     "note", "next_follow_up", "created", "updated"), str),
+    "tags": list, "contacts": list, "extra": dict, "dates": dict, "stats": dict,
+    "archived": bool,
+}
 
 
 @dataclass(slots=True)

@@ -19,13 +19,23 @@ def header(key: str) -> str:
     return COLUMN_HEADERS.get(key, key)
 
 
+# Control characters in data (ESC, BEL, newlines, ...) are shown as their visible
+# pictures (␛, ␇, ␊), so that a name can neither drive the terminal nor break a row.
+_VISIBLE = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421} | dict.fromkeys(
+    range(0x80, 0xA0), 0xFFFD)
+
+
+def visible(text: str) -> str:
+    return text.translate(_VISIBLE)
+
+
 def say(text: str) -> None:
     """A message for the person, on stderr."""
-    print(text, file=sys.stderr)
+    print(visible(text), file=sys.stderr)
 
 
 def warn(text: str) -> None:
-    print(f"warning: {text}", file=sys.stderr)
+    print(f"warning: {visible(text)}", file=sys.stderr)
 
 
 def print_json(data: Any) -> None:
@@ -45,7 +55,8 @@ _NO_WRAP = {"code", "id", "score", "tier", "health", "due", "when", "days_since_
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # markup and emoji off: text from data ("ACME[/]", "[link=...]", ":x:") stays text
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = None,
@@ -53,13 +64,14 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
     """A Rich table on stdout; no colour codes without a terminal or with NO_COLOR."""
     from rich.table import Table
 
-    t = Table(title=title, caption=caption, show_lines=False, header_style="bold",
-              title_justify="left", pad_edge=False)
+    t = Table(title=visible(title) if title else None, caption=caption, show_lines=False,
+              header_style="bold", title_justify="left", pad_edge=False)
     for key in columns:
         atomic = key in _NO_WRAP or key.endswith(("_contact", "_follow_up", "due"))
         t.add_column(header(key), overflow="fold", no_wrap=atomic)
     for i, r in enumerate(rows):
-        t.add_row(*(_badge(r.get(k)) if k == "tier" else cell_text(r.get(k)) for k in columns),
+        t.add_row(*(_badge(r.get(k)) if k == "tier" else visible(cell_text(r.get(k)))
+                    for k in columns),
                   style=styles[i] if styles else None)
     _console().print(t)
 
@@ -88,8 +100,13 @@ def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str 
 
 
 def text_block(lines: Iterable[str]) -> None:
-    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.write("".join(f"{visible(line)}\n" for line in lines))
 
+
+
+def _add(t: Any, *cells: Any, style: str | None = None) -> None:
+    """A table row whose text cells are shown as text (control characters visible)."""
+    t.add_row(*(visible(c) if isinstance(c, str) else c for c in cells), style=style)
 
 
 def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> None:
@@ -103,33 +120,33 @@ def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> No
     head.add_column(style="bold")
     head.add_column(overflow="fold")
     for key, title in HEADERS.items():
-        head.add_row(title, cell_text(labelled.get(key)))
-    head.add_row("评分 / 分层", f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}")
-    head.add_row("健康度", cell_text(doc["health"]) + (
+        _add(head, title, cell_text(labelled.get(key)))
+    _add(head, "评分 / 分层", f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}")
+    _add(head, "健康度", cell_text(doc["health"]) + (
         f"  ({'; '.join(doc['health_reasons'])})" if doc["health_reasons"] else ""))
     nxt = doc["next_due"] or ""
-    head.add_row("下次跟进", f"{nxt}  ({why})" if nxt else "")
+    _add(head, "下次跟进", f"{nxt}  ({why})" if nxt else "")
     for k, v in doc["extra"].items():
-        head.add_row(str(k), cell_text(v))
+        _add(head, str(k), cell_text(v))
     for k, v in doc["dates"].items():
-        head.add_row(f"date: {k}", cell_text(v))
+        _add(head, f"date: {k}", cell_text(v))
     if doc["archived"]:
-        head.add_row("archived", "yes")
-    head.add_row("created / updated", f"{doc['created']} / {doc['updated']}")
+        _add(head, "archived", "yes")
+    _add(head, "created / updated", f"{doc['created']} / {doc['updated']}")
     con.print(head)
     if doc["contacts"]:
         t = Table(title="联系人 contacts", title_justify="left", header_style="bold")
         for h in ("name", "role", "title", "contact_info"):
             t.add_column(h)
         for p in doc["contacts"]:
-            t.add_row(p["name"], p["role"], p["title"], p["contact_info"])
+            _add(t, p["name"], p["role"], p["title"], p["contact_info"])
         con.print(t)
     t = Table(title=f"跟进记录 history ({len(doc['interactions'])})", title_justify="left",
               header_style="bold")
     for h in ("date", "kind", "summary", "amount", "next"):
         t.add_column(h, overflow="fold")
     for i in doc["interactions"]:
-        t.add_row(i["date"], i["kind"], i["summary"], cell_text(i["amount"]), i["next"] or "")
+        _add(t, i["date"], i["kind"], i["summary"], cell_text(i["amount"]), i["next"] or "")
     con.print(t)
 
 
@@ -139,12 +156,13 @@ def explain_scores(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> No
 
     con = _console()
     for r in rows:
-        t = Table(title=f"{r['code']} {r['name']}: {r['score']:g} → {r['tier']} "
-                  f"{labels.get(r['tier'], '')}", title_justify="left", header_style="bold")
+        t = Table(title=visible(f"{r['code']} {r['name']}: {r['score']:g} → {r['tier']} "
+                          f"{labels.get(r['tier'], '')}"), title_justify="left",
+                  header_style="bold")
         for h in ("indicator", "raw", "value", "normalised", "weight", "points"):
             t.add_column(h, justify="left" if h in ("indicator", "raw") else "right")
         for name, p in r["explain"].items():
-            t.add_row(name, "(missing)" if p["missing"] else cell_text(p["raw"]),
+            _add(t, name, "(missing)" if p["missing"] else cell_text(p["raw"]),
                       cell_text(p["value"]), f"{p['normalised']:.2f}", cell_text(p["weight"]),
                       f"{p['points']:.1f}", style="yellow" if p["missing"] else None)
         con.print(t)
@@ -177,21 +195,22 @@ def import_report(doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     con = _console()
-    t = Table(title=f"{doc['file']}: sheet {doc['sheet']!r}, header row {doc['header_row']}",
+    t = Table(title=visible(f"{doc['file']}: sheet {doc['sheet']!r}, header row "
+                            f"{doc['header_row']}"),
               title_justify="left", header_style="bold")
     t.add_column("column")
     t.add_column("→ kam")
     for header, key in doc["columns"].items():
-        t.add_row(header, key if key != "extra" else "extra (kept as is)")
+        _add(t, header, key if key != "extra" else "extra (kept as is)")
     con.print(t)
     if doc["errors"] or doc["notes"]:
         t = Table(title="rows", title_justify="left", header_style="bold")
         t.add_column("row", justify="right")
         t.add_column("")
         for err in doc["errors"]:
-            t.add_row(str(err["row"]), f"error: {err['message']}", style="red")
+            _add(t, str(err["row"]), f"error: {err['message']}", style="red")
         for note in doc["notes"]:
-            t.add_row(str(note["row"]), note["message"])
+            _add(t, str(note["row"]), note["message"])
         con.print(t)
 
 

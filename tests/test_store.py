@@ -26,6 +26,12 @@ def _write(path: Path, text: str) -> bytes:
     ('{"customers": {"1": "not a document"}}', "table 'customers' is malformed"),
     ('{"customers": {"1": {"name": "no code"}}}', "a customer without code or name"),
     (b'\xff\xfe\x00'.decode("latin-1"), "is damaged"),
+    ("", "is damaged (empty)"),
+    (" \n\t ", "is damaged (empty)"),
+    ("null", "is damaged (it holds null)"),
+    ('{"customers": {"1": {"code": "A", "name": "x", "tags": 5}}}',
+     "customer 'A': field 'tags' holds int '5', not a list"),
+    ("[" * 100_000 + "]" * 100_000, "is damaged (nested too deep)"),
 ])
 @pytest.mark.parametrize("command", [("list",), ("log", "A", "x"), ("add", "--name", "B")])
 def test_corrupt_file_refused_exit_3_untouched(kam: Kam, content: str, message: str,

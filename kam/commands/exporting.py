@@ -31,6 +31,8 @@ def export(
     f = Filter(stage, value_level, tuple(tag or ()), owner, industry)
     target = None if file == "-" else Path(file)
     out = run(opt.context(ctx), target, fmt.value if fmt else None, f, all_, mask)
+    for w in out.warnings:
+        render.warn(w)
     if out.text is not None:
         render.write(out.text)
     else:

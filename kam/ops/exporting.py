@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ class Exported:
     count: int
     masked: bool
     text: str | None = None  # the document itself, when it goes to stdout
+    warnings: list[str] = field(default_factory=list)
 
 
 def export(ctx: Context, target: Path | None, kind: str | None = None,
@@ -29,6 +30,14 @@ def export(ctx: Context, target: Path | None, kind: str | None = None,
            masked: bool | None = None) -> Exported:
     """Write the template layout (16 columns, then every extra column) to target, or
     return it as text when target is None (csv and json only)."""
+    try:
+        return _export(ctx, target, kind, f, include_archived, masked)
+    except OSError as e:  # a full or read-only disk, a path that cannot be written
+        raise BadInput(f"{target}: cannot write ({e.strerror}); nothing was exported") from None
+
+
+def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | None,
+            include_archived: bool, masked: bool | None) -> Exported:
     kind = (kind or (target.suffix.lower().lstrip(".") if target else "csv")).lower()
     if kind not in KINDS:
         raise BadInput(f"--format: use xlsx, csv or json, not {kind!r}")
@@ -45,8 +54,11 @@ def export(ctx: Context, target: Path | None, kind: str | None = None,
     else:
         headers, rows = export_rows(ctx, listing.customers, mask, dates_as_text=kind == "csv")
         if kind == "xlsx":
-            _write_xlsx(ctx, target, headers, rows)  # type: ignore[arg-type]
-            return Exported(len(listing.customers), mask)
+            assert target is not None
+            replaced = _write_xlsx(ctx, target, headers, rows)
+            return Exported(len(listing.customers), mask, warnings=[
+                f"{rows[r][1]} {headers[c]}: characters a workbook cannot hold are shown as "
+                "their pictures (e.g. ␋)" for r, c in replaced])
         text = _csv_text(headers, rows, crlf=target is not None)
     if target is None:
         return Exported(len(listing.customers), mask, text)
@@ -57,13 +69,14 @@ def export(ctx: Context, target: Path | None, kind: str | None = None,
     return Exported(len(listing.customers), mask)
 
 
-def _write_xlsx(ctx: Context, target: Path, headers: list[str], rows: list[list[Any]]) -> None:
+def _write_xlsx(ctx: Context, target: Path, headers: list[str], rows: list[list[Any]]
+                ) -> list[tuple[int, int]]:
     from kam.excel import Column, write_xlsx
 
     s = ctx.settings
     choices = {"客户价值等级": tuple(t.label for t in s.vocab["value_level"].terms),
                "合作阶段": tuple(t.label for t in s.vocab["stage"].terms)}
-    write_xlsx(target, [Column(h, choices.get(h, ())) for h in headers], rows)
+    return write_xlsx(target, [Column(h, choices.get(h, ())) for h in headers], rows)
 
 
 def _csv_text(headers: list[str], rows: list[list[Any]], crlf: bool) -> str:

@@ -66,7 +66,10 @@ def snooze(ctx: Context, code: str, until: date | None = None, days: int | None 
     """Put the next follow-up off to a date, or a number of days from today."""
     if (until is None) == (days is None):
         raise BadInput("give either --until YYYY-MM-DD or --days N")
-    when = until if until is not None else ctx.today + timedelta(days=days or 0)
+    try:
+        when = until if until is not None else ctx.today + timedelta(days=days or 0)
+    except OverflowError:
+        raise BadInput(f"--days {days}: too far ahead") from None
     if when < ctx.today:
         raise BadInput(f"--until {when.isoformat()} is in the past")
     with ctx.writer() as store:

@@ -37,7 +37,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from kam.errors import BadInput, NotFound, StoreError
-from kam.models import Customer, Interaction
+from kam.models import FIELD_TYPES, Customer, Interaction
 from kam.store.backups import Backups
 from kam.store.files import (
     atomic_write_bytes,
@@ -66,6 +66,8 @@ class AtomicJSONStorage(Storage):
         self.path = Path(path)
 
     def read(self) -> Tables | None:
+        """The tables; None only when there is no file. A file that exists but is
+        empty, blank or `null` was a database once: it is damaged, never new."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -74,17 +76,22 @@ class AtomicJSONStorage(Storage):
             raise StoreError(f"{self.path} is a directory, not a kam database") from None
         except PermissionError:
             raise StoreError(f"{self.path}: permission denied") from None
-        if not raw.strip():
-            return None
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot read ({e.strerror})") from None
         try:
             data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            where = f" (line {e.lineno}, column {e.colno}: {e.msg})" if isinstance(
-                e, json.JSONDecodeError) else " (not UTF-8)"
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            where = (f" (line {e.lineno}, column {e.colno}: {e.msg})"
+                     if isinstance(e, json.JSONDecodeError) and raw.strip() else
+                     " (empty)" if not raw.strip() else " (not UTF-8)"
+                     if isinstance(e, UnicodeDecodeError) else " (nested too deep)")
             raise StoreError(
                 f"{self.path} is damaged{where}; kam has not changed it. "
                 f"Restore a backup with `kam restore`, or repair the file by hand"
             ) from None
+        if data is None:
+            raise StoreError(f"{self.path} is damaged (it holds null); kam has not changed it. "
+                             "Restore a backup with `kam restore`")
         return data  # type: ignore[no-any-return]
 
     def write(self, data: Tables) -> None:
@@ -117,6 +124,16 @@ def _check_shape(data: Any, path: Path) -> None:
     for doc in data.get(CUSTOMERS, {}).values():
         if not isinstance(doc.get("code"), str) or not isinstance(doc.get("name"), str):
             raise StoreError(f"{bad}: a customer without code or name{hint}")
+        for key, value in doc.items():
+            kind = FIELD_TYPES.get(key)
+            if kind is not None and value is not None and not isinstance(value, kind):
+                raise StoreError(f"{path}: customer {doc['code']!r}: field {key!r} holds "
+                                 f"{type(value).__name__} {str(value)[:40]!r}, not "
+                                 f"{_TYPE_NAMES[kind]}; kam has not changed it. Repair the file "
+                                 "by hand or restore a backup with `kam restore`")
+
+
+_TYPE_NAMES = {str: "text", list: "a list", dict: "an object", bool: "true/false"}
 
 
 def _meta(data: Tables) -> dict[str, Any]:
@@ -218,7 +235,11 @@ class Store:
             return  # migrated in memory only; the next write stores it
         backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
         if self.path.exists() and not backup.exists():
-            atomic_write_bytes(backup, self.path.read_bytes())
+            try:
+                atomic_write_bytes(backup, self.path.read_bytes())
+            except OSError as e:
+                raise StoreError(f"cannot keep a copy of {self.path} before upgrading it "
+                                 f"({e.strerror}); nothing was changed") from None
         for step in MIGRATIONS[version:]:
             data = step(data)
         data[META] = {"1": {"schema_version": SCHEMA_VERSION,
@@ -305,7 +326,13 @@ class Store:
                 if not self.writable and _meta(data).get("generation", 0) > self.generation:
                     # a writer committed since this reader loaded the customers:
                     # take both from that newer commit, for one consistent snapshot
+                    seen = self.generation
                     self._load()
+                    if self.generation == seen:  # not a writer: kam.json is older than its log
+                        raise StoreError(
+                            f"{self.path} is older than {self.log_path.name} (it was probably "
+                            "copied back by hand); kam has not changed them. Use `kam restore` "
+                            "to go back to a backup")
                     return self._log_tables()
             _check_shape(data, self.log_path)
             data.setdefault(INTERACTIONS, {})
