@@ -6,6 +6,7 @@ editing YAML by hand needs to know where to look.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -138,9 +139,42 @@ def _loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_BYTES = 256 * 1024  # far more than any settings file; a bigger one is refused
+MAX_DEPTH = 20  # kam.yaml nests 4 levels
+
+
+def _screen(text: str) -> None:
+    """Refuse what a settings file never needs and an attack does: anchors and aliases
+    (a few hundred bytes of them expand to gigabytes) and deep nesting. Raises YAMLError
+    (with the line) or ValueError."""
+    yaml = _yaml()
+    depth = 0
+    for event in yaml.parse(text, Loader=_loader()):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ValueError((event.start_mark.line + 1, "anchors and aliases (&name, *name) "
+                              "are not supported; write the values out"))
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError((event.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} "
+                                  "levels"))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def _parse(text: str, where: str) -> tuple[Any, dict[tuple[str, ...], int]]:
     """Parse YAML text; return the data and the line of every mapping key."""
     yaml = _yaml()
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ConfigError(f"{where}: larger than {MAX_BYTES // 1024} KiB; not a kam settings "
+                          "file")
+    try:
+        _screen(text)
+    except ValueError as e:
+        line, problem = e.args[0]
+        raise ConfigError(f"{where}: line {line}: {problem}") from None
+    except yaml.YAMLError:
+        pass  # reported with its line by the full parse below
     try:
         data = yaml.load(text, Loader=_loader())
         node = yaml.compose(text, Loader=_loader())
@@ -193,15 +227,20 @@ class _Checker:
         return ConfigError(f"{loc}: {'.'.join(path)}: {msg}")
 
     def number(self, v: Any, path: tuple[str, ...], minimum: float | None = None) -> float:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise self.fail(path, f"must be a number, not {v!r}")
         if minimum is not None and v < minimum:
             raise self.fail(path, f"must be at least {minimum}")
         return float(v)
 
     def integer(self, v: Any, path: tuple[str, ...]) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise self.fail(path, f"must be a whole number of days, not {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 36500:
+            raise self.fail(path, f"must be a whole number of days, not {v!r} (0 to 36500)")
+        return v
+
+    def boolean(self, v: Any, path: tuple[str, ...]) -> bool:
+        if not isinstance(v, bool):
+            raise self.fail(path, f"must be true or false, not {v!r}")
         return v
 
     def mapping(self, v: Any, path: tuple[str, ...], allowed: tuple[str, ...] | None = None
@@ -278,7 +317,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
     for name, spec in c.mapping(fu["dates"], ("followup", "dates")).items():
         p = ("followup", "dates", name)
         spec = c.mapping(spec, p, ("yearly", "lead", "grace"))
-        rules[name] = DateRule(bool(spec.get("yearly", False)),
+        rules[name] = DateRule(c.boolean(spec.get("yearly", False), (*p, "yearly")),
                                c.integer(spec.get("lead", 7), (*p, "lead")),
                                c.integer(spec.get("grace", 7), (*p, "grace")))
 
@@ -317,7 +356,8 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         cadence_tier=cadence_tier, cadence_stage=cadence_stage,
         upcoming_days=c.integer(fu["upcoming_days"], ("followup", "upcoming_days")),
         date_rules=rules, risk=risk, slash_order=slash, import_aliases=header_aliases,
-        mask_by_default=bool(pv["mask_by_default"]), path=path,
+        mask_by_default=c.boolean(pv["mask_by_default"], ("privacy", "mask_by_default")),
+        path=path,
         backups=(c.integer(bk["keep"], ("backups", "keep")),
                  c.integer(bk["daily"], ("backups", "daily"))),
     )

@@ -44,6 +44,7 @@ from kam.store.files import (
     fsync_dir,
     lock_timeout,
     locked,
+    refuse_links,
     remove_temp_files,
 )
 from kam.store.history import History, diff, dumps
@@ -563,13 +564,18 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
 
 
 def check_path(path: Path) -> None:
-    """Refuse a database path that cannot be one."""
+    """Refuse a database path that cannot be one, and files kam must not write through."""
     blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
     if blocker is not None:
         raise BadInput(f"bad database path {path}: {blocker} is a file, not a directory")
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise StoreError(f"{path} is a directory; give --db a file path such as "
                          f"{path / 'kam.json'}")
+    stem = path.stem
+    refuse_links(path, path.with_name(stem + ".interactions.json"),
+                 path.with_name(stem + ".interactions.json.pending"),
+                 path.with_name(stem + ".history.jsonl"), path.with_name(path.name + ".lock"))
+    refuse_links(path.with_name(stem + ".backups"), directory=True)
 
 
 def require_database(path: Path) -> None:

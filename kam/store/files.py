@@ -76,6 +76,18 @@ def remove_temp_files(directory: Path, prefix: str = ".") -> None:
             stale.unlink()
 
 
+def refuse_links(*paths: Path, directory: bool = False) -> None:
+    """kam writes only regular files it owns: a path that is a symbolic link, or that
+    exists as something else (a device, a FIFO, a directory), is refused (exit 3)."""
+    for path in paths:
+        if path.is_symlink():
+            raise StoreError(f"{path} is a symbolic link; kam does not write through links "
+                             f"(point --db at the real file, {path.resolve()})")
+        if path.exists() and not (path.is_dir() if directory else path.is_file()):
+            raise StoreError(f"{path} is not a regular {'directory' if directory else 'file'}; "
+                             "kam has not touched it")
+
+
 def lock_timeout() -> float:
     try:
         return float(os.environ.get("KAM_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
@@ -86,7 +98,7 @@ def lock_timeout() -> float:
 @contextlib.contextmanager
 def locked(lock_path: Path, timeout: float) -> Iterator[None]:
     """An exclusive lock for one writer; StoreError when it is not had within timeout."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         deadline = time.monotonic() + timeout
         while not _try_lock(fd):

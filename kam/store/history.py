@@ -100,7 +100,8 @@ class History:
     def append(self, entries: list[dict[str, Any]]) -> None:
         if not entries:
             return
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                     | getattr(os, "O_NOFOLLOW", 0), 0o600)
         with os.fdopen(fd, "ab") as f:
             f.write(b"".join(dumps(x) + b"\n" for x in entries))
             f.flush()
