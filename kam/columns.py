@@ -16,10 +16,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from kam.dates import coerce_date
+from kam.errors import BadInput
 from kam.models import FORMULA_LEAD, HEADERS, Customer
-from kam.records import split_tags
+from kam.records import check_code, split_tags
 from kam.settings import Settings
 
+MAX_CELL = 32_767  # characters an Excel cell holds
 SEQ = "#seq"  # the 序号 column: numbered on export, ignored on import
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     SEQ: ("序号", "no", "no.", "#", "行号", "序", "seq"),
@@ -265,6 +267,9 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
         key = col.key
         if key == SEQ:
             continue
+        if isinstance(v, str) and len(v) > MAX_CELL:
+            raise RowError(f"{col.header}: {len(v):,} characters, more than a spreadsheet cell "
+                           f"holds ({MAX_CELL:,}); the row was not imported")
         text = text_of(v)
         if isinstance(v, float) and abs(v) >= 1e15:
             text = format(v, ".0f")
@@ -294,6 +299,11 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
             fields[key] = found
         elif key == "tags":
             fields[key] = tuple(split_tags(text))
+        elif key == "code":
+            try:
+                fields[key] = check_code(text)
+            except BadInput as e:
+                raise RowError(f"{col.header}: {e}") from None
         elif key in MULTI_KEYS and key in fields:
             fields[key] = f"{fields[key]}{JOIN}{text}"
         else:

@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 import re
+import stat
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -87,6 +88,7 @@ def _openpyxl() -> Any:
 def check_xlsx(path: Path) -> None:
     """Refuse, with what to do, the files openpyxl would choke on or should not open."""
     name = path.name
+    _regular_file(path)
     if name.startswith("~$") or name.startswith(".~lock."):
         raise BadInput(f"{path}: this is the lock file a spreadsheet program keeps while the "
                        "workbook is open; import the workbook itself")
@@ -142,7 +144,7 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
             if not hasattr(ws, "iter_rows"):
                 continue  # chartsheets
             def stream(ws: Any = ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
-                return _non_empty(ws.iter_rows(values_only=True))
+                return _stored_rows(ws, path)
 
             head = list(itertools.islice(stream(), HEAD_ROWS))
             hint = ws.max_row or 0
@@ -158,8 +160,63 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
         wb.close()
 
 
+# What a worksheet can hold (Excel's limits); a file declaring more is not a real sheet.
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+
+
+def _stored_rows(ws: Any, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(row number, values) of each non-empty row the sheet stores.
+
+    openpyxl's iter_rows fills every gap between stored rows with empty ones, so a
+    4 KB file declaring row 99,999,999,999 would take hours; the sheet's parser gives
+    only the stored rows, and an impossible row or column number is refused.
+    """
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser
+    except ImportError:  # pragma: no cover - another openpyxl layout
+        yield from _non_empty(ws.iter_rows(values_only=True))
+        return
+    book = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
+                                 date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)
+        for n, cells in parser.parse():
+            if n > MAX_ROWS:
+                raise BadInput(f"{path}: sheet {ws.title!r} declares row {n:,}, beyond the "
+                               f"{MAX_ROWS:,} rows a worksheet can have; refused as damaged "
+                               "or unsafe")
+            if not cells:
+                continue
+            width = max(c["column"] for c in cells)
+            if width > MAX_COLUMNS:
+                raise BadInput(f"{path}: sheet {ws.title!r} row {n} declares column {width:,}, "
+                               f"beyond the {MAX_COLUMNS:,} a worksheet can have; refused")
+            values: list[Any] = [None] * width
+            for c in cells:
+                values[c["column"] - 1] = c["value"]
+            if any(v is not None and v != "" for v in values):
+                yield n, tuple(values)
+
+
+def _regular_file(path: Path) -> None:
+    """A FIFO, a device or a directory is refused before it is opened (it could block)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise BadInput(f"{path} is a directory, not a spreadsheet")
+    if not stat.S_ISREG(mode):
+        raise BadInput(f"{path} is not a regular file (a pipe or a device); save the sheet as "
+                       "a file and import that")
+
+
 def read_csv(path: Path) -> list[SheetData]:
     """A CSV as one sheet: UTF-8 (with or without BOM), else GB18030 as Excel saves it."""
+    _regular_file(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -181,11 +238,21 @@ def read_csv(path: Path) -> list[SheetData]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    records: list[list[str]] = []
+    start = end = 0  # the lines the last record starts after and ends on
     try:
-        rows = list(_non_empty([v.strip() for v in r] for r in csv.reader(io.StringIO(text),
-                                                                           dialect)))
+        for record in reader:
+            start, end = end, reader.line_num
+            records.append(record)
     except csv.Error as e:
-        raise BadInput(f"{path}: malformed CSV: {e}") from None
+        raise BadInput(f"{path}: line {reader.line_num}: malformed CSV: {e}") from None
+    quote = getattr(dialect, "quotechar", None) or '"'
+    if records and text.count(quote) % 2 and any("\n" in f for f in records[-1]):
+        raise BadInput(f"{path}: line {start + 1}: a quote ({quote}) opens here and is never "
+                       "closed, so every line after it would become one value; close the quote "
+                       "and import again")
+    rows = list(_non_empty([v.strip() for v in r] for r in records))
     return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True,
                       size_hint=len(rows))]
 

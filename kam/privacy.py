@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-# Runs of 7 or more digits, allowing the spaces and dashes people type in phones.
-_PHONE = re.compile(r"\+?\d[\d -]{5,}\d")
-# Extra columns whose values are contact details, masked like contact_info.
-_CONTACTISH = re.compile(r"电话|手机|邮箱|微信|联系方式|phone|mobile|tel|e-?mail|wechat", re.I)
+# Emails, internationalised ones (用户@例子.中国) too.
+_EMAIL = re.compile(r"([\w.%+-])[\w.%+-]*(@[\w-]+(?:\.[\w-]+)*\.\w{2,})")
+# Runs of 7 or more digits, allowing the spaces, dashes and dots people type in phones.
+_PHONE = re.compile(r"\+?\d[\d .-]{5,}\d")
+# Extra columns whose values identify a person: masked whole, like a WeChat id.
+_CONTACTISH = re.compile(r"电话|手机|邮箱|微信|联系方式|qq|号码|地址|住址|身份证|phone|mobile|"
+                         r"tel|e-?mail|wechat|address|id card", re.I)
 
 
 def _mask_phone(m: re.Match[str]) -> str:
@@ -49,5 +51,25 @@ def mask_id(text: str) -> str:
 
 
 def mask_extra(column: str, value: Any) -> Any:
-    """An extra column's value as it may leave: contact-like columns masked, others as is."""
-    return mask_id(str(value)) if _CONTACTISH.search(column) else value
+    """An extra column's value as it may leave: contact-like columns masked whole, phone-
+    and email-shaped text masked in any other."""
+    if _CONTACTISH.search(column):
+        return mask_id(str(value))
+    return mask_value(value)
+
+
+def mask_value(value: Any) -> Any:
+    """Any value as it may leave: phone numbers and emails inside text masked, in lists
+    and objects too; numbers of phone length (13912345678 stored as a number) as well."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int) and abs(value) >= 1_000_000:
+        return mask(str(value))
+    if isinstance(value, (list, tuple)):
+        return [mask_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_extra(k, v) if isinstance(k, str) else mask_value(v)
+                for k, v in value.items()}
+    return value

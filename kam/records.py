@@ -23,7 +23,8 @@ from kam.models import (
 from kam.privacy import contact_tokens, mask, mask_extra
 from kam.settings import Settings
 
-_CODE = re.compile(r"^[\w.\-/]{1,64}$")
+# Letters, digits and - _ . / after a first letter or digit; no "..": at most 64.
+_CODE = re.compile(r"^(?!.*\.\.)\w[\w.\-/]{0,63}$")
 
 
 def new_code(existing: set[str], year: int, prefix: str = "KH") -> str:
@@ -39,7 +40,9 @@ def new_code(existing: set[str], year: int, prefix: str = "KH") -> str:
 def check_code(code: str) -> str:
     code = code.strip()
     if not _CODE.match(code):
-        raise BadInput(f"bad customer code {code!r}: use letters, digits, - _ . / (at most 64)")
+        shown = code if len(code) <= 40 else code[:40] + "…"
+        raise BadInput(f"bad customer code {shown!r}: use letters, digits, - _ . / (at most "
+                       "64, starting with a letter or digit)")
     return code
 
 
@@ -186,7 +189,14 @@ def record(c: Customer, s: Rank | None, settings: Settings, *,
                      for p in c.contacts],
         "archived": c.archived,
     }
+    if masked:  # phone- and email-shaped text anywhere a person typed it
+        for key in MASKED_TEXT:
+            d[key] = mask(d[key])
     return d
+
+
+# Free-text fields that may hold a phone number or email ("王先生 139...").
+MASKED_TEXT = ("name", "contact", "title", "last_summary", "note", "need")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from kam.commands._common import AnyCodeArg, CodeArg, Fmt, FormatOpt, context
+from kam.commands._common import AnyCodeArg, CodeArg, Fmt, FormatOpt, MaskOpt, context
 
 app = typer.Typer()
 
@@ -44,13 +44,14 @@ def restore(
 def history(
     ctx: typer.Context,
     code: AnyCodeArg = None,
+    mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Every change kam made: when, who, which command, which fields, old and new."""
     from kam import render
     from kam.ops.safety import history as run
 
-    entries = run(context(ctx), code)
+    entries = run(context(ctx), code, mask)
     render.history(entries, fmt.value, f"history of {code}" if code else "history")
     if not entries:
         render.say("No changes recorded yet.")

@@ -157,6 +157,7 @@ class Archive:
 
 def show(ctx: Context, code: str, masked: bool) -> Archive:
     from kam.followup import health, next_contact
+    from kam.privacy import mask_value
     from kam.scoring import Scorer
 
     with ctx.reader() as store:
@@ -169,7 +170,8 @@ def show(ctx: Context, code: str, masked: bool) -> Archive:
     doc.update(created=c.created, updated=c.updated, health=h.health,
                health_reasons=list(h.reasons),
                next_due=when.isoformat() if when else None,
-               interactions=[{k: v for k, v in i.to_doc().items() if k not in ("code", "batch")}
+               interactions=[{k: mask_value(v) if masked and k == "summary" else v
+                              for k, v in i.to_doc().items() if k not in ("code", "batch")}
                              for i in history])
     labelled = records.record(c, rank, ctx.settings, masked=masked, labels=True)
     return Archive(doc, labelled, why)

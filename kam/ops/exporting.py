@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
     from kam.columns import NEXT_HEADER, TAG_SEP, date_header, date_names, extra_columns
     from kam.models import HEADERS, TEMPLATE_KEYS
     from kam.privacy import mask, mask_extra
+    from kam.records import MASKED_TEXT
 
     def day(iso: str | None) -> Any:
         return iso if dates_as_text or not iso else date.fromisoformat(iso)
@@ -106,6 +107,9 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
     stage, level = ctx.settings.vocab["stage"], ctx.settings.vocab["value_level"]
     rows = []
     for n, c in enumerate(customers, start=1):
+        if masked:
+            texts: dict[str, Any] = {k: mask(getattr(c, k)) for k in MASKED_TEXT}
+            c = replace(c, **texts)
         rows.append([
             n, c.code, c.name, c.contact, c.title,
             mask(c.contact_info) if masked else c.contact_info, c.industry, c.size,

@@ -32,13 +32,27 @@ def restore(ctx: Context, backup: int | None = None) -> int:
     return chosen
 
 
-def history(ctx: Context, code: str | None = None) -> list[dict[str, Any]]:
-    """Every committed change, oldest first (for one customer, or all)."""
+def history(ctx: Context, code: str | None = None, masked: bool | None = None
+            ) -> list[dict[str, Any]]:
+    """Every committed change, oldest first (for one customer, or all); old and new values
+    masked like any other output of personal data."""
+    from kam.privacy import mask_value
+
     with ctx.reader() as store:
         entries = store.read_history(code)
     if code is not None and not entries:
         raise BadInput(f"no history for {code!r} (see `kam list`)")
+    if ctx.settings.mask_by_default if masked is None else masked:
+        entries = [{**e, "changes": {k: [_mask_field(k, v, mask_value) for v in pair]
+                                     for k, pair in e.get("changes", {}).items()}}
+                   for e in entries]
     return entries
+
+
+def _mask_field(key: str, value: Any, mask_value: Any) -> Any:
+    from kam.privacy import mask_extra
+
+    return mask_extra(key, value) if key == "contact_info" else mask_value(value)
 
 
 def set_archived(ctx: Context, code: str, value: bool) -> tuple[Customer, bool]:
