@@ -122,7 +122,7 @@ def map_header(values: tuple[Any, ...], index: dict[str, str]) -> list[ColumnMap
     for i, v in enumerate(values):
         if v is None or str(v).strip() == "":
             continue
-        header = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text_of(v))).strip()
+        header = text_of(v)  # kept as written; matching uses norm_header
         if header in seen_headers:  # the same header twice: keep both values
             seen_headers[header] += 1
             header = f"{header} ({seen_headers[header]})"

@@ -214,6 +214,25 @@ def _regular_file(path: Path) -> None:
                        "a file and import that")
 
 
+def _delimiter(sample: str) -> str:
+    """The delimiter that splits the first lines into the most rows as wide as the first
+    (comma on a tie). The quoting is always Excel's: "" inside quotes."""
+    lines = sample.splitlines(keepends=True)[:-1] or sample.splitlines(keepends=True)
+    best, best_score = ",", (0, 0)
+    for d in (",", "\t", ";"):
+        try:
+            rows = [r for r in csv.reader(io.StringIO("".join(lines)), csv.excel, delimiter=d)
+                    if r]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        score = (sum(len(r) == len(rows[0]) for r in rows), len(rows[0]))
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
 def read_csv(path: Path) -> list[SheetData]:
     """A CSV as one sheet: UTF-8 (with or without BOM), else GB18030 as Excel saves it."""
     _regular_file(path)
@@ -234,11 +253,8 @@ def read_csv(path: Path) -> list[SheetData]:
     if "\0" in text:
         raise BadInput(f"{path}: not a text CSV file")
     sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    delimiter = _delimiter(sample)
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
     records: list[list[str]] = []
     start = end = 0  # the lines the last record starts after and ends on
     try:
@@ -247,7 +263,7 @@ def read_csv(path: Path) -> list[SheetData]:
             records.append(record)
     except csv.Error as e:
         raise BadInput(f"{path}: line {reader.line_num}: malformed CSV: {e}") from None
-    quote = getattr(dialect, "quotechar", None) or '"'
+    quote = '"'
     if records and text.count(quote) % 2 and any("\n" in f for f in records[-1]):
         raise BadInput(f"{path}: line {start + 1}: a quote ({quote}) opens here and is never "
                        "closed, so every line after it would become one value; close the quote "

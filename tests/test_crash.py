@@ -192,3 +192,56 @@ def test_concurrent_writers_lose_nothing_and_readers_see_snapshots(tmp_path: Pat
     assert customers["C00000"]["stats"]["interactions"] == len(shared) == 1 + 3 * 33
     print(f"\n300 concurrent writes, 0 lost; {sum(reads)} consistent reads")
     assert all(n > 0 for n in reads)
+
+
+ERASE_KILLS = 50
+
+
+def _phone(i: int) -> str:
+    return f"139{i:08d}"
+
+
+def test_sigkill_during_erase_never_leaves_the_data(tmp_path: Path) -> None:
+    """A killed erase is finished by the next writer; re-running it exits 0; after that
+    no file under the data directory holds the customer's phone number."""
+    from kam.models import Customer
+
+    db = tmp_path / "kam.json"
+    with open_store(db, write=True, create=True) as store:
+        for i in range(120):
+            store.put(Customer(f"E{i:04d}", f"客户{i}", contact_info=_phone(i),
+                               created="2026-01-01T09:00:00", updated="2026-01-01T09:00:00"))
+        store.commit()
+    env = {**os.environ, "KAM_DB": str(db), "KAM_TODAY": "2026-11-23", "KAM_LOCK_TIMEOUT": "20"}
+    for i in range(6):  # backups and history lines that hold the phones
+        subprocess.run(KAM + ["edit", f"E{i:04d}", "--note", f"n{i}"], env=env, check=True,
+                       capture_output=True)
+    t = time.perf_counter()
+    subprocess.run(KAM + ["erase", "E0119", "--yes"], env=env, check=True, capture_output=True)
+    duration = time.perf_counter() - t
+    rng = random.Random(7)
+    finished_by_next_writer = 0
+    for n in range(ERASE_KILLS):
+        code, phone = f"E{n:04d}", _phone(n).encode()
+        p = subprocess.Popen(KAM + ["erase", code, "--yes"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.2) * duration)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        with open_store(db) as store:
+            committed = store.find(code) is None
+        if committed:  # past the commit point: any writer completes the erasure
+            subprocess.run(KAM + ["edit", "E0100", "--note", f"after {n}"], env=env,
+                           check=True, capture_output=True)
+            leaks = [f.name for f in tmp_path.rglob("*") if f.is_file() and phone in
+                     f.read_bytes()]
+            assert leaks == [], (code, leaks)
+            finished_by_next_writer += 1
+        r = subprocess.run(KAM + ["erase", code, "--yes"], env=env, capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        leaks = [f.name for f in tmp_path.rglob("*") if f.is_file() and phone in f.read_bytes()]
+        assert leaks == [], (code, leaks)
+    print(f"\n{ERASE_KILLS} kills during erase; {finished_by_next_writer} past the commit point, "
+          "finished by the next writer")
+    assert finished_by_next_writer > 0

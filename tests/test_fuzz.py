@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kam import config
-from kam.columns import Layout, RowError, alias_index, convert_row, find_layout, map_header
+from kam.columns import Layout, RowData, RowError, alias_index, convert_row, find_layout, map_header
 from kam.dates import coerce_date, parse_date
 from kam.errors import ConfigError
 from kam.scoring import parse_amount
@@ -134,3 +137,77 @@ def test_cli_option_parsing_never_crashes(kam_env: Path, args: list[str]) -> Non
     r = runner.invoke(app, args, input="n\n")
     assert r.exit_code in (0, 2), (args, r.exit_code, r.stderr, r.exception)
     assert "Traceback" not in r.stderr
+
+
+# Text a person or a hostile sheet could put anywhere: markup, control characters, formula
+# leads, CJK. Surrounding spaces are trimmed on entry by design, so generated text has none.
+_HOSTILE = st.text(alphabet=st.sampled_from(
+    list("[]/=+-@'\"\t\x1b\x07\x0b\x7f\n,;、|") + list("ab Z09") + list("客户名称华东[链接]")),
+    min_size=1, max_size=12).map(str.strip).filter(bool)
+_TAG = st.text(alphabet=st.sampled_from(list("[]=+@'\x1b\x07ab客户") + ["-"]), min_size=1,
+               max_size=8).filter(lambda t: t.strip() == t)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_HOSTILE, note=_HOSTILE, tag=_TAG, header=_HOSTILE, value=_HOSTILE)
+def test_hostile_text_round_trips(tmp_path_factory: Any, name: str, note: str, tag: str,
+                                  header: str, value: str) -> None:
+    """add -> list (table, json) -> export xlsx/csv -> import into an empty archive:
+    every value comes back equal, no exit 1, and no cell of the workbook is a formula."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from kam.cli import app
+
+    work = tmp_path_factory.mktemp("rt")
+    header = "列" + header  # not a header kam knows (those map to template fields)
+    runner = CliRunner()
+
+    def kam(*args: str) -> Any:
+        r = runner.invoke(app, ["--db", str(work / "a" / "kam.json"), *args])
+        assert r.exit_code == 0, (args, r.stderr)
+        return r
+
+    kam("add", "--code", "R1", "--name", name, "--note", note, "--tag", tag, "--extra",
+        f"{header}={value}")
+    kam("list")
+    original = json.loads(kam("list", "-f", "json").stdout)[0]
+    for kind in ("csv", "xlsx"):
+        out = work / f"out.{kind}"
+        kam("export", str(out))
+        if kind == "xlsx":
+            for ws in openpyxl.load_workbook(out).worksheets:
+                assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+        db = work / kind / "kam.json"
+        r = runner.invoke(app, ["--db", str(db), "import", str(out)])
+        assert r.exit_code == 0, r.stderr
+        back = json.loads(runner.invoke(app, ["--db", str(db), "list", "-f", "json"]).stdout)[0]
+        for key in ("name", "note", "tags", "extra"):
+            want = _pictured(original[key]) if kind == "xlsx" else _csv_typed(original[key])
+            assert back[key] == want, (kind, key)
+
+
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _csv_typed(value: Any) -> Any:
+    """CSV carries no types: an extra column of plain numbers comes back as numbers."""
+    from kam.columns import infer_numbers
+
+    if not isinstance(value, dict):
+        return value
+    row = RowData(0, {}, dict(value))
+    infer_numbers([row])
+    return row.extra
+
+
+def _pictured(value: Any) -> Any:
+    """What a workbook keeps of a value: characters it cannot hold as their pictures."""
+    if isinstance(value, str):
+        return _FORBIDDEN.sub(lambda m: chr(0x2400 + ord(m.group(0))), value)
+    if isinstance(value, list):
+        return [_pictured(v) for v in value]
+    if isinstance(value, dict):
+        return {_pictured(k): _pictured(v) for k, v in value.items()}
+    return value
