@@ -582,6 +582,10 @@ def require_database(path: Path) -> None:
     """A reader's check: the database must exist (exit 2 with what to do otherwise)."""
     check_path(path)
     if not path.exists():
+        parent = path.parent
+        if parent.exists() and not os.access(parent, os.R_OK | os.X_OK):
+            raise StoreError(f"{parent}: permission denied; kam cannot read its database "
+                             "there (check the directory's permissions)")
         raise NotFound(
             f"no kam database at {path}; start with `kam init` or `kam import FILE` "
             f"(or point --db / KAM_DB at yours)"
