@@ -17,48 +17,71 @@ from typing import Any
 
 from kam.dates import coerce_date
 from kam.errors import BadInput
-from kam.models import FORMULA_LEAD, HEADERS, Customer
+from kam.models import HEADERS, Customer
 from kam.records import check_code, split_tags
 from kam.settings import Settings
 
 MAX_CELL = 32_767  # characters an Excel cell holds
 SEQ = "#seq"  # the 序号 column: numbered on export, ignored on import
+# The one table of headers kam understands, per canonical key (matched without spaces,
+# * or （必填）, case-insensitively). Chinese templates, legacy sheets, CRM and address-book
+# exports (Zoho, Salesforce, HubSpot, Outlook/Google/Thunderbird, 企业微信, 钉钉).
+# PERSON is a person's name: the customer's name where the row has no company name,
+# else its contact person.
+PERSON = "#person"
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    SEQ: ("序号", "no", "no.", "#", "行号", "序", "seq"),
-    "code": ("客户编号", "客户编码", "客户代码", "客户号", "编号", "客户id", "customer id",
-             "customerid", "customer code", "customer no", "account id", "code", "id"),
-    "name": ("客户名称", "公司名称", "客户全称", "单位名称", "企业名称", "客户名", "名称",
-             "公司", "客户", "company", "company name", "customer", "customer name", "account",
-             "account name", "name"),
-    "contact": ("联系人", "联系人姓名", "对接人", "contact", "contact person", "contact name"),
-    "title": ("职务", "职位", "联系人职务", "title", "position", "job title", "role"),
-    "contact_info": ("联系方式", "电话", "手机", "联系电话", "手机号", "手机号码", "电话号码",
-                     "固定电话", "座机", "邮箱", "电子邮箱", "电子邮件", "email", "e-mail",
-                     "mail", "phone", "mobile", "tel", "telephone", "phone number",
+    SEQ: ("序号", "no", "no.", "#", "行号", "序", "seq", "编号序号", "s/n"),
+    "code": ("客户编号", "客户编码", "客户代码", "客户号", "编号", "客户id", "客户ID号", "账户id",
+             "账户编号", "账号id", "会员编号", "会员id", "门店编号", "店铺编号", "网点编号",
+             "customer id", "customerid",
+             "customer code", "customer no", "customer number", "account id", "account number",
+             "record id", "code", "id"),
+    "name": ("客户名称", "公司名称", "客户全称", "单位名称", "企业名称", "客户名", "名称", "公司",
+             "客户", "店名", "门店名称", "店铺名称", "网点", "网点名称", "机构名称", "组织",
+             "所属公司", "单位", "company", "company name", "customer", "customer name",
+             "account", "account name", "organization", "organisation", "organization name",
+             "business name", "name"),
+    PERSON: ("客户姓名", "姓名", "称呼", "显示名称", "全名", "display name", "full name",
+             "contact full name", "first name last name"),
+    "contact": ("联系人", "联系人姓名", "对接人", "负责联系人", "contact", "contact person",
+                "contact name", "primary contact"),
+    "title": ("职务", "职位", "联系人职务", "岗位", "title", "position", "job title", "role"),
+    "contact_info": ("联系方式", "电话", "手机", "联系电话", "手机号", "手机号码", "客户手机号",
+                     "客户电话", "移动电话", "电话号码", "固定电话", "固话", "座机", "办公电话",
+                     "工作电话", "邮箱", "电子邮箱", "电子邮件", "主要电子邮件", "邮件地址",
+                     "email", "e-mail", "e-mail address", "email address", "primary email",
+                     "mail", "phone", "mobile", "mobile phone", "mobile number", "cell phone",
+                     "tel", "telephone", "phone number", "work phone", "business phone",
                      "contact info"),
-    "industry": ("所属行业", "行业", "industry", "sector"),
-    "size": ("企业规模", "公司规模", "规模", "人员规模", "size", "company size", "employees"),
-    "value_level": ("客户价值等级", "价值等级", "客户等级", "客户级别", "等级", "value level",
-                    "value", "grade", "level", "tier"),
+    "industry": ("所属行业", "行业", "行业类型", "industry", "sector"),
+    "size": ("企业规模", "公司规模", "规模", "人员规模", "员工人数", "size", "company size",
+             "employees", "no. of employees", "number of employees"),
+    "value_level": ("客户价值等级", "价值等级", "客户等级", "客户级别", "等级", "级别", "客户分级",
+                    "value level", "value", "grade", "level", "tier", "rating",
+                    "customer rating"),
     "need": ("核心需求类型", "核心需求", "需求类型", "需求", "need", "needs", "requirement"),
-    "stage": ("合作阶段", "客户阶段", "合作状态", "阶段", "stage", "pipeline stage"),
+    "stage": ("合作阶段", "客户阶段", "合作状态", "阶段", "客户状态", "跟进阶段", "销售阶段",
+              "stage", "pipeline stage", "lifecycle stage", "lead status", "account type",
+              "status"),
     "last_contact": ("最近跟进时间", "最近跟进日期", "最后跟进时间", "最后跟进日期",
                      "最近联系时间", "最近联系日期", "最后联系时间", "最后联系日期", "跟进时间",
-                     "跟进日期", "last contact", "last contacted", "last contact date",
-                     "last follow-up", "last follow up", "last activity"),
+                     "跟进日期", "最近沟通时间", "last contact", "last contacted",
+                     "last contact date", "last follow-up", "last follow up", "last activity",
+                     "last activity time", "last activity date"),
     "last_summary": ("跟进内容简述", "跟进内容", "跟进记录", "跟进情况", "沟通内容",
-                     "最近跟进内容", "summary", "last summary", "follow-up notes"),
-    "owner": ("负责人", "销售负责人", "销售", "业务员", "客户经理", "跟进人", "owner", "sales",
-              "salesperson", "sales rep", "account manager", "account owner"),
-    "tags": ("状态标签", "标签", "客户标签", "tags", "tag", "labels", "label"),
-    "note": ("备注", "说明", "备注说明", "note", "notes", "remark", "remarks", "comment",
-             "comments"),
+                     "最近跟进内容", "沟通记录", "summary", "last summary", "follow-up notes"),
+    "owner": ("负责人", "销售负责人", "销售", "业务员", "客户经理", "跟进人", "归属人", "所属销售",
+              "客户负责人", "owner", "sales", "salesperson", "sales rep", "account manager",
+              "account owner", "contact owner", "lead owner", "record owner"),
+    "tags": ("状态标签", "标签", "客户标签", "tags", "tag", "labels", "label", "categories"),
+    "note": ("备注", "说明", "备注说明", "描述", "note", "notes", "remark", "remarks", "comment",
+             "comments", "description"),
     # Not in the template, but kam keeps them: written on export, read back on import.
     "next_follow_up": ("下次跟进时间", "下次跟进日期", "下次跟进", "下次联系时间",
                        "next follow-up", "next follow up", "next contact"),
-    "date.birthday": ("生日", "出生日期", "联系人生日", "birthday"),
+    "date.birthday": ("生日", "出生日期", "联系人生日", "birthday", "date of birth"),
     "date.contract_end": ("合同到期日", "合同到期", "合同到期时间", "合同截止日期",
-                          "contract end", "contract expiry"),
+                          "contract end", "contract expiry", "contract end date"),
     "date.project_start": ("项目启动日", "项目启动", "项目开始日期", "project start"),
 }
 # The header export writes for a named date; other names get 日期:NAME.
@@ -114,6 +137,14 @@ class Layout:
     def has(self, key: str) -> bool:
         return any(c.key == key for c in self.columns)
 
+    @property
+    def covered(self) -> frozenset[int]:
+        """The cell positions under a header; a row's other cells are kept as 列N."""
+        found = self.__dict__.get("_covered")
+        if found is None:
+            found = self.__dict__["_covered"] = frozenset(c.index for c in self.columns)
+        return found
+
 
 def map_header(values: tuple[Any, ...], index: dict[str, str]) -> list[ColumnMap]:
     cols: list[ColumnMap] = []
@@ -142,9 +173,12 @@ def map_header(values: tuple[Any, ...], index: dict[str, str]) -> list[ColumnMap
 
 def find_layout(sheets: list[Any], index: dict[str, str], sheet_name: str | None = None,
                 scan_rows: int = 20) -> tuple[Any, Layout] | None:
-    """The (sheet, header) whose row matches most known headers; None when nothing does.
+    """The (sheet, header) most like a customer list; None when nothing is.
 
-    Hidden sheets are skipped unless named. Ties go to the earlier sheet and row.
+    A header row needs a name, person or code column and one more key kam knows. Among
+    the visible sheets (hidden ones only when named), the one with the most known
+    headers times records wins: the full list, not a filtered copy with one more
+    column. Ties go to the earlier sheet and row.
     """
     best: tuple[int, Any, Layout] | None = None
     for sh in sheets:
@@ -155,25 +189,45 @@ def find_layout(sheets: list[Any], index: dict[str, str], sheet_name: str | None
         for n, values in sh.rows[:scan_rows]:
             cols = map_header(values, index)
             keys = {c.key for c in cols if c.key and c.key != SEQ}
-            if "name" not in keys and "code" not in keys:
+            if not keys & {"name", "code", PERSON} or len(cols) < 2:
                 continue
-            score = len(keys)
-            if score >= 2 and (best is None or score > best[0]):
+            below = sum(1 for m, _ in sh.rows if m > n)
+            records = max(below, (getattr(sh, "size_hint", 0) or 0) - n)
+            score = len(keys) * max(records, 1)
+            if best is None or score > best[0]:
                 best = (score, sh, Layout(sh.name, n, cols))
     return None if best is None else (best[1], best[2])
 
 
-def header_candidates(sheets: list[Any], sheet_name: str | None = None) -> str:
-    """What the first non-empty row of each sheet says, for an error message."""
-    parts = []
+_CODE_LIKE = re.compile(r"编号|编码|代码|id$|^id|号$|code|number|no\.?$", re.IGNORECASE)
+_NAME_LIKE = re.compile(r"名称|名字|姓名|店名|name", re.IGNORECASE)
+
+
+def refusal(sheets: list[Any], index: dict[str, str], sheet_name: str | None = None) -> str:
+    """Why no header row was found: each sheet's likeliest header, what kam took each
+    column for, and a --map built from the file's own headers."""
+    parts: list[str] = []
+    suggestion: list[str] = []
     for sh in sheets:
         if (sheet_name is not None and sh.name != sheet_name) or not sh.rows:
             continue
         # the widest of the first rows is most likely the header
         n, values = max(sh.rows[:5], key=lambda r: sum(v is not None for v in r[1]))
-        heads = [str(v).strip() for v in values if v is not None and str(v).strip()]
-        parts.append(f"sheet {sh.name!r} row {n}: {', '.join(heads[:16])}")
-    return "; ".join(parts)
+        cols = map_header(values, index)
+        seen = ", ".join(f"{c.header}→{c.key}" if c.key and c.key != SEQ else c.header
+                         for c in cols[:20])
+        parts.append(f"sheet {sh.name!r} row {n}: {seen}")
+        if not suggestion:
+            code = next((c.header for c in cols if c.key is None
+                         and _CODE_LIKE.search(c.header)), None)
+            name = next((c.header for c in cols if c.key is None
+                         and _NAME_LIKE.search(c.header) and c.header != code), None)
+            suggestion = [f"--map {h}={k}" for h, k in ((code, "code"), (name, "name")) if h]
+    hint = " ".join(suggestion) or "--map HEADER=name"
+    return (f"no header row kam recognises: it needs a name (客户名称, 姓名, ...) or code "
+            f"(客户编号, ...) column. Found {'; '.join(parts)}. Map your headers, e.g. {hint} "
+            f"(keys: code, name, contact, contact_info, owner, ...; or import.aliases in "
+            f"kam.yaml)")
 
 
 # --- values ------------------------------------------------------------------
@@ -183,10 +237,7 @@ def text_of(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, str):
-        s = v.strip()
-        if s.startswith("'") and s[1:2] and s[1] in FORMULA_LEAD:
-            s = s[1:]  # the guard kam (and OWASP) put on a CSV cell
-        return s
+        return v.strip()
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, int):
@@ -243,6 +294,9 @@ class RowData:
     extra: dict[str, Any]
     contact_date: date | None = None
     warnings: list[str] = field(default_factory=list)
+    # vocabulary values kam does not know: (field, column, value); kept in extra
+    unknown: list[tuple[str, str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # field -> the column it came from
 
 
 class RowError(Exception):
@@ -254,12 +308,37 @@ def is_footer(values: tuple[Any, ...]) -> bool:
     return bool(texts) and bool(FOOTER.match(texts[0].replace(" ", "")))
 
 
+def noise(values: tuple[Any, ...], layout: Layout) -> str | None:
+    """Why a row is not a record, or None: a row holding only its 序号 number, or a lone
+    title or note ("填写说明：…") outside the name and code columns."""
+    filled = [(i, v) for i, v in enumerate(values) if v is not None and text_of(v)]
+    if not filled:
+        return "empty"
+    keys = {c.index: c.key for c in layout.columns}
+    if all(keys.get(i) == SEQ for i, _ in filled):
+        return "numbered"
+    if len(filled) == 1 and keys.get(filled[0][0]) not in ("name", "code", PERSON):
+        return "note"
+    return None
+
+
+# The extra column that keeps a vocabulary value kam does not know, e.g. 客户价值等级(原值).
+def raw_column(header: str) -> str:
+    return f"{header}(原值)"
+
+
 def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Settings,
                 epoch1904: bool = False) -> RowData:
-    """One data row as fields and extras; raises RowError naming the column."""
+    """One data row as fields and extras; raises RowError naming the column.
+
+    Nothing is dropped: values past the last header go to extra 列N; a vocabulary value
+    kam does not know stays in extra (and is reported); a person's name is the name
+    when the row has no company name, else its contact.
+    """
     fields: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     out = RowData(n, fields, extra)
+    person: list[tuple[str, str]] = []
     for col in layout.columns:
         v = values[col.index] if col.index < len(values) else None
         if v is None or (isinstance(v, str) and not v.strip()):
@@ -267,48 +346,76 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
         key = col.key
         if key == SEQ:
             continue
-        if isinstance(v, str) and len(v) > MAX_CELL:
-            raise RowError(f"{col.header}: {len(v):,} characters, more than a spreadsheet cell "
-                           f"holds ({MAX_CELL:,}); the row was not imported")
-        text = text_of(v)
-        if isinstance(v, float) and abs(v) >= 1e15:
-            text = format(v, ".0f")
-            out.warnings.append(f"{col.header} {text} has more digits than Excel keeps (15); "
-                                "check the number")
+        text = _checked_text(v, col.header, out)
         if key is None:
             extra[col.header] = text if isinstance(v, float) and abs(v) >= 1e15 else (
                 extra_value(v))
-            continue
-        if key == "last_contact" or key == "next_follow_up" or key.startswith("date."):
-            try:
-                when = coerce_date(v, settings.slash_order, epoch1904)
-            except ValueError as e:
-                raise RowError(f"{col.header}: {e}") from None
-            if key == "last_contact":
-                out.contact_date = when
-            if key.startswith("date."):
-                fields.setdefault("dates", {})[key[5:]] = when.isoformat()
-            else:
-                fields[key] = when.isoformat()
-        elif key in ("stage", "value_level"):
-            found = settings.vocab[key].lookup(text)
-            if found is None:
-                labels = "/".join(t.label for t in settings.vocab[key].terms)
-                raise RowError(f"{col.header}: unknown value {text!r} (use {labels}, or add it "
-                               f"as an alias under vocabulary.{key} in kam.yaml)")
-            fields[key] = found
-        elif key == "tags":
-            fields[key] = tuple(split_tags(text))
-        elif key == "code":
-            try:
-                fields[key] = check_code(text)
-            except BadInput as e:
-                raise RowError(f"{col.header}: {e}") from None
-        elif key in MULTI_KEYS and key in fields:
-            fields[key] = f"{fields[key]}{JOIN}{text}"
+        elif key == PERSON:
+            person.append((col.header, text))
         else:
-            fields[key] = text
+            _set_field(out, key, col.header, v, text, settings, epoch1904)
+    covered = layout.covered
+    for i, v in enumerate(values):  # cells under no header (a ragged row, a blank header)
+        if i not in covered and v is not None and text_of(v):
+            extra[f"列{i + 1}"] = extra_value(_checked_text(v, f"列{i + 1}", out)
+                                             if isinstance(v, str) else v)
+    for header, text in person:
+        if "name" not in fields:
+            fields["name"] = text
+            out.headers["name"] = header
+        elif "contact" not in fields:
+            fields["contact"] = text
+            out.headers["contact"] = header
+        else:
+            extra[header] = text
     return out
+
+
+def _checked_text(v: Any, header: str, out: RowData) -> str:
+    if isinstance(v, str) and len(v) > MAX_CELL:
+        raise RowError(f"{header}: {len(v):,} characters, more than a spreadsheet cell "
+                       f"holds ({MAX_CELL:,}); the row was not imported")
+    if isinstance(v, float) and abs(v) >= 1e15:
+        text = format(v, ".0f")
+        out.warnings.append(f"{header} {text} has more digits than Excel keeps (15); "
+                            "check the number")
+        return text
+    return text_of(v)
+
+
+def _set_field(out: RowData, key: str, header: str, v: Any, text: str, settings: Settings,
+               epoch1904: bool) -> None:
+    fields = out.fields
+    if key == "last_contact" or key == "next_follow_up" or key.startswith("date."):
+        try:
+            when = coerce_date(v, settings.slash_order, epoch1904)
+        except ValueError as e:
+            raise RowError(f"{header}: {e}") from None
+        if key == "last_contact":
+            out.contact_date = when
+        if key.startswith("date."):
+            fields.setdefault("dates", {})[key[5:]] = when.isoformat()
+        else:
+            fields[key] = when.isoformat()
+    elif key in ("stage", "value_level"):
+        found = settings.vocab[key].lookup(text)
+        if found is None:  # kept, never dropped: the row comes in, the value is reported
+            out.extra[raw_column(header)] = text
+            out.unknown.append((key, header, text))
+            return
+        fields[key] = found
+    elif key == "tags":
+        fields[key] = tuple(split_tags(text))
+    elif key == "code":
+        try:
+            fields[key] = check_code(text)
+        except BadInput as e:
+            raise RowError(f"{header}: {e}") from None
+    elif key in MULTI_KEYS and key in fields:
+        fields[key] = f"{fields[key]}{JOIN}{text}"
+    else:
+        fields[key] = text
+    out.headers.setdefault(key, header)
 
 
 # --- export rows -------------------------------------------------------------

@@ -33,15 +33,21 @@ DEFAULT_YAML = """\
 # the other spellings an import understands.
 vocabulary:
   stage:                      # 合作阶段
-    prospect:   {label: 潜在客户, aliases: [潜在, potential, prospect, lead]}
-    intent:     {label: 意向客户, aliases: [意向, intent, interested]}
-    active:     {label: 合作中, aliases: [合作, 已签约, 签约, 已合作, active, signed]}
-    long_term:  {label: 长期合作, aliases: [长期稳定客户, 长期, 稳定合作, long-term, long term]}
-    churn_risk: {label: 流失风险客户, aliases: [流失风险, 流失, churn risk, at risk]}
+    prospect:   {label: 潜在客户, aliases: [潜在, 线索, 新客户, 新线索, potential, prospect, lead,
+                                        new]}
+    intent:     {label: 意向客户, aliases: [意向, 跟进中, 洽谈中, 谈判中, 报价, 已报价, 商机,
+                                        intent, interested, qualified, opportunity]}
+    active:     {label: 合作中, aliases: [合作, 已签约, 签约, 已合作, 已成交, 成交, 成交客户,
+                                      active, signed, customer, won]}
+    long_term:  {label: 长期合作, aliases: [长期稳定客户, 长期, 稳定合作, 老客户, 长期客户,
+                                        long-term, long term]}
+    churn_risk: {label: 流失风险客户, aliases: [流失风险, 流失, 沉睡, churn risk, at risk,
+                                          dormant]}
   value_level:                # 客户价值等级
-    high:   {label: 高价值, aliases: [高, A, high]}
-    medium: {label: 中价值, aliases: [中, B, medium, mid]}
-    low:    {label: 低价值, aliases: [低, C, low]}
+    high:   {label: 高价值, aliases: [高, A, A类, VIP, 重要, 重点, 核心, KA, 大客户, 战略,
+                                   high, hot, key account]}
+    medium: {label: 中价值, aliases: [中, B, B类, 一般, 普通, 中等, medium, mid, warm]}
+    low:    {label: 低价值, aliases: [低, C, C类, D, 小客户, 次要, low, cold]}
 
 # 评分模型: indicators and weights (points out of 100; negative ones subtract).
 # source: a template field (field.industry), an extra column (extra.annual_purchase),

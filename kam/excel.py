@@ -214,6 +214,11 @@ def _regular_file(path: Path) -> None:
                        "a file and import that")
 
 
+def _unguard(text: str) -> str:
+    """A CSV cell without the ' that kam (and OWASP) put before a formula-like value."""
+    return text[1:] if text[:1] == "'" and text.lstrip("'").startswith(FORMULA_LEAD) else text
+
+
 def _delimiter(sample: str) -> str:
     """The delimiter that splits the first lines into the most rows as wide as the first
     (comma on a tie). The quoting is always Excel's: "" inside quotes."""
@@ -268,7 +273,7 @@ def read_csv(path: Path) -> list[SheetData]:
         raise BadInput(f"{path}: line {start + 1}: a quote ({quote}) opens here and is never "
                        "closed, so every line after it would become one value; close the quote "
                        "and import again")
-    rows = list(_non_empty([v.strip() for v in r] for r in records))
+    rows = list(_non_empty([_unguard(v.strip()) for v in r] for r in records))
     return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True,
                       size_hint=len(rows))]
 

@@ -38,8 +38,9 @@ def cell_text(value: Any, sep: str = "、") -> str:
 
 
 def csv_guard(text: str) -> str:
-    """Prefix ' to a field a spreadsheet would run as a formula (OWASP ASVS 1.2.10)."""
-    return "'" + text if text.startswith(FORMULA_LEAD) else text
+    """Prefix ' to a field a spreadsheet would run as a formula (OWASP ASVS 1.2.10), and to
+    to one whose formula lead follows quotes ('=x), so that import gives it back whole."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_LEAD) else text
 
 
 def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], out: TextIO,

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from kam.columns import RowData
-from kam.models import Customer
+from kam.models import HEADERS, Customer
 from kam.privacy import contact_tokens
 
 
@@ -20,14 +20,39 @@ class Plan:
     follow_ups: list[tuple[str, date, str, int]]  # (code, date, summary, row)
     errors: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)  # row, message (not errors)
+    # code -> {"rows": [...], "code": code, "by": "code" | "name+contact" | "name"}
+    merged: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unknown: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
 
 
-def _merge(c: Customer, r: RowData, stamp: str) -> Customer:
-    """Non-empty values of the row win; nothing the sheet leaves empty is erased."""
-    changes = {k: v for k, v in r.fields.items() if k not in ("code", "last_contact",
-                                                             "last_summary", "dates")}
-    out = replace(c, **changes, extra={**c.extra, **r.extra},
-                  dates={**c.dates, **r.fields.get("dates", {})})
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+# Fields a sheet's row sets directly; the rest follow the log or are merged otherwise.
+_DIRECT = ("contact", "title", "contact_info", "industry", "size", "value_level", "need",
+           "stage", "owner", "note", "next_follow_up")
+
+
+def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
+    """Non-empty values of the row win; nothing the sheet leaves empty is erased.
+
+    origin (field -> row) is given when c already holds rows of this same file: a value
+    the row replaces is kept in extra as "HEADER (row N)", never dropped.
+    """
+    changes: dict[str, Any] = {k: v for k, v in r.fields.items()
+                               if k in _DIRECT or k in ("name", "tags")}
+    extra = dict(c.extra)
+    if origin is not None:
+        for key, new in [*changes.items(), *r.extra.items()]:
+            old = getattr(c, key, None) if key in changes else c.extra.get(key)
+            if old not in (None, "", ()) and old != new and key != "tags":
+                header = HEADERS.get(key) or r.headers.get(key) or key
+                extra[f"{header} (row {origin.get(key, '?')})"] = old
+    if "tags" in changes:  # tags add up
+        changes["tags"] = tuple(dict.fromkeys((*c.tags, *changes["tags"])))
+    extra.update(r.extra)
+    out = replace(c, **changes, extra=extra, dates={**c.dates, **r.fields.get("dates", {})})
     # A dated follow-up becomes an interaction and the log sets last contact;
     # a summary without a date is still what the sheet says of it.
     if "last_summary" in r.fields and r.contact_date is None:
@@ -35,35 +60,69 @@ def _merge(c: Customer, r: RowData, stamp: str) -> Customer:
     return out
 
 
+def _conflicts(c: Customer, r: RowData) -> bool:
+    """Whether the row says something else than the customer about the same field."""
+    for key in _DIRECT:
+        new, old = r.fields.get(key), getattr(c, key)
+        if new not in (None, "") and old not in (None, "") and new != old:
+            return True
+    return any(c.extra.get(k) not in (None, "", v) for k, v in r.extra.items())
+
+
+def _same_customer(r: RowData, candidates: list[Customer]) -> tuple[str, str] | None:
+    """Which candidate (all of the row's name) a code-less row is: the one sharing a phone
+    or email; or, when neither has any contact detail, one it does not contradict."""
+    tokens = contact_tokens(r.fields.get("contact_info", ""))
+    for c in candidates:
+        theirs = contact_tokens(c.contact_info)
+        if tokens and tokens & theirs:
+            return c.code, "name+contact"
+    if tokens:
+        return None
+    for c in candidates:
+        if not contact_tokens(c.contact_info) and not _conflicts(c, r):
+            return c.code, "name"
+    return None
+
+
 def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[[set[str]], str],
-         stamp: str, errors: list[dict[str, Any]] | None = None) -> Plan:
+         stamp: str, errors: list[dict[str, Any]] | None = None, merge: bool = True) -> Plan:
     """Decide what an import does. new_code(taken) gives a fresh code.
 
-    Rows with the same code are one customer (later values win); a row without a
-    code joins the customer with the same name, else gets a new code.
+    Rows with the same code are one customer (later values win, replaced ones kept as
+    "HEADER (row N)"). A row without a code is a customer already met (in the archive or
+    the file) only when the name and a phone or email agree, or when neither has any
+    contact detail and nothing contradicts; else it is a new customer. With merge=False
+    every row is a customer of its own. Every merge is listed in plan.merged.
     """
     p = Plan({}, {}, [], errors=list(errors or []))
-    first_row: dict[str, int] = {}
     by_name: dict[str, list[str]] = {}
     for code, c in existing.items():
-        by_name.setdefault(c.name.strip(), []).append(code)
+        by_name.setdefault(_name_key(c.name), []).append(code)
     taken = set(existing)
+    origins: dict[str, dict[str, int]] = {}  # code -> field -> row, for rows of this file
+    rows_of: dict[str, list[int]] = {}  # code -> its rows in this file
     for r in rows:
+        for field_, column, value in r.unknown:
+            p.unknown.setdefault((field_, column, value), []).append(r.row)
         code = r.fields.get("code") or ""
         name = (r.fields.get("name") or "").strip()
+        by = "code"
+        if code and not merge and code in origins:
+            fresh = new_code(taken)
+            p.notes.append({"row": r.row, "message": f"客户编号 {code} again; --no-merge: "
+                            f"imported as {fresh}"})
+            code, by = fresh, ""
         if not code:
-            same = by_name.get(name, []) if name else []
-            if len(same) == 1:
-                code = same[0]
-            elif len(same) > 1:
-                p.errors.append({"row": r.row, "message": f"no 客户编号 and {len(same)} "
-                                 f"customers are named {name!r} ({', '.join(same)}): add the code"})
-                continue
-            elif not name:
+            if not name:
                 p.errors.append({"row": r.row, "message": "no 客户编号 and no 客户名称"})
                 continue
+            state = [p.customers.get(k) or existing[k] for k in by_name.get(_name_key(name), [])]
+            found = _same_customer(r, state) if merge else None
+            if found is not None:
+                code, by = found
             else:
-                code = new_code(taken)
+                code, by = new_code(taken), ""
                 p.notes.append({"row": r.row, "message": f"no 客户编号; assigned {code}"})
         current = p.customers.get(code) or existing.get(code)
         if current is None:
@@ -74,17 +133,22 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[
             p.before.setdefault(code, None)
         else:
             p.before.setdefault(code, existing.get(code))
+        if code in rows_of or (by in ("name", "name+contact") and code in existing):
+            p.merged.setdefault(code, {"rows": [], "code": code, "by": by})
+            p.merged[code]["rows"] = [*rows_of.get(code, []), r.row]
         taken.add(code)
-        first_row.setdefault(code, r.row)
-        by_name.setdefault(name or current.name, [])
-        if code not in by_name[name or current.name]:
-            by_name[name or current.name].append(code)
-        p.customers[code] = _merge(current, r, stamp)
+        names = by_name.setdefault(_name_key(name or current.name), [])
+        if code not in names:
+            names.append(code)
+        p.customers[code] = _merge(current, r, origins.setdefault(code, {})
+                                   if code in rows_of else None)
+        origins.setdefault(code, {}).update(dict.fromkeys([*r.fields, *r.extra], r.row))
+        rows_of.setdefault(code, []).append(r.row)
         if r.contact_date is not None:
             p.follow_ups.append((code, r.contact_date, r.fields.get("last_summary", ""), r.row))
         for w in r.warnings:
             p.notes.append({"row": r.row, "message": w})
-    _note_shared_contacts(p, existing, first_row)
+    _note_shared_contacts(p, existing, {code: rows[0] for code, rows in rows_of.items()})
     return p
 
 

@@ -203,15 +203,29 @@ def import_report(doc: dict[str, Any]) -> None:
     for header, key in doc["columns"].items():
         _add(t, header, key if key != "extra" else "extra (kept as is)")
     con.print(t)
-    if doc["errors"] or doc["notes"]:
+    lines = [(e["row"], f"error: {e['message']}", "red") for e in doc["errors"]]
+    lines += [(m["rows"][-1], m["note"], "") for m in doc.get("merged", [])]
+    lines += [(n["row"], n["message"], "") for n in doc["notes"]]
+    if lines:
         t = Table(title="rows", title_justify="left", header_style="bold")
         t.add_column("row", justify="right")
         t.add_column("")
-        for err in doc["errors"]:
-            _add(t, str(err["row"]), f"error: {err['message']}", style="red")
-        for note in doc["notes"]:
-            _add(t, str(note["row"]), note["message"])
+        for row, text, style in sorted(lines, key=lambda x: x[0]):
+            _add(t, str(row), text, style=style or None)
         con.print(t)
+    for u in doc.get("unknown_values", []):
+        warn(f"{u['column']}: unknown value {u['value']!r} in {u['count']} row(s) (first: row "
+             f"{u['rows'][0]}); imported, the value kept in {u['kept_in']}; map it with "
+             f"{u['hint']}")
+    counts: dict[str, int] = {}
+    for sk in doc.get("skipped", []):
+        counts[sk["reason"]] = counts.get(sk["reason"], 0) + 1
+    for reason, n in counts.items():
+        say(f"{n} {_SKIPPED[reason]} skipped")
+
+
+_SKIPPED = {"numbered": "numbered row(s) with nothing else", "note": "title or note row(s)",
+            "total": "total row(s)", "empty": "empty row(s)"}
 
 
 # --- one renderer per listing ------------------------------------------------

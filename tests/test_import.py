@@ -90,19 +90,25 @@ def test_legacy_sheet_every_quirk(kam: Kam, tmp_path: Path) -> None:
     assert report["unmapped_columns"] == ["微信", "地址"]
     assert report["columns"]["客户编码"] == "code" and report["columns"]["邮箱"] == "contact_info"
     assert report["errors"] == [
-        {"row": 14, "message": "合作阶段: unknown value '跟进中' (use 潜在客户/意向客户/合作中/长期合作/"
-                               "流失风险客户, or add it as an alias under vocabulary.stage in kam.yaml)"},
         {"row": 15, "message": "最后联系日期: no such date: '2024-02-30'"},
     ]
-    assert report["created"] == 8
+    assert report["created"] == 9
     assert report["notes"] == [{"row": 13, "message": "no 客户编号; assigned KH2026001"}]
+    assert report["merged"] == [{"rows": [4, 12], "code": "KH001", "by": "code", "note":
+                                 "rows 4, 12 merged into KH001: the same 客户编号"}]
+    assert report["skipped"] == [{"row": 16, "reason": "total", "text": "合计"}]
+    assert report["sheets_seen"] == ["填写说明", "隐藏", "客户台账"]
     by_code = {c["code"]: c for c in kam.json("list")}
     assert set(by_code) == {"KH001", "KH002", "KH003", "KH004", "KH005", "KH006", "KH007",
-                            "KH2026001"}
+                            "KH008", "KH2026001"}
+    assert by_code["KH008"]["stage"] == "intent"  # 跟进中: a built-in alias
     a = by_code["KH001"]
     assert a["contact"] == "张三丰"  # the later row's non-empty value wins
     assert a["contact_info"] == "13956781234 / a@x.com"
-    assert a["extra"] == {"微信": "wx1", "地址": "上海浦东"}
+    # the values it replaced stay, named by the row they came from
+    assert a["extra"] == {"微信": "wx1", "地址": "上海浦东", "联系人 (row 4)": "张三",
+                          "地址 (row 4)": "上海"}
+    assert "rows 4, 12 merged into KH001" in kam.json("history", "KH001")[0]["note"]
     assert a["tags"] == ["重点跟进", "需维护"]
     assert (a["last_contact"], a["last_summary"]) == ("2024-05-12", "第二次跟进")
     assert [i["summary"] for i in kam.json("show", "KH001")["interactions"]] == ["第二次跟进",
@@ -140,7 +146,7 @@ def test_strict_imports_nothing_on_row_errors(kam: Kam, tmp_path: Path) -> None:
     kam("add", "--name", "已有")
     before = kam.digest()
     r = kam("import", str(_legacy(tmp_path)), "--strict", code=2)
-    assert "2 row(s) with errors and --strict: nothing imported" in r.stderr
+    assert "1 row(s) with errors and --strict: nothing imported" in r.stderr
     assert kam.digest() == before
 
 
@@ -207,20 +213,21 @@ def test_slash_order_from_config(kam: Kam, tmp_path: Path) -> None:
 
 
 def test_user_aliases_from_config_and_map(kam: Kam, tmp_path: Path) -> None:
-    f = workbook(tmp_path / "s.xlsx", [("s", [["门店编号", "门店名称", "姓名"],
+    f = workbook(tmp_path / "s.xlsx", [("s", [["门店代号", "门店招牌", "督导"],
                                               ["S1", "一号店", "李少媚"]])])
     r = kam("import", str(f), code=2)
-    assert "no header row kam recognises" in r.stderr and "门店编号, 门店名称, 姓名" in r.stderr
-    assert "--map" in r.stderr
-    kam("import", str(f), "--map", "门店编号=code", "--map", "门店名称=name", "--map", "姓名=owner")
+    assert "no header row kam recognises" in r.stderr
+    assert "sheet 's' row 1: 门店代号, 门店招牌, 督导" in r.stderr
+    assert "e.g. --map 门店代号=code" in r.stderr  # built from the file's own headers
+    kam("import", str(f), "--map", "门店代号=code", "--map", "门店招牌=name", "--map", "督导=owner")
     assert [(c["code"], c["name"], c["owner"]) for c in kam.json("list")] == [
         ("S1", "一号店", "李少媚")]
     kam.db.with_name("kam.yaml").write_text(
-        "import:\n  aliases:\n    code: [门店编号]\n    name: [门店名称]\n    owner: [姓名]\n",
+        "import:\n  aliases:\n    code: [门店代号]\n    name: [门店招牌]\n    owner: [督导]\n",
         encoding="utf-8")
     assert kam.json("import", str(f))["unchanged"] == 1
-    r = kam("import", str(f), "--map", "姓名=boss", code=2)
-    assert "--map 姓名=boss: unknown key 'boss'" in r.stderr
+    r = kam("import", str(f), "--map", "督导=boss", code=2)
+    assert "--map 督导=boss: unknown key 'boss'" in r.stderr
 
 
 def test_real_lead_system_template(kam: Kam) -> None:
@@ -235,11 +242,14 @@ def test_real_lead_system_template(kam: Kam) -> None:
                                "区域": "上海闵行"}
 
 
-def test_real_store_list_needs_a_mapping_then_imports_all(kam: Kam) -> None:
+def test_real_store_list_imports_with_the_mapping_it_reports(kam: Kam) -> None:
     f = REAL / "ka-store-list_full-export.xlsx"
-    r = kam("import", str(f), code=2)
-    assert "sheet '全量导出' row 2: 大区, 办事处" in r.stderr
+    report = kam.json("import", str(f), "--dry-run")
+    assert (report["sheet"], report["created"], report["errors"]) == ("全量导出", 1732, [])
+    assert {h: report["columns"][h] for h in ("门店编号", "门店名称", "姓名")} == {
+        "门店编号": "code", "门店名称": "name", "姓名": "name/contact"}
     assert not kam.db.exists()
+    # the user's own reading: 姓名 is the salesperson responsible
     report = kam.json("import", str(f), "--map", "门店编号=code", "--map", "门店名称=name",
                       "--map", "姓名=owner")
     assert (report["sheet"], report["header_row"], report["created"], report["errors"]) == (

@@ -25,6 +25,9 @@ def import_(
     map_: Annotated[Many, typer.Option(
         "--map", help="Map a header to a key, HEADER=KEY (repeatable), e.g. 门店名称=name.")
     ] = None,
+    no_merge: Annotated[bool, typer.Option("--no-merge", help="Import every row as a "
+                                           "customer of its own (rows are merged by code, or "
+                                           "by name and phone/email, otherwise).")] = False,
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
     """Import a spreadsheet (template or legacy layout); upserts by 客户编号."""
@@ -35,7 +38,7 @@ def import_(
     c = context(ctx)
     try:
         report = import_file(c, file, sheet, parse_pairs(map_ or [], "--map"), dry_run, strict,
-                             render.import_progress)
+                             render.import_progress, not no_merge)
     except StrictRefusal as refusal:
         render.imported(refusal.report, fmt.value)
         raise

@@ -13,6 +13,7 @@ from kam.ops.context import Context
 if TYPE_CHECKING:
     from kam.columns import Layout, RowData
     from kam.excel import SheetData
+    from kam.importplan import Plan
     from kam.store.db import Store
 
 
@@ -33,6 +34,8 @@ class RowsRead:
     layout: Layout
     rows: list[RowData]
     errors: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]  # rows that are not records: row, reason, text
+    sheets_seen: list[str]
 
 
 def _maps(maps: dict[str, str]) -> dict[str, str]:
@@ -62,9 +65,10 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
         alias_index,
         convert_row,
         find_layout,
-        header_candidates,
         infer_numbers,
         is_footer,
+        noise,
+        refusal,
     )
 
     if sheet is not None and sheet not in {s.name for s in sheets}:
@@ -72,20 +76,22 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
                        f"{', '.join(repr(s.name) for s in sheets)}")
     if not any(s.rows for s in sheets):
         raise BadInput(f"{path}: the workbook has no data")
-    found = find_layout(sheets, alias_index(ctx.settings, extra_map), sheet)
+    index = alias_index(ctx.settings, extra_map)
+    found = find_layout(sheets, index, sheet)
     if found is None:
-        raise BadInput(
-            f"{path}: no header row kam recognises (it needs a 客户名称 or 客户编号 column and one "
-            f"more it knows). Found {header_candidates(sheets, sheet)}. Map your headers with "
-            f"--map HEADER=KEY (e.g. --map 门店编号=code --map 门店名称=name) or under "
-            f"import.aliases in kam.yaml")
+        raise BadInput(f"{path}: {refusal(sheets, index, sheet)}")
     data, layout = found
-    rows, errors = [], []
+    rows, errors, skipped = [], [], []
     bar = progress(data.size_hint, path.stat().st_size) if progress else None
     for n, values in data.stream():
         if bar:
             bar.advance(n)
-        if n <= layout.header_row or is_footer(values):
+        if n <= layout.header_row:
+            continue
+        why = "total" if is_footer(values) else noise(values, layout)
+        if why is not None:
+            skipped.append({"row": n, "reason": why, "text": " ".join(
+                str(v) for v in values if v is not None and str(v).strip())[:80]})
             continue
         try:
             rows.append(convert_row(n, values, layout, ctx.settings, data.epoch1904))
@@ -95,27 +101,28 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
         bar.stop()
     if data.text_only:
         infer_numbers(rows)
-    return RowsRead(layout, rows, errors)
+    return RowsRead(layout, rows, errors, skipped, [s.name for s in sheets])
 
 
 def import_file(ctx: Context, path: Path, sheet: str | None = None,
                 maps: dict[str, str] | None = None, dry_run: bool = False,
-                strict: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+                strict: bool = False, progress: Progress | None = None,
+                merge: bool = True) -> dict[str, Any]:
     """Import a spreadsheet (upsert by 客户编号); the report. With strict, a file with row
     errors imports nothing: the report comes back in the BadInput's `report`."""
     read = read_rows(ctx, path, sheet, maps, progress)
     if dry_run:
         if not ctx.db.exists():
-            return _apply(ctx, None, path, read, dry_run=True)
+            return _apply(ctx, None, path, read, True, merge)
         with ctx.reader() as store:
-            return _apply(ctx, store, path, read, dry_run=True)
+            return _apply(ctx, store, path, read, True, merge)
     if strict and read.errors:
         raise StrictRefusal(
             f"{path}: {len(read.errors)} row(s) with errors and --strict: nothing imported",
-            report_doc(path, read.layout, {"created": 0, "updated": 0, "unchanged": 0},
-                       read.errors, [], None, dry_run=False))
+            report_doc(path, read, {"created": 0, "updated": 0, "unchanged": 0}, None, None,
+                       dry_run=False))
     with ctx.writer(create=True) as store:
-        report = _apply(ctx, store, path, read, dry_run=False)
+        report = _apply(ctx, store, path, read, False, merge)
         store.commit()
         report["created_database"] = store.created_now
     return report
@@ -129,8 +136,8 @@ class StrictRefusal(BadInput):
         self.report = report
 
 
-def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_run: bool
-           ) -> dict[str, Any]:
+def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_run: bool,
+           merge: bool) -> dict[str, Any]:
     """Plan the import against the archive and, unless dry, stage it in the store."""
     from kam.activity import refresh
     from kam.importplan import plan, tally
@@ -139,7 +146,7 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
     stamp = ctx.stamp()
     existing = {c.code: c for c in store.customers(include_archived=True)} if store else {}
     p = plan(read.rows, existing, lambda taken: new_code(taken, ctx.today.year), stamp,
-             read.errors)
+             read.errors, merge)
     history = store.interactions_by_code() if store else {}
     batch_id = store.next_batch_id() if store and not dry_run else None
     added = []
@@ -167,29 +174,47 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
                 store.put(c)
                 b = p.before.get(code)
                 changed[code] = b.to_doc() if b is not None else None
+        for code, m in p.merged.items():
+            store.annotate(code, merge_note(m))
         if changed or added:
             store.put_batch({"id": batch_id, "created": stamp, "file": str(file),
                              "sheet": read.layout.sheet, "counts": counts, "before": changed,
                              "interactions": [i.id for i in added]})
         else:
             batch_id = None
-    return report_doc(file, read.layout, counts, p.errors, p.notes,
-                      None if dry_run else batch_id, dry_run)
+    return report_doc(file, read, counts, p, None if dry_run else batch_id, dry_run)
 
 
-def report_doc(file: Path, layout: Layout, counts: dict[str, int],
-               errors: list[dict[str, Any]], notes: list[dict[str, Any]], batch: str | None,
-               dry_run: bool) -> dict[str, Any]:
+def merge_note(m: dict[str, Any]) -> str:
+    """How rows became one customer, for the report and the history."""
+    rows = ", ".join(str(r) for r in m["rows"])
+    why = {"code": "the same 客户编号", "name+contact": "the same name and phone/email",
+           "name": "the same name, no contact details, nothing contradicting"}[m["by"]]
+    return f"rows {rows} merged into {m['code']}: {why}"
+
+
+def report_doc(file: Path, read: RowsRead, counts: dict[str, int], p: Plan | None,
+               batch: str | None, dry_run: bool) -> dict[str, Any]:
     """The import report (spec/cli.md keys first)."""
-    from kam.columns import SEQ
+    from kam.columns import PERSON, SEQ
 
+    layout = read.layout
+    unknown = [{"field": f, "column": col, "value": v, "count": len(rows), "rows": rows[:10],
+                "kept_in": f"{col}(原值)",
+                "hint": f"vocabulary.{f}.<key>.aliases in kam.yaml: add {v!r}"}
+               for (f, col, v), rows in (p.unknown.items() if p else ())]
     return {
         "file": str(file), "sheet": layout.sheet, "header_row": layout.header_row,
-        **counts, "errors": sorted(errors, key=lambda x: x["row"]),
+        **counts, "errors": sorted(p.errors if p else read.errors, key=lambda x: x["row"]),
         "unmapped_columns": layout.unmapped,
-        "columns": {c.header: ("序号" if c.key == SEQ else c.key or "extra")
-                    for c in layout.columns},
-        "notes": notes, "batch": batch, "dry_run": dry_run,
+        "columns": {c.header: ("序号" if c.key == SEQ else "name/contact" if c.key == PERSON
+                               else c.key or "extra") for c in layout.columns},
+        "notes": p.notes if p else [], "batch": batch, "dry_run": dry_run,
+        "merged": [{"rows": m["rows"], "code": m["code"], "by": m["by"], "note": merge_note(m)}
+                   for m in (p.merged.values() if p else ())],
+        "unknown_values": unknown,
+        "skipped": read.skipped,
+        "sheets_seen": read.sheets_seen,
     }
 
 

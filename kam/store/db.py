@@ -200,6 +200,7 @@ class Store:
         self.on_commit = on_commit
         self._before: dict[str, dict[str, Any] | None] = {}  # code -> doc before this command
         self._erased: set[str] = set()
+        self._notes: dict[str, str] = {}  # code -> why, for this commit's history line
         self.created_now = False
         self._tables: Tables = {}
         self._log: Tables | None = None
@@ -301,6 +302,10 @@ class Store:
             self._before.setdefault(code, self._customer_docs()[doc_id])
             del self._customer_docs()[doc_id]
             self._dirty = True
+
+    def annotate(self, code: str, note: str) -> None:
+        """Say why a customer changed (e.g. which rows an import merged), in the history."""
+        self._notes[code] = note
 
     def erase(self, code: str) -> None:
         """Erase a customer completely: here, in the log and batches now; on commit,
@@ -424,6 +429,7 @@ class Store:
         self._dirty = self._log_dirty = False
         self._before = {}
         self._erased = set()
+        self._notes = {}
         self._finish_erasures()
         self.backup_set.rotate(*self.backup_policy, self.now)
 
@@ -441,7 +447,10 @@ class Store:
             changes = diff(before or {}, after or {})
             if action == "changed" and not changes:
                 continue
-            lines.append(self.history.entry(self.now, gen, self.command, code, action, changes))
+            entry = self.history.entry(self.now, gen, self.command, code, action, changes)
+            if code in self._notes:
+                entry["note"] = self._notes[code]
+            lines.append(entry)
         lines += [self.history.entry(self.now, gen, "erase", code, "erased", {})
                   for code in sorted(self._erased)]
         return lines
