@@ -315,7 +315,7 @@ def noise(values: tuple[Any, ...], layout: Layout) -> str | None:
     if not filled:
         return "empty"
     keys = {c.index: c.key for c in layout.columns}
-    if all(keys.get(i) == SEQ for i, _ in filled):
+    if all(keys.get(i) == SEQ and text_of(v).replace(".", "").isdigit() for i, v in filled):
         return "numbered"
     if len(filled) == 1 and keys.get(filled[0][0]) not in ("name", "code", PERSON):
         return "note"
@@ -441,3 +441,12 @@ def date_header(name: str) -> str:
 
 
 TAG_SEP = "、"
+
+
+def header_table() -> str:
+    """The headers kam understands, as a Markdown table (the README's copy is tested)."""
+    names = {SEQ: "(序号: ignored)", PERSON: "name, or contact (a person's name)"}
+    lines = ["| kam key | headers (any case; spaces, * and （必填） ignored) |", "|---|---|"]
+    for key, aliases in HEADER_ALIASES.items():
+        lines.append(f"| {names.get(key, f'`{key}`')} | {', '.join(aliases)} |")
+    return "\n".join(lines) + "\n"

@@ -239,7 +239,8 @@ def _delimiter(sample: str) -> str:
 
 
 def read_csv(path: Path) -> list[SheetData]:
-    """A CSV as one sheet: UTF-8 (with or without BOM), else GB18030 as Excel saves it."""
+    """A CSV (or tab-separated text) as one sheet: UTF-16 with a BOM, UTF-8 with or
+    without one, else GB18030 (a superset of GBK) as Chinese Excel and WPS save it."""
     _regular_file(path)
     try:
         raw = path.read_bytes()
@@ -247,7 +248,9 @@ def read_csv(path: Path) -> list[SheetData]:
         raise BadInput(f"{path}: no such file") from None
     except OSError as e:
         raise BadInput(f"{path}: cannot read: {e.strerror}") from None
-    for encoding in ("utf-8-sig", "gb18030"):
+    # Excel's "Unicode text" is UTF-16 with a BOM; else UTF-8 (BOM or not), else GBK/GB18030
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in (("utf-16",) if utf16 else ("utf-8-sig", "gb18030")):
         try:
             text = raw.decode(encoding)
             break

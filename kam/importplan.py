@@ -46,9 +46,11 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
     if origin is not None:
         for key, new in [*changes.items(), *r.extra.items()]:
             old = getattr(c, key, None) if key in changes else c.extra.get(key)
-            if old not in (None, "", ()) and old != new and key != "tags":
-                header = HEADERS.get(key) or r.headers.get(key) or key
-                extra[f"{header} (row {origin.get(key, '?')})"] = old
+            if old in (None, "", ()) or old == new or key == "tags" or (
+                    key == "contact_info" and contact_tokens(old) <= contact_tokens(new)):
+                continue  # nothing lost (another spelling of the same phone is no conflict)
+            header = HEADERS.get(key) or r.headers.get(key) or key
+            extra[f"{header} (row {origin.get(key, '?')})"] = old
     if "tags" in changes:  # tags add up
         changes["tags"] = tuple(dict.fromkeys((*c.tags, *changes["tags"])))
     extra.update(r.extra)

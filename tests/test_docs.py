@@ -50,3 +50,20 @@ def test_exit_codes_documented() -> None:
     for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |"):
         assert code in README
     assert re.search(r"defusedxml", README)
+
+
+def test_readme_lists_every_header_kam_understands() -> None:
+    """The header table is documentation: the README carries it as the code has it.
+    Regenerate with KAM_REGOLD=1."""
+    import os
+
+    from kam.columns import header_table
+
+    start = "<!-- headers: generated from kam/columns.py -->\n"
+    end = "<!-- /headers -->"
+    text = README
+    if os.environ.get("KAM_REGOLD"):
+        a, b = text.index(start) + len(start), text.index(end)
+        text = text[:a] + header_table() + text[b:]
+        (ROOT / "README.md").write_text(text, encoding="utf-8")
+    assert start + header_table() + end in text

@@ -62,3 +62,24 @@ TEMPLATE_ROWS = [
     [4, "KH2024004", "*某某集团有限公司", "*某某", "副总裁", 1379012, "互联网", "500人以上", "高价值",
      "技术合作", "长期合作", date(2024, 5, 1), "年度合作总结", "*某某", "稳定合作", "战略合作伙伴"],
 ]
+
+
+def inline_strings(path: Path) -> None:
+    """Rewrite every text cell as an inline string (t="inlineStr"), as SheetJS and other
+    streaming writers do, and drop the shared-strings part."""
+    with zipfile.ZipFile(path) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    shared = re.findall(r"<si><t[^>]*>(.*?)</t></si>", items.get("xl/sharedStrings.xml",
+                                                                   b"").decode(), re.S)
+    for name in [n for n in items if n.startswith("xl/worksheets/sheet")]:
+        xml = items[name].decode()
+        xml = re.sub(r'<c r="([A-Z]+\d+)"([^>]*?) t="s"([^>]*)><v>(\d+)</v></c>',
+                     lambda m: f'<c r="{m.group(1)}"{m.group(2)} t="inlineStr"{m.group(3)}>'
+                     f'<is><t>{shared[int(m.group(4))]}</t></is></c>', xml)
+        items[name] = xml.encode()
+    items.pop("xl/sharedStrings.xml", None)
+    for n in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+        items[n] = re.sub(rb"<(Override|Relationship)[^>]*sharedStrings[^>]*/>", b"", items[n])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in items.items():
+            z.writestr(n, data)
