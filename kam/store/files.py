@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -78,12 +79,19 @@ def remove_temp_files(directory: Path, prefix: str = ".") -> None:
 
 def refuse_links(*paths: Path, directory: bool = False) -> None:
     """kam writes only regular files it owns: a path that is a symbolic link, or that
-    exists as something else (a device, a FIFO, a directory), is refused (exit 3)."""
+    exists as something else (a device, a FIFO, a directory), is refused (exit 3).
+
+    One lstat per path: a file another kam replaces or removes meanwhile is no error.
+    """
     for path in paths:
-        if path.is_symlink():
+        try:
+            mode = os.lstat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if stat.S_ISLNK(mode):
             raise StoreError(f"{path} is a symbolic link; kam does not write through links "
                              f"(point --db at the real file, {path.resolve()})")
-        if path.exists() and not (path.is_dir() if directory else path.is_file()):
+        if not (stat.S_ISDIR(mode) if directory else stat.S_ISREG(mode)):
             raise StoreError(f"{path} is not a regular {'directory' if directory else 'file'}; "
                              "kam has not touched it")
 
