@@ -147,8 +147,7 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
                 return _stored_rows(ws, path)
 
             head = list(itertools.islice(stream(), HEAD_ROWS))
-            hint = ws.max_row or 0
-            ws.reset_dimensions()  # the stored size was only a hint; stream them all
+            hint = _declared_rows(ws)
             sheets.append(SheetData(ws.title, ws.sheet_state == "visible", head, stream,
                                     epoch1904, size_hint=hint))
         yield sheets
@@ -197,6 +196,21 @@ def _stored_rows(ws: Any, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
                 values[c["column"] - 1] = c["value"]
             if any(v is not None and v != "" for v in values):
                 yield n, tuple(values)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+
+def _declared_rows(ws: Any) -> int:
+    """The rows the sheet says it has (for a progress bar and choosing the sheet), read
+    from the start of its XML: openpyxl's max_row parses the whole sheet when a writer
+    (Apache POI streaming, for one) declares no size. 0 when unknown."""
+    try:
+        with ws._get_source() as src:
+            m = _DIMENSION.search(src.read(4096))
+    except Exception:  # pragma: no cover - an unusual workbook layout: no hint
+        return 0
+    return min(int(m.group(1)), MAX_ROWS) if m else 0
 
 
 def _regular_file(path: Path) -> None:
