@@ -83,9 +83,13 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "date.contract_end": ("合同到期日", "合同到期", "合同到期时间", "合同截止日期",
                           "contract end", "contract expiry", "contract end date"),
     "date.project_start": ("项目启动日", "项目启动", "项目开始日期", "project start"),
+    "date.anniversary": ("签约纪念日", "合作周年", "签约日期", "anniversary"),
+    "lost_reason": ("流失原因", "丢单原因", "lost reason", "reason lost"),
 }
 # The header export writes for a named date; other names get 日期:NAME.
-DATE_HEADERS = {"birthday": "生日", "contract_end": "合同到期日", "project_start": "项目启动日"}
+DATE_HEADERS = {"birthday": "生日", "contract_end": "合同到期日", "project_start": "项目启动日",
+                "anniversary": "签约纪念日"}
+LOST_HEADER = "流失原因"
 _DATE_HEADER = re.compile(r"^(?:日期|date)[:：]\s*(.+)$", re.IGNORECASE)
 NEXT_HEADER = "下次跟进时间"
 # Several columns may feed contact_info (电话 and 邮箱); they are joined.
@@ -394,7 +398,7 @@ def _set_field(out: RowData, key: str, header: str, v: Any, text: str, settings:
         if key == "last_contact":
             out.contact_date = when
         if key.startswith("date."):
-            fields.setdefault("dates", {})[key[5:]] = when.isoformat()
+            fields.setdefault("dates", {})[settings.date_name(key[5:])] = when.isoformat()
         else:
             fields[key] = when.isoformat()
     elif key in ("stage", "value_level"):
@@ -427,7 +431,8 @@ def _first_met(keys: Iterable[Iterable[str]]) -> list[str]:
 
 def extra_columns(customers: list[Customer]) -> list[str]:
     """Every extra column but those the template or kam's own columns already have."""
-    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER} | set(DATE_HEADERS.values())
+    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER, LOST_HEADER} | set(
+        DATE_HEADERS.values())
     return [k for k in _first_met(c.extra for c in customers) if k not in taken]
 
 

@@ -21,6 +21,7 @@ from kam.settings import (
     Settings,
     Term,
     Tier,
+    Urgency,
     Vocabulary,
 )
 
@@ -41,8 +42,9 @@ vocabulary:
                                       active, signed, customer, won]}
     long_term:  {label: 长期合作, aliases: [长期稳定客户, 长期, 稳定合作, 老客户, 长期客户,
                                         long-term, long term]}
-    churn_risk: {label: 流失风险客户, aliases: [流失风险, 流失, 沉睡, churn risk, at risk,
+    churn_risk: {label: 流失风险客户, aliases: [流失风险, 沉睡, churn risk, at risk,
                                           dormant]}
+    lost:       {label: 已流失, aliases: [流失, 已流失客户, 丢单, lost, churned, closed lost]}
   value_level:                # 客户价值等级
     high:   {label: 高价值, aliases: [高, A, A类, VIP, 重要, 重点, 核心, KA, 大客户, 战略,
                                    high, hot, key account]}
@@ -50,27 +52,72 @@ vocabulary:
     low:    {label: 低价值, aliases: [低, C, C类, D, 小客户, 次要, low, cold]}
 
 # 评分模型: indicators and weights (points out of 100; negative ones subtract).
-# source: a template field (field.industry), an extra column (extra.annual_purchase),
-#   a list of those (the first one a customer has counts), or a figure kam
-#   derives from the follow-up log:
+# source: a template field (field.value_level), an extra column of your sheet
+#   (extra.年采购额), or a figure kam derives from its follow-up log:
 #   order_amount_12m (sum of orders, last 12 months, in yuan), years (since the
-#   first order, else since the customer was created), repurchase_rate (share of
-#   the last 12 months with an order), interactions_90d, complaints_90d.
-#   Without a source, an indicator named like a derived figure uses it, any
-#   other name reads extra.<name>.
-# unit: what the figure is in: number, yuan, 10k (万元) or ratio (0.8 = 80%).
-#   Written values such as 300万, 80% or 1.2亿 are converted to it.
+#   first order logged), repurchase_rate (share of
+#   the last 12 months with an order), interactions_90d, complaints_90d,
+#   days_since_contact (from 最近跟进时间). A list of sources: the first one a
+#   customer has a value for counts, so a sheet's column is used until kam's own
+#   log has the figure. Without a source, an indicator named like a derived
+#   figure uses it, any other name reads extra.<name>.
+# unit: what the figure is in: number, yuan, 10k (万元), ratio (0.8 = 80%) or
+#   years (a number of years, or a start date: years since it). Written values
+#   such as 300万, 80%, 1.2亿, 5年 or 2021-03-01 are converted to it.
 # Normalisation, one of: floor/cap (linear, floor -> 0, cap -> full weight),
-#   steps (list of [at least, share]) or table (category -> share, 0..1).
+#   steps (list of [at least, share]) or table (category -> share, 0..1; for
+#   tags, the best tag counts).
+# min_known: a customer is scored on what is known of it: when the indicators
+#   it has values for weigh less than all the positive weights, its points are
+#   scaled up to them, but at most up to this share of them (1: a missing
+#   value simply gives 0 points).
 scoring:
+  min_known: 0.5
   indicators:
-    order_amount_12m: {weight: 30, unit: 10k, floor: 0, cap: 100}
-    years:            {weight: 15, floor: 0, cap: 5}
-    repurchase_rate:  {weight: 20, unit: ratio, floor: 0, cap: 1}
-    interactions_90d: {weight: 15, floor: 0, cap: 6}
-    value_level:      {weight: 20, source: field.value_level,
-                       table: {high: 1, medium: 0.6, low: 0.2}}
-    complaints_90d:   {weight: -10, floor: 0, cap: 3}
+    annual_purchase:            # 年采购额: the method's first indicator
+      source: [extra.年采购额, "extra.年采购额(万元)", extra.年交易额, "extra.年交易额(万元)",
+               extra.年销售额, "extra.年销售额(万元)", extra.annual_purchase,
+               derived.order_amount_12m]
+      unit: 10k
+      weight: 25
+      steps: [[200, 1.0], [100, 0.8], [50, 0.6], [10, 0.3], [0, 0.1]]
+    years:                      # 合作年限, or since 合作起始时间, or since the first order
+      source: [extra.合作年限, extra.合作起始时间, extra.years, derived.years]
+      unit: years
+      weight: 10
+      floor: 0
+      cap: 5
+    repurchase_rate:            # 复购率
+      source: [extra.复购率, extra.repurchase_rate, derived.repurchase_rate]
+      unit: ratio
+      weight: 10
+      floor: 0
+      cap: 1
+    influence:                  # 行业影响力
+      source: [extra.行业影响力, extra.influence]
+      weight: 5
+      table: {高: 1, 中: 0.6, 低: 0.2, high: 1, medium: 0.6, low: 0.2}
+    referral:                   # 推荐潜力
+      source: [extra.推荐潜力, extra.referral]
+      weight: 5
+      table: {高: 1, 中: 0.6, 低: 0.2, high: 1, medium: 0.6, low: 0.2}
+    value_level:                # 客户价值等级, from the sheet or kam edit
+      source: field.value_level
+      weight: 20
+      table: {high: 1, medium: 0.6, low: 0.2}
+    stage:                      # 合作阶段
+      source: field.stage
+      weight: 10
+      table: {long_term: 1, active: 0.8, intent: 0.5, prospect: 0.2, churn_risk: 0.1}
+    recency:                    # how recent 最近跟进时间 is
+      source: derived.days_since_contact
+      weight: 10
+      steps: [[181, 0], [91, 0.2], [31, 0.6], [0, 1]]
+    tags:                       # 状态标签
+      source: field.tags
+      weight: 5
+      table: {重点跟进: 1, 稳定合作: 0.8, 需维护: 0.5, 需跟进: 0.5, 沉睡客户: 0}
+    complaints_90d: {weight: -10, floor: 0, cap: 3}
   # Tiers from the highest: a customer gets the first tier whose min it reaches.
   tiers:
     - {name: A, label: 战略型, min: 80}
@@ -84,15 +131,27 @@ followup:
   cadence:
     default: 30               # days
     tier: {A: 7, B: 14, C: 30}
-    stage: {intent: 7}
+    stage: {intent: 7}        # 意向客户: a call every week (the method's plan)
   upcoming_days: 7            # how far ahead `kam due` looks
-  # Named dates (kam add --date birthday=1980-03-02). yearly: repeats every
-  # year; lead: days ahead to start reminding; grace: days a passed date stays
-  # on the list.
+  # Named dates (kam add --date 生日=1980-03-02). yearly: repeats every year;
+  # lead: days ahead to start reminding; grace: days a passed date stays on the
+  # list; aliases: other names for it. Any other name follows `default`.
   dates:
-    birthday:     {yearly: true, lead: 7}
-    contract_end: {lead: 30, grace: 30}
-    default:      {lead: 7, grace: 7}
+    birthday:      {yearly: true, lead: 7, aliases: [生日, 出生日期]}
+    contract_end:  {lead: 30, grace: 30, aliases: [合同到期, 合同到期日, 合同截止]}
+    anniversary:   {yearly: true, lead: 7, aliases: [签约纪念日, 合作周年, 签约日]}
+    project_start: {lead: 14, grace: 7, aliases: [项目启动, 项目启动日, 项目开始]}
+    default:       {lead: 7, grace: 7}
+  # 紧急度: `kam due` ranks each section by one figure, like Taskwarrior's
+  # urgency: days late (capped) + the tier's and stage's bonus + score x points
+  # + the kind's bonus. `kam due --explain CODE` shows the terms.
+  urgency:
+    late_day: 1               # per day late (negative while ahead)
+    late_cap: 30              # lateness counts up to this many days
+    score: 0.1                # per score point
+    tier: {A: 30, B: 15, C: 0}
+    stage: {intent: 5}
+    kind: {contract_end: 10, birthday: 3, anniversary: 3, project_start: 5}
 
 # 流失预警: the health score (100 = healthy) loses points for each signal:
 #   contact: days since the last contact, growing from the cadence to the
@@ -100,12 +159,20 @@ followup:
 #   orders: the drop of orders in the last 3 months against the 3 before;
 #   complaints: half the weight per complaint in the last 90 days;
 #   overdue: a scheduled follow-up that is late, up to one cadence late.
-# A customer is on the watch list below the threshold or past the churn mark.
+# A customer is on the watch list below the threshold, or when one signal alone
+# is severe: silent past churn_days, orders down by orders_drop or more, or
+# complaints or more complaints in 90 days.
 risk:
   threshold: 60
   churn_days: 90              # no contact for this long: churn risk (流失风险)
   dormant_days: 180           # no contact for this long: dormant (沉睡)
+  orders_drop: 0.5            # orders down 50% or more vs the 3 months before
+  complaints: 2               # this many complaints in 90 days
   weights: {contact: 50, orders: 20, complaints: 15, overdue: 15}
+
+# 已流失: why a customer was lost (kam lost CODE --reason 价格); reviewed by
+# `kam review`.
+lost_reasons: [价格, 服务, 产品质量, 竞争对手, 需求变化, 其他]
 
 # kam import
 import:
@@ -279,7 +346,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
     if user is None:
         user = {}
     top = c.mapping(user, (), ("vocabulary", "scoring", "followup", "risk", "import", "privacy",
-                               "backups"))
+                               "backups", "lost_reasons"))
     d = _merge(defaults(), top)
 
     vocab: dict[str, Vocabulary] = {}
@@ -300,14 +367,18 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
             raise c.fail(("vocabulary", fname), "needs at least one entry")
         vocab[fname] = Vocabulary(fname, tuple(terms))
 
-    sc = c.mapping(d["scoring"], ("scoring",), ("indicators", "tiers"))
+    sc = c.mapping(d["scoring"], ("scoring",), ("indicators", "tiers", "min_known"))
+    min_known = c.number(sc.get("min_known", 0.5), ("scoring", "min_known"), 0)
+    if min_known > 1:
+        raise c.fail(("scoring", "min_known"), "must be between 0 and 1")
     indicators = tuple(
         _indicator(c, name, spec)
         for name, spec in c.mapping(sc["indicators"], ("scoring", "indicators")).items()
     )
     tiers = _tiers(c, sc["tiers"])
 
-    fu = c.mapping(d["followup"], ("followup",), ("cadence", "upcoming_days", "dates"))
+    fu = c.mapping(d["followup"], ("followup",), ("cadence", "upcoming_days", "dates",
+                                                   "urgency"))
     cad = c.mapping(fu["cadence"], ("followup", "cadence"), ("default", "tier", "stage"))
     cp = ("followup", "cadence")
     cadence_tier = {str(k): c.integer(v, (*cp, "tier", str(k)))
@@ -322,12 +393,29 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
     rules = {}
     for name, spec in c.mapping(fu["dates"], ("followup", "dates")).items():
         p = ("followup", "dates", name)
-        spec = c.mapping(spec, p, ("yearly", "lead", "grace"))
+        spec = c.mapping(spec, p, ("yearly", "lead", "grace", "aliases"))
+        names = spec.get("aliases") or []
+        if not isinstance(names, list):
+            raise c.fail((*p, "aliases"), "must be a list")
         rules[name] = DateRule(c.boolean(spec.get("yearly", False), (*p, "yearly")),
                                c.integer(spec.get("lead", 7), (*p, "lead")),
-                               c.integer(spec.get("grace", 7), (*p, "grace")))
+                               c.integer(spec.get("grace", 7), (*p, "grace")),
+                               tuple(str(n) for n in names))
+    up = ("followup", "urgency")
+    ur = c.mapping(fu["urgency"], up, ("late_day", "late_cap", "score", "tier", "stage", "kind"))
+    urgency = Urgency(
+        late_day=c.number(ur.get("late_day", 1), (*up, "late_day")),
+        late_cap=c.integer(ur.get("late_cap", 30), (*up, "late_cap")),
+        score=c.number(ur.get("score", 0.1), (*up, "score")),
+        tier={str(k): c.number(v, (*up, "tier", str(k)))
+              for k, v in c.mapping(ur.get("tier") or {}, (*up, "tier")).items()},
+        stage={(vocab["stage"].lookup(str(k)) or str(k)): c.number(v, (*up, "stage", str(k)))
+               for k, v in c.mapping(ur.get("stage") or {}, (*up, "stage")).items()},
+        kind={str(k): c.number(v, (*up, "kind", str(k)))
+              for k, v in c.mapping(ur.get("kind") or {}, (*up, "kind")).items()})
 
-    rk = c.mapping(d["risk"], ("risk",), ("threshold", "churn_days", "dormant_days", "weights"))
+    rk = c.mapping(d["risk"], ("risk",), ("threshold", "churn_days", "dormant_days",
+                                         "orders_drop", "complaints", "weights"))
     weights = c.mapping(rk["weights"], ("risk", "weights"),
                         ("contact", "orders", "complaints", "overdue"))
     risk = RiskSettings(
@@ -335,6 +423,8 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         churn_days=c.integer(rk["churn_days"], ("risk", "churn_days")),
         dormant_days=c.integer(rk["dormant_days"], ("risk", "dormant_days")),
         weights={k: c.number(v, ("risk", "weights", k), 0) for k, v in weights.items()},
+        orders_drop=c.number(rk.get("orders_drop", 0.5), ("risk", "orders_drop"), 0),
+        complaints=c.integer(rk.get("complaints", 2), ("risk", "complaints")),
     )
     if risk.dormant_days <= risk.churn_days:
         raise c.fail(("risk", "dormant_days"), "must be more than churn_days")
@@ -363,6 +453,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         upcoming_days=c.integer(fu["upcoming_days"], ("followup", "upcoming_days")),
         date_rules=rules, risk=risk, slash_order=slash, import_aliases=header_aliases,
         mask_by_default=c.boolean(pv["mask_by_default"], ("privacy", "mask_by_default")),
+        min_known=min_known, urgency=urgency, lost_reasons=_lost_reasons(c, d["lost_reasons"]),
         path=path,
         backups=(c.integer(bk["keep"], ("backups", "keep")),
                  c.integer(bk["daily"], ("backups", "daily"))),
@@ -422,6 +513,12 @@ def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
     table = {str(k): c.number(v, (*p, "table", str(k)))
              for k, v in c.mapping(spec["table"], (*p, "table")).items()}
     return Indicator(name, tuple(sources), weight, unit, table=table)
+
+
+def _lost_reasons(c: _Checker, raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
+        raise c.fail(("lost_reasons",), "must be a list of reasons, e.g. [价格, 服务, 其他]")
+    return tuple(raw)
 
 
 def _tiers(c: _Checker, raw: Any) -> tuple[Tier, ...]:

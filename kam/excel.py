@@ -233,20 +233,22 @@ def _unguard(text: str) -> str:
     return text[1:] if text[:1] == "'" and text.lstrip("'").startswith(FORMULA_LEAD) else text
 
 
-def _delimiter(sample: str) -> str:
-    """The delimiter that splits the first lines into the most rows as wide as the first
-    (comma on a tie). The quoting is always Excel's: "" inside quotes."""
-    lines = sample.splitlines(keepends=True)[:-1] or sample.splitlines(keepends=True)
-    best, best_score = ",", (0, 0)
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the first records into rows (nearly) all as wide as the
+    first, and widest (comma on a tie). The quoting is always Excel's: "" inside quotes."""
+    sample = text[:8192]
+    best, best_score = ",", (False, 0)
     for d in (",", "\t", ";"):
         try:
-            rows = [r for r in csv.reader(io.StringIO("".join(lines)), csv.excel, delimiter=d)
-                    if r]
+            rows = [r for r in csv.reader(io.StringIO(sample), csv.excel, delimiter=d) if r]
         except csv.Error:
             continue
+        if len(sample) < len(text):
+            rows = rows[:-1]  # the last one may be cut
         if not rows or len(rows[0]) < 2:
             continue
-        score = (sum(len(r) == len(rows[0]) for r in rows), len(rows[0]))
+        consistent = sum(len(r) == len(rows[0]) for r in rows) / len(rows)
+        score = (consistent >= 0.9, len(rows[0]))  # then the widest
         if score > best_score:
             best, best_score = d, score
     return best
@@ -274,8 +276,7 @@ def read_csv(path: Path) -> list[SheetData]:
         raise BadInput(f"{path}: unknown text encoding; save it as UTF-8 CSV")
     if "\0" in text:
         raise BadInput(f"{path}: not a text CSV file")
-    sample = text[:4096]
-    delimiter = _delimiter(sample)
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
     records: list[list[str]] = []
     start = end = 0  # the lines the last record starts after and ends on

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from kam.activity import Windows
@@ -24,6 +24,8 @@ class DueItem:
     score: float = 0.0
     owner: str = ""
     detail: str = ""  # why it is due, e.g. "cadence 7 days" or "next step set"
+    urgency: float = 0.0
+    terms: tuple[tuple[str, float], ...] = ()  # what the urgency is made of
 
     @property
     def section(self) -> str:
@@ -57,7 +59,8 @@ def date_reminders(c: Customer, today: date, horizon: int, settings: Settings
                    ) -> list[tuple[str, date]]:
     """Named dates to remind of: (name, occurrence) within their lead or the horizon."""
     out = []
-    for name, iso in c.dates.items():
+    for stored, iso in c.dates.items():
+        name = settings.date_name(stored)
         rule = settings.date_rule(name)
         d = date.fromisoformat(iso)
         when = next_anniversary(d, today) if rule.yearly else d
@@ -67,26 +70,46 @@ def date_reminders(c: Customer, today: date, horizon: int, settings: Settings
     return out
 
 
+SECTIONS = ("overdue", "today", "upcoming")
+LOST = "lost"  # the stage of a lost customer: no follow-ups, no warnings
+
+
+def urgency_terms(item: DueItem, stage: str | None, settings: Settings
+                  ) -> tuple[tuple[str, float], ...]:
+    """The terms of an item's urgency: lateness (capped), tier, score, stage, kind."""
+    u = settings.urgency
+    late = max(-u.late_cap, min(item.days_overdue, u.late_cap)) * u.late_day
+    terms = [("late", late), ("tier", u.tier.get(item.tier, 0.0)),
+             ("score", round(item.score * u.score, 2)),
+             ("stage", u.stage.get(stage or "", 0.0)), ("kind", u.kind.get(item.kind, 0.0))]
+    return tuple((k, float(v)) for k, v in terms if v)
+
+
 def due_items(customers: list[Customer], ranks: dict[str, Rank], settings: Settings,
               today: date, days: int) -> list[DueItem]:
     """Follow-ups overdue, due today and within `days`, plus date reminders.
 
-    Ranked by section, then how late, then
-    tier and score.
+    Ranked by section (overdue, today, upcoming), then by urgency: a valuable customer
+    a few days late comes before an ordinary one a month late. Lost customers have none.
     """
     items = []
     for c in customers:
+        if c.stage == LOST:
+            continue
         tier, sc = ranks.get(c.code, _NO_RANK)
+        found = []
         when, why = next_contact(c, tier, settings)
         if when is not None and (when - today).days <= days:
-            items.append(DueItem(c.code, c.name, "follow_up", when, (today - when).days,
+            found.append(DueItem(c.code, c.name, "follow_up", when, (today - when).days,
                                  tier, sc, c.owner, why))
         for name, d in date_reminders(c, today, days, settings):
-            items.append(DueItem(c.code, c.name, name, d, (today - d).days, tier, sc, c.owner,
+            found.append(DueItem(c.code, c.name, name, d, (today - d).days, tier, sc, c.owner,
                                  "date"))
-    # Most late first; within a day, the more valuable customer first.
-    tier_rank = {t.name: i for i, t in enumerate(settings.tiers)}
-    items.sort(key=lambda i: (-i.days_overdue, tier_rank.get(i.tier, 99), -i.score, i.code))
+        for item in found:
+            terms = urgency_terms(item, c.stage, settings)
+            items.append(replace(item, urgency=round(sum(v for _, v in terms), 2), terms=terms))
+    order = {s: i for i, s in enumerate(SECTIONS)}
+    items.sort(key=lambda i: (order[i.section], -i.urgency, -i.days_overdue, i.code))
     return items
 
 
@@ -101,13 +124,18 @@ class Health:
     at_risk: bool
     owner: str = ""
     tier: str = ""
+    signals: tuple[str, ...] = ()  # dormant, silent, cadence, orders_down, complaints, ...
 
 
 def health(c: Customer, tier: str, settings: Settings, today: date,
            windows: Windows | None = None) -> Health:
-    """客户健康度: 100 minus the points each warning signal costs, with the reasons."""
+    """客户健康度: 100 minus the points each warning signal costs, with the reasons and
+    what to do. Each of the method's churn signals, when severe, alone puts the
+    customer on the watch list: silent past the churn mark, dormant, orders down by
+    risk.orders_drop or more, risk.complaints or more complaints in 90 days."""
     r, w = settings.risk, settings.risk.weights
     reasons: list[str] = []
+    signals: list[str] = []
     penalty = 0.0
     every = cadence(c, tier, settings)
 
@@ -116,22 +144,20 @@ def health(c: Customer, tier: str, settings: Settings, today: date,
     if quiet is None and c.created:
         quiet = (today - date.fromisoformat(c.created[:10])).days
     dormant = quiet is not None and quiet >= r.dormant_days
-    churning = quiet is not None and quiet >= r.churn_days
     if quiet is not None and quiet > every:
-        wc = w.get("contact", 0)
-        if quiet >= r.dormant_days:
-            share, mark = 1.0, r.dormant_days
+        if dormant:
+            share, signal = 1.0, "dormant"
+            todo = f"已过沉睡线（{r.dormant_days}天）：发激活优惠或新品信息"
         elif quiet >= r.churn_days:
             share = 0.5 + 0.5 * (quiet - r.churn_days) / (r.dormant_days - r.churn_days)
-            mark = r.churn_days
+            signal, todo = "silent", f"已过流失预警线（{r.churn_days}天）：分析原因，打电话挽回"
         else:
             share = 0.5 * (quiet - every) / max(1, r.churn_days - every)
-            mark = every
-        penalty += wc * share
-        what = "no contact" if days_since is not None else "never contacted, added"
-        label = "dormant 沉睡" if quiet >= r.dormant_days else (
-            "churn risk 流失风险" if quiet >= r.churn_days else "cadence")
-        reasons.append(f"{what} for {quiet} days ({label} mark {mark})")
+            signal, todo = "cadence", f"应每{every}天联系一次：安排跟进"
+        penalty += w.get("contact", 0) * share
+        what = f"{quiet}天未联系" if days_since is not None else f"添加{quiet}天从未联系"
+        reasons.append(f"{what}，{todo}")
+        signals.append(signal)
 
     win = windows or Windows(today)
     st = c.stats or {}
@@ -140,28 +166,37 @@ def health(c: Customer, tier: str, settings: Settings, today: date,
     if before > 0 and recent < before:
         drop = (before - recent) / before
         penalty += w.get("orders", 0) * drop
-        reasons.append(f"orders down {round(drop * 100)}% vs previous 3 months")
+        reasons.append(f"近3个月订单比之前3个月下降{round(drop * 100)}%：打电话了解采购变化")
+        signals.append("orders_down" if drop >= r.orders_drop else "orders_dip")
 
     complaints = win.count(st.get("complaints") or [], 90)
     if complaints:
         penalty += min(w.get("complaints", 0), w.get("complaints", 0) / 2 * complaints)
-        reasons.append(f"{complaints} complaint{'s' if complaints > 1 else ''} in 90 days")
+        reasons.append(f"90天内{complaints}次投诉：安排拜访，处理投诉")
+        signals.append("complaints" if complaints >= r.complaints else "complaint")
 
     if c.next_follow_up:
         late = (today - date.fromisoformat(c.next_follow_up)).days
         if late > 0:
             penalty += w.get("overdue", 0) * min(1.0, late / max(1, every))
-            reasons.append(f"follow-up overdue by {late} day{'s' if late > 1 else ''}")
+            reasons.append(f"约定的跟进已逾期{late}天：今天联系")
+            signals.append("overdue")
 
     value = round(max(0.0, 100.0 - penalty), 1)
-    at_risk = value < r.threshold or churning
+    at_risk = value < r.threshold or bool(SEVERE.intersection(signals))
     return Health(c.code, c.name, value, tuple(reasons), days_since, dormant, at_risk,
-                  c.owner, tier)
+                  c.owner, tier, tuple(signals))
+
+
+# Signals that alone put a customer on the watch list.
+SEVERE = frozenset({"dormant", "silent", "orders_down", "complaints"})
 
 
 def risks(customers: list[Customer], ranks: dict[str, Rank], settings: Settings,
           today: date) -> list[Health]:
-    """Customers below the health threshold or past the churn mark, lowest health first."""
+    """Customers below the health threshold or with a severe churn signal, lowest health
+    first. Lost customers are reviewed, not warned about."""
     w = Windows(today)
-    out = [health(c, ranks.get(c.code, _NO_RANK).tier, settings, today, w) for c in customers]
+    out = [health(c, ranks.get(c.code, _NO_RANK).tier, settings, today, w) for c in customers
+           if c.stage != LOST]
     return sorted((h for h in out if h.at_risk), key=lambda h: (h.health, h.code))

@@ -54,6 +54,8 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
     if "tags" in changes:  # tags add up
         changes["tags"] = tuple(dict.fromkeys((*c.tags, *changes["tags"])))
     extra.update(r.extra)
+    if "lost_reason" in r.fields:
+        changes["lost"] = {**c.lost, "reason": r.fields["lost_reason"]}
     out = replace(c, **changes, extra=extra, dates={**c.dates, **r.fields.get("dates", {})})
     # A dated follow-up becomes an interaction and the log sets last contact;
     # a summary without a date is still what the sheet says of it.

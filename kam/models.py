@@ -40,7 +40,7 @@ EDITABLE = tuple(k for k in TEMPLATE_KEYS if k not in ("last_contact", "last_sum
 
 def is_import_key(key: str) -> bool:
     """A key a spreadsheet column can map to: a template key, next_follow_up or date.NAME."""
-    return key in TEMPLATE_KEYS or key == "next_follow_up" or (
+    return key in TEMPLATE_KEYS or key in ("next_follow_up", "lost_reason") or (
         key.startswith("date.") and len(key) > 5)
 
 
@@ -107,6 +107,7 @@ class Customer:
     created: str = ""  # ISO timestamp
     updated: str = ""
     archived: bool = False
+    lost: dict[str, str] = field(default_factory=dict)  # reason, note, date (stage lost)
     # Aggregates of the interaction log that the daily commands need, so that
     # they never read the log file (notes/performance.md).
     stats: Stats = field(default_factory=lambda: Stats())
@@ -140,7 +141,7 @@ class Customer:
             d["tags"] = list(self.tags)
         if self.contacts:
             d["contacts"] = [asdict(c) for c in self.contacts]
-        for f in ("extra", "dates", "stats"):
+        for f in ("extra", "dates", "stats", "lost"):
             if f in d:
                 d[f] = dict(d[f])
         return d
@@ -154,7 +155,7 @@ FIELD_TYPES: dict[str, type] = {
     **dict.fromkeys(("code", "name", "contact", "title", "contact_info", "industry", "size",
                      "value_level", "need", "stage", "last_contact", "last_summary", "owner",
                      "note", "next_follow_up", "created", "updated"), str),
-    "tags": list, "contacts": list, "extra": dict, "dates": dict, "stats": dict,
+    "tags": list, "contacts": list, "extra": dict, "dates": dict, "stats": dict, "lost": dict,
     "archived": bool,
 }
 

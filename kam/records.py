@@ -11,6 +11,7 @@ from typing import Any
 
 from kam.dates import parse_iso
 from kam.errors import BadInput
+from kam.followup import next_contact
 from kam.models import (
     CONTACT_ROLES,
     EDITABLE,
@@ -72,9 +73,13 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
 def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
           add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (),
           extra: dict[str, str] | None = None, dates: dict[str, str] | None = None,
-          unset: Sequence[str] = (), contacts: Sequence[Contact] = (), stamp: str = ""
-          ) -> Customer:
-    """The customer with the given changes, validated. Raises BadInput."""
+          unset: Sequence[str] = (), contacts: Sequence[Contact] = (), stamp: str = "",
+          lost_reason: str | None = None, today: str = "") -> Customer:
+    """The customer with the given changes, validated. Raises BadInput.
+
+    Moving a customer to the lost stage needs a reason from settings.lost_reasons;
+    moving it out of that stage clears the reason (the history keeps it).
+    """
     changes: dict[str, Any] = {}
     for key, value in fields.items():
         if value is None:
@@ -106,7 +111,7 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
     new_dates = dict(c.dates)
     for name, iso in (dates or {}).items():
         try:
-            new_dates[name] = parse_iso(iso.strip()).isoformat()
+            new_dates[settings.date_name(name)] = parse_iso(iso.strip()).isoformat()
         except ValueError as e:
             raise BadInput(f"date {name}: {e}") from None
     for key in unset:
@@ -133,9 +138,32 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
     if contacts:
         changes["contacts"] = changes.get("contacts", c.contacts) + tuple(contacts)
     out = replace(c, **changes)
+    if lost_reason and out.stage != LOST:
+        raise BadInput("--reason goes with --stage lost (已流失)")
+    if out.stage == LOST and (c.stage != LOST or lost_reason):
+        out = replace(out, lost=lost_info(settings, lost_reason, today, c.lost.get("note", "")))
+    elif out.stage != LOST and c.lost:
+        out = replace(out, lost={})
     if out != c and stamp:
         out = replace(out, updated=stamp)
     return out
+
+
+LOST = "lost"
+
+
+def lost_info(settings: Settings, reason: str | None, day: str, note: str = ""
+              ) -> dict[str, str]:
+    """Why and when a customer was lost; the reason must be one of settings.lost_reasons."""
+    if not reason:
+        raise BadInput(f"a lost customer needs a reason: --reason "
+                       f"{'/'.join(settings.lost_reasons)}")
+    found = next((r for r in settings.lost_reasons if r.casefold() == reason.strip().casefold()),
+                 None)
+    if found is None:
+        raise BadInput(f"unknown reason {reason!r}; use one of: "
+                       f"{', '.join(settings.lost_reasons)} (lost_reasons in kam.yaml)")
+    return {k: v for k, v in (("reason", found), ("note", note), ("date", day)) if v}
 
 
 def parse_contact(text: str) -> Contact:
@@ -169,7 +197,9 @@ def record(c: Customer, s: Rank | None, settings: Settings, *,
     """The customer as JSON keys (spec/cli.md): template keys, score, tier, extra, next.
 
     labels=True gives vocabulary labels (tables, spreadsheets) instead of keys.
+    next_follow_up is the date kam will remind on: scheduled, or from the cadence.
     """
+    when = next_follow_up(c, s, settings)
     d: dict[str, Any] = {
         "code": c.code, "name": c.name, "contact": c.contact, "title": c.title,
         "contact_info": mask(c.contact_info) if masked else c.contact_info,
@@ -182,17 +212,27 @@ def record(c: Customer, s: Rank | None, settings: Settings, *,
         "tags": list(c.tags), "note": c.note,
         "score": s.score if s else None, "tier": s.tier if s else None,
         "extra": {k: mask_extra(k, v) if masked else v for k, v in c.extra.items()},
-        "next_follow_up": c.next_follow_up,
+        "next_follow_up": when.isoformat() if when else None,
+        "next_follow_up_source": ("scheduled" if c.next_follow_up else "cadence") if when
+        else None,
         "dates": dict(c.dates),
         "contacts": [{"name": p.name, "role": p.role, "title": p.title,
                       "contact_info": mask(p.contact_info) if masked else p.contact_info}
                      for p in c.contacts],
         "archived": c.archived,
+        "lost": dict(c.lost) or None,
     }
     if masked:  # phone- and email-shaped text anywhere a person typed it
         for key in MASKED_TEXT:
             d[key] = mask(d[key])
     return d
+
+
+def next_follow_up(c: Customer, rank: Rank | None, settings: Settings) -> date | None:
+    """The date kam reminds on: the scheduled one, else the cadence's; none once lost."""
+    if c.stage == LOST:
+        return None
+    return next_contact(c, rank.tier if rank else "", settings)[0]
 
 
 # Free-text fields that may hold a phone number or email ("王先生 139...").

@@ -159,13 +159,18 @@ def explain_scores(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> No
         t = Table(title=visible(f"{r['code']} {r['name']}: {r['score']:g} → {r['tier']} "
                           f"{labels.get(r['tier'], '')}"), title_justify="left",
                   header_style="bold")
-        for h in ("indicator", "raw", "value", "normalised", "weight", "points"):
-            t.add_column(h, justify="left" if h in ("indicator", "raw") else "right")
+        for h in ("indicator", "source", "raw", "value", "normalised", "weight", "points"):
+            t.add_column(h, justify="left" if h in ("indicator", "source", "raw") else "right")
         for name, p in r["explain"].items():
-            _add(t, name, "(missing)" if p["missing"] else cell_text(p["raw"]),
-                      cell_text(p["value"]), f"{p['normalised']:.2f}", cell_text(p["weight"]),
-                      f"{p['points']:.1f}", style="yellow" if p["missing"] else None)
+            _add(t, name, p["source"].partition(".")[2] or p["source"],
+                 "(missing)" if p["missing"] else cell_text(p["raw"]), cell_text(p["value"]),
+                 f"{p['normalised']:.2f}", cell_text(p["weight"]), f"{p['points']:.1f}",
+                 style="yellow" if p["missing"] else None)
         con.print(t)
+        scale = next((p["scale"] for p in r["explain"].values()), 1)
+        if scale != 1:
+            con.print(f"points scaled ×{scale:g}: the indicators known for it carry only part "
+                      "of the weights (scoring.min_known)")
 
 
 class _Bar:
@@ -222,6 +227,8 @@ def import_report(doc: dict[str, Any]) -> None:
         counts[sk["reason"]] = counts.get(sk["reason"], 0) + 1
     for reason, n in counts.items():
         say(f"{n} {_SKIPPED[reason]} skipped")
+    for line in doc.get("scoring_blind", []):
+        warn(f"scoring: {line}")
 
 
 _SKIPPED = {"numbered": "numbered row(s) with nothing else", "note": "title or note row(s)",
@@ -256,7 +263,8 @@ _SECTION_TITLE = {"overdue": "逾期 overdue", "today": "今天 today", "upcomin
 _SECTION_STYLE = {"overdue": "red", "today": "bold", "upcoming": None}
 _KIND_LABEL = {"follow_up": "跟进 follow-up", "birthday": "生日 birthday",
                "contract_end": "合同到期 contract end", "project_start": "项目启动 project start"}
-DUE_COLUMNS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner")
+DUE_COLUMNS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner",
+               "urgency")
 
 
 def when(days_overdue: int) -> str:
@@ -267,8 +275,20 @@ def when(days_overdue: int) -> str:
     return f"in {-days_overdue} days" if days_overdue < -1 else "tomorrow"
 
 
-def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int) -> None:
-    """Due items: one table per section (most urgent first, at most limit rows each)."""
+_TERMS = {"late": "逾期天数", "tier": "分层", "score": "评分", "stage": "阶段", "kind": "事项"}
+
+
+def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = False) -> None:
+    """Due items: one table per section (most urgent first, at most limit rows each);
+    with explain, only the explained customer's items and what their urgency is made of."""
+    if explain:
+        rows = [r for r in rows if "terms" in r]
+        if fmt == "table":
+            for r in rows:
+                terms = " + ".join(f"{_TERMS.get(k, k)} {v:g}" for k, v in r["terms"].items())
+                text_block([f"{r['code']} {r['name']} {r['kind']} {r['due']}: urgency "
+                            f"{r['urgency']:g} = {terms or '0'}"])
+            return
     if fmt != "table":
         emit(rows, DUE_COLUMNS, fmt)
         return

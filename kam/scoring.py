@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from kam.activity import Windows
-from kam.models import Customer, Rank
+from kam.dates import parse_date
+from kam.models import HEADERS, Customer, Rank
 from kam.settings import Indicator, Settings, Tier
 
 _MULT = {"万": 1e4, "w": 1e4, "亿": 1e8, "k": 1e3, "千": 1e3, "元": 1.0}
@@ -28,6 +29,8 @@ class Part:
     weight: float
     points: float
     missing: bool
+    source: str = ""  # where the value came from (extra.年采购额, derived.years, ...)
+    scale: float = 1.0  # the factor the customer's points were scaled by
 
 
 @dataclass(frozen=True)
@@ -67,19 +70,46 @@ def parse_amount(raw: Any, unit: str) -> float:
 
 
 # What one indicator makes of a customer: (raw value as found, value in the
-# indicator's terms or None when missing or unreadable, share of the weight 0..1).
-Measure = Callable[[Customer], tuple[Any, "float | str | None", float]]
-_MISSING: tuple[Any, float | str | None, float] = (None, None, 0.0)
+# indicator's terms or None when missing or unreadable, share of the weight 0..1,
+# the source the value came from).
+Reading = tuple[Any, "float | str | None", float, str]
+Measure = Callable[[Customer], Reading]
+_MISSING: Reading = (None, None, 0.0, "")
+_YEAR_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def years_of(raw: Any, today: date) -> float:
+    """Years as a figure (5, '5年', 4.5) or since a start date (2021-03-01, 2021年3月).
+
+    Raises ValueError for anything else.
+    """
+    if isinstance(raw, date):
+        start = raw
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        m = _YEAR_MONTH.match(text)
+        try:
+            start = date(int(m.group(1)), int(m.group(2)), 1) if m else parse_date(text)
+        except ValueError:
+            return parse_amount(text.removesuffix("年").strip(), "number")
+    return max(0.0, (today - start).days / 365.25)
 
 
 class Scorer:
     """Scores customers for one day. Each indicator is compiled once into a Measure;
-    the totals, the breakdown and --explain all come from those measures."""
+    the totals, the breakdown and --explain all come from those measures.
+
+    A customer is scored on what is known of it: when the indicators it has values for
+    carry less than the whole of the positive weights, its points are scaled up to
+    them, but never by more than up to settings.min_known of the weights.
+    """
 
     def __init__(self, settings: Settings, today: date):
         self.settings, self.today = settings, today
         self.windows = Windows(today)
         self._measures = [(ind, self._compile(ind)) for ind in settings.indicators]
+        self._positive = sum(ind.weight for ind in settings.indicators if ind.weight > 0)
+        self._floor = settings.min_known * self._positive
 
     def derived(self, name: str, c: Customer) -> float | None:
         """A figure derived from the customer's log aggregates (amounts in yuan)."""
@@ -87,28 +117,38 @@ class Scorer:
         orders: dict[str, float] = st.get("orders") or {}
         w = self.windows
         if name == "order_amount_12m":
-            return w.total(orders, 0, 365)
-        if name == "years":
-            start = st.get("first_order") or (c.created[:10] if c.created else None)
+            return w.total(orders, 0, 365) if orders else None
+        if name == "years":  # of cooperation: since the first order kam knows of
+            start = st.get("first_order")
             if not start:
                 return None
             return max(0.0, (self.today - date.fromisoformat(start)).days / 365.25)
         if name == "repurchase_rate":
-            return w.months(orders, 365) / 12
+            return w.months(orders, 365) / 12 if orders else None
         if name == "interactions_90d":
             return float(w.count(st.get("contacts") or [], 90))
         if name == "complaints_90d":
             return float(w.count(st.get("complaints") or [], 90))
+        if name == "days_since_contact":
+            if not c.last_contact:
+                return None
+            return float((self.today - date.fromisoformat(c.last_contact)).days)
         raise KeyError(name)
 
+    def _readings(self, c: Customer) -> tuple[list[tuple[Indicator, Reading]], float]:
+        """Each indicator's reading, and the factor its points are scaled by."""
+        readings = [(ind, measure(c)) for ind, measure in self._measures]
+        known = sum(ind.weight for ind, r in readings if ind.weight > 0 and r[1] is not None)
+        scale = self._positive / max(known, self._floor) if known else 1.0
+        return readings, scale
+
     def parts(self, c: Customer) -> tuple[Part, ...]:
-        """Each indicator's contribution, for --explain."""
-        out = []
-        for ind, measure in self._measures:
-            raw, value, share = measure(c)
-            out.append(Part(ind.name, raw, value, round(share, 4), ind.weight,
-                            round(share * ind.weight, 2) + 0.0, value is None))
-        return tuple(out)
+        """Each indicator's contribution, for --explain (points after the scale)."""
+        readings, scale = self._readings(c)
+        return tuple(Part(ind.name, raw, value, round(share, 4), ind.weight,
+                          round(share * ind.weight * (scale if ind.weight > 0 else 1), 2) + 0.0,
+                          value is None, source, round(scale, 4))
+                     for ind, (raw, value, share, source) in readings)
 
     def score(self, c: Customer) -> Score:
         """Weighted sum of the indicators, clamped to 0..100, the tier it reaches, the parts."""
@@ -117,58 +157,77 @@ class Scorer:
 
     def breakdown(self, c: Customer) -> tuple[Rank, dict[str, float]]:
         """The rank and indicator -> points (rounded for display; the total is exact)."""
-        points = {ind.name: measure(c)[2] * ind.weight for ind, measure in self._measures}
+        readings, scale = self._readings(c)
+        points = {ind.name: r[2] * ind.weight * (scale if ind.weight > 0 else 1)
+                  for ind, r in readings}
         return (self._rank(sum(points.values())),
                 {k: round(v, 2) + 0.0 for k, v in points.items()})
 
     def rank(self, c: Customer) -> Rank:
         """(tier, score): the hot path of due, risk and list."""
-        total = 0.0
+        positive = negative = known = 0.0
         for ind, measure in self._measures:
-            total += measure(c)[2] * ind.weight
-        return self._rank(total)
+            _raw, value, share, _src = measure(c)
+            if ind.weight > 0:
+                positive += share * ind.weight
+                if value is not None:
+                    known += ind.weight
+            else:
+                negative += share * ind.weight
+        scale = self._positive / max(known, self._floor) if known else 1.0
+        return self._rank(positive * scale + negative)
 
     def _rank(self, exact: float) -> Rank:
         total = round(min(100.0, max(0.0, exact)), 1)
         return Rank(tier_for(total, self.settings.tiers).name, total)
 
     def _compile(self, ind: Indicator) -> Measure:
-        getters = [self._getter(ind, source) for source in ind.sources]
-        unit = ind.unit
+        getters = [(source, self._getter(ind, source)) for source in ind.sources]
+        unit, today = ind.unit, self.today
         table = {k.strip().casefold(): v for k, v in ind.table.items()}
         vocab = next((s[6:] for s in ind.sources if s in ("field.stage", "field.value_level")),
                      None)
         # a vocabulary field's alias (高, A) counts as its key (high)
         lookup = self.settings.vocab[vocab].lookup if vocab else None
 
-        def raw_of(c: Customer) -> Any:
-            for get in getters:
+        def raw_of(c: Customer) -> tuple[Any, str]:
+            for source, get in getters:
                 v = get(c)
                 if v is not None and v != "" and v != []:
-                    return v
-            return None
+                    return v, source
+            return None, ""
 
-        def categorical(c: Customer) -> tuple[Any, float | str | None, float]:
-            raw = raw_of(c)
-            if raw is None:
-                return _MISSING
-            key = str(raw)
+        def category(item: Any) -> tuple[str, float | None]:
+            key = str(item)
             if lookup is not None:
                 key = lookup(key) or key
-            return raw, key, table.get(key.strip().casefold(), 0.0)
+            return key, table.get(key.strip().casefold())
 
-        def numeric(c: Customer) -> tuple[Any, float | str | None, float]:
-            raw = raw_of(c)
+        def categorical(c: Customer) -> Reading:
+            raw, source = raw_of(c)
             if raw is None:
                 return _MISSING
-            if type(raw) is float and unit != "ratio":
+            if isinstance(raw, list):  # tags: the best of them
+                found = [(k, v) for k, v in map(category, raw) if v is not None]
+                if not found:
+                    return raw, "、".join(map(str, raw)), 0.0, source
+                best = max(found, key=lambda kv: kv[1])
+                return raw, best[0], best[1], source
+            key, share = category(raw)
+            return raw, key, share or 0.0, source
+
+        def numeric(c: Customer) -> Reading:
+            raw, source = raw_of(c)
+            if raw is None:
+                return _MISSING
+            if type(raw) is float and unit not in ("ratio", "years"):
                 value = raw
             else:
                 try:
-                    value = parse_amount(raw, unit)
+                    value = years_of(raw, today) if unit == "years" else parse_amount(raw, unit)
                 except ValueError:
-                    return raw, None, 0.0
-            return raw, value, _normalise(ind, value)
+                    return raw, None, 0.0, source
+            return raw, value, _normalise(ind, value), source
 
         return categorical if ind.table else numeric
 
@@ -176,7 +235,7 @@ class Scorer:
         kind, _, sub = source.partition(".")
         if kind == "derived":
             if sub == "order_amount_12m" and ind.unit == "10k":
-                return lambda c: self.derived(sub, c) / 1e4  # type: ignore[operator]
+                return lambda c: (lambda v: None if v is None else v / 1e4)(self.derived(sub, c))
             return lambda c: self.derived(sub, c)
         if kind == "field":
             return lambda c: (lambda v: list(v) if isinstance(v, tuple) else v)(
@@ -214,3 +273,28 @@ def ranks(customers: list[Customer], settings: Settings, today: date) -> dict[st
     """code -> Rank for many customers, fast."""
     scorer = Scorer(settings, today)
     return {c.code: scorer.rank(c) for c in customers}
+
+
+# Where a template field or a derived figure comes from, for a person.
+_WHERE = {f"field.{k}": h for k, h in HEADERS.items()} | {
+    "derived.days_since_contact": "最近跟进时间", "derived.order_amount_12m": "orders logged",
+    "derived.years": "orders logged", "derived.repurchase_rate": "orders logged"}
+
+
+def blind_spots(customers: list[Customer], settings: Settings, today: date
+                ) -> list[tuple[str, str, int, int]]:
+    """Indicators without a value for most customers: (indicator, where it looks first,
+    customers without a value, customers). Scores say little about those."""
+    if not customers:
+        return []
+    scorer = Scorer(settings, today)
+    out = []
+    for ind, measure in scorer._measures:
+        if ind.weight <= 0:
+            continue
+        missing = sum(1 for c in customers if measure(c)[1] is None)
+        if missing * 2 > len(customers):
+            looks = next((s.partition(".")[2] for s in ind.sources if s.startswith("extra.")),
+                         None) or _WHERE.get(ind.sources[0]) or ind.sources[0]
+            out.append((ind.name, looks, missing, len(customers)))
+    return out

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d")
-UNITS = ("number", "yuan", "10k", "ratio")
+DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d",
+           "days_since_contact")
+UNITS = ("number", "yuan", "10k", "ratio", "years")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,19 @@ class DateRule:
     yearly: bool = False
     lead: int = 7
     grace: int = 7
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """The terms of `kam due`'s ranking (like Taskwarrior's urgency coefficients)."""
+
+    late_day: float = 1.0
+    late_cap: int = 30
+    score: float = 0.1
+    tier: dict[str, float] = field(default_factory=dict)
+    stage: dict[str, float] = field(default_factory=dict)
+    kind: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,8 @@ class RiskSettings:
     churn_days: int
     dormant_days: int
     weights: dict[str, float]
+    orders_drop: float = 0.5  # orders down this much (0.5 = 50%) alone puts on the watch list
+    complaints: int = 2  # this many complaints in 90 days alone puts on the watch list
 
 
 @dataclass(frozen=True)
@@ -97,9 +113,21 @@ class Settings:
     mask_by_default: bool
     path: Path | None = None
     backups: tuple[int, int] = (20, 30)  # newest kept, days with one a day
+    min_known: float = 0.5  # scoring: the share of the weights a score is scaled up to at most
+    urgency: Urgency = field(default_factory=Urgency)
+    lost_reasons: tuple[str, ...] = ("价格", "服务", "产品质量", "竞争对手", "需求变化", "其他")
+
+    def date_name(self, name: str) -> str:
+        """The canonical name of a named date (生日 -> birthday); other names as given."""
+        key = norm_word(name)
+        for canonical, rule in self.date_rules.items():
+            if key == norm_word(canonical) or key in {norm_word(a) for a in rule.aliases}:
+                return canonical
+        return name.strip()
 
     def date_rule(self, name: str) -> DateRule:
-        return self.date_rules.get(name) or self.date_rules.get("default") or DateRule()
+        rule = self.date_rules.get(name) or self.date_rules.get(self.date_name(name))
+        return rule or self.date_rules.get("default") or DateRule()
 
 
 def norm_word(text: str) -> str:

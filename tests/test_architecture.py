@@ -162,5 +162,5 @@ def test_use_cases_run_without_the_cli(tmp_path: Path) -> None:
     interactions.log(ctx, saved.customer.code, "电话", "call", date(2026, 11, 1))
     assert json.dumps(daily.due(ctx, 30), ensure_ascii=False) == json.dumps([{
         "code": "KH2026001", "name": "甲公司", "kind": "follow_up", "due": "2026-12-01",
-        "days_overdue": -8, "section": "upcoming", "tier": "C", "owner": ""}],
+        "days_overdue": -8, "section": "upcoming", "tier": "C", "owner": "", "urgency": -6.0}],
         ensure_ascii=False)

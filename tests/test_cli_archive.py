@@ -39,8 +39,9 @@ def test_add_then_list_json_exact(two: Kam) -> None:
         "contact_info": "13956781234", "industry": "制造业", "size": "200-500人",
         "value_level": "high", "need": "设备采购", "stage": "active", "last_contact": None,
         "last_summary": "", "owner": "李某", "tags": ["重点跟进"], "note": "下季度计划扩产",
-        "score": 20.0, "tier": "C", "extra": {"微信": "wx_abc"}, "next_follow_up": None,
-        "dates": {"birthday": "1980-11-25"}, "contacts": [], "archived": False,
+        "score": 66.0, "tier": "B", "extra": {"微信": "wx_abc"}, "next_follow_up": "2026-12-07",
+        "next_follow_up_source": "cadence", "dates": {"birthday": "1980-11-25"},
+        "contacts": [], "archived": False, "lost": None,
     }
     assert out[1]["stage"] == "intent" and out[1]["value_level"] == "medium"
 
@@ -50,7 +51,7 @@ def test_list_csv_exact(two: Kam) -> None:
     assert r.stdout.splitlines() == [
         "code,name,contact,title,contact_info,industry,size,value_level,need,stage,last_contact,"
         "last_summary,owner,tags,note,score,tier,next_follow_up",
-        "KH2024002,某某商贸有限公司,,,buyer@example.com,,,medium,,intent,,,张某,,,12,C,",
+        "KH2024002,某某商贸有限公司,,,buyer@example.com,,,medium,,intent,,,张某,,,34,C,2026-11-30",
     ]
 
 
@@ -125,7 +126,10 @@ def test_show_table(two: Kam) -> None:
 def test_log_clears_fulfilled_follow_up(two: Kam) -> None:
     two("log", "KH2024001", "约好下周", "--next", "2026-11-20", "--date", "2026-11-10")
     two("log", "KH2024001", "按时回访", "--date", "2026-11-21")
-    assert two.json("show", "KH2024001")["next_follow_up"] is None
+    doc = two.json("show", "KH2024001")
+    # the scheduled date is fulfilled: the next one comes from the cadence (A: 7 days)
+    assert (doc["tier"], doc["next_follow_up"], doc["next_follow_up_source"]) == (
+        "A", "2026-11-28", "cadence")
 
 
 def test_log_order_amount_in_wan(two: Kam) -> None:
@@ -199,7 +203,7 @@ def test_unknown_config_key_names_line(two: Kam) -> None:
     cfg.write_text("risk:\n  threshold: 50\n  treshold: 60\n", encoding="utf-8")
     r = two("list", code=2)
     assert r.stderr == (f"Error: {cfg}: line 3: risk.treshold: unknown key (known: threshold, "
-                        "churn_days, dormant_days, weights)\n")
+                        "churn_days, dormant_days, orders_drop, complaints, weights)\n")
 
 
 def test_missing_explicit_config_is_an_error(two: Kam, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -276,5 +280,5 @@ def test_show_csv(two: Kam) -> None:
     assert lines == [
         "code,name,contact,title,contact_info,industry,size,value_level,need,stage,last_contact,"
         "last_summary,owner,tags,note,score,tier,next_follow_up",
-        "KH2024002,某某商贸有限公司,,,buyer@example.com,,,medium,,intent,,,张某,,,12,C,",
+        "KH2024002,某某商贸有限公司,,,buyer@example.com,,,medium,,intent,,,张某,,,34,C,2026-11-30",
     ]

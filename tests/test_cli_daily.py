@@ -39,14 +39,20 @@ def test_worked_example_from_the_example_sheet(kam: Kam) -> None:
 def test_score_json_and_explain(kam: Kam) -> None:
     kam("add", "--name", "甲", "--value-level", "高")
     [row] = kam.json("score", "--explain")
-    assert row["code"] == "KH2026001" and row["score"] == 20.0 and row["tier"] == "C"
-    assert row["breakdown"] == {"order_amount_12m": 0.0, "years": 0.0, "repurchase_rate": 0.0,
-                                "interactions_90d": 0.0, "value_level": 20.0,
+    # only the value level is known (20 of 100): scaled up to half the weights, 20/50
+    assert row["code"] == "KH2026001" and row["score"] == 40.0 and row["tier"] == "C"
+    assert row["breakdown"] == {"annual_purchase": 0.0, "years": 0.0, "repurchase_rate": 0.0,
+                                "influence": 0.0, "referral": 0.0, "value_level": 40.0,
+                                "stage": 0.0, "recency": 0.0, "tags": 0.0,
                                 "complaints_90d": 0.0}
     assert row["explain"]["value_level"] == {"raw": "high", "value": "high", "normalised": 1.0,
-                                             "weight": 20.0, "points": 20.0, "missing": False}
-    table = kam("score", "--explain").stdout
-    assert "KH2026001 甲: 20 → C 试探型" in table and "normalised" in table
+                                             "weight": 20.0, "points": 40.0, "missing": False,
+                                             "source": "field.value_level", "scale": 2.0}
+    r = kam("score", "--explain")
+    assert "KH2026001 甲: 40 → C 试探型" in r.stdout and "normalised" in r.stdout
+    assert "points scaled ×2" in r.stdout
+    # scoring that sees nothing says so
+    assert ("warning: annual_purchase (年采购额): no value for 1 of 1 customers" in r.stderr)
 
 
 @pytest.mark.parametrize("yaml_text, message", [
@@ -91,15 +97,16 @@ def week(kam: Kam) -> Kam:
 def test_due_json_exact(week: Kam) -> None:
     assert week.json("due") == [
         {"code": "SLEEP", "name": "沉睡公司", "kind": "follow_up", "due": "2026-05-31",
-         "days_overdue": 176, "section": "overdue", "tier": "C", "owner": ""},
+         "days_overdue": 176, "section": "overdue", "tier": "C", "owner": "", "urgency": 31.72},
         {"code": "LATE", "name": "逾期公司", "kind": "follow_up", "due": "2026-10-31",
-         "days_overdue": 23, "section": "overdue", "tier": "C", "owner": "李明"},
+         "days_overdue": 23, "section": "overdue", "tier": "C", "owner": "李明",
+         "urgency": 25.8},
         {"code": "TODAY", "name": "今天公司", "kind": "follow_up", "due": "2026-11-23",
-         "days_overdue": 0, "section": "today", "tier": "C", "owner": "张华"},
+         "days_overdue": 0, "section": "today", "tier": "C", "owner": "张华", "urgency": 3.6},
         {"code": "SOON", "name": "即将公司", "kind": "birthday", "due": "2026-11-25",
-         "days_overdue": -2, "section": "upcoming", "tier": "C", "owner": ""},
+         "days_overdue": -2, "section": "upcoming", "tier": "C", "owner": "", "urgency": 9.0},
         {"code": "SOON", "name": "即将公司", "kind": "follow_up", "due": "2026-11-27",
-         "days_overdue": -4, "section": "upcoming", "tier": "C", "owner": ""},
+         "days_overdue": -4, "section": "upcoming", "tier": "C", "owner": "", "urgency": 4.0},
     ]
 
 
@@ -107,11 +114,11 @@ def test_due_filters_days_and_csv(week: Kam) -> None:
     assert [i["code"] for i in week.json("due", "--owner", "李明")] == ["LATE"]
     assert [i["code"] for i in week.json("due", "--stage", "意向客户", "--days", "2")] == ["SOON"]
     assert week("due", "--days", "0", "--format", "csv").stdout.splitlines() == [
-        "code,name,kind,due,days_overdue,section,tier,owner",
-        "SLEEP,沉睡公司,follow_up,2026-05-31,176,overdue,C,",
-        "LATE,逾期公司,follow_up,2026-10-31,23,overdue,C,李明",
-        "TODAY,今天公司,follow_up,2026-11-23,0,today,C,张华",
-        "SOON,即将公司,birthday,2026-11-25,-2,upcoming,C,",  # within the birthday's 7-day lead
+        "code,name,kind,due,days_overdue,section,tier,owner,urgency",
+        "SLEEP,沉睡公司,follow_up,2026-05-31,176,overdue,C,,31.72",
+        "LATE,逾期公司,follow_up,2026-10-31,23,overdue,C,李明,25.8",
+        "TODAY,今天公司,follow_up,2026-11-23,0,today,C,张华,3.6",
+        "SOON,即将公司,birthday,2026-11-25,-2,upcoming,C,,9",  # within the birthday's 7-day lead
     ]
     r = week("due", "--tier", "Z", code=2)
     assert "unknown tier 'Z'" in r.stderr
@@ -145,8 +152,9 @@ def test_done_and_snooze_work_through_the_list(week: Kam) -> None:
 def test_risk_json_exact(week: Kam) -> None:
     [row] = week.json("risk")
     assert row == {"code": "SLEEP", "name": "沉睡公司", "health": 50.0,
-                   "reasons": ["no contact for 206 days (dormant 沉睡 mark 180)"],
-                   "days_since_contact": 206, "dormant": True, "tier": "C", "owner": ""}
+                   "reasons": ["206天未联系，已过沉睡线（180天）：发激活优惠或新品信息"],
+                   "days_since_contact": 206, "dormant": True, "tier": "C", "owner": "",
+                   "signals": ["dormant"]}
 
 
 def test_risk_threshold_option_and_nobody(week: Kam) -> None:

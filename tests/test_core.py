@@ -131,22 +131,26 @@ def test_named_dates(dates: dict[str, str], today: date,
     assert got == expected
 
 
-def test_due_order_sections_then_lateness_then_tier() -> None:
+def test_due_order_sections_then_urgency() -> None:
     cs = [_c(code="late-C", last_contact="2026-10-01"), _c(code="late-A", last_contact="2026-10-27"),
           _c(code="today-C", last_contact="2026-10-24"), _c(code="today-A", last_contact="2026-11-16"),
           _c(code="soon", next_follow_up="2026-11-25")]
     tiers = {"late-C": ("C", 10), "late-A": ("A", 90), "today-C": ("C", 10),
              "today-A": ("A", 90), "soon": ("B", 70)}
-    assert [(i.code, i.section) for i in due_items(cs, tiers, S, TODAY, 7)] == [
-        ("late-C", "overdue"), ("late-A", "overdue"), ("today-A", "today"),
-        ("today-C", "today"), ("soon", "upcoming")]
+    # an A customer 20 days late outranks a C customer 23 days late (tier bonus 30)
+    items = due_items(cs, tiers, S, TODAY, 7)
+    assert [(i.code, i.section, i.days_overdue, i.urgency) for i in items] == [
+        ("late-A", "overdue", 20, 59.0), ("late-C", "overdue", 23, 24.0),
+        ("today-A", "today", 0, 39.0), ("today-C", "today", 0, 1.0),
+        ("soon", "upcoming", -2, 20.0)]
+    assert dict(items[0].terms) == {"late": 20.0, "tier": 30.0, "score": 9.0}
 
 
 @pytest.mark.parametrize("days, at_risk, dormant, reason", [
-    (89, False, False, "no contact for 89 days (cadence mark 30)"),
-    (90, True, False, "no contact for 90 days (churn risk 流失风险 mark 90)"),
-    (179, True, False, "no contact for 179 days (churn risk 流失风险 mark 90)"),
-    (180, True, True, "no contact for 180 days (dormant 沉睡 mark 180)"),
+    (89, False, False, "89天未联系，应每30天联系一次：安排跟进"),
+    (90, True, False, "90天未联系，已过流失预警线（90天）：分析原因，打电话挽回"),
+    (179, True, False, "179天未联系，已过流失预警线（90天）：分析原因，打电话挽回"),
+    (180, True, True, "180天未联系，已过沉睡线（180天）：发激活优惠或新品信息"),
     (30, False, False, None),
 ])
 def test_health_marks_at_the_boundary(days: int, at_risk: bool, dormant: bool,
@@ -164,19 +168,19 @@ def test_health_of_a_customer_with_no_interactions() -> None:
     assert (h.health, h.reasons, h.days_since_contact, h.at_risk) == (100.0, (), None, False)
     h = health(_c(created="2026-01-01T09:00:00"), "C", S, TODAY)
     assert h.days_since_contact is None and h.dormant
-    assert h.reasons == ("never contacted, added for 326 days (dormant 沉睡 mark 180)",)
+    assert h.reasons == ("添加326天从未联系，已过沉睡线（180天）：发激活优惠或新品信息",)
 
 
 @pytest.mark.parametrize("orders, expected", [
     ([], None),  # no orders at all: no trend
     ([("2026-10-01", 100.0)], None),  # orders only recently: no previous period to compare
-    ([("2026-07-01", 100.0)], "orders down 100% vs previous 3 months"),
-    ([("2026-07-01", 100.0), ("2026-10-01", 38.0)], "orders down 62% vs previous 3 months"),
+    ([("2026-07-01", 100.0)], "近3个月订单比之前3个月下降100%：打电话了解采购变化"),
+    ([("2026-07-01", 100.0), ("2026-10-01", 38.0)], "近3个月订单比之前3个月下降62%：打电话了解采购变化"),
     ([("2026-07-01", 100.0), ("2026-10-01", 150.0)], None),
 ])
 def test_order_trend(orders: list[tuple[str, float]], expected: str | None) -> None:
     c = _logged(_c(), *((d, "order", a) for d, a in orders), ("2026-11-20", "call", None))
-    reasons = [r for r in health(c, "C", S, TODAY).reasons if r.startswith("orders")]
+    reasons = [r for r in health(c, "C", S, TODAY).reasons if r.startswith("近3个月订单")]
     assert reasons == ([expected] if expected else [])
 
 
@@ -185,7 +189,8 @@ def test_complaints_and_overdue_step() -> None:
                 ("2026-11-01", "complaint", None), ("2026-11-10", "call", None))
     c = replace(c, next_follow_up="2026-11-13")
     h = health(c, "C", S, TODAY)
-    assert h.reasons == ("2 complaints in 90 days", "follow-up overdue by 10 days")
+    assert h.reasons == ("90天内2次投诉：安排拜访，处理投诉", "约定的跟进已逾期10天：今天联系")
+    assert h.signals == ("complaints", "overdue") and h.at_risk  # 2 complaints alone
     assert h.health == 100 - 15 - 15 * 10 / 30
 
 
@@ -202,13 +207,19 @@ def test_default_scoring_from_the_log() -> None:
                 ("2026-06-15", "order", 400000.0), ("2026-11-01", "complaint", None),
                 ("2026-11-10", "call", None))
     s = score(c, S, TODAY)
-    parts = {p.indicator: (p.value, p.points) for p in s.parts}
-    assert parts["order_amount_12m"] == (70.0, 21.0)
-    assert parts["repurchase_rate"] == (pytest.approx(2 / 12), pytest.approx(3.33, abs=0.01))
-    assert parts["interactions_90d"] == (2.0, 5.0)
-    assert parts["complaints_90d"] == (1.0, pytest.approx(-3.33, abs=0.01))
-    assert parts["value_level"] == ("high", 20.0)
-    assert s.tier == "C"
+    parts = {p.indicator: p for p in s.parts}
+    # no sheet columns: each indicator falls back to the figure kam's log has
+    assert (parts["annual_purchase"].source, parts["annual_purchase"].value) == (
+        "derived.order_amount_12m", 70.0)
+    assert parts["years"].source == "derived.years"
+    assert parts["repurchase_rate"].value == pytest.approx(2 / 12)
+    assert (parts["recency"].source, parts["recency"].value) == ("derived.days_since_contact",
+                                                                 13.0)
+    assert parts["complaints_90d"].points == pytest.approx(-3.33, abs=0.01)
+    assert parts["value_level"].value == "high"
+    assert [p.indicator for p in s.parts if p.missing] == ["influence", "referral", "stage",
+                                                           "tags"]
+    assert s.score == pytest.approx(sum(p.points for p in s.parts), abs=0.1)
 
 
 def test_missing_value_counts_zero_and_is_flagged() -> None:

@@ -69,7 +69,7 @@ def test_xlsx_export_looks_finished(archive: Kam, tmp_path: Path) -> None:
     assert r3["年采购额"].value == 200
     assert wb["_lists"].sheet_state == "hidden"
     formulas = sorted(dv.formula1 for dv in ws.data_validations.dataValidation)
-    assert formulas == ["=_lists!$A$1:$A$3", "=_lists!$B$1:$B$5"]
+    assert formulas == ["=_lists!$A$1:$A$3", "=_lists!$B$1:$B$6"]
     assert ws.column_dimensions["C"].width == len("*某某科技有限公司") * 2 + 1
 
 

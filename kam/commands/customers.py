@@ -123,6 +123,9 @@ def edit(
     unset: Annotated[Many, typer.Option(
         "--unset", help="Clear a field, extra.NAME or date.NAME (repeatable).")] = None,
     next_: NextOpt = None,
+    reason: Annotated[Opt, typer.Option("--reason", help="With --stage lost (已流失): why, "
+                                        "one of lost_reasons in kam.yaml (价格, 服务, ...).")
+                      ] = None,
 ) -> None:
     """Change a customer's fields; every change updates its `updated` time."""
     from kam.ops.customers import edit as run
@@ -132,10 +135,30 @@ def edit(
                   industry=industry, size=size, value_level=value_level, need=need,
                   stage=stage, owner=owner, note=note)
     c = context(ctx)
-    saved = run(c, code, _changes(fields, tag, untag, extra, date_, person, unset, next_))
+    changes = _changes(fields, tag, untag, extra, date_, person, unset, next_)
+    changes.lost_reason = reason
+    saved = run(c, code, changes)
     _report_saved(c.db, saved)
     say(f"Updated {code} {saved.customer.name}" if saved.changed else
         f"{code}: nothing to change")
+
+
+@app.command()
+def lost(
+    ctx: typer.Context,
+    code: CodeArg,
+    note: Annotated[str, typer.Argument(help="What happened, e.g. 被竞品低价抢走.")] = "",
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why: one of lost_reasons in "
+                                        "kam.yaml (价格, 服务, 产品质量, 竞争对手, 需求变化, 其他)."
+                                        )] = "",
+) -> None:
+    """Mark a customer lost (已流失), with the reason: out of due and risk, in the review."""
+    from kam.ops.customers import lose
+    from kam.render import say
+
+    c = lose(context(ctx), code, reason, note)
+    say(f"{c.code} {c.name}: 已流失 ({c.lost['reason']}); back with `kam edit {c.code} "
+        "--stage ...`")
 
 
 @app.command("list")

@@ -97,12 +97,15 @@ def score(
     from kam.ops.daily import scores
     from kam.records import Filter
     from kam.render import scores as render
+    from kam.render import warn
 
     c = context(ctx)
-    rows = scores(c, code, Filter(tier=tier), all_, explain)
+    rows, blind = scores(c, code, Filter(tier=tier), all_, explain)
     s = c.settings
     render(rows, fmt.value, explain, {t.name: t.label for t in s.tiers},
            [i.name for i in s.indicators])
+    for line in blind:
+        warn(line)
 
 
 @app.command()
@@ -114,16 +117,18 @@ def due(
     limit: Annotated[int, typer.Option("--limit", help="Rows per section in the table, most "
                                        "urgent first (0: all); JSON and CSV list everything."
                                        )] = 50,
+    explain: Annotated[Opt, typer.Option("--explain", help="Show what one customer's urgency "
+                                         "is made of (code).")] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    """Follow-ups overdue, due today and coming up, plus date reminders."""
+    """Follow-ups overdue, due today and coming up, plus date reminders, most urgent first."""
     from kam import render
     from kam.ops.daily import due as run
     from kam.records import Filter
 
     c = context(ctx)
-    rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier))
-    render.due(rows, fmt.value, limit)
+    rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain)
+    render.due(rows, fmt.value, limit, explain is not None)
     if not rows:
         render.say(f"Nothing due in the next "
                    f"{c.settings.upcoming_days if days is None else days} days.")

@@ -25,6 +25,7 @@ class Changes:
     contacts: list[Contact] = field(default_factory=list)
     unset: list[str] = field(default_factory=list)
     next_follow_up: date | None = None
+    lost_reason: str | None = None  # with stage lost (已流失)
 
 
 @dataclass
@@ -61,7 +62,8 @@ def init(ctx: Context) -> InitResult:
 def _apply(ctx: Context, c: Customer, ch: Changes) -> Customer:
     c = records.apply(c, ctx.settings, ch.fields, add_tags=ch.add_tags,
                       remove_tags=ch.remove_tags, extra=ch.extra, dates=ch.dates,
-                      unset=ch.unset, contacts=ch.contacts)
+                      unset=ch.unset, contacts=ch.contacts, lost_reason=ch.lost_reason,
+                      today=ctx.today.isoformat())
     if ch.next_follow_up is not None:
         c = replace(c, next_follow_up=ch.next_follow_up.isoformat())
     return c
@@ -99,6 +101,18 @@ def edit(ctx: Context, code: str, ch: Changes) -> Saved:
         store.put(c)
         store.commit()
     return Saved(c, True, shared)
+
+
+def lose(ctx: Context, code: str, reason: str, note: str = "") -> Customer:
+    """A customer is lost (已流失), and why: out of due and risk, counted by the review."""
+    with ctx.writer() as store:
+        c = store.get(code)
+        lost = replace(c, stage=records.LOST, updated=ctx.stamp(),
+                       lost=records.lost_info(ctx.settings, reason, ctx.today.isoformat(),
+                                              note.strip()))
+        store.put(lost)
+        store.commit()
+    return lost
 
 
 @dataclass

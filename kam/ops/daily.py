@@ -21,9 +21,20 @@ def _chosen(ctx: Context, f: Filter, include_archived: bool = False
     return select(customers, f.resolved(ctx.settings), ranks), ranks
 
 
+def blind(ctx: Context, customers: list[Customer]) -> list[str]:
+    """A line for each indicator scoring is blind to (no value for most customers)."""
+    from kam.scoring import blind_spots
+
+    return [f"{name} ({looks}): no value for {missing} of {total} customers; fill or map "
+            f"that column (--map, import.aliases), or drop the indicator's weight in kam.yaml"
+            for name, looks, missing, total in blind_spots(customers, ctx.settings, ctx.today)]
+
+
 def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
-           include_archived: bool = False, explain: bool = False) -> list[dict[str, Any]]:
-    """Scores, tiers and each indicator's points, best first (with --explain, the parts)."""
+           include_archived: bool = False, explain: bool = False
+           ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Scores, tiers and each indicator's points, best first (with --explain, the parts),
+    and the lines saying which indicators scoring is blind to."""
     from kam.scoring import Scorer
 
     with ctx.reader() as store:
@@ -45,25 +56,35 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
         if explain:
             row["explain"] = {p.indicator: {"raw": p.raw, "value": p.value,
                                             "normalised": p.normalised, "weight": p.weight,
-                                            "points": p.points, "missing": p.missing}
+                                            "points": p.points, "missing": p.missing,
+                                            "source": p.source, "scale": p.scale}
                               for p in scorer.parts(c)}
         rows.append(row)
-    return rows
+    return rows, blind(ctx, customers) if code is None else []
 
 
-def due(ctx: Context, days: int | None = None, f: Filter | None = None
-        ) -> list[dict[str, Any]]:
-    """Follow-ups overdue, due today and within the horizon, plus date reminders."""
+def due(ctx: Context, days: int | None = None, f: Filter | None = None,
+        explain: str | None = None) -> list[dict[str, Any]]:
+    """Follow-ups overdue, due today and within the horizon, plus date reminders, most
+    urgent first in each section; explain=CODE adds each item's urgency terms for it."""
     from kam.followup import due_items
 
     horizon = ctx.settings.upcoming_days if days is None else days
     if horizon < 0:
         raise BadInput("--days must be 0 or more")
     chosen, ranks = _chosen(ctx, f or Filter())
-    return [{"code": i.code, "name": i.name, "kind": i.kind, "due": i.due.isoformat(),
-             "days_overdue": i.days_overdue, "section": i.section, "tier": i.tier,
-             "owner": i.owner}
-            for i in due_items(chosen, ranks, ctx.settings, ctx.today, horizon)]
+    rows = []
+    for i in due_items(chosen, ranks, ctx.settings, ctx.today, horizon):
+        row: dict[str, Any] = {"code": i.code, "name": i.name, "kind": i.kind,
+                               "due": i.due.isoformat(), "days_overdue": i.days_overdue,
+                               "section": i.section, "tier": i.tier, "owner": i.owner,
+                               "urgency": i.urgency}
+        if explain is not None and i.code.casefold() == explain.casefold():
+            row["terms"] = dict(i.terms)
+        rows.append(row)
+    if explain is not None and not any("terms" in r for r in rows):
+        raise BadInput(f"{explain}: nothing due for it in the next {horizon} days")
+    return rows
 
 
 def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
@@ -77,7 +98,8 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
         settings = replace(settings, risk=replace(settings.risk, threshold=threshold))
     return [{"code": h.code, "name": h.name, "health": h.health, "reasons": list(h.reasons),
              "days_since_contact": h.days_since_contact, "dormant": h.dormant, "tier": h.tier,
-             "owner": h.owner} for h in risks(chosen, ranks, settings, ctx.today)]
+             "owner": h.owner, "signals": list(h.signals)}
+            for h in risks(chosen, ranks, settings, ctx.today)]
 
 
 def digest(ctx: Context, days: int = 7) -> dict[str, Any]:

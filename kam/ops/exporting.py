@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kam.errors import BadInput
-from kam.models import Customer
+from kam.models import Customer, Rank
 from kam.ops.context import Context
 from kam.ops.customers import find
 from kam.records import Filter
@@ -52,7 +52,8 @@ def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | Non
 
         text = to_json(listing.records(ctx, mask)) + "\n"
     else:
-        headers, rows = export_rows(ctx, listing.customers, mask, dates_as_text=kind == "csv")
+        headers, rows = export_rows(ctx, listing.customers, mask, dates_as_text=kind == "csv",
+                                    ranks=listing.ranks)
         if kind == "xlsx":
             assert target is not None
             replaced = _write_xlsx(ctx, target, headers, rows)
@@ -90,20 +91,31 @@ def _csv_text(headers: list[str], rows: list[list[Any]], crlf: bool) -> str:
     return buf.getvalue()
 
 
-def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_text: bool
-                ) -> tuple[list[str], list[list[Any]]]:
-    """The template's 16 columns, then next follow-up and named dates if any, then extras."""
-    from kam.columns import NEXT_HEADER, TAG_SEP, date_header, date_names, extra_columns
+def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_text: bool,
+                ranks: dict[str, Rank] | None = None) -> tuple[list[str], list[list[Any]]]:
+    """The template's 16 columns, then the next follow-up (the date kam reminds on), named
+    dates and the lost reason if any, then extras."""
+    from kam.columns import (
+        LOST_HEADER,
+        NEXT_HEADER,
+        TAG_SEP,
+        date_header,
+        date_names,
+        extra_columns,
+    )
     from kam.models import HEADERS, TEMPLATE_KEYS
     from kam.privacy import mask, mask_extra
-    from kam.records import MASKED_TEXT
+    from kam.records import MASKED_TEXT, next_follow_up
 
     def day(iso: str | None) -> Any:
         return iso if dates_as_text or not iso else date.fromisoformat(iso)
 
     extras = extra_columns(customers)
     names = date_names(customers)
-    with_next = any(c.next_follow_up for c in customers)
+    nexts = {c.code: next_follow_up(c, (ranks or {}).get(c.code), ctx.settings)
+             for c in customers}
+    with_next = any(nexts.values())
+    with_lost = any(c.lost for c in customers)
     stage, level = ctx.settings.vocab["stage"], ctx.settings.vocab["value_level"]
     rows = []
     for n, c in enumerate(customers, start=1):
@@ -116,11 +128,12 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
             level.label(c.value_level) if c.value_level else "", c.need,
             stage.label(c.stage) if c.stage else "", day(c.last_contact), c.last_summary,
             c.owner, TAG_SEP.join(c.tags), c.note,
-            *([day(c.next_follow_up)] if with_next else []),
+            *([day(d.isoformat() if (d := nexts[c.code]) else None)] if with_next else []),
             *(day(c.dates.get(k)) for k in names),
+            *([c.lost.get("reason", "")] if with_lost else []),
             *((mask_extra(k, c.extra[k]) if masked else c.extra[k])
               if k in c.extra else None for k in extras),
         ])
     headers = ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), *([NEXT_HEADER] if with_next else []),
-               *(date_header(k) for k in names), *extras]
+               *(date_header(k) for k in names), *([LOST_HEADER] if with_lost else []), *extras]
     return headers, rows

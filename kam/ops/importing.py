@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from kam.columns import Layout, RowData
     from kam.excel import SheetData
     from kam.importplan import Plan
+    from kam.models import Customer
     from kam.store.db import Store
 
 
@@ -164,6 +165,7 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
         c = refresh(c, known, ctx.today) if known else c
         before = p.before.get(code)
         after[code] = replace(c, updated=stamp) if before is None or c != before else c
+    _cadence_dates_are_not_scheduled(ctx, after, p.before)
     counts = tally(after, p.before)
     if not dry_run and store is not None:
         for i in added:
@@ -182,7 +184,31 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
                              "interactions": [i.id for i in added]})
         else:
             batch_id = None
-    return report_doc(file, read, counts, p, None if dry_run else batch_id, dry_run)
+    from kam.ops.daily import blind
+
+    report = report_doc(file, read, counts, p, None if dry_run else batch_id, dry_run)
+    report["scoring_blind"] = blind(ctx, list(after.values()))
+    return report
+
+
+def _cadence_dates_are_not_scheduled(ctx: Context, after: dict[str, Customer],
+                                     before: dict[str, Customer | None]) -> None:
+    """A 下次跟进时间 the cadence gives anyway (an export writes the date kam reminds on)
+    is not a scheduled step: it stays the cadence's, so an export re-imported is equal."""
+    from datetime import date
+
+    from kam.followup import next_contact
+    from kam.scoring import Scorer
+
+    scorer = Scorer(ctx.settings, ctx.today)
+    for code, c in after.items():
+        old = before.get(code)
+        if not c.next_follow_up or (old is not None and old.next_follow_up == c.next_follow_up):
+            continue
+        plain = replace(c, next_follow_up=None)
+        when = next_contact(plain, scorer.rank(plain).tier, ctx.settings)[0]
+        if when == date.fromisoformat(c.next_follow_up):
+            after[code] = plain
 
 
 def merge_note(m: dict[str, Any]) -> str:
