@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_TWO_DIGIT_YEAR = re.compile(r"^\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ABY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})$")
@@ -31,6 +32,8 @@ def parse_date(text: str, slash_order: str = "MDY") -> date:
     """
     s = unicodedata.normalize("NFKC", str(text)).strip()
     s = _TIME_SUFFIX.sub("", s)
+    if _TWO_DIGIT_YEAR.match(s):
+        raise ValueError(f"two-digit year in {text!r}: write the year in full (e.g. 2026-11-23)")
     m = _YMD.match(s) or _COMPACT.match(s)
     if m:
         y, mo, d = (int(g) for g in m.groups())

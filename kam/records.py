@@ -152,6 +152,28 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
 LOST = "lost"
 
 
+def check_dates(today: date, *, happened: date | None = None, next_date: date | None = None,
+                dates: dict[str, str] | None = None, force: bool = False) -> None:
+    """Dates that cannot be right, refused unless forced: a contact after today, a next
+    follow-up before it, a birthday in the future, a contract ending before it starts."""
+    if force:
+        return
+    hint = "; check the year, or add --force if it is right"
+    if happened is not None and happened > today:
+        raise BadInput(f"--date {happened.isoformat()} is after today ({today.isoformat()}): "
+                       f"it cannot have happened yet{hint}")
+    if next_date is not None and next_date < today:
+        raise BadInput(f"--next {next_date.isoformat()} is before today ({today.isoformat()})"
+                       f"{hint}")
+    found = dates or {}
+    if (birthday := found.get("birthday")) and birthday > today.isoformat():
+        raise BadInput(f"birthday {birthday} is in the future{hint}")
+    end = found.get("contract_end")
+    start = found.get("contract_start") or found.get("anniversary")
+    if end and start and end < start:
+        raise BadInput(f"contract end {end} is before the contract start {start}{hint}")
+
+
 def lost_info(settings: Settings, reason: str | None, day: str, note: str = ""
               ) -> dict[str, str]:
     """Why and when a customer was lost; the reason must be one of settings.lost_reasons."""

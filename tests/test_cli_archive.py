@@ -124,7 +124,7 @@ def test_show_table(two: Kam) -> None:
 
 
 def test_log_clears_fulfilled_follow_up(two: Kam) -> None:
-    two("log", "KH2024001", "约好下周", "--next", "2026-11-20", "--date", "2026-11-10")
+    two("log", "KH2024001", "约好下周", "--next", "2026-11-20", "--date", "2026-11-10", "--force")
     two("log", "KH2024001", "按时回访", "--date", "2026-11-21")
     doc = two.json("show", "KH2024001")
     # the scheduled date is fulfilled: the next one comes from the cadence (A: 7 days)
@@ -151,9 +151,9 @@ def test_same_phone_warns_with_other_customer(two: Kam) -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    (("show", "NOPE"), "no customer with code 'NOPE'"),
-    (("log", "NOPE", "x"), "no customer with code 'NOPE'"),
-    (("edit", "NOPE", "--note", "x"), "no customer with code 'NOPE'"),
+    (("show", "NOPE"), "no customer with code or name 'NOPE'"),
+    (("log", "NOPE", "x"), "no customer with code or name 'NOPE'"),
+    (("edit", "NOPE", "--note", "x"), "no customer with code or name 'NOPE'"),
     (("log", "KH2024001", "x", "--date", "2024-02-30"), "--date: no such date: '2024-02-30'"),
     (("log", "KH2024001", "x", "--date", "昨天"), "--date: not a date: '昨天'"),
     (("log", "KH2024001", "x", "--kind", "lunch"), "--kind: unknown kind 'lunch'"),

@@ -43,7 +43,7 @@ def test_erase_removes_a_damaged_backup_that_holds_the_data(kam: Kam) -> None:
 @pytest.mark.parametrize("name", ["ACME[/]", "ACME [china] Ltd", "[link=http://x.cn]点我[/link]",
                                   "[bold red]红[/]", ":smile: 客户", "坏\x1b]0;pwned\x07名\x1b[2J"])
 def test_markup_and_control_characters_are_text(kam: Kam, name: str) -> None:
-    kam("add", "--name", name, "--note", name, "--next", "2026-11-20")
+    kam("add", "--name", name, "--note", name, "--next", "2026-11-20", "--force")
     for args in (("list",), ("due",), ("show", "KH2026001"), ("search", "KH2026001"),
                  ("history",), ("risk",)):
         r = kam(*args)

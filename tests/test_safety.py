@@ -111,7 +111,7 @@ def test_erase_leaves_no_trace_in_any_file(kam: Kam, tmp_path: Path) -> None:
     assert leaks == []
     assert [e["action"] for e in kam.json("history", "E1")] == ["erased"]
     assert [c["name"] for c in kam.json("list", "--all")] == ["留下的客户"]
-    assert "no customer with code 'E1'" in kam("show", "E1", code=2).stderr
+    assert "no customer with code or name 'E1'" in kam("show", "E1", code=2).stderr
     kam("undo")  # the import batch no longer knows E1: nothing comes back
     assert [c["code"] for c in kam.json("list", "--all")] == ["KH2026001"]
 

@@ -75,6 +75,8 @@ PersonOpt = Annotated[Many, typer.Option(
 TierFilter = Annotated[Opt, typer.Option("--tier", help="Only this tier (A, B, ...).")]
 NextOpt = Annotated[Opt, typer.Option("--next", help="Schedule the next follow-up on this "
                                       "date, YYYY-MM-DD.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Take dates that look wrong (a "
+                                        "contact after today, a next step before it).")]
 KindOpt = Annotated[str, typer.Option("--kind", "-k", help="follow_up, call, visit, email, "
                                       "wechat, meeting, order, payment, complaint or note.")]
 

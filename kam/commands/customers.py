@@ -13,6 +13,7 @@ from kam.commands._common import (
     DateOpt,
     ExtraOpt,
     Fmt,
+    ForceOpt,
     FormatOpt,
     IndustryFilter,
     IndustryOpt,
@@ -94,6 +95,7 @@ def add(
     tag: TagOpt = None, extra: ExtraOpt = None, date_: DateOpt = None, person: PersonOpt = None,
     next_: Annotated[Opt, typer.Option("--next", help="First follow-up date, YYYY-MM-DD.")
                      ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Add a customer; prints its code."""
     from kam.ops.customers import add as run
@@ -103,8 +105,9 @@ def add(
                   size=size, value_level=value_level, need=need, stage=stage, owner=owner,
                   note=note, name=name)
     c = context(ctx)
-    saved = run(c, name or "", _changes(fields, tag, None, extra, date_, person, None, next_),
-                code)
+    changes = _changes(fields, tag, None, extra, date_, person, None, next_)
+    changes.force = force
+    saved = run(c, name or "", changes, code)
     _report_saved(c.db, saved)
     say(f"Added {saved.customer.code} {saved.customer.name}")
     write(saved.customer.code + "\n")
@@ -126,6 +129,7 @@ def edit(
     reason: Annotated[Opt, typer.Option("--reason", help="With --stage lost (已流失): why, "
                                         "one of lost_reasons in kam.yaml (价格, 服务, ...).")
                       ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Change a customer's fields; every change updates its `updated` time."""
     from kam.ops.customers import edit as run
@@ -136,7 +140,7 @@ def edit(
                   stage=stage, owner=owner, note=note)
     c = context(ctx)
     changes = _changes(fields, tag, untag, extra, date_, person, unset, next_)
-    changes.lost_reason = reason
+    changes.lost_reason, changes.force = reason, force
     saved = run(c, code, changes)
     _report_saved(c.db, saved)
     say(f"Updated {code} {saved.customer.name}" if saved.changed else

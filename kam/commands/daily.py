@@ -12,6 +12,7 @@ from kam.commands._common import (
     CodeArg,
     DigestFmt,
     Fmt,
+    ForceOpt,
     FormatOpt,
     KindOpt,
     NextOpt,
@@ -38,6 +39,7 @@ def log(
     next_: NextOpt = None,
     amount: Annotated[Opt, typer.Option("--amount", help="Amount in yuan for an order or "
                                         "payment (50000, 5万).")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Record a follow-up, order, complaint, ...; --next schedules the next step."""
     from kam.ops.interactions import log as run
@@ -45,7 +47,8 @@ def log(
 
     c = context(ctx)
     when = date_opt(date_, "--date") or c.today
-    cust = run(c, code, summary, kind, when, date_opt(next_, "--next"), amount_opt(amount))
+    cust = run(c, code, summary, kind, when, date_opt(next_, "--next"), amount_opt(amount),
+               force)
     say(f"Logged {kind} for {cust.code} {cust.name} on {when.isoformat()}"
         + (f"; next follow-up {cust.next_follow_up}" if cust.next_follow_up else ""))
 
@@ -57,12 +60,13 @@ def done(
     summary: Annotated[str, typer.Argument(help="What was done.")] = "跟进完成",
     next_: NextOpt = None,
     kind: KindOpt = "follow_up",
+    force: ForceOpt = False,
 ) -> None:
     """Mark today's follow-up done (logs it; the cadence clock restarts)."""
     from kam.ops.interactions import done as run
     from kam.render import say
 
-    c = run(context(ctx), code, summary, kind, date_opt(next_, "--next"))
+    c = run(context(ctx), code, summary, kind, date_opt(next_, "--next"), force)
     say(f"Done: {c.code} {c.name}" + (f"; next {c.next_follow_up}" if c.next_follow_up else ""))
 
 

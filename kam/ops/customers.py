@@ -26,6 +26,7 @@ class Changes:
     unset: list[str] = field(default_factory=list)
     next_follow_up: date | None = None
     lost_reason: str | None = None  # with stage lost (已流失)
+    force: bool = False  # take dates that look wrong (a next follow-up in the past, ...)
 
 
 @dataclass
@@ -66,6 +67,12 @@ def _apply(ctx: Context, c: Customer, ch: Changes) -> Customer:
                       today=ctx.today.isoformat())
     if ch.next_follow_up is not None:
         c = replace(c, next_follow_up=ch.next_follow_up.isoformat())
+    given = {ctx.settings.date_name(k) for k in ch.dates}
+    if given:  # dates given now are checked with the ones they must agree with
+        given |= {"contract_end", "contract_start", "anniversary"} & (given | set(c.dates))
+    records.check_dates(ctx.today, next_date=ch.next_follow_up,
+                        dates={k: v for k, v in c.dates.items() if k in given},
+                        force=ch.force)
     return c
 
 
@@ -176,7 +183,7 @@ def show(ctx: Context, code: str, masked: bool) -> Archive:
 
     with ctx.reader() as store:
         c = store.get(code)
-        history = list(reversed(store.interactions(code)))
+        history = list(reversed(store.interactions(c.code)))
     rank = Scorer(ctx.settings, ctx.today).rank(c)
     when, why = next_contact(c, rank.tier, ctx.settings)
     h = health(c, rank.tier, ctx.settings, ctx.today)

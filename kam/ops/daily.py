@@ -39,10 +39,9 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
 
     with ctx.reader() as store:
         customers = store.customers(include_archived=include_archived or code is not None)
-    if code is not None:
-        customers = [c for c in customers if c.code == code]
-        if not customers:
-            raise BadInput(f"no customer with code {code!r} (see `kam list`)")
+        if code is not None:
+            code = store.resolve(code)
+            customers = [c for c in customers if c.code == code]
     scorer = Scorer(ctx.settings, ctx.today)
     scored = {c.code: scorer.breakdown(c) for c in customers}
     ranks = {k: v[0] for k, v in scored.items()}

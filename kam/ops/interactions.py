@@ -10,7 +10,7 @@ from kam.activity import refresh
 from kam.errors import BadInput
 from kam.models import INTERACTION_KINDS, Customer
 from kam.ops.context import Context
-from kam.records import new_interaction
+from kam.records import check_dates, new_interaction
 
 if TYPE_CHECKING:
     from kam.store.db import Store
@@ -43,9 +43,12 @@ def record(ctx: Context, store: Store, c: Customer, when: date, kind: str, summa
 
 def log(ctx: Context, code: str, summary: str, kind: str = "follow_up",
         when: date | None = None, next_date: date | None = None,
-        amount: float | None = None) -> Customer:
-    """Record a follow-up, order, complaint, ...; next_date schedules the next step."""
+        amount: float | None = None, force: bool = False) -> Customer:
+    """Record a follow-up, order, complaint, ...; next_date schedules the next step.
+
+    A date after today, or a next step before it, is refused unless forced."""
     check_kind(kind)
+    check_dates(ctx.today, happened=when, next_date=next_date, force=force)
     if not summary.strip():
         raise BadInput("the summary is empty: say what happened")
     with ctx.writer() as store:
@@ -56,9 +59,9 @@ def log(ctx: Context, code: str, summary: str, kind: str = "follow_up",
 
 
 def done(ctx: Context, code: str, summary: str = "跟进完成", kind: str = "follow_up",
-         next_date: date | None = None) -> Customer:
+         next_date: date | None = None, force: bool = False) -> Customer:
     """Today's follow-up is done: logged today, so the cadence clock restarts."""
-    return log(ctx, code, summary, kind, ctx.today, next_date)
+    return log(ctx, code, summary, kind, ctx.today, next_date, force=force)
 
 
 def snooze(ctx: Context, code: str, until: date | None = None, days: int | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import Any
 
-from kam.errors import BadInput
+from kam.errors import BadInput, NotFound
 from kam.models import Customer
 from kam.ops.context import Context
 
@@ -39,6 +40,9 @@ def history(ctx: Context, code: str | None = None, masked: bool | None = None
     from kam.privacy import mask_value
 
     with ctx.reader() as store:
+        if code is not None and store.find(code) is None:
+            with contextlib.suppress(NotFound):  # an erased customer's code stays as given
+                code = store.resolve(code)
         entries = store.read_history(code)
     if code is not None and not entries:
         raise BadInput(f"no history for {code!r} (see `kam list`)")
@@ -83,6 +87,6 @@ def erase(ctx: Context, code: str) -> Customer | None:
         if c is None and any(e.get("action") == "erased" for e in store.read_history(code)):
             return None
         c = store.get(code)
-        store.erase(code)
+        store.erase(c.code)
         store.commit()
     return c

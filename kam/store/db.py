@@ -271,10 +271,49 @@ class Store:
         return Customer.from_doc(self._customer_docs()[doc_id])
 
     def get(self, code: str) -> Customer:
-        c = self.find(code)
-        if c is None:
-            raise NotFound(f"no customer with code {code!r} (see `kam list`)")
+        """The customer a person means: see resolve()."""
+        c = self.find(self.resolve(code))
+        assert c is not None
         return c
+
+    def resolve(self, text: str) -> str:
+        """The code a person means by text: the code itself, in any case; a code it had
+        before a merge or rename; else the one customer whose name holds the text.
+        Several such customers: exit 2 listing them."""
+        if text in self._by_code:
+            return text
+        key = text.strip().casefold()
+        by_case = [c for c in self._by_code if c.casefold() == key]
+        if len(by_case) == 1:
+            return by_case[0]
+        alias = self.aliases().get(key)
+        if alias is not None and alias in self._by_code:
+            return alias
+        docs = self._customer_docs()
+        named = sorted(doc["code"] for doc in docs.values()
+                       if key and key in str(doc.get("name", "")).casefold())
+        if len(named) == 1:
+            return str(named[0])
+        if named:
+            shown = ", ".join(f"{c} {docs[self._by_code[c]]['name']}" for c in named[:8])
+            raise NotFound(f"{text!r} matches {len(named)} customers: {shown}"
+                           f"{' …' if len(named) > 8 else ''}; give the code")
+        raise NotFound(f"no customer with code or name {text!r} (see `kam list`)")
+
+    def aliases(self) -> dict[str, str]:
+        """Old code (case-folded) -> the code it is now (after kam merge or kam rename)."""
+        return dict(_meta(self._tables).get("aliases", {}))
+
+    def add_alias(self, old: str, new: str) -> None:
+        self._need_writable()
+        meta = self._tables[META]["1"]
+        table = dict(meta.get("aliases", {}))
+        for k, v in list(table.items()):  # an alias of old now leads to new
+            if v == old:
+                table[k] = new
+        table[old.casefold()] = new
+        meta["aliases"] = table
+        self._dirty = True
 
     # writing
     def _need_writable(self) -> None:
