@@ -143,10 +143,11 @@ def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> No
         con.print(t)
     t = Table(title=f"跟进记录 history ({len(doc['interactions'])})", title_justify="left",
               header_style="bold")
-    for h in ("date", "kind", "summary", "amount", "next"):
-        t.add_column(h, overflow="fold")
+    for h in ("id", "date", "kind", "summary", "amount", "next"):
+        t.add_column(h, overflow="fold", no_wrap=h in ("id", "date"))
     for i in doc["interactions"]:
-        _add(t, i["date"], i["kind"], i["summary"], cell_text(i["amount"]), i["next"] or "")
+        _add(t, i["id"][:8], i["date"], i["kind"], i["summary"], cell_text(i["amount"]),
+             i["next"] or "")
     con.print(t)
 
 

@@ -180,7 +180,8 @@ def test_undo_refuses_customers_changed_since(kam: Kam, tmp_path: Path) -> None:
     kam("log", "KH2024001", "导入后的跟进")
     before = kam.digest()
     r = kam("undo", code=2)
-    assert "1 customer(s) changed after this import (KH2024001)" in r.stderr
+    assert ("1 customer(s) changed after this import: KH2024001 (log last_contact, "
+            "last_summary)") in r.stderr
     assert kam.digest() == before
     kam("undo", "--force")
     assert kam.json("list") == []

@@ -54,6 +54,45 @@ def log(
 
 
 @app.command()
+def unlog(
+    ctx: typer.Context,
+    interaction: Annotated[str, typer.Argument(help="The follow-up's id (`kam show CODE` "
+                                               "lists them; the first 4+ characters do).")],
+) -> None:
+    """Remove a follow-up logged by mistake; totals, score and health follow.
+
+    Example: kam unlog 3f2a9c1e
+    """
+    from kam.ops.interactions import unlog as run
+    from kam.render import say
+
+    gone, c = run(context(ctx), interaction)
+    say(f"Removed {gone.id[:8]} ({gone.date} {gone.kind} {gone.summary}) from {c.code} {c.name}")
+
+
+@app.command()
+def relog(
+    ctx: typer.Context,
+    interaction: Annotated[str, typer.Argument(help="The follow-up's id (see `kam show`).")],
+    summary: Annotated[Opt, typer.Option("--summary", help="What happened, corrected.")] = None,
+    kind: Annotated[Opt, typer.Option("--kind", "-k", help="The kind, corrected.")] = None,
+    date_: Annotated[Opt, typer.Option("--date", help="When it happened, corrected.")] = None,
+    amount: Annotated[Opt, typer.Option("--amount", help="The amount, corrected.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Correct a follow-up: summary, kind, date or amount.
+
+    Example: kam relog 3f2a9c1e --amount 5万 --date 2026-11-02
+    """
+    from kam.ops.interactions import relog as run
+    from kam.render import say
+
+    new, c = run(context(ctx), interaction, summary, kind, date_opt(date_, "--date"),
+                 amount_opt(amount), force)
+    say(f"Corrected {new.id[:8]} of {c.code} {c.name}: {new.date} {new.kind} {new.summary}")
+
+
+@app.command()
 def done(
     ctx: typer.Context,
     code: CodeArg,

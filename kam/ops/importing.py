@@ -251,6 +251,26 @@ def batches(ctx: Context) -> list[dict[str, Any]]:
                  **b["counts"], "undone": b.get("undone")} for b in store.batches()]
 
 
+def _changed_after(store: Store, batch: dict[str, Any]) -> list[str]:
+    """The batch's customers some later commit changed, each with what changed it."""
+    gen = batch.get("gen")
+    out = []
+    for code in batch["before"]:
+        c = store.find(code)
+        if c is None:
+            continue
+        if gen is None:  # a batch from before generations were kept: the time
+            if c.updated > batch["created"]:
+                out.append(code)
+            continue
+        if store.changed_since(code, int(gen)):
+            later = [e for e in store.read_history(code) if int(e.get("gen", 0)) > int(gen)]
+            what = ", ".join(f"{e['command']} {', '.join(e.get('changes', {})) or e['action']}"
+                             for e in later[:3])
+            out.append(f"{code} ({what or 'changed'})")
+    return out
+
+
 @dataclass
 class Undone:
     batch: str
@@ -273,11 +293,10 @@ def undo(ctx: Context, batch: str | None = None, force: bool = False) -> Undone:
                            "no import to undo")
         if chosen.get("undone"):
             raise BadInput(f"batch {chosen['id']} was already undone on {chosen['undone']}")
-        later = [code for code in chosen["before"]
-                 if (c := store.find(code)) is not None and c.updated > chosen["created"]]
+        later = _changed_after(store, chosen)
         if later and not force:
-            raise BadInput(f"{len(later)} customer(s) changed after this import "
-                           f"({', '.join(later[:5])}); undo with --force to lose those changes")
+            raise BadInput(f"{len(later)} customer(s) changed after this import: "
+                           f"{'; '.join(later[:5])}; undo with --force to lose those changes")
         ids = set(chosen["interactions"])
         created = {code for code, doc in chosen["before"].items() if doc is None}
         # one pass over the log: the batch's follow-ups and all of its new customers'
@@ -287,7 +306,8 @@ def undo(ctx: Context, batch: str | None = None, force: bool = False) -> Undone:
             if doc is None:
                 store.remove(code)
             else:
-                store.put(refresh(Customer.from_doc(doc), history.get(code, []), ctx.today))
+                store.put(refresh(Customer.from_doc(doc), history.get(code, []), ctx.today),
+                          restored=True)
         store.put_batch({**chosen, "undone": ctx.stamp()})
         store.commit()
     return Undone(chosen["id"], chosen["file"], len(chosen["before"]), len(ids))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from kam.activity import refresh
 from kam.errors import BadInput
-from kam.models import INTERACTION_KINDS, Customer
+from kam.models import INTERACTION_KINDS, Customer, Interaction
 from kam.ops.context import Context
 from kam.records import check_dates, new_interaction
 
@@ -56,6 +56,50 @@ def log(ctx: Context, code: str, summary: str, kind: str = "follow_up",
                    next_date)
         store.commit()
     return c
+
+
+def _refreshed(ctx: Context, store: Store, code: str) -> Customer:
+    """The customer with its aggregates and last contact following its log again."""
+    c = refresh(store.get(code), store.interactions(code), ctx.today)
+    c = replace(c, updated=ctx.stamp())
+    store.put(c)
+    return c
+
+
+def unlog(ctx: Context, interaction_id: str) -> tuple[Interaction, Customer]:
+    """Remove a follow-up recorded by mistake (an order typed twice): the customer's
+    last contact, order totals, complaints and so its score and health follow."""
+    with ctx.writer() as store:
+        gone = store.interaction(interaction_id)
+        store.remove_interactions(lambda i: i.id != gone.id)
+        store.annotate(gone.code, f"removed follow-up {gone.id}: {gone.date} {gone.kind} "
+                       f"{gone.summary}" + (f" ({gone.amount:g})" if gone.amount else ""))
+        c = _refreshed(ctx, store, gone.code)
+        store.commit()
+    return gone, c
+
+
+def relog(ctx: Context, interaction_id: str, summary: str | None = None,
+          kind: str | None = None, when: date | None = None, amount: float | None = None,
+          force: bool = False) -> tuple[Interaction, Customer]:
+    """Correct a follow-up: its summary, kind, date or amount."""
+    with ctx.writer() as store:
+        old = store.interaction(interaction_id)
+        new = replace(old, summary=summary.strip() if summary else old.summary,
+                      kind=check_kind(kind) if kind else old.kind,
+                      date=when.isoformat() if when else old.date,
+                      amount=amount if amount is not None else old.amount)
+        check_dates(ctx.today, happened=when, force=force)
+        if new == old:
+            raise BadInput(f"follow-up {old.id}: nothing to change")
+        store.add_interaction(new)
+        changed = ", ".join(f"{f}: {getattr(old, f)} → {getattr(new, f)}"
+                            for f in ("date", "kind", "summary", "amount")
+                            if getattr(old, f) != getattr(new, f))
+        store.annotate(old.code, f"corrected follow-up {old.id}: {changed}")
+        c = _refreshed(ctx, store, old.code)
+        store.commit()
+    return new, c
 
 
 def done(ctx: Context, code: str, summary: str = "跟进完成", kind: str = "follow_up",

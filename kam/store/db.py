@@ -52,6 +52,7 @@ from kam.store.history import History, diff, dumps
 SCHEMA_VERSION = 1
 META, CUSTOMERS, BATCHES, INTERACTIONS = "_meta", "customers", "batches", "interactions"
 ERASING = "erasing"  # _meta key: codes whose erasure is committed but not yet complete
+GEN = "_gen"  # on a customer: the generation of the commit that last changed it
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -320,7 +321,9 @@ class Store:
         if not self.writable:
             raise RuntimeError("store opened read-only")
 
-    def put(self, customer: Customer) -> None:
+    def put(self, customer: Customer, restored: bool = False) -> None:
+        """Stage a customer for the commit. restored: it is put back exactly as an earlier
+        commit left it (kam undo), so it keeps that commit's generation."""
         self._need_writable()
         docs = self._customer_docs()
         doc_id = self._by_code.get(customer.code)
@@ -331,7 +334,10 @@ class Store:
             doc_id = str(self._next_id)
             self._next_id += 1
             self._by_code[customer.code] = doc_id
-        docs[doc_id] = customer.to_doc()
+        doc = customer.to_doc()
+        if not (restored and GEN in doc):
+            doc[GEN] = self.generation + 1  # the commit that last changed it (kam undo)
+        docs[doc_id] = doc
         self._dirty = True
 
     def remove(self, code: str) -> None:
@@ -398,6 +404,18 @@ class Store:
             out.setdefault(i.code, []).append(i)
         return out
 
+    def interaction(self, prefix: str) -> Interaction:
+        """The interaction whose id starts with prefix (at least 4 characters, as `kam show`
+        lists them)."""
+        key = prefix.strip().lower()
+        found = [d for k, d in self._log_tables()[INTERACTIONS].items()
+                 if len(key) >= 4 and k.startswith(key)]
+        if len(found) != 1:
+            raise NotFound(f"no follow-up with id {prefix!r} (`kam show CODE` lists the ids)"
+                           if not found else f"id {prefix!r} matches {len(found)} follow-ups; "
+                           "give more of it")
+        return Interaction.from_doc(found[0])
+
     def add_interaction(self, interaction: Interaction) -> None:
         self._need_writable()
         self._log_tables()[INTERACTIONS][interaction.id] = interaction.to_doc()
@@ -422,11 +440,17 @@ class Store:
         meta["batch_seq"] = int(meta.get("batch_seq", 0)) + 1
         return str(meta["batch_seq"])
 
+    def changed_since(self, code: str, gen: int) -> bool:
+        """Whether a commit after generation gen changed the customer (any command)."""
+        doc_id = self._by_code.get(code)
+        return doc_id is not None and int(self._customer_docs()[doc_id].get(GEN, 0)) > gen
+
     def put_batch(self, batch: dict[str, Any], keep: int = 20) -> None:
-        """Record an import batch; only the newest `keep` can be undone."""
+        """Record an import batch (with the generation it commits in); only the newest
+        `keep` can be undone."""
         self._need_writable()
         table = self._tables[BATCHES]
-        table[batch["id"]] = batch
+        table[batch["id"]] = {**batch, "gen": batch.get("gen", self.generation + 1)}
         for old in sorted(table, key=int)[:-keep]:
             del table[old]
         self._dirty = True
@@ -484,7 +508,7 @@ class Store:
                 continue
             action = "created" if before is None else "removed" if after is None else "changed"
             changes = diff(before or {}, after or {})
-            if action == "changed" and not changes:
+            if action == "changed" and not changes and code not in self._notes:
                 continue
             entry = self.history.entry(self.now, gen, self.command, code, action, changes)
             if code in self._notes:

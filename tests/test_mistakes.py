@@ -1,0 +1,100 @@
+"""The archive forgives mistakes (issue 11): each test first reproduces what went wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Kam
+from tests.workbooks import TEMPLATE_HEADER, TEMPLATE_ROWS, workbook
+
+
+def _a_customer(kam: Kam) -> None:
+    kam("add", "--code", "KH2024001", "--name", "华东精密", "--value-level", "高",
+        "--stage", "合作中")
+    kam("log", "KH2024001", "上次拜访", "--date", "2026-11-10")
+
+
+# 1. date typos are refused where they enter
+def test_a_log_dated_a_year_ahead_is_refused_and_nothing_written(kam: Kam) -> None:
+    _a_customer(kam)
+    before = kam.digest()
+    r = kam("log", "KH2024001", "电话", "--date", "2027-11-23", code=2)
+    assert r.stderr == ("Error: --date 2027-11-23 is after today (2026-11-23): it cannot have "
+                        "happened yet; check the year, or add --force if it is right\n")
+    assert kam.digest() == before
+    assert "KH2024001" in {d["code"] for d in kam.json("due")}  # still overdue, still listed
+    r = kam("log", "KH2024001", "电话", "--next", "2026-11-01", code=2)
+    assert "--next 2026-11-01 is before today (2026-11-23)" in r.stderr
+    kam("log", "KH2024001", "补记", "--next", "2026-11-01", "--force")  # insisted on
+
+
+def test_impossible_dates_and_two_digit_years_are_named(kam: Kam) -> None:
+    _a_customer(kam)
+    assert "no such date: '2026-02-30'" in kam("log", "KH2024001", "x", "--date",
+                                               "2026-02-30", code=2).stderr
+    assert "two-digit year in '26-11-20'" in kam("log", "KH2024001", "x", "--date", "26-11-20",
+                                                 code=2).stderr
+    assert "birthday 2030-01-01 is in the future" in kam(
+        "edit", "KH2024001", "--date", "生日=2030-01-01", code=2).stderr
+    r = kam("edit", "KH2024001", "--date", "签约纪念日=2026-06-01", "--date",
+            "合同到期=2026-01-31", code=2)
+    assert "contract end 2026-01-31 is before the contract start 2026-06-01" in r.stderr
+
+
+# 2. a wrong log entry can be removed or corrected
+def test_an_order_typed_twice_is_removed_and_the_score_comes_back(kam: Kam) -> None:
+    _a_customer(kam)
+    kam("log", "KH2024001", "年度订单", "--kind", "order", "--amount", "80万",
+        "--date", "2026-11-12")
+    score = kam.json("score", "KH2024001")[0]["score"]
+    kam("log", "KH2024001", "年度订单", "--kind", "order", "--amount", "80万",
+        "--date", "2026-11-12")
+    doubled = kam.json("show", "KH2024001")
+    orders = [i for i in doubled["interactions"] if i["kind"] == "order"]
+    assert len(orders) == 2
+    kam("unlog", orders[0]["id"][:6])
+    after = kam.json("show", "KH2024001")
+    assert [i["kind"] for i in after["interactions"]].count("order") == 1
+    assert kam.json("score", "KH2024001")[0]["score"] == score
+    note = kam.json("history", "KH2024001")[-1]["note"]
+    assert note.startswith(f"removed follow-up {orders[0]['id']}: 2026-11-12 order 年度订单")
+
+
+def test_a_follow_up_is_corrected(kam: Kam) -> None:
+    _a_customer(kam)
+    [entry] = kam.json("show", "KH2024001")["interactions"]
+    kam("relog", entry["id"][:8], "--summary", "上门拜访", "--date", "2026-11-12")
+    doc = kam.json("show", "KH2024001")
+    assert (doc["last_contact"], doc["last_summary"]) == ("2026-11-12", "上门拜访")
+    assert "2026-11-10 → 2026-11-12" in kam.json("history", "KH2024001")[-1]["note"]
+    assert "no follow-up with id 'ffffff'" in kam("unlog", "ffffff", code=2).stderr
+    assert "--date 2027-01-01 is after today" in kam("relog", entry["id"], "--date",
+                                                     "2027-01-01", code=2).stderr
+
+
+# 6. undo compares commits, not seconds
+def test_undo_refuses_after_a_same_second_edit_and_names_it(kam: Kam, tmp_path: Path) -> None:
+    f = workbook(tmp_path / "t.xlsx", [("s", [TEMPLATE_HEADER, *TEMPLATE_ROWS])])
+    kam("--today", "2026-11-23", "import", str(f))
+    kam("--today", "2026-01-01", "edit", "KH2024002", "--note", "导入后改的")  # an earlier --today
+    before = kam.digest()
+    r = kam("undo", code=2)
+    assert "1 customer(s) changed after this import: KH2024002 (edit note)" in r.stderr
+    assert kam.digest() == before
+    kam("undo", "--force")
+    assert kam.json("list") == []
+
+
+# 7. customers named as people name them
+def test_codes_in_any_case_and_name_fragments(kam: Kam) -> None:
+    _a_customer(kam)
+    kam("add", "--code", "KH2024002", "--name", "华东物流")
+    assert kam.json("show", "kh2024001")["code"] == "KH2024001"
+    assert kam.json("show", "精密")["code"] == "KH2024001"
+    kam("log", "物流", "电话")
+    assert kam.json("show", "KH2024002")["last_summary"] == "电话"
+    r = kam("show", "华东", code=2)
+    assert r.stderr == ("Error: '华东' matches 2 customers: KH2024001 华东精密, KH2024002 华东物流; "
+                        "give the code\n")
+    assert json.loads(kam("score", "kh2024002", "-f", "json").stdout)[0]["code"] == "KH2024002"
