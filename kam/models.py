@@ -31,7 +31,8 @@ COLUMN_HEADERS: dict[str, str] = {
     "health": "健康度", "days_since_contact": "未联系天数", "reasons": "原因",
     "kind_label": "事项", "due": "日期", "when": "", "ts": "when", "user": "who",
     "command": "command", "action": "what", "changes": "changes", "id": "id", "time": "time",
-    "size_kib": "KiB", "file": "file", "sheet": "sheet", "created": "created",
+    "size_kib": "KiB", "before": "before (command)", "file": "file", "sheet": "sheet",
+    "created": "created",
     "updated": "updated", "unchanged": "unchanged", "undone": "undone",
 }
 VOCAB_FIELDS = ("stage", "value_level")

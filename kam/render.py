@@ -394,7 +394,7 @@ def _short(v: Any) -> str:
 
 
 def backups(rows: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
-    emit(rows, ("id", "time", "size_kib"), fmt, title=title)
+    emit(rows, ("id", "time", "before", "size_kib"), fmt, title=title)
 
 
 PROGRESS_ROWS = 3000  # show a progress bar on a terminal above this many rows

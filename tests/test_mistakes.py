@@ -98,3 +98,20 @@ def test_codes_in_any_case_and_name_fragments(kam: Kam) -> None:
     assert r.stderr == ("Error: '华东' matches 2 customers: KH2024001 华东精密, KH2024002 华东物流; "
                         "give the code\n")
     assert json.loads(kam("score", "kh2024002", "-f", "json").stdout)[0]["code"] == "KH2024002"
+
+
+# 8. backups say what they precede; a burst of commands keeps the day's first state
+def test_backups_are_labelled_and_a_burst_keeps_the_days_first_state(kam: Kam,
+                                                                      tmp_path: Path) -> None:
+    kam("add", "--code", "K1", "--name", "甲", "--note", "昨天的状态")
+    f = tmp_path / "s.csv"
+    f.write_text("客户编号,客户名称\nK2,乙\n", encoding="utf-8")
+    kam("import", str(f))
+    labels = [b["before"] for b in kam.json("backups")]
+    assert labels == ["import s.csv (batch 1)"]
+    for n in range(25):
+        kam("edit", "K1", "--note", f"第{n}次")
+    backups = kam.json("backups")
+    assert len(backups) == 21 and backups[0]["before"] == "import s.csv (batch 1)"
+    kam("restore", str(backups[0]["id"]))
+    assert kam.json("show", "K1")["note"] == "昨天的状态"

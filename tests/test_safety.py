@@ -41,9 +41,9 @@ def test_restore_brings_back_the_log_too(kam: Kam) -> None:
 
 @pytest.mark.parametrize("backups, newest, days, now, kept", [
     ([(i, "20261123T100000") for i in range(1, 26)], 20, 30, "20261123T120000",
-     list(range(6, 26))),
+     [1, *range(6, 26)]),  # the day's first state stays, however many commands follow
     ([(1, "20261001T100000"), (2, "20261101T100000"), (3, "20261101T110000"),
-      (4, "20261123T100000")], 1, 30, "20261123T120000", [3, 4]),
+      (4, "20261123T100000")], 1, 30, "20261123T120000", [2, 4]),
     ([(1, "20260101T100000"), (2, "20261122T100000")], 0, 30, "20261123T120000", [2]),
     ([], 20, 30, "20261123T120000", []),
 ])

@@ -178,6 +178,7 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
                 changed[code] = b.to_doc() if b is not None else None
         for code, m in p.merged.items():
             store.annotate(code, merge_note(m))
+        store.label = f"import {file.name} (batch {batch_id})"
         if changed or added:
             store.put_batch({"id": batch_id, "created": stamp, "file": str(file),
                              "sheet": read.layout.sheet, "counts": counts, "before": changed,

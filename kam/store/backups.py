@@ -24,9 +24,13 @@ class Backups:
         self.dir = directory
         self.sources = sources  # suffix -> live file
 
-    def make(self, gen: int, now: datetime) -> None:
-        """Keep the live files as the backup of generation gen."""
+    def make(self, gen: int, now: datetime, label: str = "") -> None:
+        """Keep the live files as the backup of generation gen; label: the command (and
+        batch) whose change it precedes."""
         stamp = now.strftime(STAMP)
+        if label and self.sources and any(src.exists() for src in self.sources.values()):
+            self.dir.mkdir(mode=0o700, exist_ok=True)
+            atomic_write_bytes(self.dir / f"{gen}-{stamp}.label", label.encode("utf-8"))
         for suffix, src in self.sources.items():
             if not src.exists():
                 continue
@@ -49,7 +53,11 @@ class Backups:
             if not head.isdigit():
                 continue
             b = found.setdefault(int(head), {"id": int(head), "time": rest.split(".")[0],
-                                             "files": [], "bytes": 0})
+                                             "files": [], "bytes": 0, "label": ""})
+            if f.suffix == ".label":
+                b["label"] = f.read_text(encoding="utf-8", errors="replace")
+                b["files"].append(f)
+                continue
             b["files"].append(f)
             b["bytes"] += f.stat().st_size
         return [found[k] for k in sorted(found)]
@@ -59,7 +67,7 @@ class Backups:
         chosen = next((b for b in self.list() if b["id"] == backup_id), None)
         if chosen is None:
             return None
-        return {f.name.split(".", 1)[1]: f for f in chosen["files"]}
+        return {f.name.split(".", 1)[1]: f for f in chosen["files"] if f.suffix != ".label"}
 
     def rotate(self, keep_newest: int, days: int, now: datetime) -> None:
         found = self.list()
@@ -79,18 +87,19 @@ class Backups:
         touched = 0
         for b in self.list():
             for f in b["files"]:
-                if scrub_file(f):
+                if f.suffix != ".label" and scrub_file(f):
                     touched += 1
         return touched
 
 
 def keep_backups(backups: list[tuple[int, str]], newest: int, days: int, now: str) -> list[int]:
-    """Which backups rotation keeps: the newest N, and the newest of each of the last days.
+    """Which backups rotation keeps: the newest N, and the first of each of the last days
+    (the state the day began with), so that a burst of commands cannot flush yesterday.
 
     backups are (id, time as YYYYmmddTHHMMSS). Pure, so it is tested with tables.
     """
-    ordered = sorted(backups, reverse=True)
-    keep = {i for i, _ in ordered[:newest]}
+    keep = {i for i, _ in sorted(backups, reverse=True)[:newest]}
+    ordered = sorted(backups)
     try:
         today = datetime.strptime(now, STAMP).date()
     except ValueError:

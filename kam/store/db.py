@@ -202,6 +202,7 @@ class Store:
         self._before: dict[str, dict[str, Any] | None] = {}  # code -> doc before this command
         self._erased: set[str] = set()
         self._notes: dict[str, str] = {}  # code -> why, for this commit's history line
+        self.label = ""  # what the backup before this commit is labelled with (kam backups)
         self.created_now = False
         self._tables: Tables = {}
         self._log: Tables | None = None
@@ -468,7 +469,7 @@ class Store:
         self._tables[META]["1"]["generation"] = gen
         history_size = self.history.drop_uncommitted(gen)
         try:
-            self.backup_set.make(gen - 1, self.now)
+            self.backup_set.make(gen - 1, self.now, self.label or self.command)
             self.history.append(self._history_entries(gen))
             if self._log_dirty:
                 log = self._log_tables()
