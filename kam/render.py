@@ -388,6 +388,13 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title)
 
 
+def edits(done: Sequence[Any]) -> None:
+    """What an edit changes, customer by customer (a dry run)."""
+    rows = [{"code": e.code, "name": e.name, "changes": "; ".join(
+        f"{k}: {_short(o)} → {_short(n)}" for k, (o, n) in e.changes.items())} for e in done]
+    emit(rows, ("code", "name", "changes"), "table", title=f"{len(rows)} to change")
+
+
 def _short(v: Any) -> str:
     text = cell_text(v)
     return (text[:40] + "…") if len(text) > 40 else (text or "∅")

@@ -115,3 +115,27 @@ def test_backups_are_labelled_and_a_burst_keeps_the_days_first_state(kam: Kam,
     assert len(backups) == 21 and backups[0]["before"] == "import s.csv (batch 1)"
     kam("restore", str(backups[0]["id"]))
     assert kam.json("show", "K1")["note"] == "昨天的状态"
+
+
+# 4. one change to many customers is one command, one backup, undoable
+def test_bulk_edit_by_filter_with_a_dry_run_and_one_backup(kam: Kam) -> None:
+    for n in range(30):
+        kam("add", "--code", f"Z{n:02d}", "--name", f"客户{n}", "--owner", "张华" if n < 25
+            else "李明")
+    newest = kam.json("backups")[-1]["id"]
+    before = kam.digest()
+    r = kam("edit", "--where", "owner=张华", "--owner", "王芳", "--dry-run")
+    assert "25 to change" in r.stdout and "owner: 张华 → 王芳" in r.stdout
+    assert kam.digest() == before
+    kam("edit", "--where", "owner=张华", "--owner", "王芳")
+    owners = [c["owner"] for c in kam.json("list")]
+    assert owners.count("王芳") == 25 and owners.count("李明") == 5
+    assert [(b["id"], b["before"]) for b in kam.json("backups")[-2:]] == [
+        (newest, "add"), (newest + 1, "edit of 25 customer(s)")]  # one backup for all 25
+    kam("restore")  # the one backup takes all 25 back
+    assert [c["owner"] for c in kam.json("list")].count("张华") == 25
+    kam("edit", "z00", "z01", "--tag", "重点跟进")  # several codes, any case
+    assert [c["code"] for c in kam.json("list", "--tag", "重点跟进")] == ["Z00", "Z01"]
+    assert "use one of: stage" in kam("edit", "--where", "colour=red", "--note", "x",
+                                      code=2).stderr
+    assert "name the customers" in kam("edit", "--note", "x", code=2).stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -58,6 +58,17 @@ def _changes(fields: dict[str, Any], tag: list[str] | None = None,
                    parse_pairs(extra or [], "--extra"), parse_pairs(dates or [], "--date"),
                    [parse_contact(p) for p in person or []], unset or [],
                    date_opt(next_, "--next"))
+
+
+def _report_edits(done: list[Any], dry_run: bool) -> None:
+    from kam.render import edits, say
+
+    if dry_run:
+        edits(done)
+    for e in done:
+        say(f"{'Would update' if dry_run else 'Updated'} {e.code} {e.name}")
+    if not done:
+        say("nothing to change")
 
 
 def _report_saved(db: Any, saved: Any) -> None:
@@ -116,7 +127,8 @@ def add(
 @app.command()
 def edit(
     ctx: typer.Context,
-    code: CodeArg,
+    codes: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
+        help="The customers: codes (any case) or name fragments; or use --where.")] = None,
     name: NameOpt = None, contact: ContactOpt = None, title: TitleOpt = None,
     contact_info: InfoOpt = None, industry: IndustryOpt = None, size: SizeOpt = None,
     value_level: ValueOpt = None, need: NeedOpt = None, stage: StageOpt = None,
@@ -130,21 +142,28 @@ def edit(
                                         "one of lost_reasons in kam.yaml (价格, 服务, ...).")
                       ] = None,
     force: ForceOpt = False,
+    where: Annotated[Many, typer.Option(
+        "--where", help="Change every customer matching KEY=VALUE (repeatable): stage, "
+        "value_level, owner, industry, tag or tier, e.g. --where owner=张华.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change "
+                                          "nothing.")] = False,
 ) -> None:
-    """Change a customer's fields; every change updates its `updated` time."""
-    from kam.ops.customers import edit as run
-    from kam.render import say
+    """Change customers' fields: one, several, or all matching --where (one backup).
+
+    Examples: kam edit KH2024001 --stage 合作中;
+    kam edit --where owner=张华 --owner 李明 --dry-run
+    """
+    from kam.ops.customers import edit_many
+    from kam.records import parse_pairs
 
     fields = _fields(name=name, contact=contact, title=title, contact_info=contact_info,
                   industry=industry, size=size, value_level=value_level, need=need,
                   stage=stage, owner=owner, note=note)
-    c = context(ctx)
     changes = _changes(fields, tag, untag, extra, date_, person, unset, next_)
     changes.lost_reason, changes.force = reason, force
-    saved = run(c, code, changes)
-    _report_saved(c.db, saved)
-    say(f"Updated {code} {saved.customer.name}" if saved.changed else
-        f"{code}: nothing to change")
+    done = edit_many(context(ctx), codes or [], parse_pairs(where or [], "--where"), changes,
+                     dry_run)
+    _report_edits(done, dry_run)
 
 
 @app.command()

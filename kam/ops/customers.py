@@ -95,19 +95,52 @@ def add(ctx: Context, name: str, ch: Changes, code: str | None = None) -> Saved:
         return Saved(c, True, shared, store.created_now)
 
 
-def edit(ctx: Context, code: str, ch: Changes) -> Saved:
-    """Change a customer's fields; a change stamps `updated`."""
+@dataclass
+class Edited:
+    code: str
+    name: str
+    changes: dict[str, list[Any]]  # field -> [old, new], as the history shows it
+    shares_contact: list[tuple[Customer, str]] = field(default_factory=list)
+
+
+WHERE_KEYS = ("stage", "value_level", "owner", "industry", "tag", "tier")
+
+
+def edit_many(ctx: Context, targets: list[str], where: dict[str, str], ch: Changes,
+              dry_run: bool = False) -> list[Edited]:
+    """The same change to one or several customers, named or chosen by --where KEY=VALUE
+    (the list filters), in one commit: one backup, one history batch. dry_run: only say."""
+    from kam.scoring import ranks
+    from kam.store.history import diff
+
+    unknown = set(where) - set(WHERE_KEYS)
+    if unknown:
+        raise BadInput(f"--where {sorted(unknown)[0]}: use one of: {', '.join(WHERE_KEYS)}")
+    if not targets and not where:
+        raise BadInput("name the customers: one or more codes, or --where KEY=VALUE")
     with ctx.writer() as store:
-        before = store.get(code)
-        c = _apply(ctx, before, ch)
-        if c == before:
-            return Saved(c, changed=False)
-        c = replace(c, updated=ctx.stamp())
-        shared = (records.duplicates(c, store.customers(include_archived=True))
-                  if c.contact_info != before.contact_info else [])
-        store.put(c)
-        store.commit()
-    return Saved(c, True, shared)
+        codes = list(dict.fromkeys(store.resolve(t) for t in targets))
+        if where:
+            f = Filter(where.get("stage"), where.get("value_level"),
+                       (where["tag"],) if "tag" in where else (), where.get("owner"),
+                       where.get("industry"), where.get("tier")).resolved(ctx.settings)
+            everyone = store.customers()
+            chosen = records.select(everyone, f, ranks(everyone, ctx.settings, ctx.today))
+            codes = [c.code for c in chosen if not targets or c.code in codes]
+        out = []
+        for code in codes:
+            before = store.get(code)
+            c = _apply(ctx, before, ch)
+            if c == before:
+                continue
+            shared = (records.duplicates(c, store.customers(include_archived=True))
+                      if c.contact_info != before.contact_info else [])
+            out.append(Edited(code, c.name, diff(before.to_doc(), c.to_doc()), shared))
+            store.put(replace(c, updated=ctx.stamp()))
+        if not dry_run and out:
+            store.label = f"edit of {len(out)} customer(s)"
+            store.commit()
+    return out
 
 
 def lose(ctx: Context, code: str, reason: str, note: str = "") -> Customer:
