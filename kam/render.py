@@ -388,6 +388,13 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title)
 
 
+def conflicts(found: Sequence[tuple[str, Any, Any]], keep: str, other: str) -> None:
+    """Fields two customers disagree on (kam merge)."""
+    rows = [{"field": f, keep: cell_text(a), other: cell_text(b)} for f, a, b in found]
+    if rows:
+        table(rows, ("field", keep, other), title=f"{len(rows)} conflicting value(s)")
+
+
 def edits(done: Sequence[Any]) -> None:
     """What an edit changes, customer by customer (a dry run)."""
     rows = [{"code": e.code, "name": e.name, "changes": "; ".join(

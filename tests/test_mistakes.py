@@ -139,3 +139,42 @@ def test_bulk_edit_by_filter_with_a_dry_run_and_one_backup(kam: Kam) -> None:
     assert "use one of: stage" in kam("edit", "--where", "colour=red", "--note", "x",
                                       code=2).stderr
     assert "name the customers" in kam("edit", "--note", "x", code=2).stderr
+
+
+# 4. two archives of one company become one; a code can change
+def test_merge_keeps_everything_and_the_other_code_finds_it(kam: Kam) -> None:
+    kam("add", "--code", "A1", "--name", "华东精密", "--contact", "王总", "--owner", "李明",
+        "--extra", "微信=wx_a", "--tag", "重点跟进")
+    kam("log", "A1", "第一次", "--date", "2026-11-01")
+    kam("add", "--code", "B1", "--name", "华东精密机械", "--contact", "陈经理",
+        "--contact-info", "13900001111", "--extra", "微信=wx_b", "--extra", "地址=上海",
+        "--tag", "需维护", "--date", "生日=1980-02-02")
+    kam("log", "B1", "第二次", "--date", "2026-11-10")
+    before = kam.digest()
+    r = kam("merge", "A1", "B1", "--dry-run")
+    assert "2 conflicting value(s)" in r.stdout and "wx_b" in r.stdout
+    assert kam.digest() == before
+    kam("merge", "A1", "B1")
+    doc = kam.json("show", "A1")
+    assert [i["summary"] for i in doc["interactions"]] == ["第二次", "第一次"]
+    assert (doc["contact"], doc["contact_info"], doc["last_summary"]) == (
+        "王总", "13900001111", "第二次")
+    assert doc["extra"] == {"微信": "wx_a", "地址": "上海", "联系人 (B1)": "陈经理",
+                            "微信 (B1)": "wx_b"}
+    assert doc["tags"] == ["重点跟进", "需维护"] and doc["dates"] == {"birthday": "1980-02-02"}
+    assert kam.json("show", "b1")["code"] == "A1"  # the other code finds the merged one
+    assert [c["code"] for c in kam.json("list")] == ["A1"]
+    kam("restore")  # one backup undoes the merge
+    assert [c["code"] for c in kam.json("list")] == ["A1", "B1"]
+
+
+def test_rename_keeps_the_log_and_the_old_code(kam: Kam) -> None:
+    kam("add", "--code", "KH2024001", "--name", "甲")
+    kam("add", "--code", "KH2024002", "--name", "乙")
+    kam("log", "KH2024001", "电话", "--date", "2026-11-01")
+    kam("rename", "KH2024001", "HD-001")
+    doc = kam.json("show", "KH2024001")
+    assert doc["code"] == "HD-001" and [i["summary"] for i in doc["interactions"]] == ["电话"]
+    assert "already used by 乙" in kam("rename", "HD-001", "kh2024002", code=2).stderr
+    notes = [e.get("note") for e in kam.json("history", "HD-001")]
+    assert "renamed from KH2024001" in notes

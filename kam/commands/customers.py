@@ -184,6 +184,49 @@ def lost(
         "--stage ...`")
 
 
+@app.command()
+def rename(
+    ctx: typer.Context,
+    old: CodeArg,
+    new: Annotated[str, typer.Argument(help="The new 客户编号.")],
+) -> None:
+    """Give a customer another code; the old code keeps finding it.
+
+    Example: kam rename KH2024001 HD-001
+    """
+    from kam.ops.customers import rename as run
+    from kam.render import say
+
+    c = run(context(ctx), old, new)
+    say(f"Renamed to {c.code} {c.name}; the old code still finds it")
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="The customer that stays (客户编号).")],
+    other: Annotated[str, typer.Argument(help="The duplicate merged into it.")],
+    prefer: Annotated[str, typer.Option("--prefer", help="Whose value wins where both differ: "
+                                        "keep or other (the loser's stays in extra).")
+                      ] = "keep",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the conflicts; change "
+                                          "nothing.")] = False,
+) -> None:
+    """Merge two archives of one company: logs, contacts, dates, tags and extras.
+
+    Example: kam merge KH2024001 KH2026007 --dry-run
+    """
+    from kam import render
+    from kam.ops.customers import merge as run
+
+    m = run(context(ctx), keep, other, prefer, dry_run)
+    render.conflicts(m.conflicts, m.customer.code, m.other)
+    render.say(f"{'Would merge' if dry_run else 'Merged'} {m.other} into {m.customer.code} "
+               f"{m.customer.name}: {m.follow_ups} follow-up(s), {len(m.conflicts)} "
+               f"conflicting value(s) kept" + ("" if dry_run else
+                                              f"; {m.other} now finds {m.customer.code}"))
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kam import records
 from kam.errors import BadInput
 from kam.models import Contact, Customer, Rank
 from kam.ops.context import Context
 from kam.records import Filter
+
+if TYPE_CHECKING:
+    from kam.store.db import Store
 
 
 @dataclass
@@ -229,3 +232,99 @@ def show(ctx: Context, code: str, masked: bool) -> Archive:
                              for i in history])
     labelled = records.record(c, rank, ctx.settings, masked=masked, labels=True)
     return Archive(doc, labelled, why)
+
+
+def rename(ctx: Context, old: str, new: str) -> Customer:
+    """Give a customer another code; the old one stays an alias that lookups and later
+    imports resolve. Its log and import batches follow."""
+    new = records.check_code(new)
+    with ctx.writer() as store:
+        c = store.get(old)
+        taken = next((k for k in store.codes() if k.casefold() == new.casefold()), None)
+        if taken is not None:
+            raise BadInput(f"code {new} is already used by {store.get(taken).name}")
+        _recode(store, c.code, new)
+        renamed = replace(c, code=new, updated=ctx.stamp())
+        store.remove(c.code)
+        store.put(renamed)
+        store.annotate(new, f"renamed from {c.code}")
+        store.annotate(c.code, f"renamed to {new}")
+        store.label = f"rename {c.code} {new}"
+        store.commit()
+    return renamed
+
+
+def _recode(store: Store, old: str, new: str) -> None:
+    """Move a customer's log, import-batch entries and aliases from one code to another."""
+    for i in store.interactions(old):
+        store.add_interaction(replace(i, code=new))
+    store.recode_batches(old, new)
+    store.add_alias(old, new)
+
+
+@dataclass
+class Merged:
+    customer: Customer
+    other: str
+    conflicts: list[tuple[str, Any, Any]]  # field, the kept value, the other value
+    follow_ups: int
+
+
+# Fields merge fills from the other customer when the kept one has none.
+_MERGED_FIELDS = ("contact", "title", "contact_info", "industry", "size", "value_level", "need",
+                  "stage", "owner", "note", "next_follow_up")
+
+
+def merge(ctx: Context, keep: str, other: str, prefer: str = "keep", dry_run: bool = False
+          ) -> Merged:
+    """Two archives of one company become one: both logs, contacts, dates, tags and
+    extras. A field both have with different values keeps the preferred one; the other
+    value is kept in extra as "HEADER (CODE)". OTHER's code becomes an alias of KEEP."""
+    from kam.activity import refresh
+    from kam.models import HEADERS
+
+    if prefer not in ("keep", "other"):
+        raise BadInput("--prefer: keep or other")
+    with ctx.writer() as store:
+        a, b = store.get(keep), store.get(other)
+        if a.code == b.code:
+            raise BadInput(f"{keep} and {other} are the same customer")
+        won, lost = (a, b) if prefer == "keep" else (b, a)
+        changes: dict[str, Any] = {}
+        extra = {**b.extra, **a.extra}
+        conflicts = []
+        for key in _MERGED_FIELDS:
+            mine, theirs = getattr(won, key), getattr(lost, key)
+            if mine in (None, "") and theirs not in (None, ""):
+                changes[key] = theirs
+            elif theirs not in (None, "") and theirs != mine:
+                conflicts.append((key, getattr(a, key), getattr(b, key)))
+                extra[f"{HEADERS.get(key, key)} ({lost.code})"] = theirs
+                changes[key] = mine
+        for key in set(a.extra) & set(b.extra):
+            if a.extra[key] != b.extra[key]:
+                conflicts.append((key, a.extra[key], b.extra[key]))
+                extra[key] = won.extra[key]
+                extra[f"{key} ({lost.code})"] = lost.extra[key]
+        dates = {**lost.dates, **won.dates}
+        for key in set(a.dates) & set(b.dates):
+            if a.dates[key] != b.dates[key]:
+                conflicts.append((f"date.{key}", a.dates[key], b.dates[key]))
+                extra[f"date.{key} ({lost.code})"] = lost.dates[key]
+        people = list(dict.fromkeys((*a.contacts, *b.contacts)))
+        merged = replace(a, **changes, extra=extra, dates=dates, contacts=tuple(people),
+                         tags=tuple(dict.fromkeys((*a.tags, *b.tags))),
+                         created=min(a.created or b.created, b.created or a.created),
+                         updated=ctx.stamp())
+        moved = len(store.interactions(b.code))
+        _recode(store, b.code, a.code)
+        merged = refresh(merged, store.interactions(a.code), ctx.today)
+        store.remove(b.code)
+        store.put(merged)
+        store.annotate(a.code, f"merged with {b.code} ({b.name}): {moved} follow-up(s), "
+                       f"{len(conflicts)} conflicting value(s) kept")
+        store.annotate(b.code, f"merged into {a.code}")
+        store.label = f"merge {a.code} {b.code}"
+        if not dry_run:
+            store.commit()
+    return Merged(merged, b.code, conflicts, moved)

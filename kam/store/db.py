@@ -441,6 +441,15 @@ class Store:
         meta["batch_seq"] = int(meta.get("batch_seq", 0)) + 1
         return str(meta["batch_seq"])
 
+    def recode_batches(self, old: str, new: str) -> None:
+        """Import batches follow a customer's new code (kam rename, kam merge)."""
+        for batch in self._tables[BATCHES].values():
+            before = batch.get("before", {})
+            if old in before and new not in before:
+                doc = before.pop(old)
+                before[new] = {**doc, "code": new} if doc else doc
+                self._dirty = True
+
     def changed_since(self, code: str, gen: int) -> bool:
         """Whether a commit after generation gen changed the customer (any command)."""
         doc_id = self._by_code.get(code)
