@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from kam import __version__
-from kam.commands import customers, daily, exporting, importing, safety
+from kam.commands import contacts, customers, daily, exporting, importing, safety
 from kam.errors import BadInput, ExitCode, KamError
 
 # Global options, accepted before the command and hoisted from after it.
@@ -105,6 +105,7 @@ app = typer.Typer(
 )
 for _commands in (customers, daily, importing, exporting, safety):
     app.add_typer(_commands.app)
+app.add_typer(contacts.app, name="contact")
 
 
 def _version(value: bool) -> None:

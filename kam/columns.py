@@ -85,11 +85,13 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "date.project_start": ("项目启动日", "项目启动", "项目开始日期", "project start"),
     "date.anniversary": ("签约纪念日", "合作周年", "签约日期", "anniversary"),
     "lost_reason": ("流失原因", "丢单原因", "lost reason", "reason lost"),
+    "contacts": ("其他联系人", "联系人列表", "other contacts"),
 }
 # The header export writes for a named date; other names get 日期:NAME.
 DATE_HEADERS = {"birthday": "生日", "contract_end": "合同到期日", "project_start": "项目启动日",
                 "anniversary": "签约纪念日"}
 LOST_HEADER = "流失原因"
+CONTACTS_HEADER = "其他联系人"  # one contact a line: NAME | ROLE | TITLE | PHONE
 _DATE_HEADER = re.compile(r"^(?:日期|date)[:：]\s*(.+)$", re.IGNORECASE)
 NEXT_HEADER = "下次跟进时间"
 # Several columns may feed contact_info (电话 and 邮箱); they are joined.
@@ -431,7 +433,7 @@ def _first_met(keys: Iterable[Iterable[str]]) -> list[str]:
 
 def extra_columns(customers: list[Customer]) -> list[str]:
     """Every extra column but those the template or kam's own columns already have."""
-    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER, LOST_HEADER} | set(
+    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER, LOST_HEADER, CONTACTS_HEADER} | set(
         DATE_HEADERS.values())
     return [k for k in _first_met(c.extra for c in customers) if k not in taken]
 

@@ -11,6 +11,7 @@ from typing import Any
 from kam.columns import RowData
 from kam.models import HEADERS, Customer
 from kam.privacy import contact_tokens
+from kam.records import contacts_of, same_person
 
 
 @dataclass
@@ -54,6 +55,12 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
     if "tags" in changes:  # tags add up
         changes["tags"] = tuple(dict.fromkeys((*c.tags, *changes["tags"])))
     extra.update(r.extra)
+    if "contacts" in r.fields:  # the sheet's other contacts join those known
+        have = list(c.contacts)
+        for p in contacts_of(r.fields["contacts"]):
+            if not any(same_person(p, q) for q in have):
+                have.append(p)
+        changes["contacts"] = tuple(have)
     if "lost_reason" in r.fields:
         changes["lost"] = {**c.lost, "reason": r.fields["lost_reason"]}
     out = replace(c, **changes, extra=extra, dates={**c.dates, **r.fields.get("dates", {})})

@@ -41,7 +41,7 @@ EDITABLE = tuple(k for k in TEMPLATE_KEYS if k not in ("last_contact", "last_sum
 
 def is_import_key(key: str) -> bool:
     """A key a spreadsheet column can map to: a template key, next_follow_up or date.NAME."""
-    return key in TEMPLATE_KEYS or key in ("next_follow_up", "lost_reason") or (
+    return key in TEMPLATE_KEYS or key in ("next_follow_up", "lost_reason", "contacts") or (
         key.startswith("date.") and len(key) > 5)
 
 
@@ -53,7 +53,12 @@ INTERACTION_KINDS = (
     "follow_up", "call", "visit", "email", "wechat", "meeting", "order", "payment",
     "complaint", "note",
 )
-CONTACT_ROLES = ("decision_maker", "influencer", "user", "purchaser", "finance", "other")
+CONTACT_ROLES = ("decision_maker", "influencer", "user", "purchaser", "finance", "technical",
+                 "other")
+# The decision chain in Chinese; any other role is kept as written.
+ROLE_NAMES = {"决策人": "decision_maker", "决策者": "decision_maker", "影响人": "influencer",
+              "影响者": "influencer", "使用人": "user", "使用者": "user", "采购": "purchaser",
+              "财务": "finance", "技术": "technical", "其他": "other"}
 
 
 class Rank(NamedTuple):

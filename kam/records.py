@@ -13,8 +13,8 @@ from kam.dates import parse_iso
 from kam.errors import BadInput
 from kam.followup import next_contact
 from kam.models import (
-    CONTACT_ROLES,
     EDITABLE,
+    ROLE_NAMES,
     VOCAB_FIELDS,
     Contact,
     Customer,
@@ -136,7 +136,13 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
             raise BadInput(f"nothing to unset called {key!r} (a field, extra.NAME or date.NAME)")
     changes.update(extra=new_extra, dates=new_dates)
     if contacts:
-        changes["contacts"] = changes.get("contacts", c.contacts) + tuple(contacts)
+        have = list(changes.get("contacts", c.contacts))
+        for p in contacts:
+            if any(same_person(p, q) for q in have):
+                raise BadInput(f"{p.name} is already a contact of {c.code}; change them with "
+                               f"`kam contact edit {c.code} {p.name}`")
+            have.append(p)
+        changes["contacts"] = tuple(have)
     out = replace(c, **changes)
     if lost_reason and out.stage != LOST:
         raise BadInput("--reason goes with --stage lost (已流失)")
@@ -193,10 +199,40 @@ def parse_contact(text: str) -> Contact:
     parts = [p.strip() for p in re.split(r"[:：]", text, maxsplit=3)]
     if not parts[0]:
         raise BadInput(f"bad contact {text!r}: write NAME:ROLE:TITLE:PHONE (role etc. optional)")
-    role = parts[1] if len(parts) > 1 and parts[1] else "other"
-    if role not in CONTACT_ROLES:
-        raise BadInput(f"unknown contact role {role!r}; use one of: {', '.join(CONTACT_ROLES)}")
+    role = contact_role(parts[1] if len(parts) > 1 else "")
     return Contact(parts[0], role, *(parts[2:4] + ["", ""])[:2])
+
+
+def contact_role(text: str) -> str:
+    """A role key (决策人 -> decision_maker); a role kam does not know is kept as written."""
+    text = text.strip()
+    return ROLE_NAMES.get(text) or (text if text else "other")
+
+
+def same_person(a: Contact, b: Contact) -> bool:
+    """One person twice: the same name, and the same phone/email when both have one."""
+    if a.name.strip() != b.name.strip():
+        return False
+    ta, tb = contact_tokens(a.contact_info), contact_tokens(b.contact_info)
+    return not (ta and tb) or bool(ta & tb)
+
+
+# A contact in a spreadsheet cell: one a line, NAME | ROLE | TITLE | PHONE.
+CONTACT_SEP = " | "
+
+
+def contacts_text(people: Sequence[Contact]) -> str:
+    return "\n".join(CONTACT_SEP.join((p.name, p.role, p.title, p.contact_info)).rstrip(" |")
+                     for p in people)
+
+
+def contacts_of(text: str) -> tuple[Contact, ...]:
+    out = []
+    for line in str(text).splitlines():
+        parts = [p.strip() for p in line.split("|")] + ["", "", ""]
+        if parts[0]:
+            out.append(Contact(parts[0], contact_role(parts[1]), parts[2], parts[3]))
+    return tuple(out)
 
 
 def duplicates(c: Customer, others: list[Customer]) -> list[tuple[Customer, str]]:

@@ -178,3 +178,39 @@ def test_rename_keeps_the_log_and_the_old_code(kam: Kam) -> None:
     assert "already used by 乙" in kam("rename", "HD-001", "kh2024002", code=2).stderr
     notes = [e.get("note") for e in kam.json("history", "HD-001")]
     assert "renamed from KH2024001" in notes
+
+
+# 3. contacts are first-class, and travel through spreadsheets
+def test_contacts_add_edit_remove_main_and_no_duplicates(kam: Kam) -> None:
+    kam("add", "--code", "K1", "--name", "远航集团", "--contact", "刘洋", "--title", "副总裁",
+        "--contact-info", "13790123456")
+    kam("contact", "add", "K1", "王五", "--role", "决策人", "--title", "总经理", "--info",
+        "13900001111")
+    r = kam("contact", "add", "K1", "王五", "--info", "139-0000-1111", code=2)
+    assert "王五 is already a contact of K1" in r.stderr
+    kam("contact", "edit", "K1", "王五", "--title", "董事长")
+    kam("contact", "add", "K1", "陈工", "--role", "技术")
+    kam("contact", "rm", "K1", "陈工")
+    assert "K1 has no contact '陈工'" in kam("contact", "rm", "K1", "陈工", code=2).stderr
+    kam("contact", "main", "K1", "王五")
+    doc = kam.json("show", "K1")
+    assert (doc["contact"], doc["title"], doc["contact_info"]) == ("王五", "董事长", "13900001111")
+    assert doc["contacts"] == [{"name": "刘洋", "role": "other", "title": "副总裁",
+                                "contact_info": "13790123456"}]
+
+
+def test_three_contacts_round_trip_through_xlsx_and_csv(kam: Kam, tmp_path: Path,
+                                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    kam("add", "--code", "K1", "--name", "远航集团", "--contact", "刘洋")
+    for name, role, title, info in [("王五", "决策人", "总经理", "13900001111"),
+                                    ("陈工", "技术", "", "chen@x.cn"), ("李姐", "财务", "会计", "")]:
+        kam("contact", "add", "K1", name, "--role", role, "--title", title, "--info", info)
+    original = kam.json("show", "K1")["contacts"]
+    assert len(original) == 3
+    for fmt in ("xlsx", "csv"):
+        out = tmp_path / f"out.{fmt}"
+        kam("export", str(out))
+        monkeypatch.setenv("KAM_DB", str(tmp_path / fmt / "kam.json"))
+        kam("import", str(out))
+        assert kam.json("show", "K1")["contacts"] == original, fmt
+        monkeypatch.setenv("KAM_DB", str(kam.db))

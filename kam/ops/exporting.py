@@ -96,6 +96,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
     """The template's 16 columns, then the next follow-up (the date kam reminds on), named
     dates and the lost reason if any, then extras."""
     from kam.columns import (
+        CONTACTS_HEADER,
         LOST_HEADER,
         NEXT_HEADER,
         TAG_SEP,
@@ -105,7 +106,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
     )
     from kam.models import HEADERS, TEMPLATE_KEYS
     from kam.privacy import mask, mask_extra
-    from kam.records import MASKED_TEXT, next_follow_up
+    from kam.records import MASKED_TEXT, contacts_text, next_follow_up
 
     def day(iso: str | None) -> Any:
         return iso if dates_as_text or not iso else date.fromisoformat(iso)
@@ -116,6 +117,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
              for c in customers}
     with_next = any(nexts.values())
     with_lost = any(c.lost for c in customers)
+    with_people = any(c.contacts for c in customers)
     stage, level = ctx.settings.vocab["stage"], ctx.settings.vocab["value_level"]
     rows = []
     for n, c in enumerate(customers, start=1):
@@ -131,9 +133,12 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
             *([day(d.isoformat() if (d := nexts[c.code]) else None)] if with_next else []),
             *(day(c.dates.get(k)) for k in names),
             *([c.lost.get("reason", "")] if with_lost else []),
+            *([contacts_text([replace(p, contact_info=mask(p.contact_info)) if masked else p
+                              for p in c.contacts])] if with_people else []),
             *((mask_extra(k, c.extra[k]) if masked else c.extra[k])
               if k in c.extra else None for k in extras),
         ])
     headers = ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), *([NEXT_HEADER] if with_next else []),
-               *(date_header(k) for k in names), *([LOST_HEADER] if with_lost else []), *extras]
+               *(date_header(k) for k in names), *([LOST_HEADER] if with_lost else []),
+               *([CONTACTS_HEADER] if with_people else []), *extras]
     return headers, rows
