@@ -24,6 +24,9 @@ class Plan:
     # code -> {"rows": [...], "code": code, "by": "code" | "name+contact" | "name"}
     merged: dict[str, dict[str, Any]] = field(default_factory=dict)
     unknown: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    # the sheet said otherwise than the archive and the archive's value was kept (or not)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # e.g. erased customers
 
 
 def _name_key(name: str) -> str:
@@ -96,8 +99,39 @@ def _same_customer(r: RowData, candidates: list[Customer]) -> tuple[str, str] | 
     return None
 
 
+def _protected(c: Customer, r: RowData, prefer: str, p: Plan) -> RowData:
+    """The row without the values that would roll newer archive data back.
+
+    prefer "newer": a row whose 最近跟进时间 is older than the customer's last contact does
+    not overwrite what the archive says; "archive": the archive always wins; "sheet":
+    the sheet always does. Every value the sheet and the archive disagree on is listed.
+    """
+    older = bool(r.contact_date and c.last_contact and r.contact_date.isoformat() < c.last_contact)
+    keep = prefer == "archive" or (prefer == "newer" and older)
+    fields, extra, dates = dict(r.fields), dict(r.extra), dict(r.fields.get("dates", {}))
+    found = [(k, getattr(c, k), v) for k, v in r.fields.items() if k in _DIRECT]
+    found += [(k, c.extra.get(k), v) for k, v in r.extra.items()]
+    found += [(f"date.{k}", c.dates.get(k), v) for k, v in dates.items()]
+    for key, mine, theirs in found:
+        if mine in (None, "") or mine == theirs:
+            continue
+        p.conflicts.append({"code": c.code, "row": r.row, "field": key, "archive": mine,
+                            "sheet": theirs, "kept": "archive" if keep else "sheet"})
+        if keep:
+            if key.startswith("date."):
+                dates.pop(key[5:])
+            elif key in fields:
+                fields.pop(key)
+            else:
+                extra.pop(key)
+    if dates != r.fields.get("dates", {}):
+        fields["dates"] = dates
+    return replace(r, fields=fields, extra=extra)
+
+
 def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[[set[str]], str],
-         stamp: str, errors: list[dict[str, Any]] | None = None, merge: bool = True) -> Plan:
+         stamp: str, errors: list[dict[str, Any]] | None = None, merge: bool = True,
+         prefer: str = "newer", erased: Callable[[str], str | None] | None = None) -> Plan:
     """Decide what an import does. new_code(taken) gives a fresh code.
 
     Rows with the same code are one customer (later values win, replaced ones kept as
@@ -135,7 +169,14 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[
             else:
                 code, by = new_code(taken), ""
                 p.notes.append({"row": r.row, "message": f"no 客户编号; assigned {code}"})
+        if code not in existing and code not in rows_of and erased is not None and (
+                when := erased(code)):
+            p.skipped.append({"row": r.row, "reason": "erased", "text": f"{code} was erased on "
+                              f"{when}; skipped (use --allow-erased to bring it back)"})
+            continue
         current = p.customers.get(code) or existing.get(code)
+        if current is not None and code in existing and code not in rows_of:
+            r = _protected(current, r, prefer, p)
         if current is None:
             if not name:
                 p.errors.append({"row": r.row, "message": f"new customer {code} has no 客户名称"})

@@ -228,12 +228,23 @@ def import_report(doc: dict[str, Any]) -> None:
         counts[sk["reason"]] = counts.get(sk["reason"], 0) + 1
     for reason, n in counts.items():
         say(f"{n} {_SKIPPED[reason]} skipped")
+    if doc.get("dry_run") and doc.get("changes"):
+        table([{**c, "old": cell_text(c["old"]), "new": cell_text(c["new"])}
+               for c in doc["changes"]], ("code", "field", "old", "new"),
+              title=f"{len(doc['changes'])} field(s) would change")
+    kept = [c for c in doc.get("conflicts", []) if c["kept"] == "archive"]
+    for c in kept[:20]:
+        warn(f"row {c['row']}: {c['code']} {c['field']}: kept {cell_text(c['archive'])!r}, the "
+             f"sheet's {cell_text(c['sheet'])!r} is older (--prefer sheet takes it)")
+    for sk in doc.get("skipped", []):
+        if sk["reason"] == "erased":
+            warn(f"row {sk['row']}: {sk['text']}")
     for line in doc.get("scoring_blind", []):
         warn(f"scoring: {line}")
 
 
 _SKIPPED = {"numbered": "numbered row(s) with nothing else", "note": "title or note row(s)",
-            "total": "total row(s)", "empty": "empty row(s)"}
+            "total": "total row(s)", "empty": "empty row(s)", "erased": "erased customer(s)"}
 
 
 # --- one renderer per listing ------------------------------------------------

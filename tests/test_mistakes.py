@@ -214,3 +214,52 @@ def test_three_contacts_round_trip_through_xlsx_and_csv(kam: Kam, tmp_path: Path
         kam("import", str(out))
         assert kam.json("show", "K1")["contacts"] == original, fmt
         monkeypatch.setenv("KAM_DB", str(kam.db))
+
+
+# 5. re-importing an older sheet never rolls newer data back
+def _old_sheet(tmp_path: Path) -> Path:
+    f = tmp_path / "last-year.csv"
+    f.write_text("客户编号,客户名称,合作阶段,最近跟进时间,合同到期日,备注\n"
+                 "KH2024001,华东精密,意向客户,2026-10-01,2026-12-31,\n"
+                 "KH2024002,远航集团,合作中,2026-10-01,,老备注\n", encoding="utf-8")
+    return f
+
+
+def test_an_older_sheet_does_not_undo_a_signing_or_a_renewal(kam: Kam, tmp_path: Path) -> None:
+    f = _old_sheet(tmp_path)
+    kam("import", str(f))
+    kam("edit", "KH2024001", "--stage", "合作中", "--date", "合同到期=2027-12-31")
+    kam("log", "KH2024001", "签约", "--date", "2026-11-20")
+    r = kam("import", str(f), "--dry-run")
+    assert "KH2024001 stage: kept 'active', the sheet's 'intent' is older" in r.stderr
+    doc = json.loads(kam("import", str(f), "-f", "json").stdout)
+    assert [(c["code"], c["field"], c["kept"]) for c in doc["conflicts"]] == [
+        ("KH2024001", "stage", "archive"), ("KH2024001", "date.contract_end", "archive")]
+    one = kam.json("show", "KH2024001")
+    assert (one["stage"], one["dates"]["contract_end"]) == ("active", "2027-12-31")
+    kam("import", str(f), "--prefer", "sheet")
+    assert kam.json("show", "KH2024001")["stage"] == "intent"
+
+
+def test_dry_run_lists_each_field_that_would_change(kam: Kam, tmp_path: Path) -> None:
+    f = _old_sheet(tmp_path)
+    kam("import", str(f))
+    f.write_text("客户编号,客户名称,备注\nKH2024002,远航集团,新备注\n", encoding="utf-8")
+    doc = json.loads(kam("import", str(f), "--dry-run", "-f", "json").stdout)
+    assert doc["changes"] == [{"code": "KH2024002", "field": "note", "old": "老备注",
+                               "new": "新备注"}]
+    r = kam("import", str(f), "--dry-run")
+    assert "1 field(s) would change" in r.stdout and "新备注" in r.stdout
+
+
+def test_an_erased_customer_is_not_brought_back_silently(kam: Kam, tmp_path: Path) -> None:
+    f = _old_sheet(tmp_path)
+    kam("import", str(f))
+    kam("erase", "KH2024002", "--yes")
+    doc = json.loads(kam("import", str(f), "-f", "json").stdout)
+    assert doc["created"] == 0
+    assert {"row": 3, "reason": "erased", "text": "KH2024002 was erased on 2026-11-23; skipped "
+            "(use --allow-erased to bring it back)"} in doc["skipped"]
+    assert "远航集团" not in kam.db.read_text(encoding="utf-8")  # a salted hash, no name
+    kam("import", str(f), "--allow-erased")
+    assert kam.json("show", "KH2024002")["name"] == "远航集团"

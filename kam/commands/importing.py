@@ -28,6 +28,11 @@ def import_(
     no_merge: Annotated[bool, typer.Option("--no-merge", help="Import every row as a "
                                            "customer of its own (rows are merged by code, or "
                                            "by name and phone/email, otherwise).")] = False,
+    prefer: Annotated[str, typer.Option("--prefer", help="Where the sheet and the archive "
+                                        "differ: newer (the sheet unless its 最近跟进时间 is older "
+                                        "than the archive's), archive or sheet.")] = "newer",
+    allow_erased: Annotated[bool, typer.Option("--allow-erased", help="Bring back customers "
+                                               "erased with kam erase.")] = False,
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
     """Import a spreadsheet (template or legacy layout); upserts by 客户编号."""
@@ -38,7 +43,7 @@ def import_(
     c = context(ctx)
     try:
         report = import_file(c, file, sheet, parse_pairs(map_ or [], "--map"), dry_run, strict,
-                             render.import_progress, not no_merge)
+                             render.import_progress, not no_merge, prefer, allow_erased)
     except StrictRefusal as refusal:
         render.imported(refusal.report, fmt.value)
         raise

@@ -108,22 +108,26 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
 def import_file(ctx: Context, path: Path, sheet: str | None = None,
                 maps: dict[str, str] | None = None, dry_run: bool = False,
                 strict: bool = False, progress: Progress | None = None,
-                merge: bool = True) -> dict[str, Any]:
+                merge: bool = True, prefer: str = "newer", allow_erased: bool = False
+                ) -> dict[str, Any]:
     """Import a spreadsheet (upsert by 客户编号); the report. With strict, a file with row
     errors imports nothing: the report comes back in the BadInput's `report`."""
+    if prefer not in ("newer", "archive", "sheet"):
+        raise BadInput(f"--prefer: newer, archive or sheet, not {prefer!r}")
     read = read_rows(ctx, path, sheet, maps, progress)
+    how = (merge, prefer, allow_erased)
     if dry_run:
         if not ctx.db.exists():
-            return _apply(ctx, None, path, read, True, merge)
+            return _apply(ctx, None, path, read, True, how)
         with ctx.reader() as store:
-            return _apply(ctx, store, path, read, True, merge)
+            return _apply(ctx, store, path, read, True, how)
     if strict and read.errors:
         raise StrictRefusal(
             f"{path}: {len(read.errors)} row(s) with errors and --strict: nothing imported",
             report_doc(path, read, {"created": 0, "updated": 0, "unchanged": 0}, None, None,
                        dry_run=False))
     with ctx.writer(create=True) as store:
-        report = _apply(ctx, store, path, read, False, merge)
+        report = _apply(ctx, store, path, read, False, how)
         store.commit()
         report["created_database"] = store.created_now
     return report
@@ -138,7 +142,7 @@ class StrictRefusal(BadInput):
 
 
 def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_run: bool,
-           merge: bool) -> dict[str, Any]:
+           how: tuple[bool, str, bool]) -> dict[str, Any]:
     """Plan the import against the archive and, unless dry, stage it in the store."""
     from kam.activity import refresh
     from kam.importplan import plan, tally
@@ -146,8 +150,10 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
 
     stamp = ctx.stamp()
     existing = {c.code: c for c in store.customers(include_archived=True)} if store else {}
+    merge, prefer, allow_erased = how
     p = plan(read.rows, existing, lambda taken: new_code(taken, ctx.today.year), stamp,
-             read.errors, merge)
+             read.errors, merge, prefer,
+             None if allow_erased or store is None else store.erased_on)
     history = store.interactions_by_code() if store else {}
     batch_id = store.next_batch_id() if store and not dry_run else None
     added = []
@@ -186,9 +192,15 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
         else:
             batch_id = None
     from kam.ops.daily import blind
+    from kam.store.history import diff
 
     report = report_doc(file, read, counts, p, None if dry_run else batch_id, dry_run)
     report["scoring_blind"] = blind(ctx, list(after.values()))
+    report["skipped"] = [*report["skipped"], *p.skipped]
+    report["conflicts"] = p.conflicts
+    report["changes"] = [{"code": code, "field": k, "old": old, "new": new}
+                         for code, c in after.items() if (b := p.before.get(code)) is not None
+                         for k, (old, new) in diff(b.to_doc(), c.to_doc()).items()]
     return report
 
 

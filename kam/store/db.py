@@ -349,6 +349,18 @@ class Store:
             del self._customer_docs()[doc_id]
             self._dirty = True
 
+    def _tombstone(self, code: str) -> str:
+        import hashlib
+
+        salt = str(_meta(self._tables).get("salt", ""))
+        return hashlib.sha256((salt + code.casefold()).encode("utf-8")).hexdigest()[:32]
+
+    def erased_on(self, code: str) -> str | None:
+        """The day a customer with this code was erased, if it was (kam keeps only a salted
+        hash of the code)."""
+        stones = _meta(self._tables).get("tombstones") or {}
+        return stones.get(self._tombstone(code)) if stones else None
+
     def annotate(self, code: str, note: str) -> None:
         """Say why a customer changed (e.g. which rows an import merged), in the history."""
         self._notes[code] = note
@@ -360,6 +372,10 @@ class Store:
         self.remove_interactions(lambda i: i.code != code)
         scrub_tables({BATCHES: self._tables[BATCHES]}, code)
         self._erased.add(code)
+        meta = self._tables[META]["1"]
+        # a tombstone without personal data, so that an old sheet does not bring it back
+        meta.setdefault("salt", os.urandom(16).hex())
+        meta.setdefault("tombstones", {})[self._tombstone(code)] = self.now.date().isoformat()
         erasing = self._tables[META]["1"].setdefault(ERASING, [])
         if code not in erasing:
             erasing.append(code)
