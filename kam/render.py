@@ -399,8 +399,13 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title)
 
 
-def conflicts(found: Sequence[tuple[str, Any, Any]], keep: str, other: str) -> None:
-    """Fields two customers disagree on (kam merge)."""
+def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: int,
+           dry_run: bool, fmt: str) -> None:
+    """What kam merge did (or would do): the fields the two customers disagree on."""
+    if fmt == "json":
+        print_json({"code": keep, "merged": other, "follow_ups": moved, "dry_run": dry_run,
+                    "conflicts": [{"field": f, "kept": a, "other": b} for f, a, b in found]})
+        return
     rows = [{"field": f, keep: cell_text(a), other: cell_text(b)} for f, a, b in found]
     if rows:
         table(rows, ("field", keep, other), title=f"{len(rows)} conflicting value(s)")

@@ -153,6 +153,10 @@ def test_merge_keeps_everything_and_the_other_code_finds_it(kam: Kam) -> None:
     before = kam.digest()
     r = kam("merge", "A1", "B1", "--dry-run")
     assert "2 conflicting value(s)" in r.stdout and "wx_b" in r.stdout
+    assert json.loads(kam("merge", "A1", "B1", "--dry-run", "-f", "json").stdout) == {
+        "code": "A1", "merged": "B1", "follow_ups": 1, "dry_run": True,
+        "conflicts": [{"field": "contact", "kept": "王总", "other": "陈经理"},
+                      {"field": "微信", "kept": "wx_a", "other": "wx_b"}]}
     assert kam.digest() == before
     kam("merge", "A1", "B1")
     doc = kam.json("show", "A1")

@@ -28,6 +28,8 @@ from kam.commands._common import (
     OwnerFilter,
     OwnerOpt,
     PersonOpt,
+    ReportFmt,
+    ReportFormatOpt,
     SizeOpt,
     StageFilter,
     StageOpt,
@@ -175,7 +177,10 @@ def lost(
                                         "kam.yaml (价格, 服务, 产品质量, 竞争对手, 需求变化, 其他)."
                                         )] = "",
 ) -> None:
-    """Mark a customer lost (已流失), with the reason: out of due and risk, in the review."""
+    """Mark a customer lost (已流失), with the reason: out of due and risk, in the review.
+
+    Example: kam lost KH2024016 被竞品低价抢走 --reason 价格
+    """
     from kam.ops.customers import lose
     from kam.render import say
 
@@ -211,6 +216,7 @@ def merge(
                       ] = "keep",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the conflicts; change "
                                           "nothing.")] = False,
+    fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
     """Merge two archives of one company: logs, contacts, dates, tags and extras.
 
@@ -220,7 +226,7 @@ def merge(
     from kam.ops.customers import merge as run
 
     m = run(context(ctx), keep, other, prefer, dry_run)
-    render.conflicts(m.conflicts, m.customer.code, m.other)
+    render.merged(m.customer.code, m.other, m.conflicts, m.follow_ups, dry_run, fmt.value)
     render.say(f"{'Would merge' if dry_run else 'Merged'} {m.other} into {m.customer.code} "
                f"{m.customer.name}: {m.follow_ups} follow-up(s), {len(m.conflicts)} "
                f"conflicting value(s) kept" + ("" if dry_run else
