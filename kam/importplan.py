@@ -51,7 +51,8 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
         for key, new in [*changes.items(), *r.extra.items()]:
             old = getattr(c, key, None) if key in changes else c.extra.get(key)
             if old in (None, "", ()) or old == new or key == "tags" or (
-                    key == "contact_info" and contact_tokens(old) <= contact_tokens(new)):
+                    key == "contact_info" and (had := contact_tokens(old))
+                    and had <= contact_tokens(new)):
                 continue  # nothing lost (another spelling of the same phone is no conflict)
             header = HEADERS.get(key) or r.headers.get(key) or key
             extra[f"{header} (row {origin.get(key, '?')})"] = old

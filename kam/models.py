@@ -114,6 +114,8 @@ class Customer:
     updated: str = ""
     archived: bool = False
     lost: dict[str, str] = field(default_factory=dict)  # reason, note, date (stage lost)
+    # the commit that last changed it (kam undo compares it); not part of its value
+    gen: int = field(default=0, compare=False)
     # Aggregates of the interaction log that the daily commands need, so that
     # they never read the log file (notes/performance.md).
     stats: Stats = field(default_factory=lambda: Stats())
@@ -162,6 +164,7 @@ FIELD_TYPES: dict[str, type] = {
                      "value_level", "need", "stage", "last_contact", "last_summary", "owner",
                      "note", "next_follow_up", "created", "updated"), str),
     "tags": list, "contacts": list, "extra": dict, "dates": dict, "stats": dict, "lost": dict,
+    "gen": int,
     "archived": bool,
 }
 

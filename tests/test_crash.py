@@ -41,7 +41,9 @@ def _build(db: Path, n: int) -> None:
 def _state(db: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """What a reader sees: customers (without the change time) and interactions by id."""
     with open_store(db) as store:
-        customers = {c.code: {**c.to_doc(), "updated": None} for c in store.customers(True)}
+        # updated and gen stamp the commit: not the data the kill may tear
+        customers = {c.code: {**c.to_doc(), "updated": None, "gen": None}
+                     for c in store.customers(True)}
         log = {i.id: i.to_doc() for i in store.interactions()}
     return customers, log
 

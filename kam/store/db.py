@@ -52,7 +52,7 @@ from kam.store.history import History, diff, dumps
 SCHEMA_VERSION = 1
 META, CUSTOMERS, BATCHES, INTERACTIONS = "_meta", "customers", "batches", "interactions"
 ERASING = "erasing"  # _meta key: codes whose erasure is committed but not yet complete
-GEN = "_gen"  # on a customer: the generation of the commit that last changed it
+GEN = "gen"  # on a customer: the generation of the commit that last changed it
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -135,7 +135,8 @@ def _check_shape(data: Any, path: Path) -> None:
                                  "by hand or restore a backup with `kam restore`")
 
 
-_TYPE_NAMES = {str: "text", list: "a list", dict: "an object", bool: "true/false"}
+_TYPE_NAMES = {str: "text", list: "a list", dict: "an object", bool: "true/false",
+               int: "a whole number"}
 
 
 def _meta(data: Tables) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from kam.store.files import atomic_write_bytes
 
 # Not worth tracing: derived from the log, or the change time itself.
-_UNTRACED = {"stats", "updated", "created", "_gen"}
+_UNTRACED = {"stats", "updated", "created", "gen"}
 _CHUNK = 65536
 
 
