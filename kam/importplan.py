@@ -3,7 +3,7 @@ it brings. Pure functions; kam/ops/importing.py applies the plan to the store.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -75,13 +75,22 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
     return out
 
 
+def _disagreements(c: Customer, r: RowData, dates: bool = True
+                   ) -> Iterator[tuple[str, Any, Any]]:
+    """(field, the customer's value, the row's) wherever both have one and they differ:
+    fields, extras and (unless dates=False) named dates as date.NAME."""
+    found = [(k, getattr(c, k), v) for k, v in r.fields.items() if k in _DIRECT]
+    found += [(k, c.extra.get(k), v) for k, v in r.extra.items()]
+    if dates:
+        found += [(f"date.{k}", c.dates.get(k), v)
+                  for k, v in r.fields.get("dates", {}).items()]
+    return ((k, mine, theirs) for k, mine, theirs in found
+            if mine not in (None, "") and mine != theirs)
+
+
 def _conflicts(c: Customer, r: RowData) -> bool:
     """Whether the row says something else than the customer about the same field."""
-    for key in _DIRECT:
-        new, old = r.fields.get(key), getattr(c, key)
-        if new not in (None, "") and old not in (None, "") and new != old:
-            return True
-    return any(c.extra.get(k) not in (None, "", v) for k, v in r.extra.items())
+    return any(_disagreements(c, r, dates=False))
 
 
 def _same_customer(r: RowData, candidates: list[Customer]) -> tuple[str, str] | None:
@@ -110,12 +119,7 @@ def _protected(c: Customer, r: RowData, prefer: str, p: Plan) -> RowData:
     older = bool(r.contact_date and c.last_contact and r.contact_date.isoformat() < c.last_contact)
     keep = prefer == "archive" or (prefer == "newer" and older)
     fields, extra, dates = dict(r.fields), dict(r.extra), dict(r.fields.get("dates", {}))
-    found = [(k, getattr(c, k), v) for k, v in r.fields.items() if k in _DIRECT]
-    found += [(k, c.extra.get(k), v) for k, v in r.extra.items()]
-    found += [(f"date.{k}", c.dates.get(k), v) for k, v in dates.items()]
-    for key, mine, theirs in found:
-        if mine in (None, "") or mine == theirs:
-            continue
+    for key, mine, theirs in _disagreements(c, r):
         p.conflicts.append({"code": c.code, "row": r.row, "field": key, "archive": mine,
                             "sheet": theirs, "kept": "archive" if keep else "sheet"})
         if keep:

@@ -11,7 +11,7 @@ from typing import Any
 
 from kam.dates import parse_iso
 from kam.errors import BadInput
-from kam.followup import next_contact
+from kam.followup import LOST, next_contact
 from kam.models import (
     EDITABLE,
     ROLE_NAMES,
@@ -154,8 +154,6 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
         out = replace(out, updated=stamp)
     return out
 
-
-LOST = "lost"
 
 
 def check_dates(today: date, *, happened: date | None = None, next_date: date | None = None,

@@ -281,13 +281,11 @@ _WHERE = {f"field.{k}": h for k, h in HEADERS.items()} | {
     "derived.years": "orders logged", "derived.repurchase_rate": "orders logged"}
 
 
-def blind_spots(customers: list[Customer], settings: Settings, today: date
-                ) -> list[tuple[str, str, int, int]]:
+def blind_spots(customers: list[Customer], scorer: Scorer) -> list[tuple[str, str, int, int]]:
     """Indicators without a value for most customers: (indicator, where it looks first,
     customers without a value, customers). Scores say little about those."""
     if not customers:
         return []
-    scorer = Scorer(settings, today)
     out = []
     for ind, measure in scorer._measures:
         if ind.weight <= 0:

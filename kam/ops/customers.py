@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kam import records
 from kam.errors import BadInput
+from kam.followup import LOST
 from kam.models import Contact, Customer, Rank
 from kam.ops.context import Context
 from kam.records import Filter
@@ -150,7 +151,7 @@ def lose(ctx: Context, code: str, reason: str, note: str = "") -> Customer:
     """A customer is lost (已流失), and why: out of due and risk, counted by the review."""
     with ctx.writer() as store:
         c = store.get(code)
-        lost = replace(c, stage=records.LOST, updated=ctx.stamp(),
+        lost = replace(c, stage=LOST, updated=ctx.stamp(),
                        lost=records.lost_info(ctx.settings, reason, ctx.today.isoformat(),
                                               note.strip()))
         store.put(lost)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kam.errors import BadInput
 from kam.models import Customer, Rank
 from kam.ops.context import Context
 from kam.ops.customers import load_ranked
 from kam.records import Filter, select
+
+if TYPE_CHECKING:
+    from kam.scoring import Scorer
 
 DUE_KEYS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner")
 RISK_KEYS = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
@@ -21,13 +24,14 @@ def _chosen(ctx: Context, f: Filter, include_archived: bool = False
     return select(customers, f.resolved(ctx.settings), ranks), ranks
 
 
-def blind(ctx: Context, customers: list[Customer]) -> list[str]:
+def blind(ctx: Context, customers: list[Customer], scorer: Scorer | None = None) -> list[str]:
     """A line for each indicator scoring is blind to (no value for most customers)."""
-    from kam.scoring import blind_spots
+    from kam.scoring import Scorer, blind_spots
 
+    spots = blind_spots(customers, scorer or Scorer(ctx.settings, ctx.today))
     return [f"{name} ({looks}): no value for {missing} of {total} customers; fill or map "
             f"that column (--map, import.aliases), or drop the indicator's weight in kam.yaml"
-            for name, looks, missing, total in blind_spots(customers, ctx.settings, ctx.today)]
+            for name, looks, missing, total in spots]
 
 
 def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
@@ -59,7 +63,7 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
                                             "source": p.source, "scale": p.scale}
                               for p in scorer.parts(c)}
         rows.append(row)
-    return rows, blind(ctx, customers) if code is None else []
+    return rows, blind(ctx, customers, scorer) if code is None else []
 
 
 def due(ctx: Context, days: int | None = None, f: Filter | None = None,
