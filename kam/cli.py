@@ -15,13 +15,14 @@ from typing import Annotated, Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from kam import __version__
-from kam.commands import contacts, customers, daily, exporting, importing, safety
+from kam import __version__, i18n
+from kam.commands import _help, contacts, customers, daily, exporting, importing, safety
 from kam.errors import BadInput, ExitCode, KamError
+from kam.i18n import N_, t
 
 # Global options, accepted before the command and hoisted from after it.
-_GLOBAL_VALUE = ("--db", "--config", "--today")
-_GLOBAL_FLAG = ("--debug",)
+_GLOBAL_VALUE = ("--db", "--config", "--today", "--lang")
+_GLOBAL_FLAG = ("--debug", "--wide")
 
 
 def hoist_globals(args: list[str]) -> list[str]:
@@ -47,8 +48,51 @@ def hoist_globals(args: list[str]) -> list[str]:
     return front + rest
 
 
+def _given(args: list[str], name: str) -> str | None:
+    """The value of a global option in the raw arguments, before click parses them."""
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def choose_language(args: list[str]) -> str:
+    """--lang, KAM_LANG, `language:` in kam.yaml, Chinese: decided before the help page."""
+    import os
+
+    from kam.config import language_in
+    from kam.paths import resolve
+
+    option = _given(args, "--lang")
+    if option is None and not os.environ.get("KAM_LANG"):
+        paths = resolve(_given(args, "--db") or os.environ.get("KAM_DB"),
+                        _given(args, "--config") or os.environ.get("KAM_CONFIG"))
+        return i18n.choose(None, language_in(paths.config))
+    return i18n.choose(option, None)
+
+
+# The command list of `kam -h`, by what a salesperson does when.
+SECTIONS = (
+    (N_("Every day"), ("due", "log", "done", "snooze", "risk", "digest")),
+    (N_("Customers"), ("add", "show", "list", "search", "edit", "lost", "tag", "contact",
+                       "score", "blind")),
+    (N_("Spreadsheets"), ("init", "import", "export", "undo", "batches")),
+    (N_("Mending and safety"), ("unlog", "relog", "rename", "merge", "history", "backups",
+                                "restore", "archive", "unarchive", "erase")),
+)
+START_HERE = N_("""Start here:
+  kam init                       create the archive and kam.yaml
+  kam import customers.xlsx      read your spreadsheet (any layout kam recognises)
+  kam due                        whom to contact today""")
+
+
 class KamGroup(TyperGroup):
-    """Hoists global options and turns errors into one line and an exit code."""
+    """Hoists global options, speaks the user's language, and turns errors into one
+    line and an exit code."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for a in args:
@@ -56,18 +100,53 @@ class KamGroup(TyperGroup):
                 a.encode("utf-8")
             except UnicodeEncodeError:
                 shown = a.encode("utf-8", "backslashreplace").decode("utf-8")
-                raise typer.BadParameter(f"{shown!r} is not UTF-8 text; check the terminal's "
-                                         "encoding (locale)") from None
+                raise typer.BadParameter(t("{value} is not UTF-8 text; check the terminal's "
+                                           "encoding (locale)", value=repr(shown))) from None
+        i18n.set_language(choose_language(list(args)))
         return super().parse_args(ctx, hoist_globals(list(args)))
+
+    def get_help(self, ctx: Any) -> str:
+        listed: dict[str, list[tuple[str, str]]] = {}
+        names = set(self.list_commands(ctx))
+        for title, members in SECTIONS:
+            for name in members:
+                cmd = self.get_command(ctx, name) if name in names else None
+                if cmd is not None and not cmd.hidden:
+                    listed.setdefault(title, []).append((name, _help.short(cmd.help)))
+        rest = [(n, _help.short(c.help)) for n in sorted(names - {m for _, ms in SECTIONS
+                                                                   for m in ms})
+                if (c := self.get_command(ctx, n)) is not None and not c.hidden]
+        if rest:
+            listed[N_("Other")] = rest
+        return _help.page(self, ctx, list(listed.items()), intro=START_HERE)
+
+    def get_usage(self, ctx: Any) -> str:
+        return _help.usage(self, ctx)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = N_("Show this help and exit.")
+        return option
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
+                     **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except typer.Exit:
+            raise
+        except Exception as e:
+            _usage_failed(e)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except KamError as e:
-            print(f"Error: {e}", file=sys.stderr)
+            print(t("Error: {message}", message=e), file=sys.stderr)
             raise typer.Exit(int(e.exit_code)) from None
         except KeyboardInterrupt:
-            print("Interrupted; " + _what_was_saved(ctx), file=sys.stderr)
+            print(t("Interrupted; {what}", what=_what_was_saved(ctx)), file=sys.stderr)
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # `kam list | head`: the reader went away; that is not a failure.
@@ -75,30 +154,42 @@ class KamGroup(TyperGroup):
             raise typer.Exit(0) from None
         except Exception as e:
             # typer/click's own exits and usage errors carry their exit code already.
-            if isinstance(e, (typer.Exit, typer.Abort)) or hasattr(e, "show"):
+            if isinstance(e, (typer.Exit, typer.Abort)):
+                raise
+            if hasattr(e, "show"):
+                _usage_failed(e)
                 raise
             if ctx.meta.get("kam.debug"):
                 traceback.print_exc()
             else:
-                print(f"Error: unexpected failure ({type(e).__name__}: {e}); "
-                      f"{_what_was_saved(ctx)}. Run again with --debug for details and "
-                      "report it.", file=sys.stderr)
+                print(t("Error: unexpected failure ({kind}: {problem}); {what}. Run again with "
+                        "--debug for details and report it.", kind=type(e).__name__, problem=e,
+                        what=_what_was_saved(ctx)), file=sys.stderr)
             raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+
+def _usage_failed(e: Exception) -> None:
+    """A usage error: said in the user's language, exit 2; other click errors pass."""
+    from typer._click.exceptions import UsageError
+
+    if isinstance(e, UsageError):
+        print(_help.usage_error(e), file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 def _what_was_saved(ctx: Any) -> str:
     saved = getattr(ctx.obj, "saved", False)
-    return ("the change was saved before the failure (see `kam history`)" if saved
-            else "nothing was written")
+    return (t("the change was saved before the failure (see `kam history`)") if saved
+            else t("nothing was written"))
 
 
-app = typer.Typer(
+app = _help.App(
     cls=KamGroup,
     name="kam",
-    help="kam: key-account manager. Customer archives, follow-ups, churn warning, scoring, "
-    "and the Excel layout everyone already uses.",
-    no_args_is_help=True,
-    add_completion=False,
+    help=N_("kam: key-account manager. Customer archives, follow-ups, churn warning, scoring, "
+            "and the Excel layout everyone already uses."),
+    invoke_without_command=True,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
@@ -118,33 +209,49 @@ def _version(value: bool) -> None:
 def _main(
     ctx: typer.Context,
     db: Annotated[Optional[Path], typer.Option(  # noqa: UP045 - typer needs Optional
-        "--db", envvar="KAM_DB", help="Database file (default: kam.json in the per-user "
-        "app directory).", show_default=False)] = None,
+        "--db", envvar="KAM_DB", help=N_("Database file (default: kam.json in the per-user "
+                                         "app directory)."), show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--config", envvar="KAM_CONFIG", help="Settings file (default: kam.yaml beside the "
-        "database).", show_default=False)] = None,
+        "--config", envvar="KAM_CONFIG", help=N_("Settings file (default: kam.yaml beside "
+                                                 "the database)."), show_default=False)] = None,
     today: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--today", envvar="KAM_TODAY", help="Take this date (YYYY-MM-DD) as today.",
+        "--today", envvar="KAM_TODAY", help=N_("Take this date (YYYY-MM-DD) as today."),
         show_default=False)] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors."
-                                        )] = False,
+    lang: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--lang", envvar="KAM_LANG", help=N_("Language of tables, messages and help: zh or en "
+                                             "(default: language in kam.yaml, else zh)."),
+        show_default=False)] = None,
+    wide: Annotated[bool, typer.Option("--wide", help=N_(
+        "Tables show every column and the whole text, however wide."))] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=N_(
+        "Show tracebacks of unexpected errors."))] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+                                          help=N_("Show the version and exit."))] = False,
 ) -> None:
+    from kam import render
     from kam.dates import parse_iso
     from kam.ops.context import Context
 
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+        raise typer.Exit()
+    if lang is not None and i18n.normalise(lang) is None:
+        raise BadInput(t("--lang: {value} is not a language kam speaks ({known})",
+                         value=repr(lang), known=", ".join(i18n.languages())))
     ctx.meta["kam.debug"] = debug
     the_day = None
     if today:
         try:
             the_day = parse_iso(today.strip())
         except ValueError as e:
-            raise BadInput(f"--today: {e}") from None
+            raise BadInput(t("--today: {e}", e=e)) from None
         if not 1900 <= the_day.year <= 2999:
-            raise BadInput(f"--today: {today} is out of range (years 1900 to 2999)")
+            raise BadInput(t("--today: {value} is out of range (years 1900 to 2999)",
+                             value=today))
     if db is not None and not str(db).strip(". "):
-        raise BadInput("--db: the path is empty; give the database file, e.g. --db ~/kam.json")
+        raise BadInput(t("--db: the path is empty; give the database file, e.g. "
+                         "--db ~/kam.json"))
+    render.set_wide(wide)
     ctx.obj = Context.create(db, config, the_day, command=ctx.invoked_subcommand or "")
 
 

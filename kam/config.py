@@ -7,10 +7,12 @@ editing YAML by hand needs to know where to look.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from kam.errors import ConfigError
+from kam.i18n import t
 from kam.models import TEMPLATE_KEYS, is_import_key
 from kam.settings import (
     DERIVED,
@@ -28,6 +30,10 @@ from kam.settings import (
 DEFAULT_YAML = """\
 # kam settings. Every key is optional: what you leave out keeps its default.
 # Lines starting with # are comments. Dates are YYYY-MM-DD.
+
+# The language of tables, messages and help: zh (中文) or en (English).
+# KAM_LANG=en or --lang en override it for one run.
+language: zh
 
 # Words for the vocabulary fields. The key on the left is what kam stores and
 # prints in JSON; the label is what tables and spreadsheets show; aliases are
@@ -239,13 +245,14 @@ def _parse(text: str, where: str) -> tuple[Any, dict[tuple[str, ...], int]]:
     """Parse YAML text; return the data and the line of every mapping key."""
     yaml = _yaml()
     if len(text.encode("utf-8")) > MAX_BYTES:
-        raise ConfigError(f"{where}: larger than {MAX_BYTES // 1024} KiB; not a kam settings "
-                          "file")
+        raise ConfigError(t("{where}: larger than {value} KiB; not a kam settings file",
+                            where=where, value=MAX_BYTES // 1024))
     try:
         _screen(text)
     except ValueError as e:
         line, problem = e.args[0]
-        raise ConfigError(f"{where}: line {line}: {problem}") from None
+        raise ConfigError(t("{where}: line {line}: {problem}",
+                            where=where, line=line, problem=problem)) from None
     except yaml.YAMLError:
         pass  # reported with its line by the full parse below
     try:
@@ -255,7 +262,8 @@ def _parse(text: str, where: str) -> tuple[Any, dict[tuple[str, ...], int]]:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError(f"{where}:{line}: invalid YAML: {problem}") from None
+        raise ConfigError(t("{where}:{line}: invalid YAML: {problem}",
+                            where=where, line=line, problem=problem)) from None
     lines: dict[tuple[str, ...], int] = {}
 
     def walk(n: Any, path: tuple[str, ...]) -> None:
@@ -297,33 +305,34 @@ class _Checker:
             if line:
                 break
         loc = f"{self.where}: line {line}" if line else self.where
-        return ConfigError(f"{loc}: {'.'.join(path)}: {msg}")
+        return ConfigError(t("{loc}: {value}: {msg}", loc=loc, value='.'.join(path), msg=msg))
 
     def number(self, v: Any, path: tuple[str, ...], minimum: float | None = None) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise self.fail(path, f"must be a number, not {v!r}")
+            raise self.fail(path, t("must be a number, not {v!r}", v=v))
         if minimum is not None and v < minimum:
-            raise self.fail(path, f"must be at least {minimum}")
+            raise self.fail(path, t("must be at least {minimum}", minimum=minimum))
         return float(v)
 
     def integer(self, v: Any, path: tuple[str, ...]) -> int:
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 36500:
-            raise self.fail(path, f"must be a whole number of days, not {v!r} (0 to 36500)")
+            raise self.fail(path, t("must be a whole number of days, not {v!r} (0 to 36500)", v=v))
         return v
 
     def boolean(self, v: Any, path: tuple[str, ...]) -> bool:
         if not isinstance(v, bool):
-            raise self.fail(path, f"must be true or false, not {v!r}")
+            raise self.fail(path, t("must be true or false, not {v!r}", v=v))
         return v
 
     def mapping(self, v: Any, path: tuple[str, ...], allowed: tuple[str, ...] | None = None
                 ) -> dict[str, Any]:
         if not isinstance(v, dict):
-            raise self.fail(path, "must be a mapping (key: value)")
+            raise self.fail(path, t("must be a mapping (key: value)"))
         if allowed is not None:
             for k in v:
                 if str(k) not in allowed:
-                    raise self.fail((*path, str(k)), f"unknown key (known: {', '.join(allowed)})")
+                    raise self.fail((*path, str(k)), t("unknown key (known: {value})",
+                                                       value=', '.join(allowed)))
         return {str(k): x for k, x in v.items()}
 
 
@@ -345,8 +354,10 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
     c = _Checker(where, lines or {})
     if user is None:
         user = {}
-    top = c.mapping(user, (), ("vocabulary", "scoring", "followup", "risk", "import", "privacy",
-                               "backups", "lost_reasons"))
+    top = c.mapping(user, (), ("language", "vocabulary", "scoring", "followup", "risk",
+                               "import", "privacy", "backups", "lost_reasons"))
+    if "language" in top:
+        _language(c, top["language"])
     d = _merge(defaults(), top)
 
     vocab: dict[str, Vocabulary] = {}
@@ -360,17 +371,17 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
             spec = c.mapping(spec, p, ("label", "aliases"))
             term_aliases = spec.get("aliases") or []
             if not isinstance(term_aliases, list):
-                raise c.fail((*p, "aliases"), "must be a list")
+                raise c.fail((*p, "aliases"), t("must be a list"))
             terms.append(Term(key, str(spec.get("label", key)),
                               tuple(str(a) for a in term_aliases)))
         if not terms:
-            raise c.fail(("vocabulary", fname), "needs at least one entry")
+            raise c.fail(("vocabulary", fname), t("needs at least one entry"))
         vocab[fname] = Vocabulary(fname, tuple(terms))
 
     sc = c.mapping(d["scoring"], ("scoring",), ("indicators", "tiers", "min_known"))
     min_known = c.number(sc.get("min_known", 0.5), ("scoring", "min_known"), 0)
     if min_known > 1:
-        raise c.fail(("scoring", "min_known"), "must be between 0 and 1")
+        raise c.fail(("scoring", "min_known"), t("must be between 0 and 1"))
     indicators = tuple(
         _indicator(c, name, spec)
         for name, spec in c.mapping(sc["indicators"], ("scoring", "indicators")).items()
@@ -388,7 +399,8 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         stage_key = vocab["stage"].lookup(k)
         if stage_key is None:
             raise c.fail((*cp, "stage", k),
-                         f"unknown stage (known: {', '.join(vocab['stage'].keys())})")
+                         t("unknown stage (known: {value})",
+                           value=', '.join(vocab['stage'].keys())))
         cadence_stage[stage_key] = c.integer(v, (*cp, "stage", k))
     rules = {}
     for name, spec in c.mapping(fu["dates"], ("followup", "dates")).items():
@@ -396,7 +408,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         spec = c.mapping(spec, p, ("yearly", "lead", "grace", "aliases"))
         names = spec.get("aliases") or []
         if not isinstance(names, list):
-            raise c.fail((*p, "aliases"), "must be a list")
+            raise c.fail((*p, "aliases"), t("must be a list"))
         rules[name] = DateRule(c.boolean(spec.get("yearly", False), (*p, "yearly")),
                                c.integer(spec.get("lead", 7), (*p, "lead")),
                                c.integer(spec.get("grace", 7), (*p, "grace")),
@@ -427,21 +439,22 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         complaints=c.integer(rk.get("complaints", 2), ("risk", "complaints")),
     )
     if risk.dormant_days <= risk.churn_days:
-        raise c.fail(("risk", "dormant_days"), "must be more than churn_days")
+        raise c.fail(("risk", "dormant_days"), t("must be more than churn_days"))
 
     im = c.mapping(d["import"], ("import",), ("slash_order", "aliases"))
     slash = str(im["slash_order"]).upper()
     if slash not in ("MDY", "DMY"):
-        raise c.fail(("import", "slash_order"), "must be MDY or DMY")
+        raise c.fail(("import", "slash_order"), t("must be MDY or DMY"))
     header_aliases: dict[str, tuple[str, ...]] = {}
     for col, names in c.mapping(im["aliases"] or {}, ("import", "aliases")).items():
         if not is_import_key(col):
-            raise c.fail(("import", "aliases", col), f"unknown column key (known: "
-                         f"{', '.join(TEMPLATE_KEYS)}, next_follow_up, date.NAME)")
+            raise c.fail(("import", "aliases", col), t("unknown column key (known: {value}, "
+                                                       "next_follow_up, date.NAME)",
+                                                       value=', '.join(TEMPLATE_KEYS)))
         if isinstance(names, str):
             names = [names]
         if not isinstance(names, list):
-            raise c.fail(("import", "aliases", col), "must be a list of headers")
+            raise c.fail(("import", "aliases", col), t("must be a list of headers"))
         header_aliases[col] = tuple(str(n) for n in names)
 
     pv = c.mapping(d["privacy"], ("privacy",), ("mask_by_default",))
@@ -464,7 +477,7 @@ def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
     p = ("scoring", "indicators", name)
     spec = c.mapping(spec, p, ("weight", "source", "unit", "floor", "cap", "steps", "table"))
     if "weight" not in spec:
-        raise c.fail(p, "needs a weight")
+        raise c.fail(p, t("needs a weight"))
     weight = c.number(spec["weight"], (*p, "weight"))
     raw_source = spec.get("source")
     if raw_source is None:
@@ -479,33 +492,35 @@ def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
                 kind == "derived" and sub not in DERIVED) or (
                 kind == "field" and sub not in TEMPLATE_KEYS):
             where = (*p, "source") if not isinstance(raw_source, list) else (*p, "source", str(i))
-            raise c.fail(where, f"unknown source {source!r} (use field.<key>, extra.<column> or "
-                         f"one of: {', '.join(DERIVED)})")
+            raise c.fail(where, t("unknown source {source!r} (use field.<key>, extra.<column> or "
+                                  "one of: {value})",
+                                  source=source, value=', '.join(DERIVED)))
         sources.append(source)
     sub = sources[0].partition(".")[2]
     unit = str(spec.get("unit", "ratio" if sub == "repurchase_rate" else "number"))
     if unit not in UNITS:
-        raise c.fail((*p, "unit"), f"unknown unit {unit!r} (use {', '.join(UNITS)})")
+        raise c.fail((*p, "unit"), t("unknown unit {unit!r} (use {value})",
+                                     unit=unit, value=', '.join(UNITS)))
     forms = [k for k in ("steps", "table") if k in spec] + (
         ["floor/cap"] if "floor" in spec or "cap" in spec else [])
     if len(forms) != 1:
-        raise c.fail(p, "needs exactly one normalisation: floor and cap, steps, or table")
+        raise c.fail(p, t("needs exactly one normalisation: floor and cap, steps, or table"))
     if forms[0] == "floor/cap":
         floor = c.number(spec.get("floor", 0), (*p, "floor"))
         if "cap" not in spec:
-            raise c.fail(p, "needs a cap with its floor")
+            raise c.fail(p, t("needs a cap with its floor"))
         cap = c.number(spec["cap"], (*p, "cap"))
         if cap == floor:
-            raise c.fail((*p, "cap"), "must differ from floor")
+            raise c.fail((*p, "cap"), t("must differ from floor"))
         return Indicator(name, tuple(sources), weight, unit, floor=floor, cap=cap)
     if forms[0] == "steps":
         steps = spec["steps"]
         if not isinstance(steps, list) or not steps:
-            raise c.fail((*p, "steps"), "must be a list of [at least, share] pairs")
+            raise c.fail((*p, "steps"), t("must be a list of [at least, share] pairs"))
         out = []
         for i, s in enumerate(steps):
             if not (isinstance(s, list) and len(s) == 2):
-                raise c.fail((*p, "steps", str(i)), "must be a pair [at least, share]")
+                raise c.fail((*p, "steps", str(i)), t("must be a pair [at least, share]"))
             out.append((c.number(s[0], (*p, "steps", str(i))),
                         c.number(s[1], (*p, "steps", str(i)))))
         out.sort(reverse=True)
@@ -517,26 +532,53 @@ def _indicator(c: _Checker, name: str, spec: Any) -> Indicator:
 
 def _lost_reasons(c: _Checker, raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
-        raise c.fail(("lost_reasons",), "must be a list of reasons, e.g. [价格, 服务, 其他]")
+        raise c.fail(("lost_reasons",),
+                     t("must be a list of reasons, e.g. [price, service, other]"))
     return tuple(raw)
 
 
 def _tiers(c: _Checker, raw: Any) -> tuple[Tier, ...]:
     if not isinstance(raw, list) or not raw:
-        raise c.fail(("scoring", "tiers"), "must be a list of {name, label, min}")
+        raise c.fail(("scoring", "tiers"), t("must be a list of tiers, each with a name, a "
+                                             "label and a min"))
     tiers = []
-    for i, t in enumerate(raw):
+    for i, spec in enumerate(raw):
         p = ("scoring", "tiers", str(i))
-        t = c.mapping(t, p, ("name", "label", "min"))
-        if "name" not in t or "min" not in t:
-            raise c.fail(p, "needs a name and a min")
-        tiers.append(Tier(str(t["name"]), str(t.get("label", t["name"])),
-                          c.number(t["min"], (*p, "min"))))
+        spec = c.mapping(spec, p, ("name", "label", "min"))
+        if "name" not in spec or "min" not in spec:
+            raise c.fail(p, t("needs a name and a min"))
+        tiers.append(Tier(str(spec["name"]), str(spec.get("label", spec["name"])),
+                          c.number(spec["min"], (*p, "min"))))
     for i in range(1, len(tiers)):
         if tiers[i].min >= tiers[i - 1].min:
             raise c.fail(("scoring", "tiers", str(i), "min"),
-                         "tiers must go from the highest min to the lowest")
+                         t("tiers must go from the highest min to the lowest"))
     return tuple(tiers)
+
+
+def _language(c: _Checker, value: Any) -> str:
+    from kam.i18n import languages, normalise
+
+    found = normalise(value) if isinstance(value, str) else None
+    if found is None:
+        raise c.fail(("language",), t("{value!r}: not a language kam speaks ({value2})",
+                                      value=value, value2=', '.join(languages())))
+    return found
+
+
+_LANGUAGE_LINE = re.compile(r"""^language[ \t]*:[ \t]*["']?([A-Za-z_.-]+)""", re.MULTILINE)
+
+
+def language_in(path: Path) -> str | None:
+    """`language:` of a kam.yaml, read without parsing YAML: the help page and the first
+    message need the language before anything else is loaded. load() validates it."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(MAX_BYTES)
+    except OSError:
+        return None
+    found = _LANGUAGE_LINE.search(text)
+    return found.group(1) if found else None
 
 
 def load(path: Path, must_exist: bool = False) -> Settings:
@@ -545,11 +587,12 @@ def load(path: Path, must_exist: bool = False) -> Settings:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
         if must_exist:
-            raise ConfigError(f"{path}: no such settings file") from None
+            raise ConfigError(t("{path}: no such settings file", path=path)) from None
         return build(None, str(path))
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        raise ConfigError(t("{path}: not UTF-8 text; save it as UTF-8", path=path)) from None
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+        raise ConfigError(t("{path}: cannot read: {strerror}",
+                            path=path, strerror=e.strerror)) from None
     data, lines = _parse(text, str(path))
     return build(data, str(path), lines, path)

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
+from kam.i18n import t
+
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _TWO_DIGIT_YEAR = re.compile(r"^\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -33,31 +35,32 @@ def parse_date(text: str, slash_order: str = "MDY") -> date:
     s = unicodedata.normalize("NFKC", str(text)).strip()
     s = _TIME_SUFFIX.sub("", s)
     if _TWO_DIGIT_YEAR.match(s):
-        raise ValueError(f"two-digit year in {text!r}: write the year in full (e.g. 2026-11-23)")
+        raise ValueError(t("two-digit year in {text!r}: write the year in full (e.g. 2026-11-23)",
+                           text=text))
     m = _YMD.match(s) or _COMPACT.match(s)
     if m:
         y, mo, d = (int(g) for g in m.groups())
     else:
         m = _ABY.match(s)
         if not m:
-            raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)")
+            raise ValueError(t("not a date: {text!r} (use YYYY-MM-DD)", text=text))
         a, b, y = (int(g) for g in m.groups())
         mo, d = (a, b) if slash_order.upper() == "MDY" else (b, a)
     try:
         return date(y, mo, d)
     except ValueError:
-        raise ValueError(f"no such date: {text!r}") from None
+        raise ValueError(t("no such date: {text!r}", text=text)) from None
 
 
 def parse_iso(text: str) -> date:
     """Parse a strict YYYY-MM-DD date (options, stored values)."""
     m = _ISO.match(str(text))
     if not m:
-        raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)")
+        raise ValueError(t("not a date: {text!r} (use YYYY-MM-DD)", text=text))
     try:
         return date(*(int(g) for g in m.groups()))
     except ValueError:
-        raise ValueError(f"no such date: {text!r}") from None
+        raise ValueError(t("no such date: {text!r}", text=text)) from None
 
 
 def from_serial(value: float, epoch1904: bool = False) -> date:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kam.errors import BadInput
+from kam.i18n import t
 from kam.models import FORMULA_LEAD
 from kam.store.files import atomic_save
 
@@ -90,39 +91,45 @@ def check_xlsx(path: Path) -> None:
     name = path.name
     _regular_file(path)
     if name.startswith("~$") or name.startswith(".~lock."):
-        raise BadInput(f"{path}: this is the lock file a spreadsheet program keeps while the "
-                       "workbook is open; import the workbook itself")
+        raise BadInput(t("{path}: this is the lock file a spreadsheet program keeps while the "
+                         "workbook is open; import the workbook itself",
+                         path=path))
     try:
         with path.open("rb") as f:
             head = f.read(8)
     except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
+        raise BadInput(t("{path}: no such file", path=path)) from None
     except IsADirectoryError:
-        raise BadInput(f"{path} is a directory, not a spreadsheet") from None
+        raise BadInput(t("{path} is a directory, not a spreadsheet", path=path)) from None
     except OSError as e:
-        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
+        raise BadInput(t("{path}: cannot read: {strerror}",
+                         path=path, strerror=e.strerror)) from None
     if head == OLE2_MAGIC:
         data = path.read_bytes()
         if "EncryptionInfo".encode("utf-16-le") in data:
-            raise BadInput(f"{path}: the workbook is password-protected; open it, remove the "
-                           "password (File > Info > Protect Workbook) and save it again")
-        raise BadInput(f"{path}: this is an old .xls workbook; save it as .xlsx (Excel/WPS: "
-                       "Save As > Excel Workbook, or `soffice --headless --convert-to xlsx`)")
+            raise BadInput(t("{path}: the workbook is password-protected; open it, remove the "
+                             "password (File > Info > Protect Workbook) and save it again",
+                             path=path))
+        raise BadInput(t("{path}: this is an old .xls workbook; save it as .xlsx (Excel/WPS: Save "
+                         "As > Excel Workbook, or `soffice --headless --convert-to xlsx`)",
+                         path=path))
     if not head:
-        raise BadInput(f"{path}: the file is empty")
+        raise BadInput(t("{path}: the file is empty", path=path))
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
             names = {i.filename for i in infos}
             total = sum(i.file_size for i in infos)
     except zipfile.BadZipFile:
-        raise BadInput(f"{path}: not an .xlsx workbook (not a zip archive, or damaged); open it "
-                       "in Excel/WPS and save it as .xlsx") from None
+        raise BadInput(t("{path}: not an .xlsx workbook (not a zip archive, or damaged); open it "
+                         "in Excel/WPS and save it as .xlsx",
+                         path=path)) from None
     if total > MAX_UNCOMPRESSED:
-        raise BadInput(f"{path}: unpacks to {total // 2**20} MiB, more than a customer workbook "
-                       f"can be ({MAX_UNCOMPRESSED // 2**20} MiB); refused as unsafe")
+        raise BadInput(t("{path}: unpacks to {value} MiB, more than a customer workbook can be "
+                         "({value2} MiB); refused as unsafe",
+                         path=path, value=total // 2**20, value2=MAX_UNCOMPRESSED // 2**20))
     if "xl/workbook.xml" not in names:
-        raise BadInput(f"{path}: a zip archive but not an Excel workbook")
+        raise BadInput(t("{path}: a zip archive but not an Excel workbook", path=path))
 
 
 @contextlib.contextmanager
@@ -135,8 +142,9 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
             warnings.simplefilter("ignore")  # "Workbook contains no default style" etc.
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
-        raise BadInput(f"{path}: cannot read the workbook ({type(e).__name__}: {e}); it may be "
-                       "damaged or unsafe: open it in Excel/WPS and save it again") from None
+        raise BadInput(t("{path}: cannot read the workbook ({name}: {e}); it may be damaged or "
+                         "unsafe: open it in Excel/WPS and save it again",
+                         path=path, name=type(e).__name__, e=e)) from None
     try:
         epoch1904 = wb.epoch.year == 1904
         sheets = []
@@ -154,7 +162,8 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
     except BadInput:
         raise
     except Exception as e:
-        raise BadInput(f"{path}: cannot read the workbook ({type(e).__name__}: {e})") from None
+        raise BadInput(t("{path}: cannot read the workbook ({name}: {e})",
+                         path=path, name=type(e).__name__, e=e)) from None
     finally:
         wb.close()
 
@@ -182,15 +191,18 @@ def _stored_rows(ws: Any, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
                                  timedelta_formats=book._timedelta_formats)
         for n, cells in parser.parse():
             if n > MAX_ROWS:
-                raise BadInput(f"{path}: sheet {ws.title!r} declares row {n:,}, beyond the "
-                               f"{MAX_ROWS:,} rows a worksheet can have; refused as damaged "
-                               "or unsafe")
+                raise BadInput(t("{path}: sheet {title!r} declares row {n:,}, beyond the "
+                                 "{MAX_ROWS:,} rows a worksheet can have; refused as damaged or "
+                                 "unsafe",
+                                 path=path, title=ws.title, n=n, MAX_ROWS=MAX_ROWS))
             if not cells:
                 continue
             width = max(c["column"] for c in cells)
             if width > MAX_COLUMNS:
-                raise BadInput(f"{path}: sheet {ws.title!r} row {n} declares column {width:,}, "
-                               f"beyond the {MAX_COLUMNS:,} a worksheet can have; refused")
+                raise BadInput(t("{path}: sheet {title!r} row {n} declares column {width:,}, "
+                                 "beyond the {MAX_COLUMNS:,} a worksheet can have; refused",
+                                 path=path, title=ws.title, n=n, width=width,
+                                 MAX_COLUMNS=MAX_COLUMNS))
             values: list[Any] = [None] * width
             for c in cells:
                 values[c["column"] - 1] = c["value"]
@@ -218,14 +230,16 @@ def _regular_file(path: Path) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
+        raise BadInput(t("{path}: no such file", path=path)) from None
     except OSError as e:
-        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
+        raise BadInput(t("{path}: cannot read: {strerror}",
+                         path=path, strerror=e.strerror)) from None
     if stat.S_ISDIR(mode):
-        raise BadInput(f"{path} is a directory, not a spreadsheet")
+        raise BadInput(t("{path} is a directory, not a spreadsheet", path=path))
     if not stat.S_ISREG(mode):
-        raise BadInput(f"{path} is not a regular file (a pipe or a device); save the sheet as "
-                       "a file and import that")
+        raise BadInput(t("{path} is not a regular file (a pipe or a device); save the sheet as a "
+                         "file and import that",
+                         path=path))
 
 
 def _unguard(text: str) -> str:
@@ -261,9 +275,10 @@ def read_csv(path: Path) -> list[SheetData]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
+        raise BadInput(t("{path}: no such file", path=path)) from None
     except OSError as e:
-        raise BadInput(f"{path}: cannot read: {e.strerror}") from None
+        raise BadInput(t("{path}: cannot read: {strerror}",
+                         path=path, strerror=e.strerror)) from None
     # Excel's "Unicode text" is UTF-16 with a BOM; else UTF-8 (BOM or not), else GBK/GB18030
     utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
     for encoding in (("utf-16",) if utf16 else ("utf-8-sig", "gb18030")):
@@ -273,9 +288,9 @@ def read_csv(path: Path) -> list[SheetData]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise BadInput(f"{path}: unknown text encoding; save it as UTF-8 CSV")
+        raise BadInput(t("{path}: unknown text encoding; save it as UTF-8 CSV", path=path))
     if "\0" in text:
-        raise BadInput(f"{path}: not a text CSV file")
+        raise BadInput(t("{path}: not a text CSV file", path=path))
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
     records: list[list[str]] = []
@@ -285,12 +300,14 @@ def read_csv(path: Path) -> list[SheetData]:
             start, end = end, reader.line_num
             records.append(record)
     except csv.Error as e:
-        raise BadInput(f"{path}: line {reader.line_num}: malformed CSV: {e}") from None
+        raise BadInput(t("{path}: line {line_num}: malformed CSV: {e}",
+                         path=path, line_num=reader.line_num, e=e)) from None
     quote = '"'
     if records and text.count(quote) % 2 and any("\n" in f for f in records[-1]):
-        raise BadInput(f"{path}: line {start + 1}: a quote ({quote}) opens here and is never "
-                       "closed, so every line after it would become one value; close the quote "
-                       "and import again")
+        raise BadInput(t("{path}: line {value}: a quote ({quote}) opens here and is never closed, "
+                         "so every line after it would become one value; close the quote and "
+                         "import again",
+                         path=path, value=start + 1, quote=quote))
     rows = list(_non_empty([_unguard(v.strip()) for v in r] for r in records))
     return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True,
                       size_hint=len(rows))]
@@ -306,8 +323,8 @@ def open_sheets(path: Path) -> Iterator[list[SheetData]]:
         with open_xlsx(path) as sheets:
             yield sheets
     else:
-        raise BadInput(f"{path}: unknown file type {suffix!r}; kam imports .xlsx, .xlsm and "
-                       ".csv")
+        raise BadInput(t("{path}: unknown file type {suffix!r}; kam imports .xlsx, .xlsm and .csv",
+                         path=path, suffix=suffix))
 
 
 # --- writing -----------------------------------------------------------------

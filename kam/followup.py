@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from kam.activity import Windows
 from kam.dates import next_anniversary
+from kam.i18n import t
 from kam.models import Customer, Rank
 from kam.settings import Settings
 
@@ -47,12 +48,12 @@ def cadence(c: Customer, tier: str, settings: Settings) -> int:
 def next_contact(c: Customer, tier: str, settings: Settings) -> tuple[date | None, str]:
     """When the customer is next due for a follow-up, and why."""
     if c.next_follow_up:
-        return date.fromisoformat(c.next_follow_up), "next step set"
+        return date.fromisoformat(c.next_follow_up), t("next step set")
     days = cadence(c, tier, settings)
     start = c.last_contact or (c.created[:10] if c.created else None)
     if not start:
         return None, ""
-    return date.fromisoformat(start) + timedelta(days=days), f"every {days} days"
+    return date.fromisoformat(start) + timedelta(days=days), t("every {days} days", days=days)
 
 
 def date_reminders(c: Customer, today: date, horizon: int, settings: Settings
@@ -147,16 +148,19 @@ def health(c: Customer, tier: str, settings: Settings, today: date,
     if quiet is not None and quiet > every:
         if dormant:
             share, signal = 1.0, "dormant"
-            todo = f"已过沉睡线（{r.dormant_days}天）：发激活优惠或新品信息"
+            todo = t("past the dormant mark ({days} days): send a reactivation offer or news "
+                     "of new products", days=r.dormant_days)
         elif quiet >= r.churn_days:
             share = 0.5 + 0.5 * (quiet - r.churn_days) / (r.dormant_days - r.churn_days)
-            signal, todo = "silent", f"已过流失预警线（{r.churn_days}天）：分析原因，打电话挽回"
+            signal, todo = "silent", t("past the churn mark ({days} days): find out why, call "
+                                       "to win them back", days=r.churn_days)
         else:
             share = 0.5 * (quiet - every) / max(1, r.churn_days - every)
-            signal, todo = "cadence", f"应每{every}天联系一次：安排跟进"
+            signal, todo = "cadence", t("due every {days} days: plan a follow-up", days=every)
         penalty += w.get("contact", 0) * share
-        what = f"{quiet}天未联系" if days_since is not None else f"添加{quiet}天从未联系"
-        reasons.append(f"{what}，{todo}")
+        what = (t("no contact for {days} days", days=quiet) if days_since is not None
+                else t("added {days} days ago, never contacted", days=quiet))
+        reasons.append(t("{what}, {todo}", what=what, todo=todo))
         signals.append(signal)
 
     win = windows or Windows(today)
@@ -166,20 +170,23 @@ def health(c: Customer, tier: str, settings: Settings, today: date,
     if before > 0 and recent < before:
         drop = (before - recent) / before
         penalty += w.get("orders", 0) * drop
-        reasons.append(f"近3个月订单比之前3个月下降{round(drop * 100)}%：打电话了解采购变化")
+        reasons.append(t("orders of the last 3 months down {percent}% on the 3 before: call to "
+                         "learn what changed in their buying", percent=round(drop * 100)))
         signals.append("orders_down" if drop >= r.orders_drop else "orders_dip")
 
     complaints = win.count(st.get("complaints") or [], 90)
     if complaints:
         penalty += min(w.get("complaints", 0), w.get("complaints", 0) / 2 * complaints)
-        reasons.append(f"90天内{complaints}次投诉：安排拜访，处理投诉")
+        reasons.append(t("{count} complaint(s) in 90 days: visit and settle them",
+                         count=complaints))
         signals.append("complaints" if complaints >= r.complaints else "complaint")
 
     if c.next_follow_up:
         late = (today - date.fromisoformat(c.next_follow_up)).days
         if late > 0:
             penalty += w.get("overdue", 0) * min(1.0, late / max(1, every))
-            reasons.append(f"约定的跟进已逾期{late}天：今天联系")
+            reasons.append(t("the agreed follow-up is {days} days late: contact them today",
+                             days=late))
             signals.append("overdue")
 
     value = round(max(0.0, 100.0 - penalty), 1)

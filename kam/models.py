@@ -25,16 +25,6 @@ TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 TEMPLATE_KEYS = tuple(k for k, _ in TEMPLATE_COLUMNS)
 HEADERS = dict(TEMPLATE_COLUMNS)
-# Headers of the other columns kam shows; tables take every header from here.
-COLUMN_HEADERS: dict[str, str] = {
-    **HEADERS, "tier": "分层", "score": "评分", "tier_label": "", "next_follow_up": "下次跟进",
-    "health": "健康度", "days_since_contact": "未联系天数", "reasons": "原因",
-    "kind_label": "事项", "due": "日期", "when": "", "ts": "when", "user": "who",
-    "command": "command", "action": "what", "changes": "changes", "id": "id", "time": "time",
-    "size_kib": "KiB", "before": "before (command)", "file": "file", "sheet": "sheet",
-    "created": "created",
-    "updated": "updated", "unchanged": "unchanged", "undone": "undone",
-}
 VOCAB_FIELDS = ("stage", "value_level")
 # Fields a person edits directly (kam add / kam edit); the rest follow the log.
 EDITABLE = tuple(k for k in TEMPLATE_KEYS if k not in ("last_contact", "last_summary"))

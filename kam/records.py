@@ -12,6 +12,7 @@ from typing import Any
 from kam.dates import parse_iso
 from kam.errors import BadInput
 from kam.followup import LOST, next_contact
+from kam.i18n import t
 from kam.models import (
     EDITABLE,
     ROLE_NAMES,
@@ -42,8 +43,9 @@ def check_code(code: str) -> str:
     code = code.strip()
     if not _CODE.match(code):
         shown = code if len(code) <= 40 else code[:40] + "…"
-        raise BadInput(f"bad customer code {shown!r}: use letters, digits, - _ . / (at most "
-                       "64, starting with a letter or digit)")
+        raise BadInput(t("bad customer code {shown!r}: use letters, digits, - _ . / (at most 64, "
+                         "starting with a letter or digit)",
+                         shown=shown))
     return code
 
 
@@ -51,7 +53,8 @@ def vocab_key(settings: Settings, fieldname: str, text: str) -> str:
     key = settings.vocab[fieldname].lookup(text)
     if key is None:
         allowed = ", ".join(f"{t.key} ({t.label})" for t in settings.vocab[fieldname].terms)
-        raise BadInput(f"unknown {fieldname.replace('_', ' ')} {text!r}; use one of: {allowed}")
+        raise BadInput(t("unknown {value} {text!r}; use one of: {allowed}",
+                         value=fieldname.replace('_', ' '), text=text, allowed=allowed))
     return key
 
 
@@ -65,7 +68,7 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     for p in pairs:
         key, sep, value = p.partition("=")
         if not sep or not key.strip():
-            raise BadInput(f"bad {what} {p!r}: write it as NAME=VALUE")
+            raise BadInput(t("bad {what} {p!r}: write it as NAME=VALUE", what=what, p=p))
         out[key.strip()] = value
     return out
 
@@ -85,25 +88,25 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
         if value is None:
             continue
         if key not in EDITABLE or key == "code":
-            raise BadInput(f"{key} cannot be set here")
+            raise BadInput(t("{key} cannot be set here", key=key))
         value = str(value).strip()
         if key in ("stage", "value_level"):
             changes[key] = vocab_key(settings, key, value)
         elif key == "tags":
             changes[key] = tuple(split_tags(value))
         elif key == "name" and not value:
-            raise BadInput("name cannot be empty")
+            raise BadInput(t("name cannot be empty"))
         else:
             changes[key] = value
     tags = list(changes.get("tags", c.tags))
-    for t in add_tags:
-        for tag in split_tags(t):
+    for item in add_tags:
+        for tag in split_tags(item):
             if tag not in tags:
                 tags.append(tag)
-    for t in remove_tags:
-        for tag in split_tags(t):
+    for item in remove_tags:
+        for tag in split_tags(item):
             if tag not in tags:
-                raise BadInput(f"{c.code} has no tag {tag!r}")
+                raise BadInput(t("{code} has no tag {tag!r}", code=c.code, tag=tag))
             tags.remove(tag)
     changes["tags"] = tuple(tags)
     new_extra = dict(c.extra)
@@ -113,10 +116,10 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
         try:
             new_dates[settings.date_name(name)] = parse_iso(iso.strip()).isoformat()
         except ValueError as e:
-            raise BadInput(f"date {name}: {e}") from None
+            raise BadInput(t("date {name}: {e}", name=name, e=e)) from None
     for key in unset:
         if key in ("code", "name"):
-            raise BadInput(f"{key} cannot be unset")
+            raise BadInput(t("{key} cannot be unset", key=key))
         if key in EDITABLE:
             empty: Any = () if key == "tags" else None if key in VOCAB_FIELDS else ""
             changes[key] = empty
@@ -133,19 +136,21 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
         elif key in new_dates:
             del new_dates[key]
         else:
-            raise BadInput(f"nothing to unset called {key!r} (a field, extra.NAME or date.NAME)")
+            raise BadInput(t("nothing to unset called {key!r} (a field, extra.NAME or date.NAME)",
+                             key=key))
     changes.update(extra=new_extra, dates=new_dates)
     if contacts:
         have = list(changes.get("contacts", c.contacts))
         for p in contacts:
             if any(same_person(p, q) for q in have):
-                raise BadInput(f"{p.name} is already a contact of {c.code}; change them with "
-                               f"`kam contact edit {c.code} {p.name}`")
+                raise BadInput(t("{name} is already a contact of {code}; change them with `kam "
+                                 "contact edit {code} {name}`",
+                                 name=p.name, code=c.code))
             have.append(p)
         changes["contacts"] = tuple(have)
     out = replace(c, **changes)
     if lost_reason and out.stage != LOST:
-        raise BadInput("--reason goes with --stage lost (已流失)")
+        raise BadInput(t("--reason goes with --stage lost"))
     if out.stage == LOST and (c.stage != LOST or lost_reason):
         out = replace(out, lost=lost_info(settings, lost_reason, today, c.lost.get("note", "")))
     elif out.stage != LOST and c.lost:
@@ -164,31 +169,35 @@ def check_dates(today: date, *, happened: date | None = None, next_date: date | 
         return
     hint = "; check the year, or add --force if it is right"
     if happened is not None and happened > today:
-        raise BadInput(f"--date {happened.isoformat()} is after today ({today.isoformat()}): "
-                       f"it cannot have happened yet{hint}")
+        raise BadInput(t("--date {value} is after today ({value2}): it cannot have happened "
+                         "yet{hint}",
+                         value=happened.isoformat(), value2=today.isoformat(), hint=hint))
     if next_date is not None and next_date < today:
-        raise BadInput(f"--next {next_date.isoformat()} is before today ({today.isoformat()})"
-                       f"{hint}")
+        raise BadInput(t("--next {value} is before today ({value2}){hint}",
+                         value=next_date.isoformat(), value2=today.isoformat(), hint=hint))
     found = dates or {}
     if (birthday := found.get("birthday")) and birthday > today.isoformat():
-        raise BadInput(f"birthday {birthday} is in the future{hint}")
+        raise BadInput(t("birthday {birthday} is in the future{hint}",
+                         birthday=birthday, hint=hint))
     end = found.get("contract_end")
     start = found.get("contract_start") or found.get("anniversary")
     if end and start and end < start:
-        raise BadInput(f"contract end {end} is before the contract start {start}{hint}")
+        raise BadInput(t("contract end {end} is before the contract start {start}{hint}",
+                         end=end, start=start, hint=hint))
 
 
 def lost_info(settings: Settings, reason: str | None, day: str, note: str = ""
               ) -> dict[str, str]:
     """Why and when a customer was lost; the reason must be one of settings.lost_reasons."""
     if not reason:
-        raise BadInput(f"a lost customer needs a reason: --reason "
-                       f"{'/'.join(settings.lost_reasons)}")
+        raise BadInput(t("a lost customer needs a reason: --reason {value}",
+                         value='/'.join(settings.lost_reasons)))
     found = next((r for r in settings.lost_reasons if r.casefold() == reason.strip().casefold()),
                  None)
     if found is None:
-        raise BadInput(f"unknown reason {reason!r}; use one of: "
-                       f"{', '.join(settings.lost_reasons)} (lost_reasons in kam.yaml)")
+        raise BadInput(t("unknown reason {reason!r}; use one of: {value} (lost_reasons in "
+                         "kam.yaml)",
+                         reason=reason, value=', '.join(settings.lost_reasons)))
     return {k: v for k, v in (("reason", found), ("note", note), ("date", day)) if v}
 
 
@@ -196,7 +205,8 @@ def parse_contact(text: str) -> Contact:
     """NAME[:ROLE[:TITLE[:CONTACT_INFO]]] from `--person`."""
     parts = [p.strip() for p in re.split(r"[:：]", text, maxsplit=3)]
     if not parts[0]:
-        raise BadInput(f"bad contact {text!r}: write NAME:ROLE:TITLE:PHONE (role etc. optional)")
+        raise BadInput(t("bad contact {text!r}: write NAME:ROLE:TITLE:PHONE (role etc. optional)",
+                         text=text))
     role = contact_role(parts[1] if len(parts) > 1 else "")
     return Contact(parts[0], role, *(parts[2:4] + ["", ""])[:2])
 
@@ -310,7 +320,8 @@ class Filter:
         """Vocabulary given as label or alias turned into keys; an unknown tier refused."""
         tiers = [t.name for t in settings.tiers]
         if self.tier and self.tier not in tiers:
-            raise BadInput(f"--tier: unknown tier {self.tier!r}; tiers are {', '.join(tiers)}")
+            raise BadInput(t("--tier: unknown tier {tier!r}; tiers are {value}",
+                             tier=self.tier, value=', '.join(tiers)))
         return replace(
             self,
             stage=vocab_key(settings, "stage", self.stage) if self.stage else None,
@@ -345,8 +356,9 @@ def sort_customers(customers: list[Customer], key: str, ranks: dict[str, Rank]
     desc = key.startswith("-")
     key = key.lstrip("-")
     if key not in SORT_KEYS:
-        raise BadInput(f"--sort: unknown key {key!r}; use one of: {', '.join(SORT_KEYS)} "
-                       "(prefix - for descending)")
+        raise BadInput(t("--sort: unknown key {key!r}; use one of: {value} (prefix - for "
+                         "descending)",
+                         key=key, value=', '.join(SORT_KEYS)))
     if key == "score":
         out = sorted(customers, key=lambda c: (ranks[c.code].score, c.code))
     else:

@@ -1,22 +1,41 @@
 """Output: the only module importing rich. JSON and CSV need no rich at all.
 
 stdout carries data only; messages go to stderr through `say`/`warn`.
+
+Tables are laid out for the terminal's width (80 when output is piped, unless
+COLUMNS says otherwise), measured in display cells (a Chinese character takes two):
+every row stays on one line. Codes, dates and figures are never cut; the free-text
+column (name, reasons, summary) takes the room that is left and is shortened with
+an ellipsis; columns that do not fit are left out, the least useful first, and
+come back on a wider terminal. `kam --wide` shows everything, however wide.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kam import labels
 from kam.formats import cell_text, json_document, write_csv
-from kam.models import COLUMN_HEADERS
+from kam.i18n import N_, t
+from kam.text import shorten, width
 
-Columns = Sequence[str]  # keys; a table's headers come from models.COLUMN_HEADERS
+Columns = Sequence[str]  # keys; a table's headers come from labels.COLUMNS
+
+_wide = False
+
+
+def set_wide(wide: bool) -> None:
+    """--wide: tables keep every column and the whole text."""
+    global _wide
+    _wide = wide
 
 
 def header(key: str) -> str:
-    return COLUMN_HEADERS.get(key, key)
+    return labels.column(key)
 
 
 # Control characters in data (ESC, BEL, newlines, ...) are shown as their visible
@@ -35,7 +54,7 @@ def say(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    print(f"warning: {visible(text)}", file=sys.stderr)
+    print(t("warning: {message}", message=visible(text)), file=sys.stderr)
 
 
 def print_json(data: Any) -> None:
@@ -48,131 +67,216 @@ def write(text: str) -> None:
     sys.stdout.write(text)
 
 
-# Columns whose values must not be broken across lines (codes, dates, figures).
-_NO_WRAP = {"code", "id", "score", "tier", "health", "due", "when", "days_since_contact"}
+def screen_width() -> int:
+    """Cells per line: COLUMNS, else the terminal's, else 80 (piped output)."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    return 80
 
 
-def _console(stderr: bool = False) -> Any:
+def _console(stderr: bool = False, cells: int | None = None, file: Any = None) -> Any:
     from rich.console import Console
 
-    # markup and emoji off: text from data ("ACME[/]", "[link=...]", ":x:") stays text
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False)
+    # markup and emoji off: text from data ("ACME[/]", "[link=...]", ":x:") stays text;
+    # colour only when stdout is a terminal (and NO_COLOR is not set: rich reads it)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False,
+                   width=cells or screen_width(), file=file,
+                   force_terminal=(sys.stdout.isatty() or None) if file is not None else None)
+
+
+GAP = 2  # cells between two columns
+
+
+FLEX_WANT = 30  # cells a free-text column should keep before other columns give way
+
+
+def layout(rows: Sequence[Sequence[str]], heads: Sequence[str], flex: Sequence[int],
+           drop: Sequence[int], cells: int | None) -> tuple[list[int], list[int]]:
+    """Which columns to show and how wide: (shown column indexes, widths).
+
+    Every column gets its natural width (its widest cell). While the line is too long
+    and the free-text (`flex`) columns would get less than FLEX_WANT cells each, the
+    `drop` columns go, first listed first. Then the flex columns share the room that
+    is left evenly, a column needing less than its share giving the rest to others."""
+    natural = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(heads)]
+    shown = list(range(len(heads)))
+    if cells is None:
+        return shown, natural
+
+    def room(cols: list[int]) -> int:  # cells left for the flex columns
+        return cells - sum(natural[i] for i in cols if i not in flex) - GAP * (len(cols) - 1)
+
+    def wanted(cols: list[int]) -> int:
+        return sum(min(natural[i], FLEX_WANT) for i in cols if i in flex)
+
+    for i in drop:
+        over = room(shown) < sum(natural[i] for i in shown if i in flex)
+        if not over or room(shown) >= wanted(shown):
+            break
+        shown.remove(i)
+    widths = {i: natural[i] for i in shown}
+    flexible = [i for i in shown if i in flex]
+    left = room(shown)
+    if flexible and left < sum(natural[i] for i in flexible):
+        waiting = sorted(flexible, key=lambda i: natural[i])
+        while waiting:
+            share = max(4, left // len(waiting))
+            i = waiting.pop(0)
+            widths[i] = min(natural[i], share) if waiting else max(4, left)
+            left -= widths[i]
+    return shown, [widths[i] for i in shown]
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = None,
-          styles: Sequence[str | None] | None = None, caption: str | None = None) -> None:
-    """A Rich table on stdout; no colour codes without a terminal or with NO_COLOR."""
+          styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
+          drop: Sequence[str] = ()) -> None:
+    """A table on stdout, one line per row; no colour without a terminal or with NO_COLOR."""
     from rich.table import Table
 
-    t = Table(title=visible(title) if title else None, caption=caption, show_lines=False,
-              header_style="bold", title_justify="left", pad_edge=False)
-    for key in columns:
-        atomic = key in _NO_WRAP or key.endswith(("_contact", "_follow_up", "due"))
-        t.add_column(header(key), overflow="fold", no_wrap=atomic)
-    for i, r in enumerate(rows):
-        t.add_row(*(_badge(r.get(k)) if k == "tier" else visible(cell_text(r.get(k)))
-                    for k in columns),
-                  style=styles[i] if styles else None)
-    _console().print(t)
+    text = [[visible(cell_text(r.get(k))) for k in columns] for r in rows]
+    heads = [header(k) for k in columns]
+    cells = None if _wide else screen_width()
+    shown, widths = layout(text, heads, [columns.index(k) for k in flex if k in columns],
+                           [columns.index(k) for k in drop if k in columns], cells)
+    line = sum(widths) + GAP * (len(widths) - 1)
+    tbl = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False,
+                header_style="bold", expand=False)
+    for i, w in zip(shown, widths, strict=True):
+        right = columns[i] in _NUMERIC
+        tbl.add_column(heads[i], width=w, no_wrap=True, overflow="ellipsis",
+                       justify="right" if right else "left")
+    for n, row in enumerate(text):
+        tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else shorten(row[i], w)
+                      for i, w in zip(shown, widths, strict=True)),
+                    style=styles[n] if styles else None)
+    if title:  # a line of its own: a title wider than the table is shortened, never wrapped
+        from rich.text import Text
 
+        _print(Text(shorten(visible(title), cells or 10**6), style="bold"),
+               cells or width(title))
+    _print(tbl, line if cells is None else cells)
+
+
+def _print(renderable: Any, cells: int) -> None:
+    """Print through rich, without the spaces rich pads lines with (plain output only)."""
+    import io
+
+    buf = io.StringIO()
+    _console(cells=cells, file=buf).print(renderable)
+    out = buf.getvalue()
+    if "\x1b" not in out:
+        out = "".join(line.rstrip() + "\n" for line in out.splitlines())
+    sys.stdout.write(out)
+
+
+_NUMERIC = {"score", "health", "days_since_contact", "size_kib", "created", "updated",
+            "unchanged", "amount", "points", "weight", "value", "normalised", "row", "count"}
 
 # Tiers as badges (colour only on a terminal; the letter stays readable without it).
 _BADGES = {"A": "bold white on red", "B": "black on yellow", "C": "white on blue",
            "D": "white on grey39"}
 
 
-def _badge(tier: Any) -> Any:
+def _badge(text: str) -> Any:
     from rich.text import Text
 
-    text = cell_text(tier)
-    return Text(f" {text} ", style=_BADGES.get(text, "bold")) if text else ""
+    return Text(text, style=_BADGES.get(text, "bold")) if text else ""
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str | None = None,
-         styles: Sequence[str | None] | None = None) -> None:
+         styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
+         drop: Sequence[str] = ()) -> None:
     """The single branch point for listing output: table, json or csv."""
     if fmt == "json":
         print_json(rows)
     elif fmt == "csv":
         write_csv(rows, [(k, k) for k in columns], sys.stdout)
     elif rows:  # an empty table says nothing; the command says so on stderr
-        table(rows, columns, title=title, styles=styles)
+        table(rows, columns, title=title, styles=styles, flex=flex, drop=drop)
 
 
 def text_block(lines: Iterable[str]) -> None:
     sys.stdout.write("".join(f"{visible(line)}\n" for line in lines))
 
 
-
-def _add(t: Any, *cells: Any, style: str | None = None) -> None:
-    """A table row whose text cells are shown as text (control characters visible)."""
-    t.add_row(*(visible(c) if isinstance(c, str) else c for c in cells), style=style)
-
+# --- one customer -------------------------------------------------------------
 
 def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> None:
-    """One customer's archive as a few Rich tables."""
-    from rich.table import Table
+    """One customer's archive: the fields as label and value, then contacts and history."""
+    from kam.models import TEMPLATE_KEYS
 
-    from kam.models import HEADERS
-
-    con = _console()
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column(overflow="fold")
-    for key, title in HEADERS.items():
-        _add(head, title, cell_text(labelled.get(key)))
-    _add(head, "评分 / 分层", f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}")
-    _add(head, "健康度", cell_text(doc["health"]) + (
-        f"  ({'; '.join(doc['health_reasons'])})" if doc["health_reasons"] else ""))
+    pairs = [(header(k), cell_text(labelled.get(k))) for k in TEMPLATE_KEYS]
+    pairs.append((t("Score / tier"), f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}"))
+    pairs.append((header("health"), cell_text(doc["health"]) + (
+        f"  ({'; '.join(doc['health_reasons'])})" if doc["health_reasons"] else "")))
     nxt = doc["next_due"] or ""
-    _add(head, "下次跟进", f"{nxt}  ({why})" if nxt else "")
-    for k, v in doc["extra"].items():
-        _add(head, str(k), cell_text(v))
-    for k, v in doc["dates"].items():
-        _add(head, f"date: {k}", cell_text(v))
+    pairs.append((header("next_follow_up"), f"{nxt}  ({why})" if nxt else ""))
+    pairs += [(str(k), cell_text(v)) for k, v in doc["extra"].items()]
+    pairs += [(labels.kind(k), cell_text(v)) for k, v in doc["dates"].items()]
+    if doc.get("lost"):
+        pairs.append((t("Lost"), " ".join(cell_text(v) for v in doc["lost"].values() if v)))
     if doc["archived"]:
-        _add(head, "archived", "yes")
-    _add(head, "created / updated", f"{doc['created']} / {doc['updated']}")
-    con.print(head)
+        pairs.append((t("Archived"), t("yes")))
+    pairs.append((t("Created / updated"), f"{doc['created']} / {doc['updated']}"))
+    cells = None if _wide else screen_width()
+    left = max(width(a) for a, _ in pairs)
+    lines = []
+    for a, b in pairs:
+        b = visible(b)
+        if cells is not None:
+            b = shorten(b, max(10, cells - left - GAP))
+        lines.append(f"{visible(a)}{' ' * (left - width(a) + GAP)}{b}".rstrip())
+    text_block(lines)
     if doc["contacts"]:
-        t = Table(title="联系人 contacts", title_justify="left", header_style="bold")
-        for h in ("name", "role", "title", "contact_info"):
-            t.add_column(h)
-        for p in doc["contacts"]:
-            _add(t, p["name"], p["role"], p["title"], p["contact_info"])
-        con.print(t)
-    t = Table(title=f"跟进记录 history ({len(doc['interactions'])})", title_justify="left",
-              header_style="bold")
-    for h in ("id", "date", "kind", "summary", "amount", "next"):
-        t.add_column(h, overflow="fold", no_wrap=h in ("id", "date"))
-    for i in doc["interactions"]:
-        _add(t, i["id"][:8], i["date"], i["kind"], i["summary"], cell_text(i["amount"]),
-             i["next"] or "")
-    con.print(t)
+        print()
+        table([{**p, "role": _role(p["role"])} for p in doc["contacts"]],
+              ("name", "role", "title", "contact_info"), title=t("Contacts"),
+              flex=("title", "contact_info"))
+    print()
+    history = [{**i, "id": i["id"][:8], "kind": labels.kind(i["kind"]),
+                "amount": cell_text(i["amount"]), "next": i["next"] or ""}
+               for i in doc["interactions"]]
+    if history:
+        table(history, ("id", "date", "kind", "summary", "amount", "next"),
+              title=t("Follow-ups ({count})", count=len(history)), flex=("summary",),
+              drop=("next", "amount"))
+    else:
+        text_block([t("No follow-ups yet.")])
 
 
-def explain_scores(rows: Sequence[dict[str, Any]], labels: dict[str, str]) -> None:
+_ROLES = {"decision_maker": N_("decision maker"), "influencer": N_("influencer"),
+          "user": N_("user"), "purchaser": N_("purchaser"), "finance": N_("finance"),
+          "technical": N_("technical"), "other": N_("other")}
+
+
+def _role(role: str) -> str:
+    return t(_ROLES[role]) if role in _ROLES else role
+
+
+def explain_scores(rows: Sequence[dict[str, Any]], labels_: dict[str, str]) -> None:
     """Per customer, a table of indicator, raw value, normalised value, weight, points."""
-    from rich.table import Table
-
-    con = _console()
     for r in rows:
-        t = Table(title=visible(f"{r['code']} {r['name']}: {r['score']:g} → {r['tier']} "
-                          f"{labels.get(r['tier'], '')}"), title_justify="left",
-                  header_style="bold")
-        for h in ("indicator", "source", "raw", "value", "normalised", "weight", "points"):
-            t.add_column(h, justify="left" if h in ("indicator", "source", "raw") else "right")
-        for name, p in r["explain"].items():
-            _add(t, name, p["source"].partition(".")[2] or p["source"],
-                 "(missing)" if p["missing"] else cell_text(p["raw"]), cell_text(p["value"]),
-                 f"{p['normalised']:.2f}", cell_text(p["weight"]), f"{p['points']:.1f}",
-                 style="yellow" if p["missing"] else None)
-        con.print(t)
+        parts = [{"indicator": name, "source": p["source"].partition(".")[2] or p["source"],
+                  "raw": t("(missing)") if p["missing"] else cell_text(p["raw"]),
+                  "value": cell_text(p["value"]), "normalised": f"{p['normalised']:.2f}",
+                  "weight": cell_text(p["weight"]), "points": f"{p['points']:.1f}"}
+                 for name, p in r["explain"].items()]
+        title = f"{r['code']} {r['name']}: {r['score']:g} → {r['tier']} " + labels_.get(
+            r["tier"], "")
+        table(parts, ("indicator", "source", "raw", "value", "normalised", "weight", "points"),
+              title=title, styles=["yellow" if p["missing"] else None
+                                   for p in r["explain"].values()],
+              flex=("indicator", "source", "raw"))
         scale = next((p["scale"] for p in r["explain"].values()), 1)
         if scale != 1:
-            con.print(f"points scaled ×{scale:g}: the indicators known for it carry only part "
-                      "of the weights (scoring.min_known)")
+            text_block([t("points scaled ×{scale}: the indicators known for it carry only part "
+                          "of the weights (scoring.min_known)", scale=f"{scale:g}")])
 
+
+# --- progress -----------------------------------------------------------------
 
 class _Bar:
     def __init__(self, total: int | None, label: str):
@@ -196,62 +300,112 @@ def progress(total: int | None, label: str) -> _Bar:
     return _Bar(total, label)
 
 
-def import_report(doc: dict[str, Any]) -> None:
-    """The import report: the mapping kam chose, then the row errors."""
-    from rich.table import Table
+PROGRESS_ROWS = 3000  # show a progress bar on a terminal above this many rows
 
-    con = _console()
-    t = Table(title=visible(f"{doc['file']}: sheet {doc['sheet']!r}, header row "
-                            f"{doc['header_row']}"),
-              title_justify="left", header_style="bold")
-    t.add_column("column")
-    t.add_column("→ kam")
-    for header, key in doc["columns"].items():
-        _add(t, header, key if key != "extra" else "extra (kept as is)")
-    con.print(t)
-    lines = [(e["row"], f"error: {e['message']}", "red") for e in doc["errors"]]
+
+def import_progress(total: int, file_bytes: int) -> _Bar | None:
+    """A progress bar on stderr for big files on a terminal; else None.
+
+    Some writers store no sheet size: then a big file gets an open-ended counter.
+    """
+    big = total >= PROGRESS_ROWS or (total == 0 and file_bytes > 500_000)
+    if not big or not sys.stderr.isatty():
+        return None
+    return progress(total or None, t("importing"))
+
+
+# --- import -------------------------------------------------------------------
+
+_SKIPPED = {"numbered": N_("{count} numbered row(s) with nothing else skipped"),
+            "note": N_("{count} title or note row(s) skipped"),
+            "total": N_("{count} total row(s) skipped"),
+            "empty": N_("{count} empty row(s) skipped"),
+            "erased": N_("{count} erased customer(s) skipped")}
+
+
+def import_report(doc: dict[str, Any]) -> None:
+    """The import report: the mapping kam chose, then the row notes and errors."""
+    mapping = [{"column": h, "target": header(k) if k != "extra" else t("extra (kept as is)")}
+               for h, k in doc["columns"].items()]
+    table(mapping, ("column", "target"), flex=("column", "target"),
+          title=t("{file}: sheet {sheet}, header row {row}", file=doc["file"],
+                  sheet=repr(doc["sheet"]), row=doc["header_row"]))
+    lines = [(e["row"], t("error: {message}", message=e["message"]), "red")
+             for e in doc["errors"]]
     lines += [(m["rows"][-1], m["note"], "") for m in doc.get("merged", [])]
     lines += [(n["row"], n["message"], "") for n in doc["notes"]]
     if lines:
-        t = Table(title="rows", title_justify="left", header_style="bold")
-        t.add_column("row", justify="right")
-        t.add_column("")
-        for row, text, style in sorted(lines, key=lambda x: x[0]):
-            _add(t, str(row), text, style=style or None)
-        con.print(t)
+        ordered = sorted(lines, key=lambda x: x[0])
+        table([{"row": str(r), "message": m} for r, m, _ in ordered], ("row", "message"),
+              title=t("Rows"), flex=("message",), styles=[s or None for _, _, s in ordered])
     for u in doc.get("unknown_values", []):
-        warn(f"{u['column']}: unknown value {u['value']!r} in {u['count']} row(s) (first: row "
-             f"{u['rows'][0]}); imported, the value kept in {u['kept_in']}; map it with "
-             f"{u['hint']}")
+        warn(t("{column}: unknown value {value} in {count} row(s) (first: row {row}); imported, "
+               "the value kept in {kept_in}; map it with {hint}", column=u["column"],
+               value=repr(u["value"]), count=u["count"], row=u["rows"][0],
+               kept_in=u["kept_in"], hint=u["hint"]))
     counts: dict[str, int] = {}
     for sk in doc.get("skipped", []):
         counts[sk["reason"]] = counts.get(sk["reason"], 0) + 1
     for reason, n in counts.items():
-        say(f"{n} {_SKIPPED[reason]} skipped")
+        say(t(_SKIPPED[reason], count=n))
     if doc.get("dry_run") and doc.get("changes"):
         table([{**c, "old": cell_text(c["old"]), "new": cell_text(c["new"])}
                for c in doc["changes"]], ("code", "field", "old", "new"),
-              title=f"{len(doc['changes'])} field(s) would change")
+              title=t("{count} field(s) would change", count=len(doc["changes"])),
+              flex=("old", "new"))
     kept = [c for c in doc.get("conflicts", []) if c["kept"] == "archive"]
     for c in kept[:20]:
-        warn(f"row {c['row']}: {c['code']} {c['field']}: kept {cell_text(c['archive'])!r}, the "
-             f"sheet's {cell_text(c['sheet'])!r} is older (--prefer sheet takes it)")
+        warn(t("row {row}: {code} {field}: kept {archive}, the sheet's {sheet} is older "
+               "(--prefer sheet takes it)", row=c["row"], code=c["code"], field=c["field"],
+               archive=repr(cell_text(c["archive"])), sheet=repr(cell_text(c["sheet"]))))
     for sk in doc.get("skipped", []):
         if sk["reason"] == "erased":
-            warn(f"row {sk['row']}: {sk['text']}")
+            warn(t("row {row}: {text}", row=sk["row"], text=sk["text"]))
     for line in doc.get("scoring_blind", []):
-        warn(f"scoring: {line}")
+        warn(t("scoring: {line}", line=line))
 
 
-_SKIPPED = {"numbered": "numbered row(s) with nothing else", "note": "title or note row(s)",
-            "total": "total row(s)", "empty": "empty row(s)", "erased": "erased customer(s)"}
+def imported(doc: dict[str, Any], fmt: str) -> None:
+    """The import report on stdout, and its one-line summary on stderr."""
+    if fmt == "json":
+        print_json(doc)
+        for err in doc["errors"][:20]:  # the table shows row errors; JSON readers still see them
+            warn(t("{file} row {row}: {message}", file=doc["file"], row=err["row"],
+                   message=err["message"]))
+    else:
+        import_report(doc)
+    values = {"file": doc["file"], "sheet": repr(doc["sheet"]), "row": doc["header_row"],
+              "created": doc["created"], "updated": doc["updated"],
+              "unchanged": doc["unchanged"], "errors": len(doc["errors"])}
+    text = (t("{file} ({sheet}, header row {row}): would import {created} new, {updated} "
+              "updated, {unchanged} unchanged, {errors} row error(s)", **values)
+            if doc["dry_run"] else
+            t("{file} ({sheet}, header row {row}): imported {created} new, {updated} updated, "
+              "{unchanged} unchanged, {errors} row error(s)", **values))
+    if doc["batch"]:
+        text += t("; undo with `kam undo {batch}`", batch=doc["batch"])
+    say(text)
 
 
-# --- one renderer per listing ------------------------------------------------
+def batches(rows: Sequence[dict[str, Any]], fmt: str) -> None:
+    if fmt == "table":
+        from pathlib import Path
 
-# Readable at 80 columns; JSON, CSV and export carry every field.
+        rows = [{**r, "file": Path(r["file"]).name,
+                 "undone": t("yes") if r.get("undone") else ""} for r in rows]
+        emit(rows, ("id", "file", "created", "updated", "undone"), fmt,
+             title=t("Import batches"), flex=("file",))
+    else:
+        emit(rows, ("id", "when", "file", "sheet", "created", "updated", "unchanged", "undone"),
+             fmt)
+
+
+# --- listings -------------------------------------------------------------------
+
+# JSON, CSV and export carry every field; the table shows what fits, in this order.
 LIST_COLUMNS = ("code", "name", "contact", "stage", "tier", "score", "last_contact",
                 "next_follow_up", "owner")
+LIST_DROP = ("contact", "owner", "last_contact")
 CSV_COLUMNS = ("code", "name", "contact", "title", "contact_info", "industry", "size",
                "value_level", "need", "stage", "last_contact", "last_summary", "owner", "tags",
                "note", "score", "tier", "next_follow_up")
@@ -259,7 +413,10 @@ CSV_COLUMNS = ("code", "name", "contact", "title", "contact_info", "industry", "
 
 def customers(rows: Sequence[dict[str, Any]], fmt: str, title: str | None = None) -> None:
     """Customer records: the short table, or every field as JSON or CSV."""
-    emit(rows, LIST_COLUMNS if fmt == "table" else CSV_COLUMNS, fmt, title=title)
+    if fmt == "table":
+        emit(rows, LIST_COLUMNS, fmt, title=title, drop=LIST_DROP)
+    else:
+        emit(rows, CSV_COLUMNS, fmt)
 
 
 def show(doc: dict[str, Any], labelled: dict[str, Any], why: str, fmt: str) -> None:
@@ -271,23 +428,26 @@ def show(doc: dict[str, Any], labelled: dict[str, Any], why: str, fmt: str) -> N
         show_customer(labelled, doc, why)
 
 
-_SECTION_TITLE = {"overdue": "逾期 overdue", "today": "今天 today", "upcoming": "即将 upcoming"}
+SECTIONS = {"overdue": N_("Overdue"), "today": N_("Today"), "upcoming": N_("Coming up")}
 _SECTION_STYLE = {"overdue": "red", "today": "bold", "upcoming": None}
-_KIND_LABEL = {"follow_up": "跟进 follow-up", "birthday": "生日 birthday",
-               "contract_end": "合同到期 contract end", "project_start": "项目启动 project start"}
 DUE_COLUMNS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner",
                "urgency")
 
 
 def when(days_overdue: int) -> str:
-    if days_overdue > 0:
-        return f"{days_overdue} days late" if days_overdue > 1 else "1 day late"
+    if days_overdue > 1:
+        return t("{days} days late", days=days_overdue)
+    if days_overdue == 1:
+        return t("1 day late")
     if days_overdue == 0:
-        return "today"
-    return f"in {-days_overdue} days" if days_overdue < -1 else "tomorrow"
+        return t("today")
+    if days_overdue == -1:
+        return t("tomorrow")
+    return t("in {days} days", days=-days_overdue)
 
 
-_TERMS = {"late": "逾期天数", "tier": "分层", "score": "评分", "stage": "阶段", "kind": "事项"}
+_TERMS = {"late": N_("days late"), "tier": N_("tier"), "score": N_("score"),
+          "stage": N_("stage"), "kind": N_("kind")}
 
 
 def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = False) -> None:
@@ -297,33 +457,39 @@ def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = Fa
         rows = [r for r in rows if "terms" in r]
         if fmt == "table":
             for r in rows:
-                terms = " + ".join(f"{_TERMS.get(k, k)} {v:g}" for k, v in r["terms"].items())
-                text_block([f"{r['code']} {r['name']} {r['kind']} {r['due']}: urgency "
-                            f"{r['urgency']:g} = {terms or '0'}"])
+                terms = " + ".join(f"{t(_TERMS.get(k, k))} {v:g}" for k, v in r["terms"].items())
+                text_block([t("{code} {name} {kind} {due}: urgency {urgency} = {terms}",
+                              code=r["code"], name=r["name"], kind=labels.kind(r["kind"]),
+                              due=r["due"], urgency=f"{r['urgency']:g}", terms=terms or "0")])
             return
     if fmt != "table":
         emit(rows, DUE_COLUMNS, fmt)
         return
+    first = True
     for section in ("overdue", "today", "upcoming"):
-        part = [{**r, "when": when(r["days_overdue"]),
-                 "kind_label": _KIND_LABEL.get(r["kind"], r["kind"])}
+        part = [{**r, "when": when(r["days_overdue"]), "kind_label": labels.kind(r["kind"])}
                 for r in rows if r["section"] == section]
         total = len(part)
         if limit > 0 and total > limit:
             part = part[:limit]
-            say(f"{_SECTION_TITLE[section]}: showing the first {limit} of {total} "
-                "(--limit 0 shows all)")
+            say(t("{section}: showing the first {limit} of {total} (--limit 0 shows all)",
+                  section=t(SECTIONS[section]), limit=limit, total=total))
         if part:
+            if not first:
+                print()
+            first = False
             emit(part, ("code", "name", "kind_label", "due", "when", "tier", "owner"), "table",
-                 title=f"{_SECTION_TITLE[section]} ({total})",
-                 styles=[_SECTION_STYLE[section]] * len(part))
+                 title=f"{t(SECTIONS[section])} ({total})",
+                 styles=[_SECTION_STYLE[section]] * len(part), drop=("owner",))
 
 
 def risk(rows: Sequence[dict[str, Any]], fmt: str) -> None:
     cols = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
     if fmt == "table":
         emit([{**r, "reasons": "; ".join(r["reasons"])} for r in rows], cols, "table",
-             title=f"{len(rows)} at risk", styles=["red" if r["dormant"] else None for r in rows])
+             title=t("{count} at risk", count=len(rows)),
+             styles=["red" if r["dormant"] else None for r in rows],
+             flex=("name", "reasons"), drop=("owner", "days_since_contact"))
     else:
         emit(rows, cols, fmt)
 
@@ -338,11 +504,12 @@ def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels:
         flat = [{**{k: r[k] for k in ("code", "name", "score", "tier")},
                  "tier_label": tier_labels.get(r["tier"], ""), **r["breakdown"]} for r in rows]
         cols = ("code", "name", "score", "tier", *(("tier_label",) if fmt == "table" else ()))
-        emit(flat, (*cols, *indicators), fmt, title=f"{len(rows)} scored")
+        emit(flat, (*cols, *indicators), fmt, title=t("{count} scored", count=len(rows)),
+             drop=tuple(reversed(indicators)))
 
 
 def digest(doc: dict[str, Any], fmt: str) -> None:
-    """The morning summary: JSON, or plain text / markdown without colour codes."""
+    """The morning summary, actions first: JSON, or plain text / markdown without colour."""
     if fmt == "json":
         print_json(doc)
         return
@@ -350,53 +517,36 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
     h = "## " if md else ""
     b = "- " if md else "  "
     follow, new_risk, dates = doc["due"], doc["new_risks"], doc["dates"]
-    lines = [f"{'# ' if md else ''}kam digest {doc['date']}", ""]
-    lines.append(f"{h}Due today and overdue ({len(follow)})")
-    lines += [f"{b}{r['code']} {r['name']}: {when(r['days_overdue'])}" for r in follow] or [
-        f"{b}nothing"]
-    lines += ["", f"{h}New at risk ({len(new_risk)}; {doc['at_risk']} on the watch list)"]
-    lines += [f"{b}{r['code']} {r['name']}: health {r['health']:g}; {'; '.join(r['reasons'])}"
-              for r in new_risk] or [f"{b}nothing new"]
-    lines += ["", f"{h}Dates coming up ({len(dates)})"]
-    lines += [f"{b}{r['due']} {r['code']} {r['name']}: {r['kind']}" for r in dates] or [
-        f"{b}none"]
+    lines = [f"{'# ' if md else ''}" + t("kam digest {date}", date=doc["date"]), ""]
+    lines.append(h + t("Contact today ({count})", count=len(follow)))
+    for r in follow:
+        who = " ".join(x for x in (r.get("contact", ""), r.get("contact_info", "")) if x)
+        last = (t("last: {date} {summary}", date=r["last_contact"], summary=r["last_summary"])
+                if r.get("last_contact") else t("never contacted"))
+        lines.append(f"{b}{r['code']} {r['name']}" + (f" · {who}" if who else "")
+                     + f": {when(r['days_overdue'])}; {last}".rstrip())
+    if not follow:
+        lines.append(b + t("nobody"))
+    lines += ["", h + t("New at risk ({count}; {watched} on the watch list)",
+                        count=len(new_risk), watched=doc["at_risk"])]
+    lines += [f"{b}{r['code']} {r['name']}: " + t("health {health}", health=f"{r['health']:g}")
+              + f"; {'; '.join(r['reasons'])}" for r in new_risk] or [b + t("nothing new")]
+    lines += ["", h + t("Dates coming up ({count})", count=len(dates))]
+    lines += [f"{b}{r['due']} {r['code']} {r['name']}: {labels.kind(r['kind'])}"
+              for r in dates] or [b + t("none")]
     text_block(lines)
-
-
-def imported(doc: dict[str, Any], fmt: str) -> None:
-    """The import report on stdout, and its one-line summary on stderr."""
-    if fmt == "json":
-        print_json(doc)
-        for err in doc["errors"][:20]:  # the table shows row errors; JSON readers still see them
-            warn(f"{doc['file']} row {err['row']}: {err['message']}")
-    else:
-        import_report(doc)
-    what = "would import" if doc["dry_run"] else "imported"
-    say(f"{doc['file']} ({doc['sheet']!r}, header row {doc['header_row']}): {what} "
-        f"{doc['created']} new, {doc['updated']} updated, {doc['unchanged']} unchanged, "
-        f"{len(doc['errors'])} row error(s)" + (f"; undo with `kam undo {doc['batch']}`"
-                                                  if doc["batch"] else ""))
-
-
-def batches(rows: Sequence[dict[str, Any]], fmt: str) -> None:
-    if fmt == "table":
-        from pathlib import Path
-
-        rows = [{**r, "file": Path(r["file"]).name} for r in rows]
-        emit(rows, ("id", "file", "created", "updated", "undone"), fmt, title="import batches")
-    else:
-        emit(rows, ("id", "when", "file", "sheet", "created", "updated", "unchanged", "undone"),
-             fmt)
 
 
 def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     if fmt == "json":
         print_json(entries)
         return
-    rows = [{**x, "changes": "; ".join(f"{k}: {_short(o)} → {_short(n)}"
-                                       for k, (o, n) in x["changes"].items())}
+    rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if fmt == "table" else x["ts"],
+             "changes": "; ".join(f"{k}: {_short(o)} → {_short(n)}"
+                                  for k, (o, n) in x["changes"].items())}
             for x in entries]
-    emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title)
+    emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title,
+         flex=("changes",), drop=("user", "command"))
 
 
 def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: int,
@@ -406,36 +556,25 @@ def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: 
         print_json({"code": keep, "merged": other, "follow_ups": moved, "dry_run": dry_run,
                     "conflicts": [{"field": f, "kept": a, "other": b} for f, a, b in found]})
         return
-    rows = [{"field": f, keep: cell_text(a), other: cell_text(b)} for f, a, b in found]
+    rows = [{"field": header(f), keep: cell_text(a), other: cell_text(b)} for f, a, b in found]
     if rows:
-        table(rows, ("field", keep, other), title=f"{len(rows)} conflicting value(s)")
+        table(rows, ("field", keep, other), flex=(keep, other),
+              title=t("{count} conflicting value(s)", count=len(rows)))
 
 
 def edits(done: Sequence[Any]) -> None:
     """What an edit changes, customer by customer (a dry run)."""
     rows = [{"code": e.code, "name": e.name, "changes": "; ".join(
-        f"{k}: {_short(o)} → {_short(n)}" for k, (o, n) in e.changes.items())} for e in done]
-    emit(rows, ("code", "name", "changes"), "table", title=f"{len(rows)} to change")
+        f"{header(k)}: {_short(o)} → {_short(n)}" for k, (o, n) in e.changes.items())}
+        for e in done]
+    emit(rows, ("code", "name", "changes"), "table",
+         title=t("{count} to change", count=len(rows)), flex=("name", "changes"))
 
 
 def _short(v: Any) -> str:
     text = cell_text(v)
-    return (text[:40] + "…") if len(text) > 40 else (text or "∅")
+    return shorten(text, 40) if text else "∅"
 
 
 def backups(rows: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
-    emit(rows, ("id", "time", "before", "size_kib"), fmt, title=title)
-
-
-PROGRESS_ROWS = 3000  # show a progress bar on a terminal above this many rows
-
-
-def import_progress(total: int, file_bytes: int) -> _Bar | None:
-    """A progress bar on stderr for big files on a terminal; else None.
-
-    Some writers store no sheet size: then a big file gets an open-ended counter.
-    """
-    big = total >= PROGRESS_ROWS or (total == 0 and file_bytes > 500_000)
-    if not big or not sys.stderr.isatty():
-        return None
-    return progress(total or None, "importing")
+    emit(rows, ("id", "time", "before", "size_kib"), fmt, title=title, flex=("before",))

@@ -11,6 +11,7 @@ from typing import Any
 
 from kam.activity import Windows
 from kam.dates import parse_date
+from kam.i18n import t
 from kam.models import HEADERS, Customer, Rank
 from kam.settings import Indicator, Settings, Tier
 
@@ -48,7 +49,7 @@ def parse_amount(raw: Any, unit: str) -> float:
     Raises ValueError for text that is not a figure.
     """
     if isinstance(raw, bool):
-        raise ValueError(f"not a number: {raw!r}")
+        raise ValueError(t("not a number: {raw!r}", raw=raw))
     if isinstance(raw, (int, float)):
         value, suffix = float(raw), None
         if unit != "ratio":
@@ -57,7 +58,7 @@ def parse_amount(raw: Any, unit: str) -> float:
         s = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace("¥", "")
         m = _NUM.match(s)
         if not m:
-            raise ValueError(f"not a number: {raw!r}")
+            raise ValueError(t("not a number: {raw!r}", raw=raw))
         value, suffix = float(m.group(1)), (m.group(2) or "").lower() or None
     if suffix == "%":
         return value / 100 if unit == "ratio" else value
@@ -259,9 +260,9 @@ def _normalise(ind: Indicator, value: float) -> float:
 
 
 def tier_for(total: float, tiers: tuple[Tier, ...]) -> Tier:
-    for t in tiers:
-        if total >= t.min:
-            return t
+    for tier in tiers:
+        if total >= tier.min:
+            return tier
     return tiers[-1]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from kam import i18n
 from kam.cli import app
 
 TODAY = "2026-11-23"
@@ -24,7 +25,18 @@ def kam_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KAM_LOCK_TIMEOUT", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # Messages are asserted in the language they are written in; the Chinese of every
+    # command is checked by test_language.py and the golden files (which run in zh).
+    monkeypatch.setenv("KAM_LANG", "en")
+    i18n.set_language("en")
     return db
+
+
+@pytest.fixture
+def zh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chinese, the default language, for tests of words the user reads (reasons, ...)."""
+    monkeypatch.setenv("KAM_LANG", "zh")
+    i18n.set_language("zh")
 
 
 class Kam:

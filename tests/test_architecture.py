@@ -100,6 +100,8 @@ def test_no_import_cycle() -> None:
 def test_commands_are_thin() -> None:
     """Parse, one call, render: no command function body past about 20 lines."""
     for path in (KAM / "commands").glob("*.py"):
+        if path.name == "_help.py":  # the help formatter, not a command
+            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef):
                 body_start = node.body[0].lineno

@@ -100,7 +100,7 @@ def test_edit_fields_tags_unset_and_updated(two: Kam) -> None:
 def test_edit_nothing_changes_writes_nothing(two: Kam) -> None:
     before = two.digest()
     r = two("edit", "KH2024001", "--stage", "active")
-    assert "nothing to change" in r.stderr
+    assert "Nothing to change" in r.stderr
     assert two.digest() == before
 
 

@@ -49,7 +49,7 @@ def test_score_json_and_explain(kam: Kam) -> None:
                                              "weight": 20.0, "points": 40.0, "missing": False,
                                              "source": "field.value_level", "scale": 2.0}
     r = kam("score", "--explain")
-    assert "KH2026001 甲: 40 → C 试探型" in r.stdout and "normalised" in r.stdout
+    assert "KH2026001 甲: 40 → C 试探型" in r.stdout and "Normalised" in r.stdout
     assert "points scaled ×2" in r.stdout
     # scoring that sees nothing says so
     assert ("warning: annual_purchase (年采购额): no value for 1 of 1 customers" in r.stderr)
@@ -124,11 +124,11 @@ def test_due_filters_days_and_csv(week: Kam) -> None:
     assert "unknown tier 'Z'" in r.stderr
 
 
+@pytest.mark.usefixtures("zh")
 def test_due_table_sections(week: Kam) -> None:
     out = week("due").stdout
-    assert out.index("逾期 overdue (2)") < out.index("今天 today (1)") < out.index(
-        "即将 upcoming (2)")
-    assert "176 days late" in out and "in 2 days" in out
+    assert out.index("逾期 (2)") < out.index("今天 (1)") < out.index("即将到期 (2)")
+    assert "逾期176天" in out and "2天后" in out
 
 
 def test_nothing_due_is_exit_0_with_message(week: Kam) -> None:
@@ -149,6 +149,7 @@ def test_done_and_snooze_work_through_the_list(week: Kam) -> None:
     assert "either --until" in week("snooze", "LATE", code=2).stderr
 
 
+@pytest.mark.usefixtures("zh")
 def test_risk_json_exact(week: Kam) -> None:
     [row] = week.json("risk")
     assert row == {"code": "SLEEP", "name": "沉睡公司", "health": 50.0,
@@ -198,7 +199,7 @@ def test_archived_customers_are_left_out(week: Kam) -> None:
 
 def test_due_table_limit_per_section(week: Kam) -> None:
     r = week("due", "--limit", "1")
-    assert "逾期 overdue (2)" in r.stdout and "SLEEP" in r.stdout and "LATE" not in r.stdout
+    assert "Overdue (2)" in r.stdout and "SLEEP" in r.stdout and "LATE" not in r.stdout
     assert "showing the first 1 of 2 (--limit 0 shows all)" in r.stderr
     assert "LATE" in week("due", "--limit", "0").stdout
     assert len(week.json("due", "--limit", "1")) == 5  # JSON is never cut

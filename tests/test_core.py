@@ -153,6 +153,7 @@ def test_due_order_sections_then_urgency() -> None:
     (180, True, True, "180天未联系，已过沉睡线（180天）：发激活优惠或新品信息"),
     (30, False, False, None),
 ])
+@pytest.mark.usefixtures("zh")
 def test_health_marks_at_the_boundary(days: int, at_risk: bool, dormant: bool,
                                       reason: str | None) -> None:
     from datetime import timedelta
@@ -163,6 +164,7 @@ def test_health_marks_at_the_boundary(days: int, at_risk: bool, dormant: bool,
     assert list(h.reasons) == ([reason] if reason else [])
 
 
+@pytest.mark.usefixtures("zh")
 def test_health_of_a_customer_with_no_interactions() -> None:
     h = health(_c(created="2026-11-20T09:00:00"), "C", S, TODAY)
     assert (h.health, h.reasons, h.days_since_contact, h.at_risk) == (100.0, (), None, False)
@@ -178,12 +180,14 @@ def test_health_of_a_customer_with_no_interactions() -> None:
     ([("2026-07-01", 100.0), ("2026-10-01", 38.0)], "近3个月订单比之前3个月下降62%：打电话了解采购变化"),
     ([("2026-07-01", 100.0), ("2026-10-01", 150.0)], None),
 ])
+@pytest.mark.usefixtures("zh")
 def test_order_trend(orders: list[tuple[str, float]], expected: str | None) -> None:
     c = _logged(_c(), *((d, "order", a) for d, a in orders), ("2026-11-20", "call", None))
     reasons = [r for r in health(c, "C", S, TODAY).reasons if r.startswith("近3个月订单")]
     assert reasons == ([expected] if expected else [])
 
 
+@pytest.mark.usefixtures("zh")
 def test_complaints_and_overdue_step() -> None:
     c = _logged(_c(next_follow_up="2026-11-13"), ("2026-10-01", "complaint", None),
                 ("2026-11-01", "complaint", None), ("2026-11-10", "call", None))

@@ -46,7 +46,9 @@ def _stable(text: str) -> str:
 
 @pytest.fixture(params=["example", "default"])
 def archive(request: pytest.FixtureRequest, kam: Kam, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The bundled example imported with its kam.yaml, and with the built-in defaults."""
+    """The bundled example imported with its kam.yaml, and with the built-in defaults,
+    in the user's default language (risk reasons and the digest are words, not keys)."""
+    monkeypatch.delenv("KAM_LANG")
     if request.param == "example":
         monkeypatch.setenv("KAM_CONFIG", str(ROOT / "examples" / "kam.yaml"))
     kam("import", str(ROOT / "examples" / "customers.xlsx"))

@@ -71,6 +71,7 @@ def _week(kam: Kam) -> Kam:
     ("HEALTHY", False, None, None),
     ("ONEGRIPE", False, None, None),  # one complaint alone is not severe
 ])
+@pytest.mark.usefixtures("zh")
 def test_each_churn_signal_alone_puts_on_the_watch_list(
         kam: Kam, code: str, at_risk: bool, signals: list[str] | None, reason: str | None
 ) -> None:
@@ -100,8 +101,8 @@ def test_an_a_customer_a_few_days_late_ranks_above_a_c_customer_a_month_late(kam
     assert [(d["code"], d["days_overdue"]) for d in due] == [("A6", 6), ("C30", 30)]
     assert due[0]["urgency"] > due[1]["urgency"]
     r = kam("due", "--explain", "A6")
-    assert r.stdout.startswith("A6 大客户 follow_up 2026-11-17: urgency ")
-    assert "逾期天数 6 + 分层 30 + 评分" in r.stdout
+    assert r.stdout.startswith("A6 大客户 follow-up 2026-11-17: urgency ")
+    assert "days late 6 + tier 30 + score" in r.stdout
     assert kam.json("due", "--explain", "A6")[0]["terms"]["tier"] == 30.0
     assert "nothing due" in kam("due", "--explain", "NOPE", code=2).stderr
 

@@ -125,7 +125,7 @@ def test_bulk_edit_by_filter_with_a_dry_run_and_one_backup(kam: Kam) -> None:
     newest = kam.json("backups")[-1]["id"]
     before = kam.digest()
     r = kam("edit", "--where", "owner=张华", "--owner", "王芳", "--dry-run")
-    assert "25 to change" in r.stdout and "owner: 张华 → 王芳" in r.stdout
+    assert "25 to change" in r.stdout and "Owner: 张华 → 王芳" in r.stdout
     assert kam.digest() == before
     kam("edit", "--where", "owner=张华", "--owner", "王芳")
     owners = [c["owner"] for c in kam.json("list")]

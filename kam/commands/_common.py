@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from kam.commands._help import App as App  # re-exported: every command module makes one
 from kam.errors import BadInput
+from kam.i18n import N_, t
 
 if TYPE_CHECKING:
     from kam.ops.context import Context
@@ -24,6 +26,26 @@ def context(ctx: typer.Context) -> Context:
     return obj  # type: ignore[no-any-return]
 
 
+def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[str]:
+    """Codes or tags for the shell: from kam.json alone, never the follow-up log; silent."""
+    from kam.ops.context import Context
+    from kam.ops.customers import completions
+
+    root = ctx.find_root().params
+    try:
+        return completions(Context.create(root.get("db"), root.get("config")), what, incomplete)
+    except Exception:  # a shell completing a word must never see an error
+        return []
+
+
+def complete_code(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _completions(ctx, "code", incomplete)
+
+
+def complete_tag(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _completions(ctx, "tag", incomplete)
+
+
 # Every --format is an Enum that Typer validates.
 Fmt = Enum("Fmt", [("table", "table"), ("json", "json"), ("csv", "csv")], type=str)
 ReportFmt = Enum("ReportFmt", [("table", "table"), ("json", "json")], type=str)
@@ -31,54 +53,75 @@ DigestFmt = Enum("DigestFmt", [("text", "text"), ("markdown", "markdown"), ("jso
                  type=str)
 ExportFmt = Enum("ExportFmt", [("xlsx", "xlsx"), ("csv", "csv"), ("json", "json")], type=str)
 
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
-ReportFormatOpt = Annotated[ReportFmt, typer.Option("--format", "-f", help="Report as table "
-                                                    "or json.")]
+FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help=N_("Output format."))]
+ReportFormatOpt = Annotated[ReportFmt, typer.Option("--format", "-f", help=N_(
+    "Report as a table or as JSON."))]
 
 Opt = Optional[str]  # noqa: UP045 - typer needs Optional
 Many = Optional[list[str]]  # noqa: UP045
-CodeArg = Annotated[str, typer.Argument(help="客户编号 of the customer.")]
-AnyCodeArg = Annotated[Opt, typer.Argument(help="One customer's code (default: all).")]
+CodeArg = Annotated[str, typer.Argument(
+    help=N_("The customer: its code (any case), an old code, or a part of its name."),
+    metavar=N_("CODE"), autocompletion=complete_code)]
+AnyCodeArg = Annotated[Opt, typer.Argument(help=N_("One customer's code (default: all)."),
+                                           metavar=N_("CODE"), autocompletion=complete_code)]
 MaskOpt = Annotated[Optional[bool], typer.Option(  # noqa: UP045
-    "--mask/--no-mask", help="Mask phone numbers and emails (default from "
-    "privacy.mask_by_default).", show_default=False)]
-AllOpt = Annotated[bool, typer.Option("--all", help="Include archived customers.")]
-StageFilter = Annotated[Opt, typer.Option("--stage", help="Only this 合作阶段.")]
-ValueFilter = Annotated[Opt, typer.Option("--value-level", help="Only this 客户价值等级.")]
+    "--mask/--no-mask", help=N_("Mask phone numbers and emails (default from "
+                                "privacy.mask_by_default)."), show_default=False)]
+AllOpt = Annotated[bool, typer.Option("--all", help=N_("Include archived customers."))]
+StageFilter = Annotated[Opt, typer.Option("--stage", help=N_(
+    "Only customers at this stage (key, label or alias)."), metavar=N_("STAGE"))]
+ValueFilter = Annotated[Opt, typer.Option("--value-level", help=N_(
+    "Only customers of this value grade."), metavar=N_("GRADE"))]
 TagFilter = Annotated[Many, typer.Option(
-    "--tag", help="Only customers with this tag (repeatable: all of them).")]
-OwnerFilter = Annotated[Opt, typer.Option("--owner", help="Only this 负责人.")]
-IndustryFilter = Annotated[Opt, typer.Option("--industry", help="Only this 所属行业.")]
+    "--tag", help=N_("Only customers with this tag (repeatable: all of them)."),
+    metavar=N_("TAG"), autocompletion=complete_tag)]
+OwnerFilter = Annotated[Opt, typer.Option("--owner", help=N_(
+    "Only customers of this salesperson."), metavar=N_("NAME"))]
+IndustryFilter = Annotated[Opt, typer.Option("--industry", help=N_(
+    "Only customers in this industry."), metavar=N_("INDUSTRY"))]
 # Options shared by add and edit, named after the canonical keys.
-NameOpt = Annotated[Opt, typer.Option("--name", help="客户名称: company or person name.")]
-ContactOpt = Annotated[Opt, typer.Option("--contact", help="联系人: main contact person.")]
-TitleOpt = Annotated[Opt, typer.Option("--title", help="职务: the contact's position.")]
-InfoOpt = Annotated[Opt, typer.Option("--contact-info", help="联系方式: phone and/or email.")]
-IndustryOpt = Annotated[Opt, typer.Option("--industry", help="所属行业, e.g. 制造业.")]
-SizeOpt = Annotated[Opt, typer.Option("--size", help="企业规模, e.g. 200-500人.")]
-ValueOpt = Annotated[Opt, typer.Option("--value-level", help="客户价值等级: high/medium/low "
-                                       "or a label/alias from kam.yaml (高价值, 高, A).")]
-NeedOpt = Annotated[Opt, typer.Option("--need", help="核心需求类型, e.g. 设备采购.")]
-StageOpt = Annotated[Opt, typer.Option("--stage", help="合作阶段: key, label or alias "
-                                       "(active, 合作中, 已签约).")]
-OwnerOpt = Annotated[Opt, typer.Option("--owner", help="负责人: salesperson responsible.")]
-NoteOpt = Annotated[Opt, typer.Option("--note", help="备注: free remarks.")]
-TagOpt = Annotated[Many, typer.Option("--tag", help="状态标签 to add (repeatable).")]
+NameOpt = Annotated[Opt, typer.Option("--name", help=N_("Customer name: the company or person."),
+                                      metavar=N_("NAME"))]
+ContactOpt = Annotated[Opt, typer.Option("--contact", help=N_("The main contact person."),
+                                         metavar=N_("NAME"))]
+TitleOpt = Annotated[Opt, typer.Option("--title", help=N_("The contact's position."))]
+InfoOpt = Annotated[Opt, typer.Option("--contact-info", help=N_(
+    "Contact details: phone and/or email."))]
+IndustryOpt = Annotated[Opt, typer.Option("--industry", help=N_(
+    "Industry, e.g. manufacturing."), metavar=N_("INDUSTRY"))]
+SizeOpt = Annotated[Opt, typer.Option("--size", help=N_("Company size, e.g. 200-500."))]
+ValueOpt = Annotated[Opt, typer.Option("--value-level", help=N_(
+    "Value grade: high, medium, low, or a label or alias from kam.yaml."),
+    metavar=N_("GRADE"))]
+NeedOpt = Annotated[Opt, typer.Option("--need", help=N_(
+    "Core need, e.g. equipment purchase."))]
+StageOpt = Annotated[Opt, typer.Option("--stage", help=N_(
+    "Cooperation stage: key, label or alias (prospect, intent, active, long_term, "
+    "churn_risk, lost)."), metavar=N_("STAGE"))]
+OwnerOpt = Annotated[Opt, typer.Option("--owner", help=N_("The salesperson responsible."),
+                                       metavar=N_("NAME"))]
+NoteOpt = Annotated[Opt, typer.Option("--note", help=N_("Free remarks."))]
+TagOpt = Annotated[Many, typer.Option("--tag", help=N_("A status tag to add (repeatable)."),
+                                      metavar=N_("TAG"), autocompletion=complete_tag)]
 ExtraOpt = Annotated[Many, typer.Option(
-    "--extra", help="Another field as NAME=VALUE (repeatable), e.g. 微信=abc.")]
+    "--extra", help=N_("Another field as NAME=VALUE (repeatable), e.g. wechat=abc."),
+    metavar=N_("NAME=VALUE"))]
 DateOpt = Annotated[Many, typer.Option(
-    "--date", help="An important date as NAME=YYYY-MM-DD (repeatable), e.g. "
-    "birthday=1980-03-02, contract_end=2027-01-31.")]
+    "--date", help=N_("An important date as NAME=YYYY-MM-DD (repeatable), e.g. "
+                      "birthday=1980-03-02, contract_end=2027-01-31."), metavar=N_("NAME=DATE"))]
 PersonOpt = Annotated[Many, typer.Option(
-    "--person", help="Another contact as NAME:ROLE:TITLE:PHONE (repeatable); roles: "
-    "decision_maker, influencer, user, purchaser, finance, other.")]
-TierFilter = Annotated[Opt, typer.Option("--tier", help="Only this tier (A, B, ...).")]
-NextOpt = Annotated[Opt, typer.Option("--next", help="Schedule the next follow-up on this "
-                                      "date, YYYY-MM-DD.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Take dates that look wrong (a "
-                                        "contact after today, a next step before it).")]
-KindOpt = Annotated[str, typer.Option("--kind", "-k", help="follow_up, call, visit, email, "
-                                      "wechat, meeting, order, payment, complaint or note.")]
+    "--person", help=N_("Another contact as NAME:ROLE:TITLE:PHONE (repeatable); roles: "
+                        "decision_maker, influencer, user, purchaser, finance, other."),
+    metavar=N_("PERSON"))]
+TierFilter = Annotated[Opt, typer.Option("--tier", help=N_("Only this tier (A, B, ...)."),
+                                         metavar=N_("TIER"))]
+NextOpt = Annotated[Opt, typer.Option("--next", help=N_(
+    "Schedule the next follow-up on this date."), metavar=N_("DATE"))]
+ForceOpt = Annotated[bool, typer.Option("--force", help=N_(
+    "Take dates that look wrong (a contact after today, a next step before it)."))]
+KindOpt = Annotated[str, typer.Option("--kind", "-k", help=N_(
+    "What it was: follow_up, call, visit, email, wechat, meeting, order, payment, "
+    "complaint or note, or its label from kam.yaml."), metavar=N_("KIND"))]
 
 
 def date_opt(value: str | None, option: str) -> date | None:
@@ -90,7 +133,7 @@ def date_opt(value: str | None, option: str) -> date | None:
     try:
         return parse_date(value)
     except ValueError as ex:
-        raise BadInput(f"{option}: {ex}") from None
+        raise BadInput(t("{option}: {ex}", option=option, ex=ex)) from None
 
 
 def amount_opt(text: str | None) -> float | None:
@@ -101,7 +144,8 @@ def amount_opt(text: str | None) -> float | None:
     try:
         return parse_amount(text, "yuan")
     except ValueError:
-        raise BadInput(f"--amount: not an amount: {text!r} (e.g. 50000 or 5万)") from None
+        raise BadInput(t("--amount: not an amount: {value} (e.g. 50000)",
+                         value=repr(text))) from None
 
 
 def masked(ctx: Context, mask: bool | None) -> bool:

@@ -6,56 +6,61 @@ from typing import Annotated
 
 import typer
 
-from kam.commands._common import CodeArg, Opt, context
+from kam.commands._common import App, CodeArg, Opt, context
+from kam.i18n import N_, t
 
-app = typer.Typer(help="A customer's contacts (决策人, 影响人, 使用人, 采购, 财务, 技术, ...).",
-                  no_args_is_help=True)
-NameArg = Annotated[str, typer.Argument(help="The contact's name.")]
-RoleOpt = Annotated[Opt, typer.Option("--role", help="决策人, 影响人, 使用人, 采购, 财务, 技术 "
-                                      "(or decision_maker, ...), or any other role.")]
-TitleOpt = Annotated[Opt, typer.Option("--title", help="职务.")]
-InfoOpt = Annotated[Opt, typer.Option("--info", help="Phone and/or email.")]
+app = App(help=N_("A customer's contacts: decision maker, influencer, user, purchaser, finance, "
+                  "technical, ..."), no_args_is_help=True)
+NameArg = Annotated[str, typer.Argument(help=N_("The contact's name."), metavar=N_("NAME"))]
+RoleOpt = Annotated[Opt, typer.Option("--role", help=N_(
+    "decision_maker, influencer, user, purchaser, finance, technical (or their Chinese "
+    "names), or any other role."), metavar=N_("ROLE"))]
+TitleOpt = Annotated[Opt, typer.Option("--title", help=N_("The contact's position."))]
+InfoOpt = Annotated[Opt, typer.Option("--info", help=N_("Phone and/or email."))]
 
 
 def _done(c: object, what: str) -> None:
     from kam.render import say
 
-    say(f"{what}: {getattr(c, 'code', '')} now has {len(getattr(c, 'contacts', ()))} other "
-        "contact(s)")
+    say(t("{what}: {code} now has {count} other contact(s)", what=what,
+          code=getattr(c, "code", ""), count=len(getattr(c, "contacts", ()))))
 
 
-@app.command("add")
+@app.command("add", help=N_("Add a contact."),
+             epilog=N_("kam contact add KH2024001 \"Wang Wu\" --role decision_maker "
+                       "--title \"General manager\""))
 def add(ctx: typer.Context, code: CodeArg, name: NameArg, role: RoleOpt = None,
         title: TitleOpt = None, info: InfoOpt = None) -> None:
-    """Add a contact. Example: kam contact add KH2024001 王五 --role 决策人 --title 总经理"""
     from kam.ops.contacts import add as run
 
-    _done(run(context(ctx), code, name, role or "", title or "", info or ""), f"Added {name}")
+    _done(run(context(ctx), code, name, role or "", title or "", info or ""),
+          t("Added {name}", name=name))
 
 
-@app.command("edit")
+@app.command("edit", help=N_("Change a contact's role, title, phone or name."),
+             epilog=N_("kam contact edit KH2024001 \"Wang Wu\" --title Chairman"))
 def edit(ctx: typer.Context, code: CodeArg, name: NameArg, role: RoleOpt = None,
          title: TitleOpt = None, info: InfoOpt = None,
-         rename: Annotated[Opt, typer.Option("--name", help="A new name.")] = None) -> None:
-    """Change a contact's role, title, phone or name. Example: kam contact edit KH2024001
-    王五 --title 董事长"""
+         rename: Annotated[Opt, typer.Option("--name", help=N_("A new name."),
+                                             metavar=N_("NAME"))] = None) -> None:
     from kam.ops.contacts import edit as run
 
-    _done(run(context(ctx), code, name, role, title, info, rename), f"Changed {name}")
+    _done(run(context(ctx), code, name, role, title, info, rename),
+          t("Changed {name}", name=name))
 
 
-@app.command("rm")
+@app.command("rm", help=N_("Remove a contact."),
+             epilog=N_("kam contact rm KH2024001 \"Wang Wu\""))
 def rm(ctx: typer.Context, code: CodeArg, name: NameArg) -> None:
-    """Remove a contact. Example: kam contact rm KH2024001 王五"""
     from kam.ops.contacts import remove as run
 
-    _done(run(context(ctx), code, name), f"Removed {name}")
+    _done(run(context(ctx), code, name), t("Removed {name}", name=name))
 
 
-@app.command("main")
+@app.command("main", help=N_("Make a contact the main one; the main one so far stays as a "
+                             "contact."),
+             epilog=N_("kam contact main KH2024001 \"Wang Wu\""))
 def main(ctx: typer.Context, code: CodeArg, name: NameArg) -> None:
-    """Make a contact the main one (联系人); the main one so far stays as a contact.
-    Example: kam contact main KH2024001 王五"""
     from kam.ops.contacts import make_main as run
 
-    _done(run(context(ctx), code, name), f"{name} is the main contact")
+    _done(run(context(ctx), code, name), t("{name} is the main contact", name=name))

@@ -8,6 +8,7 @@ import typer
 
 from kam.commands._common import (
     AllOpt,
+    App,
     CodeArg,
     ContactOpt,
     DateOpt,
@@ -38,12 +39,16 @@ from kam.commands._common import (
     TitleOpt,
     ValueFilter,
     ValueOpt,
+    complete_code,
+    complete_tag,
     context,
     date_opt,
     masked,
 )
+from kam.i18n import N_, t
 
-app = typer.Typer()
+app = App()
+
 
 def _fields(**given: str | None) -> dict[str, str | None]:
     return given
@@ -68,49 +73,54 @@ def _report_edits(done: list[Any], dry_run: bool) -> None:
     if dry_run:
         edits(done)
     for e in done:
-        say(f"{'Would update' if dry_run else 'Updated'} {e.code} {e.name}")
+        say(t("Would update {code} {name}", code=e.code, name=e.name) if dry_run
+            else t("Updated {code} {name}", code=e.code, name=e.name))
     if not done:
-        say("nothing to change")
+        say(t("Nothing to change."))
 
 
 def _report_saved(db: Any, saved: Any) -> None:
     from kam.render import say, warn
 
     if saved.created_database:
-        say(f"Created a new kam database at {db}")
+        say(t("Created a new kam database at {path}", path=db))
     c = saved.customer
     for other, token in saved.shares_contact:
-        warn(f"{c.code} shares contact {token} with {other.code} {other.name}")
+        warn(t("{code} shares contact {value} with {other} {name}", code=c.code, value=token,
+               other=other.code, name=other.name))
 
 
-@app.command()
+@app.command(help=N_("Create the database and a commented default kam.yaml beside it."),
+             epilog=N_("kam init\nkam --db ~/work/kam.json init"))
 def init(ctx: typer.Context) -> None:
-    """Create the database and a commented default kam.yaml beside it."""
     from kam.ops.customers import init as run
     from kam.render import say
 
     done = run(context(ctx))
-    say(f"Created {done.db}")
-    say(f"Created {done.config} (edit it to set vocabulary, weights and cadences)"
-        if done.config_created else f"Kept the existing settings in {done.config}")
-    say("Next: `kam import 客户表.xlsx` or `kam add --name ...`, then `kam due` every morning.")
+    say(t("Created {path}", path=done.db))
+    say(t("Created {path} (edit it to set vocabulary, weights and cadences)", path=done.config)
+        if done.config_created else t("Kept the existing settings in {path}", path=done.config))
+    say(t("Next: `kam import customers.xlsx` or `kam add --name ...`, then `kam due` every "
+          "morning."))
 
 
-@app.command()
+@app.command(help=N_("Add a customer; prints its code."),
+             epilog=N_("kam add --name \"Acme Tools\" --contact \"Li Ming\" --stage intent\n"
+                       "kam add --name \"Bright Foods\" --value-level high --next 2026-12-01"))
 def add(
     ctx: typer.Context,
     name: NameOpt = None,
-    code: Annotated[Opt, typer.Option("--code", help="客户编号; assigned (KH<year><n>) "
-                                      "when left out.")] = None,
+    code: Annotated[Opt, typer.Option("--code", help=N_(
+        "The customer's code; assigned (KH<year><n>) when left out."), metavar=N_("CODE"))
+    ] = None,
     contact: ContactOpt = None, title: TitleOpt = None, contact_info: InfoOpt = None,
     industry: IndustryOpt = None, size: SizeOpt = None, value_level: ValueOpt = None,
     need: NeedOpt = None, stage: StageOpt = None, owner: OwnerOpt = None, note: NoteOpt = None,
     tag: TagOpt = None, extra: ExtraOpt = None, date_: DateOpt = None, person: PersonOpt = None,
-    next_: Annotated[Opt, typer.Option("--next", help="First follow-up date, YYYY-MM-DD.")
-                     ] = None,
+    next_: Annotated[Opt, typer.Option("--next", help=N_("First follow-up date."),
+                                       metavar=N_("DATE"))] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Add a customer; prints its code."""
     from kam.ops.customers import add as run
     from kam.render import say, write
 
@@ -122,39 +132,41 @@ def add(
     changes.force = force
     saved = run(c, name or "", changes, code)
     _report_saved(c.db, saved)
-    say(f"Added {saved.customer.code} {saved.customer.name}")
+    say(t("Added {code} {name}", code=saved.customer.code, name=saved.customer.name))
     write(saved.customer.code + "\n")
 
 
-@app.command()
+@app.command(help=N_("Change customers' fields: one, several, or all matching --where "
+                     "(one backup)."),
+             epilog=N_("kam edit KH2024001 --stage active\n"
+                       "kam edit --where owner=Zhang --owner Li --dry-run"))
 def edit(
     ctx: typer.Context,
     codes: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
-        help="The customers: codes (any case) or name fragments; or use --where.")] = None,
+        help=N_("The customers: codes (any case) or name fragments; or use --where."),
+        metavar=N_("CODE"), autocompletion=complete_code)] = None,
     name: NameOpt = None, contact: ContactOpt = None, title: TitleOpt = None,
     contact_info: InfoOpt = None, industry: IndustryOpt = None, size: SizeOpt = None,
     value_level: ValueOpt = None, need: NeedOpt = None, stage: StageOpt = None,
     owner: OwnerOpt = None, note: NoteOpt = None, tag: TagOpt = None,
-    untag: Annotated[Many, typer.Option("--untag", help="Tag to remove (repeatable).")] = None,
+    untag: Annotated[Many, typer.Option("--untag", help=N_("Tag to remove (repeatable)."),
+                                        metavar=N_("TAG"), autocompletion=complete_tag)] = None,
     extra: ExtraOpt = None, date_: DateOpt = None, person: PersonOpt = None,
     unset: Annotated[Many, typer.Option(
-        "--unset", help="Clear a field, extra.NAME or date.NAME (repeatable).")] = None,
+        "--unset", help=N_("Clear a field, extra.NAME or date.NAME (repeatable)."),
+        metavar=N_("FIELD"))] = None,
     next_: NextOpt = None,
-    reason: Annotated[Opt, typer.Option("--reason", help="With --stage lost (已流失): why, "
-                                        "one of lost_reasons in kam.yaml (价格, 服务, ...).")
-                      ] = None,
+    reason: Annotated[Opt, typer.Option("--reason", help=N_(
+        "With --stage lost: why, one of lost_reasons in kam.yaml."), metavar=N_("REASON"))
+    ] = None,
     force: ForceOpt = False,
     where: Annotated[Many, typer.Option(
-        "--where", help="Change every customer matching KEY=VALUE (repeatable): stage, "
-        "value_level, owner, industry, tag or tier, e.g. --where owner=张华.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change "
-                                          "nothing.")] = False,
+        "--where", help=N_("Change every customer matching KEY=VALUE (repeatable): stage, "
+                           "value_level, owner, industry, tag or tier, e.g. --where owner=Zhang."),
+        metavar=N_("KEY=VALUE"))] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Say what would change; change "
+                                          "nothing."))] = False,
 ) -> None:
-    """Change customers' fields: one, several, or all matching --where (one backup).
-
-    Examples: kam edit KH2024001 --stage 合作中;
-    kam edit --where owner=张华 --owner 李明 --dry-run
-    """
     from kam.ops.customers import edit_many
     from kam.records import parse_pairs
 
@@ -168,91 +180,90 @@ def edit(
     _report_edits(done, dry_run)
 
 
-@app.command()
+@app.command(help=N_("Mark a customer lost, with the reason: out of due and risk, counted in "
+                     "the review."),
+             epilog=N_("kam lost KH2024016 \"lost to a cheaper rival\" --reason price"))
 def lost(
     ctx: typer.Context,
     code: CodeArg,
-    note: Annotated[str, typer.Argument(help="What happened, e.g. 被竞品低价抢走.")] = "",
-    reason: Annotated[str, typer.Option("--reason", "-r", help="Why: one of lost_reasons in "
-                                        "kam.yaml (价格, 服务, 产品质量, 竞争对手, 需求变化, 其他)."
-                                        )] = "",
+    note: Annotated[str, typer.Argument(help=N_("What happened."), metavar=N_("NOTE"))] = "",
+    reason: Annotated[str, typer.Option("--reason", "-r", help=N_(
+        "Why: one of lost_reasons in kam.yaml (price, service, quality, competitor, "
+        "need changed, other)."), metavar=N_("REASON"))] = "",
 ) -> None:
-    """Mark a customer lost (已流失), with the reason: out of due and risk, in the review.
-
-    Example: kam lost KH2024016 被竞品低价抢走 --reason 价格
-    """
     from kam.ops.customers import lose
     from kam.render import say
 
     c = lose(context(ctx), code, reason, note)
-    say(f"{c.code} {c.name}: 已流失 ({c.lost['reason']}); back with `kam edit {c.code} "
-        "--stage ...`")
+    say(t("{code} {name}: lost ({reason}); back with `kam edit {code} --stage ...`",
+          code=c.code, name=c.name, reason=c.lost["reason"]))
 
 
-@app.command()
+@app.command(help=N_("Give a customer another code; the old code keeps finding it."),
+             epilog=N_("kam rename KH2024001 HD-001"))
 def rename(
     ctx: typer.Context,
     old: CodeArg,
-    new: Annotated[str, typer.Argument(help="The new 客户编号.")],
+    new: Annotated[str, typer.Argument(help=N_("The new code."), metavar=N_("NEW"))],
 ) -> None:
-    """Give a customer another code; the old code keeps finding it.
-
-    Example: kam rename KH2024001 HD-001
-    """
     from kam.ops.customers import rename as run
     from kam.render import say
 
     c = run(context(ctx), old, new)
-    say(f"Renamed to {c.code} {c.name}; the old code still finds it")
+    say(t("Renamed to {code} {name}; the old code still finds it", code=c.code, name=c.name))
 
 
-@app.command()
+@app.command(help=N_("Merge two archives of one company: logs, contacts, dates, tags and "
+                     "extras."),
+             epilog=N_("kam merge KH2024001 KH2026007 --dry-run\nkam merge KH2024001 KH2026007"))
 def merge(
     ctx: typer.Context,
-    keep: Annotated[str, typer.Argument(help="The customer that stays (客户编号).")],
-    other: Annotated[str, typer.Argument(help="The duplicate merged into it.")],
-    prefer: Annotated[str, typer.Option("--prefer", help="Whose value wins where both differ: "
-                                        "keep or other (the loser's stays in extra).")
+    keep: Annotated[str, typer.Argument(help=N_("The customer that stays."),
+                                        metavar=N_("KEEP"), autocompletion=complete_code)],
+    other: Annotated[str, typer.Argument(help=N_("The duplicate merged into it."),
+                                         metavar=N_("OTHER"), autocompletion=complete_code)],
+    prefer: Annotated[str, typer.Option("--prefer", help=N_("Whose value wins where both differ: "
+                                        "keep or other (the loser's stays in extra)."))
                       ] = "keep",
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the conflicts; change "
-                                          "nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Show the conflicts; change "
+                                          "nothing."))] = False,
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
-    """Merge two archives of one company: logs, contacts, dates, tags and extras.
-
-    Example: kam merge KH2024001 KH2026007 --dry-run
-    """
     from kam import render
     from kam.ops.customers import merge as run
 
     m = run(context(ctx), keep, other, prefer, dry_run)
     render.merged(m.customer.code, m.other, m.conflicts, m.follow_ups, dry_run, fmt.value)
-    render.say(f"{'Would merge' if dry_run else 'Merged'} {m.other} into {m.customer.code} "
-               f"{m.customer.name}: {m.follow_ups} follow-up(s), {len(m.conflicts)} "
-               f"conflicting value(s) kept" + ("" if dry_run else
-                                              f"; {m.other} now finds {m.customer.code}"))
+    values = {"other": m.other, "code": m.customer.code, "name": m.customer.name,
+              "follow_ups": m.follow_ups, "conflicts": len(m.conflicts)}
+    render.say(t("Would merge {other} into {code} {name}: {follow_ups} follow-up(s), "
+                 "{conflicts} conflicting value(s) kept", **values) if dry_run else
+               t("Merged {other} into {code} {name}: {follow_ups} follow-up(s), {conflicts} "
+                 "conflicting value(s) kept; {other} now finds {code}", **values))
 
 
-@app.command("list")
+@app.command("list", help=N_("List customers, with filters."),
+             epilog=N_("kam list --stage active --sort -score\n"
+                       "kam list --owner Zhang --format csv > mine.csv"))
 def list_(
     ctx: typer.Context,
     stage: StageFilter = None, value_level: ValueFilter = None, tag: TagFilter = None,
     owner: OwnerFilter = None, industry: IndustryFilter = None,
-    sort: Annotated[str, typer.Option("--sort", help="Sort by code, name, score, "
-                                      "last_contact, next_follow_up, stage, owner, updated or "
-                                      "created; prefix - for descending.")] = "code",
+    sort: Annotated[str, typer.Option("--sort", help=N_(
+        "Sort by code, name, score, last_contact, next_follow_up, stage, owner, updated or "
+        "created (or the column's header); prefix - for descending."), metavar=N_("FIELD"))
+    ] = "code",
     all_: AllOpt = False, mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    """List customers, with filters."""
     from kam.ops.customers import find
     from kam.records import Filter
 
     c = context(ctx)
     listing = find(c, Filter(stage, value_level, tuple(tag or ()), owner, industry), sort, all_)
-    _emit(c, listing, fmt, mask, f"{len(listing.customers)} customers",
-          "No customers match." if listing.archive_size else
-          "No customers yet: `kam add` or `kam import FILE`.")
+    _emit(c, listing, fmt, mask, t("{count} customers", count=len(listing.customers)),
+          t("No customers match.") if listing.archive_size else
+          t("No customers yet: `kam add` or `kam import FILE`."))
 
 
 def _emit(c: Any, listing: Any, fmt: Fmt, mask: bool | None, title: str, empty: str) -> None:
@@ -264,27 +275,29 @@ def _emit(c: Any, listing: Any, fmt: Fmt, mask: bool | None, title: str, empty: 
         render.say(empty)
 
 
-@app.command()
+@app.command(help=N_("Find customers by name, contact, notes, extra values or follow-up "
+                     "summaries."),
+             epilog=N_("kam search acme\nkam search 138"))
 def search(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="Text to find (Chinese substrings; Latin "
-                                        "letters in any case).")],
+    text: Annotated[str, typer.Argument(help=N_("Text to find (Latin letters in any case)."),
+                                        metavar=N_("TEXT"))],
     all_: AllOpt = False, mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    """Find customers by name, contact, notes, extra values or follow-up summaries."""
     from kam.ops.customers import search as run
 
     c = context(ctx)
     listing = run(c, text, all_)
-    _emit(c, listing, fmt, mask, f"{len(listing.customers)} found for {text!r}",
-          f"Nothing found for {text!r}.")
+    _emit(c, listing, fmt, mask, t("{count} found for {text}", count=len(listing.customers),
+                                   text=repr(text)),
+          t("Nothing found for {text}.", text=repr(text)))
 
 
-@app.command()
+@app.command(help=N_("The whole archive of one customer, follow-up history newest first."),
+             epilog=N_("kam show KH2024001\nkam show acme --format json"))
 def show(ctx: typer.Context, code: CodeArg, mask: MaskOpt = None,
          fmt: FormatOpt = Fmt.table) -> None:
-    """The whole archive of one customer, follow-up history newest first."""
     from kam.ops.customers import show as run
     from kam.render import show as render
 

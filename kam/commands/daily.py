@@ -9,6 +9,7 @@ import typer
 from kam.commands._common import (
     AllOpt,
     AnyCodeArg,
+    App,
     CodeArg,
     DigestFmt,
     Fmt,
@@ -21,27 +22,32 @@ from kam.commands._common import (
     StageFilter,
     TierFilter,
     amount_opt,
+    complete_code,
     context,
     date_opt,
 )
+from kam.i18n import N_, t
+from kam.labels import kind as kind_label
 
-app = typer.Typer()
+app = App()
 
 
-@app.command()
+@app.command(help=N_("Record a follow-up, order, complaint, ...; --next schedules the next "
+                     "step."),
+             epilog=N_("kam log KH2024001 \"Called about the quote\" -k call --next 2026-12-01\n"
+                       "kam log KH2024001 \"Order for 200 units\" -k order --amount 50000"))
 def log(
     ctx: typer.Context,
     code: CodeArg,
-    summary: Annotated[str, typer.Argument(help="What happened (跟进内容).")],
+    summary: Annotated[str, typer.Argument(help=N_("What happened."), metavar=N_("SUMMARY"))],
     kind: KindOpt = "follow_up",
-    date_: Annotated[Opt, typer.Option("--date", help="When it happened (default today).")
-                     ] = None,
+    date_: Annotated[Opt, typer.Option("--date", help=N_("When it happened (default today)."),
+                                       metavar=N_("DATE"))] = None,
     next_: NextOpt = None,
-    amount: Annotated[Opt, typer.Option("--amount", help="Amount in yuan for an order or "
-                                        "payment (50000, 5万).")] = None,
+    amount: Annotated[Opt, typer.Option("--amount", help=N_(
+        "Amount in yuan for an order or payment."), metavar=N_("AMOUNT"))] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Record a follow-up, order, complaint, ...; --next schedules the next step."""
     from kam.ops.interactions import log as run
     from kam.render import say
 
@@ -49,94 +55,107 @@ def log(
     when = date_opt(date_, "--date") or c.today
     cust = run(c, code, summary, kind, when, date_opt(next_, "--next"), amount_opt(amount),
                force)
-    say(f"Logged {kind} for {cust.code} {cust.name} on {when.isoformat()}"
-        + (f"; next follow-up {cust.next_follow_up}" if cust.next_follow_up else ""))
+    values = {"kind": kind_label(kind), "code": cust.code, "name": cust.name,
+              "date": when.isoformat(), "next": cust.next_follow_up}
+    say(t("Logged {kind} for {code} {name} on {date}; next follow-up {next}", **values)
+        if cust.next_follow_up else t("Logged {kind} for {code} {name} on {date}", **values))
 
 
-@app.command()
+@app.command(help=N_("Remove a follow-up logged by mistake; totals, score and health follow."),
+             epilog=N_("kam unlog 3f2a9c1e"))
 def unlog(
     ctx: typer.Context,
-    interaction: Annotated[str, typer.Argument(help="The follow-up's id (`kam show CODE` "
-                                               "lists them; the first 4+ characters do).")],
+    interaction: Annotated[str, typer.Argument(help=N_(
+        "The follow-up's id (`kam show CODE` lists them; the first 4+ characters do)."),
+        metavar=N_("ID"))],
 ) -> None:
-    """Remove a follow-up logged by mistake; totals, score and health follow.
-
-    Example: kam unlog 3f2a9c1e
-    """
     from kam.ops.interactions import unlog as run
     from kam.render import say
 
     gone, c = run(context(ctx), interaction)
-    say(f"Removed {gone.id[:8]} ({gone.date} {gone.kind} {gone.summary}) from {c.code} {c.name}")
+    say(t("Removed {id} ({date} {kind} {summary}) from {code} {name}", id=gone.id[:8],
+          date=gone.date, kind=kind_label(gone.kind), summary=gone.summary, code=c.code,
+          name=c.name))
 
 
-@app.command()
+@app.command(help=N_("Correct a follow-up: summary, kind, date or amount."),
+             epilog=N_("kam relog 3f2a9c1e --amount 50000 --date 2026-11-02\n"
+                       "kam relog 3f2a9c1e -k visit"))
 def relog(
     ctx: typer.Context,
-    interaction: Annotated[str, typer.Argument(help="The follow-up's id (see `kam show`).")],
-    summary: Annotated[Opt, typer.Option("--summary", help="What happened, corrected.")] = None,
-    kind: Annotated[Opt, typer.Option("--kind", "-k", help="The kind, corrected.")] = None,
-    date_: Annotated[Opt, typer.Option("--date", help="When it happened, corrected.")] = None,
-    amount: Annotated[Opt, typer.Option("--amount", help="The amount, corrected.")] = None,
+    interaction: Annotated[str, typer.Argument(help=N_("The follow-up's id (see `kam show`)."),
+                                               metavar=N_("ID"))],
+    summary: Annotated[Opt, typer.Option("--summary", help=N_("What happened, corrected."),
+                                         metavar=N_("SUMMARY"))] = None,
+    kind: Annotated[Opt, typer.Option("--kind", "-k", help=N_("The kind, corrected."),
+                                      metavar=N_("KIND"))] = None,
+    date_: Annotated[Opt, typer.Option("--date", help=N_("When it happened, corrected."),
+                                       metavar=N_("DATE"))] = None,
+    amount: Annotated[Opt, typer.Option("--amount", help=N_("The amount, corrected."),
+                                        metavar=N_("AMOUNT"))] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Correct a follow-up: summary, kind, date or amount.
-
-    Example: kam relog 3f2a9c1e --amount 5万 --date 2026-11-02
-    """
     from kam.ops.interactions import relog as run
     from kam.render import say
 
     new, c = run(context(ctx), interaction, summary, kind, date_opt(date_, "--date"),
                  amount_opt(amount), force)
-    say(f"Corrected {new.id[:8]} of {c.code} {c.name}: {new.date} {new.kind} {new.summary}")
+    say(t("Corrected {id} of {code} {name}: {date} {kind} {summary}", id=new.id[:8],
+          code=c.code, name=c.name, date=new.date, kind=kind_label(new.kind),
+          summary=new.summary))
 
 
-@app.command()
+@app.command(help=N_("Mark today's follow-up done (logs it; the cadence clock restarts)."),
+             epilog=N_("kam done KH2024001\nkam done KH2024001 \"Sent the contract\" "
+                       "--next 2026-12-15"))
 def done(
     ctx: typer.Context,
     code: CodeArg,
-    summary: Annotated[str, typer.Argument(help="What was done.")] = "跟进完成",
+    summary: Annotated[str, typer.Argument(help=N_("What was done."), metavar=N_("SUMMARY"),
+                                           show_default=False)] = "",
     next_: NextOpt = None,
     kind: KindOpt = "follow_up",
     force: ForceOpt = False,
 ) -> None:
-    """Mark today's follow-up done (logs it; the cadence clock restarts)."""
     from kam.ops.interactions import done as run
     from kam.render import say
 
-    c = run(context(ctx), code, summary, kind, date_opt(next_, "--next"), force)
-    say(f"Done: {c.code} {c.name}" + (f"; next {c.next_follow_up}" if c.next_follow_up else ""))
+    c = run(context(ctx), code, summary or t("Follow-up done"), kind, date_opt(next_, "--next"),
+            force)
+    say(t("Done: {code} {name}; next {next}", code=c.code, name=c.name, next=c.next_follow_up)
+        if c.next_follow_up else t("Done: {code} {name}", code=c.code, name=c.name))
 
 
-@app.command()
+@app.command(help=N_("Put a follow-up off to a later date."),
+             epilog=N_("kam snooze KH2024001 --days 3\nkam snooze KH2024001 --until 2026-12-01"))
 def snooze(
     ctx: typer.Context,
     code: CodeArg,
-    until: Annotated[Opt, typer.Option("--until", help="Follow up on this date instead.")
-                     ] = None,
+    until: Annotated[Opt, typer.Option("--until", help=N_("Follow up on this date instead."),
+                                       metavar=N_("DATE"))] = None,
     days: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--days", help="Follow up this many days from today instead.")] = None,
+        "--days", help=N_("Follow up this many days from today instead."),
+        metavar=N_("DAYS"))] = None,
 ) -> None:
-    """Put a follow-up off to a later date."""
     from kam.ops.interactions import snooze as run
     from kam.render import say
 
     c = run(context(ctx), code, date_opt(until, "--until"), days)
-    say(f"Snoozed {c.code} {c.name} until {c.next_follow_up}")
+    say(t("Snoozed {code} {name} until {date}", code=c.code, name=c.name,
+          date=c.next_follow_up))
 
 
-@app.command()
+@app.command(help=N_("Scores and tiers from the weights in kam.yaml, best first."),
+             epilog=N_("kam score --tier A\nkam score KH2024001 --explain"))
 def score(
     ctx: typer.Context,
     code: AnyCodeArg = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Show each indicator's raw "
-                                          "value, normalised value, weight and points.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help=N_(
+        "Show each indicator's raw value, normalised value, weight and points."))] = False,
     tier: TierFilter = None,
     all_: AllOpt = False,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    """Scores and tiers from the weights in kam.yaml, best first."""
     from kam.ops.daily import scores
     from kam.records import Filter
     from kam.render import scores as render
@@ -145,26 +164,29 @@ def score(
     c = context(ctx)
     rows, blind = scores(c, code, Filter(tier=tier), all_, explain)
     s = c.settings
-    render(rows, fmt.value, explain, {t.name: t.label for t in s.tiers},
+    render(rows, fmt.value, explain, {tier.name: tier.label for tier in s.tiers},
            [i.name for i in s.indicators])
     for line in blind:
         warn(line)
 
 
-@app.command()
+@app.command(help=N_("Follow-ups overdue, due today and coming up, plus date reminders, most "
+                     "urgent first."),
+             epilog=N_("kam due\nkam due --owner Zhang --days 14\nkam due --explain KH2024001"))
 def due(
     ctx: typer.Context,
     days: Annotated[Optional[int], typer.Option(  # noqa: UP045
-        "--days", help="Look this many days ahead (default followup.upcoming_days, 7).")] = None,
+        "--days", help=N_("Look this many days ahead (default followup.upcoming_days, 7)."),
+        metavar=N_("DAYS"))] = None,
     owner: OwnerFilter = None, tier: TierFilter = None, stage: StageFilter = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows per section in the table, most "
-                                       "urgent first (0: all); JSON and CSV list everything."
-                                       )] = 50,
-    explain: Annotated[Opt, typer.Option("--explain", help="Show what one customer's urgency "
-                                         "is made of (code).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help=N_(
+        "Rows per section in the table, most urgent first (0: all); JSON and CSV list "
+        "everything."), metavar=N_("ROWS"))] = 50,
+    explain: Annotated[Opt, typer.Option("--explain", help=N_(
+        "Show what one customer's urgency is made of."), metavar=N_("CODE"),
+        autocompletion=complete_code)] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    """Follow-ups overdue, due today and coming up, plus date reminders, most urgent first."""
     from kam import render
     from kam.ops.daily import due as run
     from kam.records import Filter
@@ -173,20 +195,21 @@ def due(
     rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain)
     render.due(rows, fmt.value, limit, explain is not None)
     if not rows:
-        render.say(f"Nothing due in the next "
-                   f"{c.settings.upcoming_days if days is None else days} days.")
+        render.say(t("Nothing due in the next {days} days.",
+                     days=c.settings.upcoming_days if days is None else days))
 
 
-@app.command()
+@app.command(help=N_("At-risk customers (churn warning) with their health score and the "
+                     "reasons, worst first."),
+             epilog=N_("kam risk\nkam risk --tier A --threshold 70"))
 def risk(
     ctx: typer.Context,
     owner: OwnerFilter = None, tier: TierFilter = None,
     threshold: Annotated[Optional[float], typer.Option(  # noqa: UP045
-        "--threshold", help="Health below this is at risk (default risk.threshold, 60).")
-    ] = None,
+        "--threshold", help=N_("Health below this is at risk (default risk.threshold, 60)."),
+        metavar=N_("HEALTH"))] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    """At-risk customers (流失预警) with their health score and the reasons, worst first."""
     from kam import render
     from kam.ops.daily import risk as run
     from kam.records import Filter
@@ -194,21 +217,22 @@ def risk(
     rows = run(context(ctx), Filter(owner=owner, tier=tier), threshold)
     render.risk(rows, fmt.value)
     if not rows:
-        render.say("No customer at risk.")
+        render.say(t("No customer at risk."))
 
 
-@app.command()
+@app.command(help=N_("The morning summary for cron: whom to contact today and why, new risks, "
+                     "dates this week. Plain text without colour codes; exit 0 whenever the "
+                     "data could be read."),
+             epilog=N_("kam digest\n"
+                       "kam digest --format markdown | mail -s \"kam digest\" me@example.com"))
 def digest(
     ctx: typer.Context,
-    fmt: Annotated[DigestFmt, typer.Option("--format", "-f", help="text, markdown or json.")
+    fmt: Annotated[DigestFmt, typer.Option("--format", "-f", help=N_("Output format."))
                    ] = DigestFmt.text,
-    days: Annotated[int, typer.Option("--days", help="Days ahead to look (dates with a longer "
-                                      "lead, such as contract ends, come earlier).")] = 7,
+    days: Annotated[int, typer.Option("--days", help=N_(
+        "Days ahead to look (dates with a longer lead, such as contract ends, come earlier)."),
+        metavar=N_("DAYS"))] = 7,
 ) -> None:
-    """The morning summary for cron: due and overdue, new risks, dates this week.
-
-    Plain text without colour codes; always exit 0 when the data could be read.
-    """
     from kam.ops.daily import digest as run
     from kam.render import digest as render
 

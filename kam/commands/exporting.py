@@ -8,22 +8,26 @@ from typing import Annotated, Optional
 import typer
 
 from kam.commands import _common as opt
+from kam.i18n import N_, t
 
-app = typer.Typer()
+app = opt.App()
 
 
-@app.command()
+@app.command(help=N_("Write the template layout (16 columns, then every extra column)."),
+             epilog=N_("kam export customers.xlsx\nkam export - --format csv --owner Zhang > "
+                       "mine.csv\nkam export report.xlsx --mask"))
 def export(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="Output file, or - for stdout (csv/json).")],
+    file: Annotated[str, typer.Argument(help=N_("Output file, or - for stdout (csv/json)."),
+                                        metavar=N_("FILE"))],
     fmt: Annotated[Optional[opt.ExportFmt], typer.Option(  # noqa: UP045
-        "--format", "-f", help="xlsx, csv or json (default: from the file's suffix).")] = None,
+        "--format", "-f", help=N_("xlsx, csv or json (default: from the file's suffix)."))
+    ] = None,
     stage: opt.StageFilter = None, value_level: opt.ValueFilter = None, tag: opt.TagFilter = None,
     owner: opt.OwnerFilter = None, industry: opt.IndustryFilter = None,
-    all_: Annotated[bool, typer.Option("--all", help="Include archived customers.")] = False,
+    all_: opt.AllOpt = False,
     mask: opt.MaskOpt = None,
 ) -> None:
-    """Write the template layout (16 columns, then every extra column)."""
     from kam import render
     from kam.ops.exporting import export as run
     from kam.records import Filter
@@ -36,5 +40,6 @@ def export(
     if out.text is not None:
         render.write(out.text)
     else:
-        render.say(f"Exported {out.count} customers to {file}" + (" (masked)" if out.masked
-                                                                   else ""))
+        render.say(t("Exported {count} customers to {file} (masked)", count=out.count, file=file)
+                   if out.masked else
+                   t("Exported {count} customers to {file}", count=out.count, file=file))

@@ -7,35 +7,42 @@ from typing import Annotated
 
 import typer
 
-from kam.commands._common import Many, Opt, ReportFmt, ReportFormatOpt, context
+from kam.commands._common import App, Many, Opt, ReportFmt, ReportFormatOpt, context
+from kam.i18n import N_, t
 
-app = typer.Typer()
+app = App()
 
 
-@app.command("import")
+@app.command("import",
+             help=N_("Import a spreadsheet (the template or a legacy layout); a customer "
+                     "already in the archive is updated, not added twice."),
+             epilog=N_("kam import customers.xlsx --dry-run\nkam import customers.xlsx\n"
+                       "kam import crm.csv --map \"Account Name=name\""))
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The .xlsx, .xlsm or .csv file.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; "
-                                          "change nothing.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Import nothing if any row has an "
-                                         "error.")] = False,
-    sheet: Annotated[Opt, typer.Option("--sheet", help="The sheet to read (default: the one "
-                                       "whose header kam recognises best).")] = None,
+    file: Annotated[Path, typer.Argument(help=N_("The .xlsx, .xlsm or .csv file."),
+                                         metavar=N_("FILE"))],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Report what would happen; "
+                                          "change nothing."))] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=N_("Import nothing if any row has an "
+                                         "error."))] = False,
+    sheet: Annotated[Opt, typer.Option("--sheet", help=N_(
+        "The sheet to read (default: the one whose header kam recognises best)."),
+        metavar=N_("SHEET"))] = None,
     map_: Annotated[Many, typer.Option(
-        "--map", help="Map a header to a key, HEADER=KEY (repeatable), e.g. 门店名称=name.")
-    ] = None,
-    no_merge: Annotated[bool, typer.Option("--no-merge", help="Import every row as a "
+        "--map", help=N_("Map a header to a field, HEADER=FIELD (repeatable); the field as its "
+                         "key or its template header, e.g. \"Store=name\"."),
+        metavar=N_("HEADER=FIELD"))] = None,
+    no_merge: Annotated[bool, typer.Option("--no-merge", help=N_("Import every row as a "
                                            "customer of its own (rows are merged by code, or "
-                                           "by name and phone/email, otherwise).")] = False,
-    prefer: Annotated[str, typer.Option("--prefer", help="Where the sheet and the archive "
-                                        "differ: newer (the sheet unless its 最近跟进时间 is older "
-                                        "than the archive's), archive or sheet.")] = "newer",
-    allow_erased: Annotated[bool, typer.Option("--allow-erased", help="Bring back customers "
-                                               "erased with kam erase.")] = False,
+                                           "by name and phone/email, otherwise)."))] = False,
+    prefer: Annotated[str, typer.Option("--prefer", help=N_(
+        "Where the sheet and the archive differ: newer (the sheet unless its last contact is "
+        "older than the archive's), archive or sheet."))] = "newer",
+    allow_erased: Annotated[bool, typer.Option("--allow-erased", help=N_("Bring back customers "
+                                               "erased with kam erase."))] = False,
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
-    """Import a spreadsheet (template or legacy layout); upserts by 客户编号."""
     from kam import render
     from kam.ops.importing import StrictRefusal, import_file
     from kam.records import parse_pairs
@@ -49,32 +56,33 @@ def import_(
         raise
     render.imported(report, fmt.value)
     if report.get("created_database"):
-        render.say(f"Created a new kam database at {c.db}")
+        render.say(t("Created a new kam database at {path}", path=c.db))
 
 
-@app.command()
-def batches(ctx: typer.Context,
-            fmt: Annotated[ReportFmt, typer.Option("--format", "-f", help="table or json.")
-                           ] = ReportFmt.table) -> None:
-    """The import batches that can be undone, newest last."""
+@app.command(help=N_("The import batches that can be undone, newest last."),
+             epilog=N_("kam batches"))
+def batches(ctx: typer.Context, fmt: ReportFormatOpt = ReportFmt.table) -> None:
     from kam import render
     from kam.ops.importing import batches as run
 
     render.batches(run(context(ctx)), fmt.value)
 
 
-@app.command()
+@app.command(help=N_("Undo an import: every customer it created or changed goes back to its "
+                     "state before."),
+             epilog=N_("kam undo\nkam undo 20261123-2"))
 def undo(
     ctx: typer.Context,
-    batch: Annotated[Opt, typer.Argument(help="The batch id (default: the latest import "
-                                         "not yet undone); see `kam batches`.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Undo even customers changed after "
-                                        "the import (those later changes are lost).")] = False,
+    batch: Annotated[Opt, typer.Argument(help=N_(
+        "The batch id (default: the latest import not yet undone); see `kam batches`."),
+        metavar=N_("BATCH"))] = None,
+    force: Annotated[bool, typer.Option("--force", help=N_("Undo even customers changed after "
+                                        "the import (those later changes are lost)."))] = False,
 ) -> None:
-    """Undo an import: every customer it created or changed goes back to its state before."""
     from kam.ops.importing import undo as run
     from kam.render import say
 
     u = run(context(ctx), batch, force)
-    say(f"Undid import {u.batch} of {u.file}: {u.customers} customer(s) restored, "
-        f"{u.follow_ups} follow-up(s) removed")
+    say(t("Undid import {batch} of {file}: {customers} customer(s) restored, {follow_ups} "
+          "follow-up(s) removed",
+          batch=u.batch, file=u.file, customers=u.customers, follow_ups=u.follow_ups))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from kam.errors import BadInput
+from kam.i18n import t
 from kam.models import Contact, Customer
 from kam.ops.context import Context
 from kam.records import contact_role, same_person
@@ -17,7 +18,7 @@ def _change(ctx: Context, code: str, what: str, change: Callable[[Customer], Cus
         c = store.get(code)
         new = change(c)
         if new == c:
-            raise BadInput(f"{c.code}: nothing to change")
+            raise BadInput(t("{code}: nothing to change", code=c.code))
         new = replace(new, updated=ctx.stamp())
         store.put(new)
         store.label = f"contact {what} {c.code}"
@@ -29,7 +30,8 @@ def _find(c: Customer, name: str) -> int:
     found = [i for i, p in enumerate(c.contacts) if p.name == name.strip()]
     if not found:
         names = ", ".join(p.name for p in c.contacts) or "none yet"
-        raise BadInput(f"{c.code} has no contact {name!r} (contacts: {names})")
+        raise BadInput(t("{code} has no contact {name!r} (contacts: {names})",
+                         code=c.code, name=name, names=names))
     return found[0]
 
 
@@ -38,12 +40,13 @@ def add(ctx: Context, code: str, name: str, role: str = "", title: str = "",
     """Another contact; the same person (name, and phone when both have one) is refused."""
     person = Contact(name.strip(), contact_role(role), title.strip(), info.strip())
     if not person.name:
-        raise BadInput("the contact needs a name")
+        raise BadInput(t("the contact needs a name"))
 
     def change(c: Customer) -> Customer:
         if any(same_person(person, p) for p in c.contacts):
-            raise BadInput(f"{person.name} is already a contact of {c.code}; change them with "
-                           f"`kam contact edit {c.code} {person.name}`")
+            raise BadInput(t("{name} is already a contact of {code}; change them with `kam "
+                             "contact edit {code} {name}`",
+                             name=person.name, code=c.code))
         return replace(c, contacts=(*c.contacts, person))
 
     return _change(ctx, code, "add", change)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from kam import records
 from kam.errors import BadInput
 from kam.followup import LOST
+from kam.i18n import t
 from kam.models import Contact, Customer, Rank
 from kam.ops.context import Context
 from kam.records import Filter
@@ -54,7 +55,7 @@ def init(ctx: Context) -> InitResult:
     from kam.store.files import atomic_write_bytes
 
     if ctx.db.exists():
-        raise BadInput(f"{ctx.db} already exists; kam init does not overwrite it")
+        raise BadInput(t("{db} already exists; kam init does not overwrite it", db=ctx.db))
     with ctx.writer(create=True) as store:
         store.commit()
     config = ctx.paths.config
@@ -83,12 +84,13 @@ def _apply(ctx: Context, c: Customer, ch: Changes) -> Customer:
 def add(ctx: Context, name: str, ch: Changes, code: str | None = None) -> Saved:
     """A new customer; its code is assigned (KH<year><n>) when not given."""
     if not name or not name.strip():
-        raise BadInput("--name is required (客户名称)")
+        raise BadInput(t("--name is required"))
     with ctx.writer(create=True) as store:
         if code is not None:
             code = records.check_code(code)
             if (other := store.find(code)) is not None:
-                raise BadInput(f"code {code} is already used by {other.name}")
+                raise BadInput(t("code {code} is already used by {name}",
+                                 code=code, name=other.name))
         else:
             code = records.new_code(store.codes(), ctx.today.year)
         stamp = ctx.stamp()
@@ -119,9 +121,10 @@ def edit_many(ctx: Context, targets: list[str], where: dict[str, str], ch: Chang
 
     unknown = set(where) - set(WHERE_KEYS)
     if unknown:
-        raise BadInput(f"--where {sorted(unknown)[0]}: use one of: {', '.join(WHERE_KEYS)}")
+        raise BadInput(t("--where {value}: use one of: {value2}",
+                         value=sorted(unknown)[0], value2=', '.join(WHERE_KEYS)))
     if not targets and not where:
-        raise BadInput("name the customers: one or more codes, or --where KEY=VALUE")
+        raise BadInput(t("name the customers: one or more codes, or --where KEY=VALUE"))
     with ctx.writer() as store:
         codes = list(dict.fromkeys(store.resolve(t) for t in targets))
         if where:
@@ -196,7 +199,7 @@ def search(ctx: Context, text: str, include_archived: bool = False) -> Listing:
 
     needle = text.strip().casefold()
     if not needle:
-        raise BadInput("search text is empty")
+        raise BadInput(t("search text is empty"))
     with ctx.reader() as store:
         customers = store.customers(include_archived=include_archived)
         in_log = {i.code for i in store.interactions() if needle in i.summary.casefold()}
@@ -243,7 +246,8 @@ def rename(ctx: Context, old: str, new: str) -> Customer:
         c = store.get(old)
         taken = next((k for k in store.codes() if k.casefold() == new.casefold()), None)
         if taken is not None:
-            raise BadInput(f"code {new} is already used by {store.get(taken).name}")
+            raise BadInput(t("code {new} is already used by {name}",
+                             new=new, name=store.get(taken).name))
         _recode(store, c.code, new)
         renamed = replace(c, code=new, updated=ctx.stamp())
         store.remove(c.code)
@@ -285,11 +289,11 @@ def merge(ctx: Context, keep: str, other: str, prefer: str = "keep", dry_run: bo
     from kam.models import HEADERS
 
     if prefer not in ("keep", "other"):
-        raise BadInput("--prefer: keep or other")
+        raise BadInput(t("--prefer: keep or other"))
     with ctx.writer() as store:
         a, b = store.get(keep), store.get(other)
         if a.code == b.code:
-            raise BadInput(f"{keep} and {other} are the same customer")
+            raise BadInput(t("{keep} and {other} are the same customer", keep=keep, other=other))
         won, lost = (a, b) if prefer == "keep" else (b, a)
         changes: dict[str, Any] = {}
         extra = {**b.extra, **a.extra}
@@ -329,3 +333,17 @@ def merge(ctx: Context, keep: str, other: str, prefer: str = "keep", dry_run: bo
         if not dry_run:
             store.commit()
     return Merged(merged, b.code, conflicts, moved)
+
+
+def completions(ctx: Context, what: str, incomplete: str) -> list[str]:
+    """Customer codes (what="code") or tags (what="tag") starting with `incomplete`, for
+    shell completion: read from kam.json alone, without the follow-up log."""
+    if not ctx.db.exists():
+        return []
+    prefix = incomplete.casefold()
+    with ctx.reader() as store:
+        found: set[str] = set()
+        for c in store.customers():
+            values = (c.code,) if what == "code" else c.tags
+            found.update(v for v in values if v.casefold().startswith(prefix))
+    return sorted(found)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kam.errors import BadInput
+from kam.i18n import t
 from kam.models import Customer, Rank
 from kam.ops.context import Context
 from kam.ops.customers import load_ranked
@@ -29,8 +30,9 @@ def blind(ctx: Context, customers: list[Customer], scorer: Scorer | None = None)
     from kam.scoring import Scorer, blind_spots
 
     spots = blind_spots(customers, scorer or Scorer(ctx.settings, ctx.today))
-    return [f"{name} ({looks}): no value for {missing} of {total} customers; fill or map "
-            f"that column (--map, import.aliases), or drop the indicator's weight in kam.yaml"
+    return [t("{name} ({looks}): no value for {missing} of {total} customers; fill or map "
+              "that column (--map, import.aliases), or drop the indicator's weight in kam.yaml",
+              name=name, looks=looks, missing=missing, total=total)
             for name, looks, missing, total in spots]
 
 
@@ -74,7 +76,7 @@ def due(ctx: Context, days: int | None = None, f: Filter | None = None,
 
     horizon = ctx.settings.upcoming_days if days is None else days
     if horizon < 0:
-        raise BadInput("--days must be 0 or more")
+        raise BadInput(t("--days must be 0 or more"))
     chosen, ranks = _chosen(ctx, f or Filter())
     rows = []
     for i in due_items(chosen, ranks, ctx.settings, ctx.today, horizon):
@@ -86,7 +88,8 @@ def due(ctx: Context, days: int | None = None, f: Filter | None = None,
             row["terms"] = dict(i.terms)
         rows.append(row)
     if explain is not None and not any("terms" in r for r in rows):
-        raise BadInput(f"{explain}: nothing due for it in the next {horizon} days")
+        raise BadInput(t("{explain}: nothing due for it in the next {horizon} days",
+                         explain=explain, horizon=horizon))
     return rows
 
 
@@ -106,9 +109,21 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
 
 
 def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
-    """The morning summary: follow-ups due and overdue, new risks, dates coming up."""
+    """The morning summary: whom to contact today (with the contact, the number and the
+    last follow-up, most urgent first), new risks, dates coming up."""
+    from kam.privacy import mask_value
+
     items = due(ctx, days)
     follow = [r for r in items if r["kind"] == "follow_up" and r["days_overdue"] >= 0]
+    if follow:
+        mask = ctx.settings.mask_by_default
+        with ctx.reader() as store:
+            for r in follow:
+                c = store.get(r["code"])
+                info = c.contact_info or ""
+                r.update(contact=c.contact or "",
+                         contact_info=mask_value(info) if mask else info,
+                         last_contact=c.last_contact or "", last_summary=c.last_summary or "")
     dates = [r for r in items if r["kind"] != "follow_up"]
     at_risk = risk(ctx)
     marks = (ctx.settings.risk.churn_days, ctx.settings.risk.dormant_days)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kam.errors import BadInput
+from kam.i18n import t
 from kam.models import Customer, Rank
 from kam.ops.context import Context
 from kam.ops.customers import find
@@ -33,18 +34,19 @@ def export(ctx: Context, target: Path | None, kind: str | None = None,
     try:
         return _export(ctx, target, kind, f, include_archived, masked)
     except OSError as e:  # a full or read-only disk, a path that cannot be written
-        raise BadInput(f"{target}: cannot write ({e.strerror}); nothing was exported") from None
+        raise BadInput(t("{target}: cannot write ({strerror}); nothing was exported",
+                         target=target, strerror=e.strerror)) from None
 
 
 def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | None,
             include_archived: bool, masked: bool | None) -> Exported:
     kind = (kind or (target.suffix.lower().lstrip(".") if target else "csv")).lower()
     if kind not in KINDS:
-        raise BadInput(f"--format: use xlsx, csv or json, not {kind!r}")
+        raise BadInput(t("--format: use xlsx, csv or json, not {kind!r}", kind=kind))
     if target is None and kind == "xlsx":
-        raise BadInput("xlsx cannot go to stdout; give a file name")
+        raise BadInput(t("xlsx cannot go to stdout; give a file name"))
     if target is not None and not target.parent.exists():
-        raise BadInput(f"{target.parent}: no such directory")
+        raise BadInput(t("{parent}: no such directory", parent=target.parent))
     mask = ctx.settings.mask_by_default if masked is None else masked
     listing = find(ctx, f or Filter(), "code", include_archived)
     if kind == "json":

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kam.errors import BadInput
+from kam.i18n import t
 from kam.ops.context import Context
 
 if TYPE_CHECKING:
@@ -44,8 +45,9 @@ def _maps(maps: dict[str, str]) -> dict[str, str]:
 
     for header, key in maps.items():
         if not is_import_key(key):
-            raise BadInput(f"--map {header}={key}: unknown key {key!r}; use one of: "
-                           f"{', '.join(TEMPLATE_KEYS)}, next_follow_up or date.NAME")
+            raise BadInput(t("--map {header}={key}: unknown key {key!r}; use one of: {value}, "
+                             "next_follow_up or date.NAME",
+                             header=header, key=key, value=', '.join(TEMPLATE_KEYS)))
     return maps
 
 
@@ -73,14 +75,14 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
     )
 
     if sheet is not None and sheet not in {s.name for s in sheets}:
-        raise BadInput(f"{path}: no sheet named {sheet!r}; sheets: "
-                       f"{', '.join(repr(s.name) for s in sheets)}")
+        raise BadInput(t("{path}: no sheet named {sheet!r}; sheets: {value}",
+                         path=path, sheet=sheet, value=', '.join(repr(s.name) for s in sheets)))
     if not any(s.rows for s in sheets):
-        raise BadInput(f"{path}: the workbook has no data")
+        raise BadInput(t("{path}: the workbook has no data", path=path))
     index = alias_index(ctx.settings, extra_map)
     found = find_layout(sheets, index, sheet)
     if found is None:
-        raise BadInput(f"{path}: {refusal(sheets, index, sheet)}")
+        raise BadInput(t("{path}: {value}", path=path, value=refusal(sheets, index, sheet)))
     data, layout = found
     rows, errors, skipped = [], [], []
     bar = progress(data.size_hint, path.stat().st_size) if progress else None
@@ -113,7 +115,7 @@ def import_file(ctx: Context, path: Path, sheet: str | None = None,
     """Import a spreadsheet (upsert by 客户编号); the report. With strict, a file with row
     errors imports nothing: the report comes back in the BadInput's `report`."""
     if prefer not in ("newer", "archive", "sheet"):
-        raise BadInput(f"--prefer: newer, archive or sheet, not {prefer!r}")
+        raise BadInput(t("--prefer: newer, archive or sheet, not {prefer!r}", prefer=prefer))
     read = read_rows(ctx, path, sheet, maps, progress)
     how = (merge, prefer, allow_erased)
     if dry_run:
@@ -123,7 +125,8 @@ def import_file(ctx: Context, path: Path, sheet: str | None = None,
             return _apply(ctx, store, path, read, True, how)
     if strict and read.errors:
         raise StrictRefusal(
-            f"{path}: {len(read.errors)} row(s) with errors and --strict: nothing imported",
+            t("{path}: {n_errors} row(s) with errors and --strict: nothing imported",
+              path=path, n_errors=len(read.errors)),
             report_doc(path, read, {"created": 0, "updated": 0, "unchanged": 0}, None, None,
                        dry_run=False))
     with ctx.writer(create=True) as store:
@@ -305,11 +308,13 @@ def undo(ctx: Context, batch: str | None = None, force: bool = False) -> Undone:
             raise BadInput(f"no import batch {batch!r} (see `kam batches`)" if batch else
                            "no import to undo")
         if chosen.get("undone"):
-            raise BadInput(f"batch {chosen['id']} was already undone on {chosen['undone']}")
+            raise BadInput(t("batch {id} was already undone on {undone}",
+                             id=chosen['id'], undone=chosen['undone']))
         later = _changed_after(store, chosen)
         if later and not force:
-            raise BadInput(f"{len(later)} customer(s) changed after this import: "
-                           f"{'; '.join(later[:5])}; undo with --force to lose those changes")
+            raise BadInput(t("{n_later} customer(s) changed after this import: {value}; undo with "
+                             "--force to lose those changes",
+                             n_later=len(later), value='; '.join(later[:5])))
         ids = set(chosen["interactions"])
         created = {code for code, doc in chosen["before"].items() if doc is None}
         # one pass over the log: the batch's follow-ups and all of its new customers'

@@ -6,8 +6,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from kam import labels
 from kam.activity import refresh
 from kam.errors import BadInput
+from kam.i18n import t
 from kam.models import INTERACTION_KINDS, Customer, Interaction
 from kam.ops.context import Context
 from kam.records import check_dates, new_interaction
@@ -17,10 +19,12 @@ if TYPE_CHECKING:
 
 
 def check_kind(kind: str) -> str:
-    if kind not in INTERACTION_KINDS:
-        raise BadInput(f"--kind: unknown kind {kind!r}; use one of: "
-                       f"{', '.join(INTERACTION_KINDS)}")
-    return kind
+    """The kind's key from what was typed: follow_up, 电话, visit, 拜访, ..."""
+    found = labels.kind_key(kind)
+    if found is None:
+        raise BadInput(t("--kind: unknown kind {kind}; use one of: {known}", kind=repr(kind),
+                         known=", ".join(f"{k} ({labels.kind(k)})" for k in INTERACTION_KINDS)))
+    return found
 
 
 def record(ctx: Context, store: Store, c: Customer, when: date, kind: str, summary: str,
@@ -50,7 +54,7 @@ def log(ctx: Context, code: str, summary: str, kind: str = "follow_up",
     check_kind(kind)
     check_dates(ctx.today, happened=when, next_date=next_date, force=force)
     if not summary.strip():
-        raise BadInput("the summary is empty: say what happened")
+        raise BadInput(t("the summary is empty: say what happened"))
     with ctx.writer() as store:
         c = record(ctx, store, store.get(code), when or ctx.today, kind, summary.strip(), amount,
                    next_date)
@@ -91,7 +95,7 @@ def relog(ctx: Context, interaction_id: str, summary: str | None = None,
                       amount=amount if amount is not None else old.amount)
         check_dates(ctx.today, happened=when, force=force)
         if new == old:
-            raise BadInput(f"follow-up {old.id}: nothing to change")
+            raise BadInput(t("follow-up {id}: nothing to change", id=old.id))
         store.add_interaction(new)
         changed = ", ".join(f"{f}: {getattr(old, f)} → {getattr(new, f)}"
                             for f in ("date", "kind", "summary", "amount")
@@ -112,13 +116,13 @@ def snooze(ctx: Context, code: str, until: date | None = None, days: int | None 
            ) -> Customer:
     """Put the next follow-up off to a date, or a number of days from today."""
     if (until is None) == (days is None):
-        raise BadInput("give either --until YYYY-MM-DD or --days N")
+        raise BadInput(t("give either --until YYYY-MM-DD or --days N"))
     try:
         when = until if until is not None else ctx.today + timedelta(days=days or 0)
     except OverflowError:
-        raise BadInput(f"--days {days}: too far ahead") from None
+        raise BadInput(t("--days {days}: too far ahead", days=days)) from None
     if when < ctx.today:
-        raise BadInput(f"--until {when.isoformat()} is in the past")
+        raise BadInput(t("--until {value} is in the past", value=when.isoformat()))
     with ctx.writer() as store:
         c = replace(store.get(code), next_follow_up=when.isoformat(), updated=ctx.stamp())
         store.put(c)

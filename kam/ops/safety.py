@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from kam.errors import BadInput, NotFound
+from kam.i18n import t
 from kam.models import Customer
 from kam.ops.context import Context
 
@@ -27,7 +28,7 @@ def restore(ctx: Context, backup: int | None = None) -> int:
     with ctx.writer() as store:
         found = store.backups()
         if not found:
-            raise BadInput("there are no backups to restore")
+            raise BadInput(t("there are no backups to restore"))
         chosen = backup if backup is not None else int(found[-1]["id"])
         store.restore(chosen)
         store.commit()
@@ -46,7 +47,7 @@ def history(ctx: Context, code: str | None = None, masked: bool | None = None
                 code = store.resolve(code)
         entries = store.read_history(code)
     if code is not None and not entries:
-        raise BadInput(f"no history for {code!r} (see `kam list`)")
+        raise BadInput(t("no history for {code!r} (see `kam list`)", code=code))
     if ctx.settings.mask_by_default if masked is None else masked:
         entries = [{**e, "changes": {k: [_mask_field(k, v, mask_value) for v in pair]
                                      for k, pair in e.get("changes", {}).items()}}

@@ -37,6 +37,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from kam.errors import BadInput, NotFound, StoreError
+from kam.i18n import t
 from kam.models import FIELD_TYPES, Customer, Interaction
 from kam.store.backups import Backups
 from kam.store.files import (
@@ -75,11 +76,13 @@ class AtomicJSONStorage(Storage):
         except FileNotFoundError:
             return None
         except IsADirectoryError:
-            raise StoreError(f"{self.path} is a directory, not a kam database") from None
+            raise StoreError(t("{path} is a directory, not a kam database",
+                               path=self.path)) from None
         except PermissionError:
-            raise StoreError(f"{self.path}: permission denied") from None
+            raise StoreError(t("{path}: permission denied", path=self.path)) from None
         except OSError as e:
-            raise StoreError(f"{self.path}: cannot read ({e.strerror})") from None
+            raise StoreError(t("{path}: cannot read ({strerror})",
+                               path=self.path, strerror=e.strerror)) from None
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
@@ -88,12 +91,14 @@ class AtomicJSONStorage(Storage):
                      " (empty)" if not raw.strip() else " (not UTF-8)"
                      if isinstance(e, UnicodeDecodeError) else " (nested too deep)")
             raise StoreError(
-                f"{self.path} is damaged{where}; kam has not changed it. "
-                f"Restore a backup with `kam restore`, or repair the file by hand"
+                t("{path} is damaged{where}; kam has not changed it. Restore a backup with `kam "
+                  "restore`, or repair the file by hand",
+                  path=self.path, where=where)
             ) from None
         if data is None:
-            raise StoreError(f"{self.path} is damaged (it holds null); kam has not changed it. "
-                             "Restore a backup with `kam restore`")
+            raise StoreError(t("{path} is damaged (it holds null); kam has not changed it. "
+                               "Restore a backup with `kam restore`",
+                               path=self.path))
         return data  # type: ignore[no-any-return]
 
     def write(self, data: Tables) -> None:
@@ -119,20 +124,22 @@ def _check_shape(data: Any, path: Path) -> None:
     bad = f"{path} is not a kam database (unexpected structure"
     hint = "); kam has not changed it. Check --db, or restore a backup with `kam restore`"
     if not isinstance(data, dict):
-        raise StoreError(f"{bad}: top level is not an object{hint}")
+        raise StoreError(t("{bad}: top level is not an object{hint}", bad=bad, hint=hint))
     for name, table in data.items():
         if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
-            raise StoreError(f"{bad}: table {name!r} is malformed{hint}")
+            raise StoreError(t("{bad}: table {name!r} is malformed{hint}",
+                               bad=bad, name=name, hint=hint))
     for doc in data.get(CUSTOMERS, {}).values():
         if not isinstance(doc.get("code"), str) or not isinstance(doc.get("name"), str):
-            raise StoreError(f"{bad}: a customer without code or name{hint}")
+            raise StoreError(t("{bad}: a customer without code or name{hint}", bad=bad, hint=hint))
         for key, value in doc.items():
             kind = FIELD_TYPES.get(key)
             if kind is not None and value is not None and not isinstance(value, kind):
-                raise StoreError(f"{path}: customer {doc['code']!r}: field {key!r} holds "
-                                 f"{type(value).__name__} {str(value)[:40]!r}, not "
-                                 f"{_TYPE_NAMES[kind]}; kam has not changed it. Repair the file "
-                                 "by hand or restore a backup with `kam restore`")
+                raise StoreError(t("{path}: customer {code!r}: field {key!r} holds {name} "
+                                   "{value!r}, not {value2}; kam has not changed it. Repair the "
+                                   "file by hand or restore a backup with `kam restore`",
+                                   path=path, code=doc['code'], key=key, name=type(value).__name__,
+                                   value=str(value)[:40], value2=_TYPE_NAMES[kind]))
 
 
 _TYPE_NAMES = {str: "text", list: "a list", dict: "an object", bool: "true/false",
@@ -221,11 +228,13 @@ class Store:
         _check_shape(data, self.path)
         version = _meta(data).get("schema_version", 0) if data else SCHEMA_VERSION
         if not isinstance(version, int) or version < 0:
-            raise StoreError(f"{self.path}: bad schema version {version!r}; kam has not changed it")
+            raise StoreError(t("{path}: bad schema version {version!r}; kam has not changed it",
+                               path=self.path, version=version))
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} was written by a newer kam (schema {version}, this kam reads up to "
-                f"{SCHEMA_VERSION}); upgrade kam. The file was not changed"
+                t("{path} was written by a newer kam (schema {version}, this kam reads up to "
+                  "{SCHEMA_VERSION}); upgrade kam. The file was not changed",
+                  path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
             )
         if version < SCHEMA_VERSION:
             self._migrate(data, version)
@@ -243,8 +252,9 @@ class Store:
             try:
                 atomic_write_bytes(backup, self.path.read_bytes())
             except OSError as e:
-                raise StoreError(f"cannot keep a copy of {self.path} before upgrading it "
-                                 f"({e.strerror}); nothing was changed") from None
+                raise StoreError(t("cannot keep a copy of {path} before upgrading it "
+                                   "({strerror}); nothing was changed",
+                                   path=self.path, strerror=e.strerror)) from None
         for step in MIGRATIONS[version:]:
             data = step(data)
         data[META] = {"1": {"schema_version": SCHEMA_VERSION,
@@ -299,9 +309,10 @@ class Store:
             return str(named[0])
         if named:
             shown = ", ".join(f"{c} {docs[self._by_code[c]]['name']}" for c in named[:8])
-            raise NotFound(f"{text!r} matches {len(named)} customers: {shown}"
-                           f"{' …' if len(named) > 8 else ''}; give the code")
-        raise NotFound(f"no customer with code or name {text!r} (see `kam list`)")
+            raise NotFound(t("{text!r} matches {n_named} customers: {shown}{value}; give the code",
+                             text=text, n_named=len(named), shown=shown,
+                             value=' …' if len(named) > 8 else ''))
+        raise NotFound(t("no customer with code or name {text!r} (see `kam list`)", text=text))
 
     def aliases(self) -> dict[str, str]:
         """Old code (case-folded) -> the code it is now (after kam merge or kam rename)."""
@@ -399,9 +410,9 @@ class Store:
                     self._load()
                     if self.generation == seen:  # not a writer: kam.json is older than its log
                         raise StoreError(
-                            f"{self.path} is older than {self.log_path.name} (it was probably "
-                            "copied back by hand); kam has not changed them. Use `kam restore` "
-                            "to go back to a backup")
+                            t("{path} is older than {name} (it was probably copied back by hand); "
+                              "kam has not changed them. Use `kam restore` to go back to a backup",
+                              path=self.path, name=self.log_path.name))
                     return self._log_tables()
             _check_shape(data, self.log_path)
             data.setdefault(INTERACTIONS, {})
@@ -505,16 +516,17 @@ class Store:
         except OSError as e:  # disk full, read-only disk, ...: nothing was committed
             self._tables[META]["1"]["generation"] = gen - 1
             self.history.truncate(history_size)
-            raise StoreError(f"could not write {self.path} ({e.strerror}); nothing was "
-                             "changed") from None
+            raise StoreError(t("could not write {path} ({strerror}); nothing was changed",
+                               path=self.path, strerror=e.strerror)) from None
         if self.on_commit is not None:
             self.on_commit()
         if self._log_dirty:
             try:
                 os_replace(self.pending_path, self.log_path)
             except OSError as e:
-                raise StoreError(f"the change is saved, but {self.log_path} could not be "
-                                 f"updated ({e.strerror}); the next kam command finishes it"
+                raise StoreError(t("the change is saved, but {log_path} could not be updated "
+                                   "({strerror}); the next kam command finishes it",
+                                   log_path=self.log_path, strerror=e.strerror)
                                  ) from None
         self._dirty = self._log_dirty = False
         self._before = {}
@@ -560,9 +572,9 @@ class Store:
             del self._tables[META]["1"][ERASING]
             AtomicJSONStorage(self.path).write(self._tables)
         except OSError as e:
-            raise StoreError(f"the erasure of {', '.join(erasing)} is recorded but could not "
-                             f"be finished ({e.strerror}); the next kam command that writes "
-                             "finishes it") from None
+            raise StoreError(t("the erasure of {value} is recorded but could not be finished "
+                               "({strerror}); the next kam command that writes finishes it",
+                               value=', '.join(erasing), strerror=e.strerror)) from None
 
     @property
     def erasing(self) -> list[str]:
@@ -575,7 +587,7 @@ class Store:
         """Make a backup the current state (the commit backs up the present first)."""
         files = self.backup_set.files(backup_id)
         if files is None:
-            raise NotFound(f"no backup {backup_id} (see `kam backups`)")
+            raise NotFound(t("no backup {backup_id} (see `kam backups`)", backup_id=backup_id))
         tables = AtomicJSONStorage(files["json"]).read() or {}
         _check_shape(tables, files["json"])
         log = AtomicJSONStorage(files["interactions.json"]).read() if (
@@ -637,21 +649,24 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
         return
     if not path.parent.exists():
         if not create:
-            raise NotFound(f"no kam database at {path}; start with `kam init`")
+            raise NotFound(t("no kam database at {path}; start with `kam init`", path=path))
         try:
             path.parent.mkdir(mode=0o700, parents=True)
         except OSError as e:
-            raise StoreError(f"cannot create {path.parent}: {e.strerror}") from None
+            raise StoreError(t("cannot create {parent}: {strerror}",
+                               parent=path.parent, strerror=e.strerror)) from None
     if not path.exists() and not create:
-        raise NotFound(f"no kam database at {path}; start with `kam init` or `kam import FILE`")
+        raise NotFound(t("no kam database at {path}; start with `kam init` or `kam import FILE`",
+                         path=path))
     try:
         lock_cm = locked(path.with_name(path.name + ".lock"), lock_timeout())
         lock_cm.__enter__()
     except PermissionError:
-        raise StoreError(f"{path.parent} is not writable; check its permissions") from None
+        raise StoreError(t("{parent} is not writable; check its permissions",
+                           parent=path.parent)) from None
     except OSError as e:
-        raise StoreError(f"cannot write in {path.parent} ({e.strerror}); check --db and the "
-                         "disk") from None
+        raise StoreError(t("cannot write in {parent} ({strerror}); check --db and the disk",
+                           parent=path.parent, strerror=e.strerror)) from None
     try:
         store = Store(path, writable=True, command=command, backups=backups, now=now,
                       on_commit=on_commit)
@@ -666,10 +681,11 @@ def check_path(path: Path) -> None:
     """Refuse a database path that cannot be one, and files kam must not write through."""
     blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise BadInput(f"bad database path {path}: {blocker} is a file, not a directory")
+        raise BadInput(t("bad database path {path}: {blocker} is a file, not a directory",
+                         path=path, blocker=blocker))
     if path.is_dir() and not path.is_symlink():
-        raise StoreError(f"{path} is a directory; give --db a file path such as "
-                         f"{path / 'kam.json'}")
+        raise StoreError(t("{path} is a directory; give --db a file path such as {value}",
+                           path=path, value=path / 'kam.json'))
     stem = path.stem
     refuse_links(path, path.with_name(stem + ".interactions.json"),
                  path.with_name(stem + ".interactions.json.pending"),
@@ -683,9 +699,11 @@ def require_database(path: Path) -> None:
     if not path.exists():
         parent = path.parent
         if parent.exists() and not os.access(parent, os.R_OK | os.X_OK):
-            raise StoreError(f"{parent}: permission denied; kam cannot read its database "
-                             "there (check the directory's permissions)")
+            raise StoreError(t("{parent}: permission denied; kam cannot read its database there "
+                               "(check the directory's permissions)",
+                               parent=parent))
         raise NotFound(
-            f"no kam database at {path}; start with `kam init` or `kam import FILE` "
-            f"(or point --db / KAM_DB at yours)"
+            t("no kam database at {path}; start with `kam init` or `kam import FILE` (or point "
+              "--db / KAM_DB at yours)",
+              path=path)
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kam.errors import StoreError
+from kam.i18n import t
 
 DEFAULT_LOCK_TIMEOUT = 10.0
 
@@ -89,11 +90,12 @@ def refuse_links(*paths: Path, directory: bool = False) -> None:
         except (FileNotFoundError, NotADirectoryError):
             continue
         if stat.S_ISLNK(mode):
-            raise StoreError(f"{path} is a symbolic link; kam does not write through links "
-                             f"(point --db at the real file, {path.resolve()})")
+            raise StoreError(t("{path} is a symbolic link; kam does not write through links "
+                               "(point --db at the real file, {value})",
+                               path=path, value=path.resolve()))
         if not (stat.S_ISDIR(mode) if directory else stat.S_ISREG(mode)):
-            raise StoreError(f"{path} is not a regular {'directory' if directory else 'file'}; "
-                             "kam has not touched it")
+            raise StoreError(t("{path} is not a regular {value}; kam has not touched it",
+                               path=path, value='directory' if directory else 'file'))
 
 
 def lock_timeout() -> float:
@@ -112,8 +114,9 @@ def locked(lock_path: Path, timeout: float) -> Iterator[None]:
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
                 raise StoreError(
-                    f"another kam command is writing (lock {lock_path} held for {timeout:g} s); "
-                    f"try again, or raise KAM_LOCK_TIMEOUT"
+                    t("another kam command is writing (lock {lock_path} held for {timeout:g} s); "
+                      "try again, or raise KAM_LOCK_TIMEOUT",
+                      lock_path=lock_path, timeout=timeout)
                 )
             time.sleep(0.02)
         yield

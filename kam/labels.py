@@ -1,0 +1,78 @@
+"""The words tables show for keys: column headers, interaction kinds, contact roles.
+
+JSON keys and the template's CSV headers never change with the language; what a
+person reads in a table does. The Chinese catalogue gives the template's own
+headers for its columns (a test checks they agree with models.HEADERS).
+"""
+
+from __future__ import annotations
+
+from kam.i18n import N_, t
+from kam.models import INTERACTION_KINDS
+
+COLUMNS = {
+    "code": N_("Code"), "name": N_("Name"), "contact": N_("Contact"), "title": N_("Position"),
+    "contact_info": N_("Contact info"), "industry": N_("Industry"), "size": N_("Size"),
+    "value_level": N_("Value grade"), "need": N_("Core need"), "stage": N_("Stage"),
+    "last_contact": N_("Last contact"), "last_summary": N_("Last summary"),
+    "owner": N_("Owner"), "tags": N_("Tags"), "note": N_("Note"),
+    "tier": N_("Tier"), "score": N_("Score"), "tier_label": N_("Tier name"),
+    "next_follow_up": N_("Next follow-up"), "health": N_("Health"),
+    "days_since_contact": N_("Days silent"), "reasons": N_("Reasons"), "kind_label": N_("What"),
+    "kind": N_("Kind"), "due": N_("Date"), "when": N_("When"), "ts": N_("Time"),
+    "user": N_("User"), "command": N_("Command"), "action": N_("Action"),
+    "changes": N_("Changes"), "id": N_("Id"), "time": N_("Time"), "size_kib": N_("KiB"),
+    "before": N_("Before (command)"), "file": N_("File"), "sheet": N_("Sheet"),
+    "created": N_("Created"), "updated": N_("Updated"), "unchanged": N_("Unchanged"),
+    "undone": N_("Undone"), "field": N_("Field"), "old": N_("Old"), "new": N_("New"),
+    "date": N_("Date"), "summary": N_("Summary"), "amount": N_("Amount"), "next": N_("Next"),
+    "role": N_("Role"), "indicator": N_("Indicator"), "source": N_("Source"),
+    "raw": N_("Raw"), "value": N_("Value"), "normalised": N_("Normalised"),
+    "weight": N_("Weight"), "points": N_("Points"), "row": N_("Row"), "column": N_("Column"),
+    "target": N_("kam field"), "message": N_("Message"),
+}
+
+KINDS = {
+    "follow_up": N_("follow-up"), "call": N_("call"), "visit": N_("visit"),
+    "email": N_("email"), "wechat": N_("WeChat"), "meeting": N_("meeting"),
+    "order": N_("order"), "payment": N_("payment"), "complaint": N_("complaint"),
+    "note": N_("note"), "birthday": N_("birthday"), "contract_end": N_("contract end"),
+    "project_start": N_("project start"),
+}
+# What people type for a kind, whatever the interface language (with the keys and
+# the labels in the language of this run).
+KIND_ALIASES = {
+    "跟进": "follow_up", "回访": "follow_up", "跟踪": "follow_up", "followup": "follow_up",
+    "follow-up": "follow_up", "电话": "call", "打电话": "call", "致电": "call", "来电": "call",
+    "phone": "call", "拜访": "visit", "上门": "visit", "面访": "visit", "走访": "visit",
+    "邮件": "email", "邮箱": "email", "mail": "email", "微信": "wechat", "会议": "meeting",
+    "开会": "meeting", "会面": "meeting", "订单": "order", "下单": "order", "成交": "order",
+    "回款": "payment", "付款": "payment", "收款": "payment", "投诉": "complaint",
+    "抱怨": "complaint", "备注": "note", "记录": "note",
+}
+
+
+def column(key: str) -> str:
+    """A table header for a key; keys kam does not know (extra columns) as they are."""
+    label = COLUMNS.get(key)
+    return t(label) if label else key
+
+
+def kind(key: str) -> str:
+    label = KINDS.get(key)
+    return t(label) if label else key
+
+
+def kind_key(text: str) -> str | None:
+    """The interaction kind a person typed: its key, its label in any language, an alias."""
+    word = text.strip()
+    low = word.casefold()
+    if low in INTERACTION_KINDS:
+        return low
+    found = KIND_ALIASES.get(word) or KIND_ALIASES.get(low)
+    if found:
+        return found
+    for key in INTERACTION_KINDS:
+        if low in (KINDS[key].casefold(), t(KINDS[key]).casefold()):
+            return key
+    return None

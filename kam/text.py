@@ -1,0 +1,77 @@
+"""Text measured in terminal cells: a CJK character takes two, a combining mark none."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4096)
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch) or ch in "\u200b\u200c\u200d\ufeff":
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def width(text: str) -> int:
+    """Display width in terminal cells."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(c) for c in text)
+
+
+def shorten(text: str, cells: int, mark: str = "…") -> str:
+    """The text cut to at most `cells` cells, ending in `mark` when cut."""
+    if width(text) <= cells:
+        return text
+    room = cells - width(mark)
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        w = _char_width(ch)
+        if used + w > room:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + mark if cells > 0 else ""
+
+
+def wrap(text: str, cells: int) -> list[str]:
+    """Lines of at most `cells` cells: breaks at spaces, and anywhere between CJK
+    characters (Chinese has no spaces); a word longer than a line is cut."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0
+        for token in _tokens(paragraph):
+            w = width(token)
+            if used + w > cells and line.strip():
+                lines.append(line.rstrip())
+                line, used = "", 0
+                if token == " ":
+                    continue
+            while w > cells:  # a token wider than the line: cut it
+                head = shorten(token, cells, mark="")
+                lines.append(head)
+                token = token[len(head):]
+                w = width(token)
+            line += token
+            used += w
+        lines.append(line.rstrip())
+    return lines
+
+
+def _tokens(text: str) -> list[str]:
+    """Words, spaces and single wide characters (each a place a line may break)."""
+    out: list[str] = []
+    word = ""
+    for ch in text:
+        if ch == " " or _char_width(ch) == 2:
+            if word:
+                out.append(word)
+                word = ""
+            out.append(ch)
+        else:
+            word += ch
+    if word:
+        out.append(word)
+    return out
