@@ -16,7 +16,16 @@ import typer
 from typer.core import TyperGroup
 
 from kam import __version__, i18n
-from kam.commands import _help, contacts, customers, daily, exporting, importing, safety
+from kam.commands import (
+    _help,
+    contacts,
+    customers,
+    daily,
+    exporting,
+    importing,
+    safety,
+    shell,
+)
 from kam.errors import BadInput, ExitCode, KamError
 from kam.i18n import N_, t
 
@@ -80,10 +89,14 @@ SECTIONS = (
     (N_("Every day"), ("due", "log", "done", "snooze", "risk", "digest")),
     (N_("Customers"), ("add", "show", "list", "search", "edit", "lost", "tag", "contact",
                        "score", "blind")),
-    (N_("Spreadsheets"), ("init", "import", "export", "undo", "batches")),
+    (N_("Spreadsheets"), ("init", "import", "export", "undo", "batches", "completion")),
     (N_("Mending and safety"), ("unlog", "relog", "rename", "merge", "history", "backups",
                                 "restore", "archive", "unarchive", "erase")),
 )
+# Typer's own help texts (the completion options), translated like kam's.
+TYPER_TEXTS = (N_("Install completion for the current shell."),
+               N_("Show completion for the current shell, to copy it or customize the "
+                  "installation."))
 START_HERE = N_("""Start here:
   kam init                       create the archive and kam.yaml
   kam import customers.xlsx      read your spreadsheet (any layout kam recognises)
@@ -194,7 +207,7 @@ app = _help.App(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-for _commands in (customers, daily, importing, exporting, safety):
+for _commands in (customers, daily, importing, exporting, safety, shell):
     app.add_typer(_commands.app)
 app.add_typer(contacts.app, name="contact")
 
@@ -216,11 +229,11 @@ def _main(
                                                  "the database)."), show_default=False)] = None,
     today: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--today", envvar="KAM_TODAY", help=N_("Take this date (YYYY-MM-DD) as today."),
-        show_default=False)] = None,
+        show_default=False, metavar=N_("DATE"))] = None,
     lang: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--lang", envvar="KAM_LANG", help=N_("Language of tables, messages and help: zh or en "
                                              "(default: language in kam.yaml, else zh)."),
-        show_default=False)] = None,
+        show_default=False, metavar="zh|en")] = None,
     wide: Annotated[bool, typer.Option("--wide", help=N_(
         "Tables show every column and the whole text, however wide."))] = False,
     debug: Annotated[bool, typer.Option("--debug", help=N_(

@@ -17,6 +17,7 @@ from typing import Any
 
 from kam.dates import coerce_date
 from kam.errors import BadInput
+from kam.i18n import t
 from kam.models import HEADERS, Customer
 from kam.records import check_code, split_tags
 from kam.settings import Settings
@@ -230,10 +231,9 @@ def refusal(sheets: list[Any], index: dict[str, str], sheet_name: str | None = N
                          and _NAME_LIKE.search(c.header) and c.header != code), None)
             suggestion = [f"--map {h}={k}" for h, k in ((code, "code"), (name, "name")) if h]
     hint = " ".join(suggestion) or "--map HEADER=name"
-    return (f"no header row kam recognises: it needs a name (客户名称, 姓名, ...) or code "
-            f"(客户编号, ...) column. Found {'; '.join(parts)}. Map your headers, e.g. {hint} "
-            f"(keys: code, name, contact, contact_info, owner, ...; or import.aliases in "
-            f"kam.yaml)")
+    return t("no header row kam recognises: it needs a name or a code column. Found {found}. "
+             "Map your headers, e.g. {hint} (keys: code, name, contact, contact_info, owner, "
+             "...; or import.aliases in kam.yaml)", found="; ".join(parts), hint=hint)
 
 
 # --- values ------------------------------------------------------------------
@@ -379,12 +379,13 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
 
 def _checked_text(v: Any, header: str, out: RowData) -> str:
     if isinstance(v, str) and len(v) > MAX_CELL:
-        raise RowError(f"{header}: {len(v):,} characters, more than a spreadsheet cell "
-                       f"holds ({MAX_CELL:,}); the row was not imported")
+        raise RowError(t("{header}: {count:,} characters, more than a spreadsheet cell holds "
+                         "({most:,}); the row was not imported", header=header, count=len(v),
+                         most=MAX_CELL))
     if isinstance(v, float) and abs(v) >= 1e15:
         text = format(v, ".0f")
-        out.warnings.append(f"{header} {text} has more digits than Excel keeps (15); "
-                            "check the number")
+        out.warnings.append(t("{header} {number} has more digits than Excel keeps (15); "
+                              "check the number", header=header, number=text))
         return text
     return text_of(v)
 

@@ -230,13 +230,13 @@ def _screen(text: str) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ValueError((event.start_mark.line + 1, "anchors and aliases (&name, *name) "
-                              "are not supported; write the values out"))
+            raise ValueError((event.start_mark.line + 1, t(
+                "anchors and aliases (&name, *name) are not supported; write the values out")))
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise ValueError((event.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} "
-                                  "levels"))
+                raise ValueError((event.start_mark.line + 1, t(
+                    "nested deeper than {depth} levels", depth=MAX_DEPTH)))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from kam.columns import RowData
+from kam.i18n import t
 from kam.models import HEADERS, Customer
 from kam.privacy import contact_tokens
 from kam.records import contacts_of, same_person
@@ -160,12 +161,12 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[
         by = "code"
         if code and not merge and code in origins:
             fresh = new_code(taken)
-            p.notes.append({"row": r.row, "message": f"客户编号 {code} again; --no-merge: "
-                            f"imported as {fresh}"})
+            p.notes.append({"row": r.row, "message": t(
+                "code {code} again; --no-merge: imported as {new}", code=code, new=fresh)})
             code, by = fresh, ""
         if not code:
             if not name:
-                p.errors.append({"row": r.row, "message": "no 客户编号 and no 客户名称"})
+                p.errors.append({"row": r.row, "message": t("no code and no name")})
                 continue
             state = [p.customers.get(k) or existing[k] for k in by_name.get(_name_key(name), [])]
             found = _same_customer(r, state) if merge else None
@@ -173,18 +174,21 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[
                 code, by = found
             else:
                 code, by = new_code(taken), ""
-                p.notes.append({"row": r.row, "message": f"no 客户编号; assigned {code}"})
+                p.notes.append({"row": r.row, "message": t("no code; assigned {code}",
+                                                           code=code)})
         if code not in existing and code not in rows_of and erased is not None and (
                 when := erased(code)):
-            p.skipped.append({"row": r.row, "reason": "erased", "text": f"{code} was erased on "
-                              f"{when}; skipped (use --allow-erased to bring it back)"})
+            p.skipped.append({"row": r.row, "reason": "erased", "text": t(
+                "{code} was erased on {date}; skipped (use --allow-erased to bring it back)",
+                code=code, date=when)})
             continue
         current = p.customers.get(code) or existing.get(code)
         if current is not None and code in existing and code not in rows_of:
             r = _protected(current, r, prefer, p)
         if current is None:
             if not name:
-                p.errors.append({"row": r.row, "message": f"new customer {code} has no 客户名称"})
+                p.errors.append({"row": r.row, "message": t("new customer {code} has no name",
+                                                            code=code)})
                 continue
             current = Customer(code, name, created=stamp, updated=stamp)
             p.before.setdefault(code, None)
@@ -225,8 +229,9 @@ def _note_shared_contacts(p: Plan, existing: dict[str, Customer], first_row: dic
             other = owners.setdefault(token, code)
             if other != code:
                 name = (existing.get(other) or p.customers[other]).name
-                p.notes.append({"row": first_row[code], "message":
-                                f"{code} shares contact {token} with {other} {name}"})
+                p.notes.append({"row": first_row[code], "message": t(
+                    "{code} shares contact {value} with {other} {name}", code=code, value=token,
+                    other=other, name=name)})
                 break
 
 

@@ -7,6 +7,8 @@ headers for its columns (a test checks they agree with models.HEADERS).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kam.i18n import N_, t
 from kam.models import INTERACTION_KINDS
 
@@ -29,7 +31,9 @@ COLUMNS = {
     "role": N_("Role"), "indicator": N_("Indicator"), "source": N_("Source"),
     "raw": N_("Raw"), "value": N_("Value"), "normalised": N_("Normalised"),
     "weight": N_("Weight"), "points": N_("Points"), "row": N_("Row"), "column": N_("Column"),
-    "target": N_("kam field"), "message": N_("Message"),
+    "target": N_("kam field"), "message": N_("Message"), "contacts": N_("Other contacts"),
+    "dates": N_("Dates"), "extra": N_("Extra fields"), "lost": N_("Lost"),
+    "archived": N_("Archived"), "aliases": N_("Old codes"),
 }
 
 KINDS = {
@@ -76,3 +80,32 @@ def kind_key(text: str) -> str | None:
         if low in (KINDS[key].casefold(), t(KINDS[key]).casefold()):
             return key
     return None
+
+
+# Chinese names of the keys that are not template columns (the template's own
+# headers are models.HEADERS), understood whatever the interface language.
+CHINESE_KEYS = {"评分": "score", "分数": "score", "分层": "tier", "层级": "tier",
+                "下次跟进": "next_follow_up", "下次跟进时间": "next_follow_up",
+                "下次跟进日期": "next_follow_up", "更新时间": "updated", "创建时间": "created",
+                "标签": "tag", "客户标签": "tag", "流失原因": "lost_reason"}
+
+
+def field_key(text: str, allowed: Iterable[str]) -> str | None:
+    """The key of a field a person named: the key itself (any case), the template's
+    header (客户名称), its table header in this run's language, or a Chinese name."""
+    from kam.models import HEADERS
+
+    word = text.strip()
+    low = word.casefold()
+    keys = list(allowed)
+    for key in keys:
+        label = COLUMNS.get(key)
+        if low == key.casefold() or word == HEADERS.get(key) or (
+                label and low in (label.casefold(), t(label).casefold())):
+            return key
+    found = CHINESE_KEYS.get(word)
+    if found is None and word == "状态标签":
+        found = "tags"
+    if found == "tag" and "tag" not in keys and "tags" in keys:
+        found = "tags"
+    return found if found in keys else None

@@ -167,7 +167,7 @@ def check_dates(today: date, *, happened: date | None = None, next_date: date | 
     follow-up before it, a birthday in the future, a contract ending before it starts."""
     if force:
         return
-    hint = "; check the year, or add --force if it is right"
+    hint = t("; check the year, or add --force if it is right")
     if happened is not None and happened > today:
         raise BadInput(t("--date {value} is after today ({value2}): it cannot have happened "
                          "yet{hint}",
@@ -353,8 +353,10 @@ SORT_KEYS = ("code", "name", "score", "last_contact", "next_follow_up", "stage",
 def sort_customers(customers: list[Customer], key: str, ranks: dict[str, Rank]
                    ) -> list[Customer]:
     """Sorted by a SORT_KEYS key, ascending; a leading - sorts descending. Ties by code."""
+    from kam.labels import field_key
+
     desc = key.startswith("-")
-    key = key.lstrip("-")
+    key = field_key(key.lstrip("-"), SORT_KEYS) or key.lstrip("-")
     if key not in SORT_KEYS:
         raise BadInput(t("--sort: unknown key {key!r}; use one of: {value} (prefix - for "
                          "descending)",

@@ -210,10 +210,12 @@ def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> No
 
     pairs = [(header(k), cell_text(labelled.get(k))) for k in TEMPLATE_KEYS]
     pairs.append((t("Score / tier"), f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}"))
-    pairs.append((header("health"), cell_text(doc["health"]) + (
-        f"  ({'; '.join(doc['health_reasons'])})" if doc["health_reasons"] else "")))
+    pairs.append((header("health"), t("{date} ({why})", date=cell_text(doc["health"]),
+                                      why=t("; ").join(doc["health_reasons"]))
+                   if doc["health_reasons"] else cell_text(doc["health"])))
     nxt = doc["next_due"] or ""
-    pairs.append((header("next_follow_up"), f"{nxt}  ({why})" if nxt else ""))
+    pairs.append((header("next_follow_up"), t("{date} ({why})", date=nxt, why=why)
+                   if nxt else ""))
     pairs += [(str(k), cell_text(v)) for k, v in doc["extra"].items()]
     pairs += [(labels.kind(k), cell_text(v)) for k, v in doc["dates"].items()]
     if doc.get("lost"):
@@ -479,14 +481,14 @@ def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = Fa
                 print()
             first = False
             emit(part, ("code", "name", "kind_label", "due", "when", "tier", "owner"), "table",
-                 title=f"{t(SECTIONS[section])} ({total})",
+                 title=t("{section} ({count})", section=t(SECTIONS[section]), count=total),
                  styles=[_SECTION_STYLE[section]] * len(part), drop=("owner",))
 
 
 def risk(rows: Sequence[dict[str, Any]], fmt: str) -> None:
     cols = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
     if fmt == "table":
-        emit([{**r, "reasons": "; ".join(r["reasons"])} for r in rows], cols, "table",
+        emit([{**r, "reasons": t("; ").join(r["reasons"])} for r in rows], cols, "table",
              title=t("{count} at risk", count=len(rows)),
              styles=["red" if r["dormant"] else None for r in rows],
              flex=("name", "reasons"), drop=("owner", "days_since_contact"))
@@ -520,29 +522,42 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
     lines = [f"{'# ' if md else ''}" + t("kam digest {date}", date=doc["date"]), ""]
     lines.append(h + t("Contact today ({count})", count=len(follow)))
     for r in follow:
-        who = " ".join(x for x in (r.get("contact", ""), r.get("contact_info", "")) if x)
+        who = " ".join(x for x in (r["code"], r["name"], r.get("contact", ""),
+                                   r.get("contact_info", "")) if x)
         last = (t("last: {date} {summary}", date=r["last_contact"], summary=r["last_summary"])
                 if r.get("last_contact") else t("never contacted"))
-        lines.append(f"{b}{r['code']} {r['name']}" + (f" · {who}" if who else "")
-                     + f": {when(r['days_overdue'])}; {last}".rstrip())
+        lines.append(b + t("{who}: {when}; {last}", who=who, when=when(r["days_overdue"]),
+                           last=last).rstrip())
     if not follow:
         lines.append(b + t("nobody"))
     lines += ["", h + t("New at risk ({count}; {watched} on the watch list)",
                         count=len(new_risk), watched=doc["at_risk"])]
-    lines += [f"{b}{r['code']} {r['name']}: " + t("health {health}", health=f"{r['health']:g}")
-              + f"; {'; '.join(r['reasons'])}" for r in new_risk] or [b + t("nothing new")]
+    lines += [b + t("{who}: health {health}; {reasons}", who=f"{r['code']} {r['name']}",
+                    health=f"{r['health']:g}", reasons=t("; ").join(r["reasons"]))
+              for r in new_risk] or [b + t("nothing new")]
     lines += ["", h + t("Dates coming up ({count})", count=len(dates))]
-    lines += [f"{b}{r['due']} {r['code']} {r['name']}: {labels.kind(r['kind'])}"
-              for r in dates] or [b + t("none")]
+    lines += [b + t("{date} {who}: {what}", date=r["due"], who=f"{r['code']} {r['name']}",
+                    what=labels.kind(r["kind"])) for r in dates] or [b + t("none")]
     text_block(lines)
+
+
+_ACTIONS = {"created": N_("created"), "changed": N_("changed"), "removed": N_("removed"),
+            "erased": N_("erased")}
+
+
+def _action(action: str) -> str:
+    label = _ACTIONS.get(action)
+    return t(label) if label else action
 
 
 def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     if fmt == "json":
         print_json(entries)
         return
-    rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if fmt == "table" else x["ts"],
-             "changes": "; ".join(f"{k}: {_short(o)} → {_short(n)}"
+    table_ = fmt == "table"
+    rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if table_ else x["ts"],
+             "action": _action(x["action"]) if table_ else x["action"],
+             "changes": "; ".join(f"{header(k) if table_ else k}: {_short(o)} → {_short(n)}"
                                   for k, (o, n) in x["changes"].items())}
             for x in entries]
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title,
@@ -572,6 +587,8 @@ def edits(done: Sequence[Any]) -> None:
 
 
 def _short(v: Any) -> str:
+    if isinstance(v, list) and v and all(isinstance(p, dict) and "name" in p for p in v):
+        v = "、".join(str(p["name"]) for p in v)  # contacts: who, not every field
     text = cell_text(v)
     return shorten(text, 40) if text else "∅"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from kam.activity import Windows
 from kam.dates import parse_date
-from kam.i18n import t
+from kam.i18n import N_, t
 from kam.models import HEADERS, Customer, Rank
 from kam.settings import Indicator, Settings, Tier
 
@@ -277,9 +277,19 @@ def ranks(customers: list[Customer], settings: Settings, today: date) -> dict[st
 
 
 # Where a template field or a derived figure comes from, for a person.
-_WHERE = {f"field.{k}": h for k, h in HEADERS.items()} | {
-    "derived.days_since_contact": "最近跟进时间", "derived.order_amount_12m": "orders logged",
-    "derived.years": "orders logged", "derived.repurchase_rate": "orders logged"}
+_WHERE = {f"field.{k}": k for k in HEADERS} | {
+    "derived.days_since_contact": "last_contact", "derived.order_amount_12m": N_("orders logged"),
+    "derived.years": N_("orders logged"), "derived.repurchase_rate": N_("orders logged")}
+
+
+def _where(source: str) -> str:
+    """Where an indicator looks, in the user's words."""
+    from kam.labels import COLUMNS
+
+    found = _WHERE.get(source)
+    if found is None:
+        return source
+    return t(COLUMNS[found]) if found in COLUMNS else t(found)
 
 
 def blind_spots(customers: list[Customer], scorer: Scorer) -> list[tuple[str, str, int, int]]:
@@ -294,6 +304,6 @@ def blind_spots(customers: list[Customer], scorer: Scorer) -> list[tuple[str, st
         missing = sum(1 for c in customers if measure(c)[1] is None)
         if missing * 2 > len(customers):
             looks = next((s.partition(".")[2] for s in ind.sources if s.startswith("extra.")),
-                         None) or _WHERE.get(ind.sources[0]) or ind.sources[0]
+                         None) or _where(ind.sources[0])
             out.append((ind.name, looks, missing, len(customers)))
     return out

@@ -60,11 +60,34 @@ def wrap(text: str, cells: int) -> list[str]:
     return lines
 
 
+# Never at the start of a line (Chinese line-breaking rules): they stay with what precedes.
+_CLOSING = set("。，、；：？！）」』】》〉…%,.;:?!)]}")
+_OPENING = set("（「『【《〈")  # never at the end of a line: they stay with what follows
+
+
 def _tokens(text: str) -> list[str]:
     """Words, spaces and single wide characters (each a place a line may break)."""
     out: list[str] = []
     word = ""
     for ch in text:
+        if ch in _CLOSING and (word or out) and _char_width(ch) == 2:
+            if word:  # a break may follow wide punctuation, never precede it
+                out.append(word + ch)
+                word = ""
+            elif out[-1] != " ":
+                out[-1] += ch
+            else:
+                out.append(ch)
+            continue
+        if ch in _OPENING:
+            if word:
+                out.append(word)
+            word = ch
+            continue
+        if _char_width(ch) == 2 and word and word[-1] in _OPENING:
+            out.append(word + ch)
+            word = ""
+            continue
         if ch == " " or _char_width(ch) == 2:
             if word:
                 out.append(word)

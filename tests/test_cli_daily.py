@@ -127,7 +127,7 @@ def test_due_filters_days_and_csv(week: Kam) -> None:
 @pytest.mark.usefixtures("zh")
 def test_due_table_sections(week: Kam) -> None:
     out = week("due").stdout
-    assert out.index("逾期 (2)") < out.index("今天 (1)") < out.index("即将到期 (2)")
+    assert out.index("逾期（2）") < out.index("今天（1）") < out.index("即将到期（2）")
     assert "逾期176天" in out and "2天后" in out
 
 

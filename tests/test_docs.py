@@ -27,6 +27,20 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
                 assert param.help, f"{name} {param.opts} has no help"
 
 
+def test_readme_console_blocks_are_real_output() -> None:
+    """Each ```console block is what its command prints on the example, in Chinese, at 80
+    columns. Regenerate with `python tests/readme.py`."""
+    from readme import blocks, run_all
+
+    from kam.text import width
+
+    found = blocks(README)
+    assert len(found) >= 4
+    for (cmd, shown), real in zip(found, run_all([c for c, _ in found]), strict=True):
+        assert shown == real, f"README block `{cmd}` is stale: run python tests/readme.py"
+        assert all(width(line) <= 80 for line in shown.splitlines() if "digest" not in cmd)
+
+
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
     quick = README[README.index("## Quick start"):README.index("## Install")]

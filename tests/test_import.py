@@ -93,9 +93,9 @@ def test_legacy_sheet_every_quirk(kam: Kam, tmp_path: Path) -> None:
         {"row": 15, "message": "最后联系日期: no such date: '2024-02-30'"},
     ]
     assert report["created"] == 9
-    assert report["notes"] == [{"row": 13, "message": "no 客户编号; assigned KH2026001"}]
+    assert report["notes"] == [{"row": 13, "message": "no code; assigned KH2026001"}]
     assert report["merged"] == [{"rows": [4, 12], "code": "KH001", "by": "code", "note":
-                                 "rows 4, 12 merged into KH001: the same 客户编号"}]
+                                 "rows 4, 12 merged into KH001: the same code"}]
     assert report["skipped"] == [{"row": 16, "reason": "total", "text": "合计"}]
     assert report["sheets_seen"] == ["填写说明", "隐藏", "客户台账"]
     by_code = {c["code"]: c for c in kam.json("list")}
@@ -337,11 +337,11 @@ def test_dates_phone_numbers_and_big_numbers(kam: Kam, tmp_path: Path) -> None:
     ])])
     report = kam.json("import", str(f))
     assert report["notes"] == [
-        {"row": 2, "message": "no 客户编号; assigned KH2026001"},
+        {"row": 2, "message": "no code; assigned KH2026001"},
         # an xlsx keeps 15 significant digits: the rest is already gone
         {"row": 2, "message": "身份证 110101199003071200 has more digits than Excel keeps (15); "
                               "check the number"},
-        {"row": 3, "message": "no 客户编号; assigned KH2026002"},
+        {"row": 3, "message": "no code; assigned KH2026002"},
     ]
     rows = kam.json("list")
     assert [r["contact_info"] for r in rows] == ["13956781234", "021-12345678"]

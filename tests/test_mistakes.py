@@ -108,11 +108,11 @@ def test_backups_are_labelled_and_a_burst_keeps_the_days_first_state(kam: Kam,
     f.write_text("客户编号,客户名称\nK2,乙\n", encoding="utf-8")
     kam("import", str(f))
     labels = [b["before"] for b in kam.json("backups")]
-    assert labels == ["import s.csv (batch 1)"]
+    assert labels == ["import s.csv #1"]
     for n in range(25):
         kam("edit", "K1", "--note", f"第{n}次")
     backups = kam.json("backups")
-    assert len(backups) == 21 and backups[0]["before"] == "import s.csv (batch 1)"
+    assert len(backups) == 21 and backups[0]["before"] == "import s.csv #1"
     kam("restore", str(backups[0]["id"]))
     assert kam.json("show", "K1")["note"] == "昨天的状态"
 
@@ -131,7 +131,7 @@ def test_bulk_edit_by_filter_with_a_dry_run_and_one_backup(kam: Kam) -> None:
     owners = [c["owner"] for c in kam.json("list")]
     assert owners.count("王芳") == 25 and owners.count("李明") == 5
     assert [(b["id"], b["before"]) for b in kam.json("backups")[-2:]] == [
-        (newest, "add"), (newest + 1, "edit of 25 customer(s)")]  # one backup for all 25
+        (newest, "add"), (newest + 1, "edit Z00 Z01 Z02 … (×25)")]  # one backup for all 25
     kam("restore")  # the one backup takes all 25 back
     assert [c["owner"] for c in kam.json("list")].count("张华") == 25
     kam("edit", "z00", "z01", "--tag", "重点跟进")  # several codes, any case

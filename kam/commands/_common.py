@@ -26,7 +26,7 @@ def context(ctx: typer.Context) -> Context:
     return obj  # type: ignore[no-any-return]
 
 
-def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[str]:
+def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[tuple[str, str]]:
     """Codes or tags for the shell: from kam.json alone, never the follow-up log; silent."""
     from kam.ops.context import Context
     from kam.ops.customers import completions
@@ -38,11 +38,11 @@ def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[str]:
         return []
 
 
-def complete_code(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_code(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     return _completions(ctx, "code", incomplete)
 
 
-def complete_tag(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_tag(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     return _completions(ctx, "tag", incomplete)
 
 
@@ -104,7 +104,7 @@ NoteOpt = Annotated[Opt, typer.Option("--note", help=N_("Free remarks."))]
 TagOpt = Annotated[Many, typer.Option("--tag", help=N_("A status tag to add (repeatable)."),
                                       metavar=N_("TAG"), autocompletion=complete_tag)]
 ExtraOpt = Annotated[Many, typer.Option(
-    "--extra", help=N_("Another field as NAME=VALUE (repeatable), e.g. wechat=abc."),
+    "--extra", help=N_("Another field as NAME=VALUE (repeatable), e.g. wechat=wx123."),
     metavar=N_("NAME=VALUE"))]
 DateOpt = Annotated[Many, typer.Option(
     "--date", help=N_("An important date as NAME=YYYY-MM-DD (repeatable), e.g. "

@@ -147,8 +147,30 @@ class KamCommand(TyperCommand):
         return option
 
 
+class KamSubGroup(typer.core.TyperGroup):
+    """A group of commands (kam contact) whose help page is laid out by `page`."""
+
+    def get_help(self, ctx: Any) -> str:
+        rows = [(n, short(c.help)) for n in self.list_commands(ctx)
+                if (c := self.get_command(ctx, n)) is not None and not c.hidden]
+        return page(self, ctx, [(N_("Commands"), rows)])
+
+    def get_usage(self, ctx: Any) -> str:
+        return usage(self, ctx)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = N_("Show this help and exit.")
+        return option
+
+
 class App(typer.Typer):
-    """typer.Typer whose commands are KamCommands."""
+    """typer.Typer whose commands are KamCommands (and groups KamSubGroups)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("cls", KamSubGroup)
+        super().__init__(*args, **kwargs)
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
         kwargs.setdefault("cls", KamCommand)
@@ -177,7 +199,8 @@ def usage_error(e: Any) -> str:
     elif isinstance(e, ex.BadParameter):
         given: Any = e.param_hint or (e.param.get_error_hint(ctx) if e.param is not None
                                       and ctx is not None else "")
-        hint = " / ".join(given) if isinstance(given, (list, tuple)) else str(given)
+        hint = (" / ".join(given) if isinstance(given, (list, tuple)) else str(given)
+                ).replace("'", "").replace('"', "")
         choices = getattr(getattr(e.param, "type", None), "choices", None)
         if choices:
             message = t("{name}: choose one of {choices}", name=hint.strip("'\""),

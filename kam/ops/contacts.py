@@ -29,7 +29,7 @@ def _change(ctx: Context, code: str, what: str, change: Callable[[Customer], Cus
 def _find(c: Customer, name: str) -> int:
     found = [i for i, p in enumerate(c.contacts) if p.name == name.strip()]
     if not found:
-        names = ", ".join(p.name for p in c.contacts) or "none yet"
+        names = ", ".join(p.name for p in c.contacts) or t("none yet")
         raise BadInput(t("{code} has no contact {name!r} (contacts: {names})",
                          code=c.code, name=name, names=names))
     return found[0]

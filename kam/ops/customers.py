@@ -116,9 +116,11 @@ def edit_many(ctx: Context, targets: list[str], where: dict[str, str], ch: Chang
               dry_run: bool = False) -> list[Edited]:
     """The same change to one or several customers, named or chosen by --where KEY=VALUE
     (the list filters), in one commit: one backup, one history batch. dry_run: only say."""
+    from kam.labels import field_key
     from kam.scoring import ranks
     from kam.store.history import diff
 
+    where = {field_key(k, WHERE_KEYS) or k: v for k, v in where.items()}
     unknown = set(where) - set(WHERE_KEYS)
     if unknown:
         raise BadInput(t("--where {value}: use one of: {value2}",
@@ -145,7 +147,8 @@ def edit_many(ctx: Context, targets: list[str], where: dict[str, str], ch: Chang
             out.append(Edited(code, c.name, diff(before.to_doc(), c.to_doc()), shared))
             store.put(replace(c, updated=ctx.stamp()))
         if not dry_run and out:
-            store.label = f"edit of {len(out)} customer(s)"
+            shown = " ".join(e.code for e in out[:3]) + (" …" if len(out) > 3 else "")
+            store.label = f"edit {shown} (×{len(out)})" if len(out) > 1 else f"edit {shown}"
             store.commit()
     return out
 
@@ -335,15 +338,21 @@ def merge(ctx: Context, keep: str, other: str, prefer: str = "keep", dry_run: bo
     return Merged(merged, b.code, conflicts, moved)
 
 
-def completions(ctx: Context, what: str, incomplete: str) -> list[str]:
-    """Customer codes (what="code") or tags (what="tag") starting with `incomplete`, for
-    shell completion: read from kam.json alone, without the follow-up log."""
+def completions(ctx: Context, what: str, incomplete: str) -> list[tuple[str, str]]:
+    """(value, description) for shell completion: customer codes with their names
+    (what="code") or tags with how many customers carry them (what="tag"), starting
+    with `incomplete`. Read from kam.json alone, never the follow-up log."""
     if not ctx.db.exists():
         return []
     prefix = incomplete.casefold()
+    found: dict[str, str] = {}
+    tags: dict[str, int] = {}
     with ctx.reader() as store:
-        found: set[str] = set()
         for c in store.customers():
-            values = (c.code,) if what == "code" else c.tags
-            found.update(v for v in values if v.casefold().startswith(prefix))
-    return sorted(found)
+            if what == "code" and c.code.casefold().startswith(prefix):
+                found[c.code] = c.name
+            for tag in c.tags if what == "tag" else ():
+                if tag.casefold().startswith(prefix):
+                    tags[tag] = tags.get(tag, 0) + 1
+    found.update((tag, t("{count} customers", count=n)) for tag, n in tags.items())
+    return sorted(found.items())

@@ -60,8 +60,8 @@ def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | Non
             assert target is not None
             replaced = _write_xlsx(ctx, target, headers, rows)
             return Exported(len(listing.customers), mask, warnings=[
-                f"{rows[r][1]} {headers[c]}: characters a workbook cannot hold are shown as "
-                "their pictures (e.g. ␋)" for r, c in replaced])
+                t("{code} {header}: characters a workbook cannot hold are shown as their "
+                  "pictures (e.g. ␋)", code=rows[r][1], header=headers[c]) for r, c in replaced])
         text = _csv_text(headers, rows, crlf=target is not None)
     if target is None:
         return Exported(len(listing.customers), mask, text)

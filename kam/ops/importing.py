@@ -41,8 +41,11 @@ class RowsRead:
 
 
 def _maps(maps: dict[str, str]) -> dict[str, str]:
+    from kam.labels import field_key
     from kam.models import TEMPLATE_KEYS, is_import_key
 
+    maps = {header: field_key(key, (*TEMPLATE_KEYS, "next_follow_up", "lost_reason")) or key
+            for header, key in maps.items()}
     for header, key in maps.items():
         if not is_import_key(key):
             raise BadInput(t("--map {header}={key}: unknown key {key!r}; use one of: {value}, "
@@ -187,7 +190,7 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
                 changed[code] = b.to_doc() if b is not None else None
         for code, m in p.merged.items():
             store.annotate(code, merge_note(m))
-        store.label = f"import {file.name} (batch {batch_id})"
+        store.label = f"import {file.name} #{batch_id}"
         if changed or added:
             store.put_batch({"id": batch_id, "created": stamp, "file": str(file),
                              "sheet": read.layout.sheet, "counts": counts, "before": changed,
@@ -230,9 +233,9 @@ def _cadence_dates_are_not_scheduled(ctx: Context, after: dict[str, Customer],
 def merge_note(m: dict[str, Any]) -> str:
     """How rows became one customer, for the report and the history."""
     rows = ", ".join(str(r) for r in m["rows"])
-    why = {"code": "the same 客户编号", "name+contact": "the same name and phone/email",
-           "name": "the same name, no contact details, nothing contradicting"}[m["by"]]
-    return f"rows {rows} merged into {m['code']}: {why}"
+    why = {"code": t("the same code"), "name+contact": t("the same name and phone/email"),
+           "name": t("the same name, no contact details, nothing contradicting")}[m["by"]]
+    return t("rows {rows} merged into {code}: {why}", rows=rows, code=m["code"], why=why)
 
 
 def report_doc(file: Path, read: RowsRead, counts: dict[str, int], p: Plan | None,
@@ -243,7 +246,8 @@ def report_doc(file: Path, read: RowsRead, counts: dict[str, int], p: Plan | Non
     layout = read.layout
     unknown = [{"field": f, "column": col, "value": v, "count": len(rows), "rows": rows[:10],
                 "kept_in": f"{col}(原值)",
-                "hint": f"vocabulary.{f}.<key>.aliases in kam.yaml: add {v!r}"}
+                "hint": t("vocabulary.{field}.<key>.aliases in kam.yaml: add {value}", field=f,
+                          value=repr(v))}
                for (f, col, v), rows in (p.unknown.items() if p else ())]
     return {
         "file": str(file), "sheet": layout.sheet, "header_row": layout.header_row,
@@ -305,8 +309,8 @@ def undo(ctx: Context, batch: str | None = None, force: bool = False) -> Undone:
         chosen = next((b for b in store.batches() if b["id"] == batch), None) if batch else (
             open_batches[-1] if open_batches else None)
         if chosen is None:
-            raise BadInput(f"no import batch {batch!r} (see `kam batches`)" if batch else
-                           "no import to undo")
+            raise BadInput(t("no import batch {batch} (see `kam batches`)", batch=repr(batch))
+                           if batch else t("no import to undo"))
         if chosen.get("undone"):
             raise BadInput(t("batch {id} was already undone on {undone}",
                              id=chosen['id'], undone=chosen['undone']))

@@ -51,7 +51,7 @@ def log(ctx: Context, code: str, summary: str, kind: str = "follow_up",
     """Record a follow-up, order, complaint, ...; next_date schedules the next step.
 
     A date after today, or a next step before it, is refused unless forced."""
-    check_kind(kind)
+    kind = check_kind(kind)
     check_dates(ctx.today, happened=when, next_date=next_date, force=force)
     if not summary.strip():
         raise BadInput(t("the summary is empty: say what happened"))
@@ -106,7 +106,7 @@ def relog(ctx: Context, interaction_id: str, summary: str | None = None,
     return new, c
 
 
-def done(ctx: Context, code: str, summary: str = "跟进完成", kind: str = "follow_up",
+def done(ctx: Context, code: str, summary: str = "", kind: str = "follow_up",
          next_date: date | None = None, force: bool = False) -> Customer:
     """Today's follow-up is done: logged today, so the cadence clock restarts."""
     return log(ctx, code, summary, kind, ctx.today, next_date, force=force)

@@ -37,7 +37,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from kam.errors import BadInput, NotFound, StoreError
-from kam.i18n import t
+from kam.i18n import N_, t
 from kam.models import FIELD_TYPES, Customer, Interaction
 from kam.store.backups import Backups
 from kam.store.files import (
@@ -86,10 +86,11 @@ class AtomicJSONStorage(Storage):
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-            where = (f" (line {e.lineno}, column {e.colno}: {e.msg})"
+            where = (t(" (line {line}, column {column}: {problem})", line=e.lineno,
+                       column=e.colno, problem=e.msg)
                      if isinstance(e, json.JSONDecodeError) and raw.strip() else
-                     " (empty)" if not raw.strip() else " (not UTF-8)"
-                     if isinstance(e, UnicodeDecodeError) else " (nested too deep)")
+                     t(" (empty)") if not raw.strip() else t(" (not UTF-8)")
+                     if isinstance(e, UnicodeDecodeError) else t(" (nested too deep)"))
             raise StoreError(
                 t("{path} is damaged{where}; kam has not changed it. Restore a backup with `kam "
                   "restore`, or repair the file by hand",
@@ -121,8 +122,8 @@ assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
 def _check_shape(data: Any, path: Path) -> None:
-    bad = f"{path} is not a kam database (unexpected structure"
-    hint = "); kam has not changed it. Check --db, or restore a backup with `kam restore`"
+    bad = t("{path} is not a kam database (unexpected structure", path=path)
+    hint = t("); kam has not changed it. Check --db, or restore a backup with `kam restore`")
     if not isinstance(data, dict):
         raise StoreError(t("{bad}: top level is not an object{hint}", bad=bad, hint=hint))
     for name, table in data.items():
@@ -139,11 +140,11 @@ def _check_shape(data: Any, path: Path) -> None:
                                    "{value!r}, not {value2}; kam has not changed it. Repair the "
                                    "file by hand or restore a backup with `kam restore`",
                                    path=path, code=doc['code'], key=key, name=type(value).__name__,
-                                   value=str(value)[:40], value2=_TYPE_NAMES[kind]))
+                                   value=str(value)[:40], value2=t(_TYPE_NAMES[kind])))
 
 
-_TYPE_NAMES = {str: "text", list: "a list", dict: "an object", bool: "true/false",
-               int: "a whole number"}
+_TYPE_NAMES = {str: N_("text"), list: N_("a list"), dict: N_("an object"),
+               bool: N_("true/false"), int: N_("a whole number")}
 
 
 def _meta(data: Tables) -> dict[str, Any]:
@@ -440,9 +441,10 @@ class Store:
         found = [d for k, d in self._log_tables()[INTERACTIONS].items()
                  if len(key) >= 4 and k.startswith(key)]
         if len(found) != 1:
-            raise NotFound(f"no follow-up with id {prefix!r} (`kam show CODE` lists the ids)"
-                           if not found else f"id {prefix!r} matches {len(found)} follow-ups; "
-                           "give more of it")
+            raise NotFound(t("no follow-up with id {id} (`kam show CODE` lists the ids)",
+                             id=repr(prefix)) if not found else
+                           t("id {id} matches {count} follow-ups; give more of it",
+                             id=repr(prefix), count=len(found)))
         return Interaction.from_doc(found[0])
 
     def add_interaction(self, interaction: Interaction) -> None:
