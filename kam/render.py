@@ -327,7 +327,9 @@ _SKIPPED = {"numbered": N_("{count} numbered row(s) with nothing else skipped"),
 
 def import_report(doc: dict[str, Any]) -> None:
     """The import report: the mapping kam chose, then the row notes and errors."""
-    mapping = [{"column": h, "target": header(k) if k != "extra" else t("extra (kept as is)")}
+    special = {"extra": N_("extra (kept as is)"), "序号": N_("row number (not kept)"),
+               "name/contact": N_("name, or contact")}
+    mapping = [{"column": h, "target": t(special[k]) if k in special else header(k)}
                for h, k in doc["columns"].items()]
     table(mapping, ("column", "target"), flex=("column", "target"),
           title=t("{file}: sheet {sheet}, header row {row}", file=doc["file"],

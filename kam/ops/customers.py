@@ -144,7 +144,11 @@ def edit_many(ctx: Context, targets: list[str], where: dict[str, str], ch: Chang
                 continue
             shared = (records.duplicates(c, store.customers(include_archived=True))
                       if c.contact_info != before.contact_info else [])
-            out.append(Edited(code, c.name, diff(before.to_doc(), c.to_doc()), shared))
+            changes = diff(before.to_doc(), c.to_doc())
+            for key in set(changes) & {"stage", "value_level"}:  # labels, as tables show them
+                changes[key] = [ctx.settings.vocab[key].label(v) if v else v
+                                for v in changes[key]]
+            out.append(Edited(code, c.name, changes, shared))
             store.put(replace(c, updated=ctx.stamp()))
         if not dry_run and out:
             shown = " ".join(e.code for e in out[:3]) + (" …" if len(out) > 3 else "")
