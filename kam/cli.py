@@ -23,6 +23,7 @@ from kam.commands import (
     daily,
     exporting,
     importing,
+    reviewing,
     safety,
     shell,
 )
@@ -86,7 +87,7 @@ def choose_language(args: list[str]) -> str:
 
 # The command list of `kam -h`, by what a salesperson does when.
 SECTIONS = (
-    (N_("Every day"), ("due", "log", "done", "snooze", "risk", "digest")),
+    (N_("Every day"), ("due", "log", "done", "snooze", "risk", "digest", "review")),
     (N_("Customers"), ("add", "show", "list", "search", "edit", "lost", "tag", "contact",
                        "score", "blind")),
     (N_("Spreadsheets"), ("init", "import", "export", "undo", "batches", "completion")),
@@ -207,7 +208,7 @@ app = _help.App(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-for _commands in (customers, daily, importing, exporting, safety, shell):
+for _commands in (customers, daily, reviewing, importing, exporting, safety, shell):
     app.add_typer(_commands.app)
 app.add_typer(contacts.app, name="contact")
 

@@ -417,7 +417,7 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
         _keep_text(lists[f"{list_col}1:{list_col}{len(col.choices)}"])
         dv = DataValidation(type="list", formula1=f"=_lists!${list_col}$1:${list_col}$"
                             f"{len(col.choices)}", allow_blank=True, showDropDown=False)
-        dv.error, dv.errorTitle = "请从列表中选择", col.header
+        dv.error, dv.errorTitle = t("Choose a value from the list"), col.header
         ws.add_data_validation(dv)
         letter = get_column_letter(i)
         dv.add(f"{letter}2:{letter}{max(last_row, 1000)}")
@@ -447,3 +447,70 @@ def write_text(path: Path, text: str, encoding: str) -> None:
             f.write(text)
 
     atomic_save(path, save, EXPORT_MODE)
+
+
+def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
+    """The review for the boss: a sheet per section with its table (frozen header, widths)
+    and a native chart (bar for distributions and the funnel, line for weeks and months)."""
+    openpyxl = _openpyxl()
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    used: set[str] = set()
+    for s in sections:
+        title = _sheet_title(s.title, used)
+        ws = wb.create_sheet(title)
+        ws.append([_xml_safe(str(h)) for h in s.headers])
+        _keep_text(ws[1])
+        for cell in ws[1]:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(vertical="center")
+        widths = [display_width(str(h)) for h in s.headers]
+        signed = []
+        for row in s.rows:
+            values = [_xml_safe(v) if isinstance(v, str) else v for v in row]
+            for i, v in enumerate(values):  # "+2" / "-1": a change, kept as a number
+                if isinstance(v, str) and re.fullmatch(r"[+-]?\d+(\.\d+)?", v) and i:
+                    values[i] = float(v) if "." in v else int(v)
+                    signed.append((ws.max_row + 1, i + 1))
+            ws.append(values)
+            widths = [max(w, display_width(str(v))) for w, v in zip(widths, values, strict=True)]
+        for note in s.notes:
+            ws.append([])
+            ws.append([_xml_safe(note)])
+        _keep_text(ws[f"A2:A{max(2, ws.max_row)}"])
+        for r, col in signed:
+            ws.cell(row=r, column=col).number_format = "+0;-0;0"
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = min(50, w + 2)
+        ws.freeze_panes = "A2"
+        if s.chart and s.rows:
+            chart: Any = BarChart() if s.chart == "bar" else LineChart()
+            if s.chart == "bar":
+                chart.type = "bar" if s.key in ("funnel", "stage") else "col"
+            chart.title = f"{s.title} {label}"
+            chart.height, chart.width = 8, 16
+            last = len(s.rows) + 1
+            for col in s.values:
+                data = Reference(ws, min_col=col + 1, min_row=1, max_row=last)
+                chart.add_data(data, titles_from_data=True)
+            chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+            for series in chart.series:  # straight lines: counts, not a curve through them
+                series.smooth = False
+            ws.add_chart(chart, f"A{ws.max_row + 2}")  # below the table: one page wide
+    atomic_save(path, wb.save, EXPORT_MODE)
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    """A valid, unique sheet name: at most 31 characters, none of []:*?/\\."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet"
+    name, n = base, 2
+    while name.casefold() in used:
+        name = f"{base[:28]} {n}"
+        n += 1
+    used.add(name.casefold())
+    return name

@@ -132,12 +132,12 @@ def layout(rows: Sequence[Sequence[str]], heads: Sequence[str], flex: Sequence[i
 
 def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = None,
           styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
-          drop: Sequence[str] = ()) -> None:
+          drop: Sequence[str] = (), heads: Sequence[str] | None = None) -> None:
     """A table on stdout, one line per row; no colour without a terminal or with NO_COLOR."""
     from rich.table import Table
 
     text = [[visible(cell_text(r.get(k))) for k in columns] for r in rows]
-    heads = [header(k) for k in columns]
+    heads = list(heads) if heads is not None else [header(k) for k in columns]
     cells = None if _wide else screen_width()
     shown, widths = layout(text, heads, [columns.index(k) for k in flex if k in columns],
                            [columns.index(k) for k in drop if k in columns], cells)
@@ -597,3 +597,74 @@ def _short(v: Any) -> str:
 
 def backups(rows: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     emit(rows, ("id", "time", "before", "size_kib"), fmt, title=title, flex=("before",))
+
+
+# --- the review -------------------------------------------------------------------
+
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(value: float, most: float, cells: int) -> str:
+    """A horizontal bar of value/most of `cells` cells, in eighths of a cell."""
+    if most <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / most * cells * 8))
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def charts_wanted(chart: bool | None) -> bool:
+    """Bars on a terminal without NO_COLOR; plain tables when piped (or --no-chart)."""
+    if chart is not None:
+        return chart
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def review(doc: dict[str, Any], fmt: str, sections: Sequence[Any], chart: bool | None) -> None:
+    """The review: each section as bars (a terminal) or as a plain table (piped)."""
+    if fmt == "json":
+        print_json(doc)
+        return
+    p, prev = doc["period"], doc["previous"]
+    text_block([t("Review {label}: {start} to {end}, against {previous}; {count} customers",
+                  label=p["label"], start=p["from"], end=p["as_of"], previous=prev["label"],
+                  count=doc["customers"]), ""])
+    if doc.get("records_from") and doc["records_from"] > prev["from"]:
+        text_block([t("kam's records begin on {date}: of the time before, it knows only the "
+                      "follow-ups logged or imported with their dates.",
+                      date=doc["records_from"]), ""])
+    bars = charts_wanted(chart)
+    for section in sections:
+        if bars and section.chart and section.rows:
+            _bars(section)
+        elif section.rows:
+            keys = [f"c{i}" for i in range(len(section.headers))]
+            table([dict(zip(keys, row, strict=True)) for row in section.rows], keys,
+                  title=section.title, heads=section.headers, flex=keys[:2])
+        else:
+            text_block([section.title, "  " + t("nothing in this period")])
+        if section.notes:
+            cells = None if _wide else screen_width()
+            text_block(["  " + (shorten(n, cells - 2) if cells else n) for n in section.notes])
+        print()
+
+
+def _bars(section: Any) -> None:
+    """One line per row: label, bar of the first charted value, the values as text."""
+    cells = None if _wide else screen_width()
+    labels_ = [visible(cell_text(r[0])) for r in section.rows]
+    first = section.values[0]
+    numbers = [float(r[first] or 0) for r in section.rows]
+    tails = ["  ".join(f"{section.headers[i]} {cell_text(r[i])}" for i in range(1, len(r))
+                       if i != first and cell_text(r[i]) != "") for r in section.rows]
+    values = [cell_text(r[first]) for r in section.rows]
+    left = max([width(x) for x in labels_] or [0])
+    right = max([width(v) for v in values] or [0])
+    tail = max([width(x) for x in tails] or [0])
+    room = max(8, min(40, (cells or 80) - left - right - tail - 3 * GAP))
+    most = max(numbers or [0])
+    lines = [section.title]
+    for lab, n, v, extra in zip(labels_, numbers, values, tails, strict=True):
+        b = bar(n, most, room)
+        lines.append(f"  {lab}{' ' * (left - width(lab))} {b}{' ' * (room - width(b))} "
+                     f"{v:>{right}}  {extra}".rstrip())
+    text_block(lines)

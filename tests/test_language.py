@@ -42,7 +42,7 @@ TOKENS = {
     "unlog", "relog", "archived", "unarchive", "birthday", "contract_end", "lost_reasons",
     "min", "label", "floor", "cap", "steps", "weight", "source", "unit", "MDY", "DMY",
     "language", "vocabulary", "scoring", "followup", "privacy", "aliases", "completion", "Tab",
-    "bashrc",
+    "bashrc", "review",
 }
 
 
@@ -136,6 +136,8 @@ def scenario(kam: Kam, tmp_path: Path, lang: str) -> list[tuple[str, str]]:
     run("contact", "main", "KH2024001", "Zhao" if lang == "en" else "赵六")
     run("merge", "KH2024001", "KH2024002", "--dry-run")
     run("history", "KH2024001")
+    run("review", "--month", "2026-11", "--as-of", "2026-11-23")
+    run("review", "--quarter", "2026Q4", "--chart", "--xlsx", str(tmp_path / "review.xlsx"))
     run("backups")
     run("archive", "KH2024002")
     run("unarchive", "KH2024002")

@@ -1,0 +1,309 @@
+"""The review of a month, a quarter or any span: portfolio, movements, activity,
+conversion, lifecycle, revenue and lost customers, each against the period before.
+
+The archive as of a day comes from the history and the follow-up log (review.as_of);
+scores and health are worked out as of that day with the settings of today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from kam import review as core
+from kam.followup import LOST
+from kam.i18n import t
+from kam.models import Customer, Interaction, Rank
+from kam.ops.context import Context
+from kam.records import Filter, select
+from kam.settings import Settings
+
+TOP = 5  # customers listed by amount and by change
+
+
+@dataclass
+class State:
+    """The (filtered, unarchived) archive at the end of one day, ranked that day."""
+
+    day: date
+    customers: dict[str, Customer]
+    ranks: dict[str, Rank]
+
+
+def _state(settings: Settings, docs: list[dict[str, Any]], history: dict[str, list[Any]],
+           log: dict[str, list[Interaction]], day: date, f: Filter) -> State:
+    from kam.activity import refresh
+    from kam.scoring import Scorer
+
+    scorer = Scorer(settings, day)
+    cut = day.isoformat()
+    found: dict[str, Customer] = {}
+    for doc in docs:
+        past = core.as_of(doc, history.get(doc["code"], []), day)
+        if past is None or past.get("archived"):
+            continue
+        c = Customer.from_doc(past)
+        found[c.code] = refresh(c, [i for i in log.get(c.code, []) if i.date <= cut], day)
+    ranks = {code: scorer.rank(c) for code, c in found.items()}
+    chosen = select(list(found.values()), f.resolved(settings), ranks)
+    return State(day, {c.code: c for c in chosen}, {c.code: ranks[c.code] for c in chosen})
+
+
+def run(ctx: Context, period: core.Period, f: Filter | None = None) -> dict[str, Any]:
+    """The review document (README "JSON shapes": review)."""
+    settings = ctx.settings
+    with ctx.reader() as store:
+        docs = [c.to_doc() for c in store.customers(include_archived=True)]
+        history: dict[str, list[Any]] = {}
+        for e in store.read_history():
+            history.setdefault(e["code"], []).append(e)
+        log = store.interactions_by_code()
+    f = f or Filter()
+    end = min(period.end, ctx.today)
+    prev = period.previous()
+    now = _state(settings, docs, history, log, end, f)
+    before = _state(settings, docs, history, log, prev.end, f)
+    codes = set(now.customers) | set(before.customers)
+    entries = [(code, e) for code in sorted(codes) for e in history.get(code, [])]
+    own_log = [i for code in codes for i in log.get(code, [])]
+    first = min((e["ts"][:10] for es in history.values() for e in es), default=None)
+    return {
+        "period": {**period.to_doc(), "as_of": end.isoformat()},
+        "records_from": first,
+        "previous": prev.to_doc(),
+        "customers": len(now.customers),
+        "portfolio": _portfolio(settings, now, before),
+        "movements": _movements(settings, now, before, entries, period),
+        "activity": _activity(settings, now, own_log, period, prev, end),
+        "conversion": _conversion(now, before, entries, history, period),
+        "lifecycle": _lifecycle(settings, now, before, own_log, period, end),
+        "revenue": _revenue(now, before, own_log, period, prev),
+        "lost": _lost(now, before, period),
+    }
+
+
+def _tier_order(settings: Settings) -> dict[str, int]:
+    return {tier.name: i for i, tier in enumerate(settings.tiers)}
+
+
+def _portfolio(settings: Settings, now: State, before: State) -> dict[str, Any]:
+    order = _tier_order(settings)
+    tiers = [tier.name for tier in settings.tiers]
+    stages = [term.key for term in settings.vocab["stage"].terms]
+    grades = [term.key for term in settings.vocab["value_level"].terms]
+
+    def dist(state: State, what: str) -> dict[str, int]:
+        if what == "tier":
+            return core.counts((state.ranks[c].tier for c in state.customers
+                                if state.customers[c].stage != LOST), tiers)
+        return core.counts((getattr(c, what) for c in state.customers.values()),
+                           stages if what == "stage" else grades)
+
+    both = set(now.customers) & set(before.customers)
+    moved = [(c, order.get(before.ranks[c].tier, 99), order.get(now.ranks[c].tier, 99))
+             for c in sorted(both) if now.customers[c].stage != LOST]
+    return {
+        "tier": core.compare(dist(now, "tier"), dist(before, "tier")),
+        "value_level": core.compare(dist(now, "value_level"), dist(before, "value_level")),
+        "stage": core.compare(dist(now, "stage"), dist(before, "stage")),
+        "new": sorted(set(now.customers) - set(before.customers)),
+        "upgraded": [c for c, a, b in moved if b < a],
+        "downgraded": [c for c, a, b in moved if b > a],
+        LOST: sorted(c for c in both if now.customers[c].stage == LOST
+                       and before.customers[c].stage != LOST),
+    }
+
+
+def _movements(settings: Settings, now: State, before: State,
+               entries: list[tuple[str, dict[str, Any]]], period: core.Period
+               ) -> list[dict[str, Any]]:
+    from kam.scoring import Scorer
+
+    then, today = Scorer(settings, before.day), Scorer(settings, now.day)
+    days = {code: day for code, _a, _b, day in core.transitions(entries, period)}
+    out: list[dict[str, Any]] = []
+    for code in sorted(set(now.customers) & set(before.customers)):
+        a, b = before.customers[code], now.customers[code]
+        if a.stage != b.stage:
+            out.append({"code": code, "name": b.name, "field": "stage", "from": a.stage,
+                        "to": b.stage, "date": days.get(code), "why": {}})
+        ta, tb = before.ranks[code], now.ranks[code]
+        if ta.tier != tb.tier:
+            pa, pb = then.breakdown(a)[1], today.breakdown(b)[1]
+            delta = {k: round(pb.get(k, 0.0) - pa.get(k, 0.0), 2) for k in {*pa, *pb}}
+            why = dict(sorted(((k, v) for k, v in delta.items() if abs(v) >= 0.5),
+                              key=lambda kv: (-abs(kv[1]), kv[0]))[:3])
+            out.append({"code": code, "name": b.name, "field": "tier", "from": ta.tier,
+                        "to": tb.tier, "score_from": ta.score, "score_to": tb.score,
+                        "date": None, "why": why})
+    return out
+
+
+def _in(day: str, period: core.Period, end: date | None = None) -> bool:
+    return period.start.isoformat() <= day <= (end or period.end).isoformat()
+
+
+def _activity(settings: Settings, now: State, log: list[Interaction], period: core.Period,
+              prev: core.Period, end: date) -> dict[str, Any]:
+    from kam.followup import due_items
+
+    cut = core.Period(period.start, end, period.kind, period.label)
+    kinds_now = core.counts(i.kind for i in log if _in(i.date, cut))
+    kinds_before = core.counts(i.kind for i in log if _in(i.date, prev))
+    contacted = {i.code for i in log if _in(i.date, cut)}
+    silent: dict[str, list[str]] = {}
+    for code, c in now.customers.items():
+        if code not in contacted and c.stage != LOST:
+            silent.setdefault(now.ranks[code].tier, []).append(code)
+    order = [tier.name for tier in settings.tiers]
+    overdue = [{"code": i.code, "name": i.name, "due": i.due.isoformat(),
+                "days_overdue": i.days_overdue, "tier": i.tier}
+               for i in due_items(list(now.customers.values()), now.ranks, settings, end, 0)
+               if i.kind == "follow_up" and i.days_overdue > 0]
+    return {
+        "weeks": core.activity(log, cut),
+        "by_kind": core.compare(kinds_now, kinds_before),
+        "total": sum(kinds_now.values()), "previous_total": sum(kinds_before.values()),
+        "not_contacted": {tier: sorted(silent[tier]) for tier in
+                          [*order, *sorted(set(silent) - set(order))] if tier in silent},
+        "overdue_at_end": overdue,
+    }
+
+
+def _conversion(now: State, before: State, entries: list[tuple[str, dict[str, Any]]],
+                history: dict[str, list[Any]], period: core.Period) -> dict[str, Any]:
+    moves = core.transitions(entries, period)
+    pairs: dict[tuple[str, str], int] = {}
+    entering: dict[str, set[str]] = {}
+    for code, a, b, _day in moves:
+        pairs[(a, b)] = pairs.get((a, b), 0) + 1
+        entering.setdefault(b, set()).add(code)
+    base: dict[str, set[str]] = {}
+    for code, c in before.customers.items():
+        base.setdefault(c.stage or "", set()).add(code)
+    for stage, codes in entering.items():
+        base.setdefault(stage, set()).update(codes)
+    rank = {s: i for i, s in enumerate(core.STAGE_ORDER)}
+    rows = [{"from": a, "to": b, "count": n,
+             "rate": round(n / len(base.get(a, ())), 4) if base.get(a) else None}
+            for (a, b), n in sorted(pairs.items(), key=lambda kv: (rank.get(kv[0][0], 99),
+                                                                   rank.get(kv[0][1], 99)))]
+    spans = {code: core.stage_spans(history.get(code, []), None, c.stage)
+             for code, c in now.customers.items()}
+    stages = {s: len(v) for s, v in base.items() if s}
+    return {"transitions": rows, "in_stage": stages,
+            "median_days": core.median_days(spans, period)}
+
+
+def _lifecycle(settings: Settings, now: State, before: State, log: list[Interaction],
+               period: core.Period, end: date) -> dict[str, Any]:
+    r = settings.risk
+    cut = core.Period(period.start, end, period.kind, period.label)
+    contacted = {i.code for i in log if _in(i.date, cut)}
+    crossed: dict[str, list[str]] = {"churn": [], "dormant": []}
+    dormant = []
+    for code, c in now.customers.items():
+        if c.stage == LOST or not c.last_contact:
+            continue
+        last = date.fromisoformat(c.last_contact)
+        if (end - last).days >= r.dormant_days:
+            dormant.append(code)
+        for mark, days in (("churn", r.churn_days), ("dormant", r.dormant_days)):
+            if period.start <= last + timedelta(days=days) <= end:
+                crossed[mark].append(code)
+    new = sorted(set(now.customers) - set(before.customers))
+    lost = sorted(c for c, x in now.customers.items() if x.stage == LOST)
+    return {"new": len(new), "active": len(contacted & set(now.customers)),
+            "dormant": len(dormant), LOST: len(lost),
+            "new_customers": new, "dormant_customers": sorted(dormant),
+            "crossed_churn": sorted(crossed["churn"]),
+            "crossed_dormant": sorted(crossed["dormant"])}
+
+
+def _revenue(now: State, before: State, log: list[Interaction], period: core.Period,
+             prev: core.Period) -> dict[str, Any]:
+    months, earlier = period.months(), prev.months()
+    cut_log = [i for i in log if _in(i.date, period) or _in(i.date, prev)]
+    per = core.orders_by_month(cut_log, months + earlier)
+    total = {code: sum(v for m, v in by.items() if m in months) for code, by in per.items()}
+    old = {code: sum(v for m, v in by.items() if m in earlier) for code, by in per.items()}
+
+    def monthly(ms: list[str]) -> list[dict[str, Any]]:
+        return [{"month": m, "amount": round(sum(by.get(m, 0.0) for by in per.values()), 2)}
+                for m in ms]
+
+    names = {**{c: x.name for c, x in before.customers.items()},
+             **{c: x.name for c, x in now.customers.items()}}
+    rows: list[dict[str, Any]] = [
+        {"code": c, "name": names.get(c, ""), "amount": round(total.get(c, 0.0), 2),
+             "previous": round(old.get(c, 0.0), 2),
+         "change": round(total.get(c, 0.0) - old.get(c, 0.0), 2)} for c in per]
+    return {
+        "months": monthly(months), "previous_months": monthly(earlier),
+        "total": round(sum(total.values()), 2), "previous_total": round(sum(old.values()), 2),
+        "top": sorted((r for r in rows if r["amount"]), key=lambda r: (-r["amount"],
+                                                                       r["code"]))[:TOP],
+        "top_change": sorted((r for r in rows if r["change"]),
+                             key=lambda r: (-abs(r["change"]), r["code"]))[:TOP],
+    }
+
+
+def _lost(now: State, before: State, period: core.Period) -> dict[str, Any]:
+    rows = []
+    for code, c in sorted(now.customers.items()):
+        if c.stage != LOST:
+            continue
+        day = (c.lost or {}).get("date", "")
+        was = before.customers.get(code)
+        if (day and _in(day, period)) or (not day and was is not None and was.stage != LOST):
+            rows.append({"code": code, "name": c.name, "reason": (c.lost or {}).get(
+                "reason", ""), "date": day, "note": (c.lost or {}).get("note", "")})
+    return {"by_reason": core.counts(r["reason"] for r in rows), "customers": rows}
+
+
+@dataclass
+class Request:
+    """What `kam review` was asked: one of month, quarter or from/to; filters; a workbook."""
+
+    month: str | None = None
+    quarter: str | None = None
+    start: date | None = None
+    end: date | None = None
+    as_of: date | None = None
+    filter: Filter | None = None
+    xlsx: str | None = None
+
+
+def names(settings: Settings) -> dict[str, dict[str, str]]:
+    """The labels of stages, value grades and tiers, for the review's tables."""
+    out = {field: {term.key: term.label for term in vocab.terms}
+           for field, vocab in settings.vocab.items()}
+    out["tier"] = {tier.name: f"{tier.name} {tier.label}".strip() for tier in settings.tiers}
+    return out
+
+
+def review_period(ctx: Context, req: Request) -> tuple[dict[str, Any], list[core.Table]]:
+    """The review document and its tables; with req.xlsx, the workbook written too."""
+    from pathlib import Path
+
+    from kam.errors import BadInput
+
+    day = req.as_of or ctx.today
+    try:
+        period = core.parse_period(req.month, req.quarter, req.start, req.end, day)
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+    if period.start > day:
+        raise BadInput(t("{label} starts after {day}: nothing to review yet",
+                         label=period.label, day=day.isoformat()))
+    if req.as_of is not None:
+        ctx = Context(ctx.paths, req.as_of, ctx.now, ctx.command, ctx.saved, ctx._settings)
+    doc = run(ctx, period, req.filter)
+    sections = core.tables(doc, names(ctx.settings))
+    if req.xlsx:
+        from kam.excel import write_review
+
+        write_review(Path(req.xlsx), sections, doc["period"]["label"])
+        doc["xlsx"] = req.xlsx
+    return doc, sections
