@@ -116,9 +116,16 @@ def daily(sizes: list[int], work: Path) -> None:
             ("kam risk -f json", ["risk", "-f", "json"]),
             ("kam score -f json", ["score", "-f", "json"]),
             ("kam list -f json", ["list", "-f", "json"]),
+            ("kam review --quarter", ["review", "--quarter", "2026Q4", "-f", "json"]),
+            ("kam digest", ["digest"]),
             ("kam show", ["show", "KH000007"]),
             ("kam log (a write)", ["log", "KH000007", "bench", "--date", "2026-11-23"]),
+            ("completion of a code", ["completion"]),
         ]:
+            if label.startswith("completion"):  # what the shell runs on Tab
+                args = []
+                env = {**env, "_KAM_COMPLETE": "complete_bash", "COMP_WORDS": "kam show KH00000",
+                       "COMP_CWORD": "2"}
             wall, mem = best(KAM + args, env)
             print(f"{n:>9} {label:<24} {wall:>8.3f} {wall / floor:>8.2f} {mem:>6.0f}")
         if n == 10000:

@@ -44,7 +44,11 @@ def _state(settings: Settings, docs: list[dict[str, Any]], history: dict[str, li
         if past is None or past.get("archived"):
             continue
         c = Customer.from_doc(past)
-        found[c.code] = refresh(c, [i for i in log.get(c.code, []) if i.date <= cut], day)
+        own = log.get(c.code, [])
+        if past is not doc or any(i.date > cut for i in own):
+            # changed since: its aggregates as of the day, from its log up to then
+            c = refresh(c, [i for i in own if i.date <= cut], day)
+        found[c.code] = c
     ranks = {code: scorer.rank(c) for code, c in found.items()}
     chosen = select(list(found.values()), f.resolved(settings), ranks)
     return State(day, {c.code: c for c in chosen}, {c.code: ranks[c.code] for c in chosen})
@@ -140,8 +144,14 @@ def _movements(settings: Settings, now: State, before: State,
     return out
 
 
-def _in(day: str, period: core.Period, end: date | None = None) -> bool:
-    return period.start.isoformat() <= day <= (end or period.end).isoformat()
+def _span(period: core.Period) -> tuple[str, str]:
+    """The period's first and last day as ISO text, to compare with the log's dates."""
+    return period.start.isoformat(), period.end.isoformat()
+
+
+def _in(day: str, period: core.Period) -> bool:
+    lo, hi = _span(period)
+    return lo <= day <= hi
 
 
 def _activity(settings: Settings, now: State, log: list[Interaction], period: core.Period,
@@ -149,9 +159,11 @@ def _activity(settings: Settings, now: State, log: list[Interaction], period: co
     from kam.followup import due_items
 
     cut = core.Period(period.start, end, period.kind, period.label)
-    kinds_now = core.counts(i.kind for i in log if _in(i.date, cut))
-    kinds_before = core.counts(i.kind for i in log if _in(i.date, prev))
-    contacted = {i.code for i in log if _in(i.date, cut)}
+    (lo, hi), (plo, phi) = _span(cut), _span(prev)
+    inside = [i for i in log if lo <= i.date <= hi]
+    kinds_now = core.counts(i.kind for i in inside)
+    kinds_before = core.counts(i.kind for i in log if plo <= i.date <= phi)
+    contacted = {i.code for i in inside}
     silent: dict[str, list[str]] = {}
     for code, c in now.customers.items():
         if code not in contacted and c.stage != LOST:
@@ -162,7 +174,7 @@ def _activity(settings: Settings, now: State, log: list[Interaction], period: co
                for i in due_items(list(now.customers.values()), now.ranks, settings, end, 0)
                if i.kind == "follow_up" and i.days_overdue > 0]
     return {
-        "weeks": core.activity(log, cut),
+        "weeks": core.activity(inside, cut),
         "by_kind": core.compare(kinds_now, kinds_before),
         "total": sum(kinds_now.values()), "previous_total": sum(kinds_before.values()),
         "not_contacted": {tier: sorted(silent[tier]) for tier in
@@ -200,7 +212,8 @@ def _lifecycle(settings: Settings, now: State, before: State, log: list[Interact
                period: core.Period, end: date) -> dict[str, Any]:
     r = settings.risk
     cut = core.Period(period.start, end, period.kind, period.label)
-    contacted = {i.code for i in log if _in(i.date, cut)}
+    lo, hi = _span(cut)
+    contacted = {i.code for i in log if lo <= i.date <= hi}
     crossed: dict[str, list[str]] = {"churn": [], "dormant": []}
     dormant = []
     for code, c in now.customers.items():
@@ -224,7 +237,8 @@ def _lifecycle(settings: Settings, now: State, before: State, log: list[Interact
 def _revenue(now: State, before: State, log: list[Interaction], period: core.Period,
              prev: core.Period) -> dict[str, Any]:
     months, earlier = period.months(), prev.months()
-    cut_log = [i for i in log if _in(i.date, period) or _in(i.date, prev)]
+    lo, hi = _span(prev)[0], _span(period)[1]
+    cut_log = [i for i in log if lo <= i.date <= hi]
     per = core.orders_by_month(cut_log, months + earlier)
     total = {code: sum(v for m, v in by.items() if m in months) for code, by in per.items()}
     old = {code: sum(v for m, v in by.items() if m in earlier) for code, by in per.items()}
