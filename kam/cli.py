@@ -74,14 +74,13 @@ def choose_language(args: list[str]) -> str:
     """--lang, KAM_LANG, `language:` in kam.yaml, Chinese: decided before the help page."""
     import os
 
-    from kam.config import language_in
     from kam.paths import resolve
 
     option = _given(args, "--lang")
     if option is None and not os.environ.get("KAM_LANG"):
         paths = resolve(_given(args, "--db") or os.environ.get("KAM_DB"),
                         _given(args, "--config") or os.environ.get("KAM_CONFIG"))
-        return i18n.choose(None, language_in(paths.config))
+        return i18n.choose(None, i18n.language_in(paths.config))
     return i18n.choose(option, None)
 
 

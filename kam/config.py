@@ -7,7 +7,6 @@ editing YAML by hand needs to know where to look.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -564,21 +563,6 @@ def _language(c: _Checker, value: Any) -> str:
         raise c.fail(("language",), t("{value!r}: not a language kam speaks ({value2})",
                                       value=value, value2=', '.join(languages())))
     return found
-
-
-_LANGUAGE_LINE = re.compile(r"""^language[ \t]*:[ \t]*["']?([A-Za-z_.-]+)""", re.MULTILINE)
-
-
-def language_in(path: Path) -> str | None:
-    """`language:` of a kam.yaml, read without parsing YAML: the help page and the first
-    message need the language before anything else is loaded. load() validates it."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read(MAX_BYTES)
-    except OSError:
-        return None
-    found = _LANGUAGE_LINE.search(text)
-    return found.group(1) if found else None
 
 
 def load(path: Path, must_exist: bool = False) -> Settings:

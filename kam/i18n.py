@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,23 @@ def normalise(name: str) -> str | None:
         if candidate and candidate in languages():
             return candidate
     return None
+
+
+_MAX_BYTES = 256 * 1024  # as config.MAX_BYTES: a bigger kam.yaml is refused anyway
+_LANGUAGE_LINE = re.compile(r"""^language[ \t]*:[ \t]*["']?([A-Za-z_.-]+)""", re.MULTILINE)
+
+
+def language_in(path: Path) -> str | None:
+    """`language:` of a kam.yaml, read without parsing YAML: the help page and the first
+    message need the language before anything else is loaded. config.load() validates it."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(_MAX_BYTES)
+    except OSError:
+        return None
+    found = _LANGUAGE_LINE.search(text)
+    return found.group(1) if found else None
+
 
 
 def choose(option: str | None, configured: str | None) -> str:

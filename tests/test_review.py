@@ -207,6 +207,7 @@ def test_workbook_has_a_chart_per_charted_section(past: Kam, tmp_path: Path) -> 
 def test_libreoffice_opens_the_review(past: Kam, tmp_path: Path) -> None:
     target = tmp_path / "review.xlsx"
     past("review", "--month", "2026-10", "--xlsx", str(target))
-    r = subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir",
+    r = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                        "--headless", "--convert-to", "pdf", "--outdir",
                         str(tmp_path), str(target)], capture_output=True, timeout=180)
     assert r.returncode == 0 and (tmp_path / "review.pdf").stat().st_size > 1000

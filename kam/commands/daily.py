@@ -27,7 +27,6 @@ from kam.commands._common import (
     date_opt,
 )
 from kam.i18n import N_, t
-from kam.labels import kind as kind_label
 
 app = App()
 
@@ -48,6 +47,7 @@ def log(
         "Amount in yuan for an order or payment."), metavar=N_("AMOUNT"))] = None,
     force: ForceOpt = False,
 ) -> None:
+    from kam.labels import kind as kind_label
     from kam.ops.interactions import log as run
     from kam.render import say
 
@@ -69,6 +69,7 @@ def unlog(
         "The follow-up's id (`kam show CODE` lists them; the first 4+ characters do)."),
         metavar=N_("ID"))],
 ) -> None:
+    from kam.labels import kind as kind_label
     from kam.ops.interactions import unlog as run
     from kam.render import say
 
@@ -95,6 +96,7 @@ def relog(
                                         metavar=N_("AMOUNT"))] = None,
     force: ForceOpt = False,
 ) -> None:
+    from kam.labels import kind as kind_label
     from kam.ops.interactions import relog as run
     from kam.render import say
 
