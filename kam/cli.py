@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from typer.core import TyperGroup
 
 from kam import __version__, i18n
 from kam.commands import (
@@ -103,7 +102,7 @@ START_HERE = N_("""Start here:
   kam due                        whom to contact today""")
 
 
-class KamGroup(TyperGroup):
+class KamGroup(_help.KamSubGroup):
     """Hoists global options, speaks the user's language, and turns errors into one
     line and an exit code."""
 
@@ -132,15 +131,6 @@ class KamGroup(TyperGroup):
         if rest:
             listed[N_("Other")] = rest
         return _help.page(self, ctx, list(listed.items()), intro=START_HERE)
-
-    def get_usage(self, ctx: Any) -> str:
-        return _help.usage(self, ctx)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = N_("Show this help and exit.")
-        return option
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
                      **extra: Any) -> Any:

@@ -131,38 +131,33 @@ def short(help_text: str | None) -> str:
     return first
 
 
-class KamCommand(TyperCommand):
-    """A command whose help page is laid out by `page`, in the user's language."""
-
-    def get_help(self, ctx: Any) -> str:
-        return page(self, ctx)
+class _InTheUsersLanguage:
+    """The usage line and the -h option's help, for commands and groups alike."""
 
     def get_usage(self, ctx: Any) -> str:
         return usage(self, ctx)
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = N_("Show this help and exit.")
         return option
 
 
-class KamSubGroup(typer.core.TyperGroup):
+class KamCommand(_InTheUsersLanguage, TyperCommand):
+    """A command whose help page is laid out by `page`, in the user's language."""
+
+    def get_help(self, ctx: Any) -> str:
+        return page(self, ctx)
+
+
+class KamSubGroup(_InTheUsersLanguage, typer.core.TyperGroup):
     """A group of commands (kam contact) whose help page is laid out by `page`."""
 
     def get_help(self, ctx: Any) -> str:
         rows = [(n, short(c.help)) for n in self.list_commands(ctx)
                 if (c := self.get_command(ctx, n)) is not None and not c.hidden]
         return page(self, ctx, [(N_("Commands"), rows)])
-
-    def get_usage(self, ctx: Any) -> str:
-        return usage(self, ctx)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = N_("Show this help and exit.")
-        return option
 
 
 class App(typer.Typer):
