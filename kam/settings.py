@@ -6,6 +6,7 @@ never imports the YAML loader.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,13 +118,18 @@ class Settings:
     urgency: Urgency = field(default_factory=Urgency)
     lost_reasons: tuple[str, ...] = ("价格", "服务", "产品质量", "竞争对手", "需求变化", "其他")
 
+    @functools.cached_property
+    def _date_names(self) -> dict[str, str]:
+        """norm_word(name or alias) -> canonical date name, worked out once."""
+        index: dict[str, str] = {}
+        for canonical, rule in self.date_rules.items():
+            for word in (canonical, *rule.aliases):
+                index.setdefault(norm_word(word), canonical)
+        return index
+
     def date_name(self, name: str) -> str:
         """The canonical name of a named date (生日 -> birthday); other names as given."""
-        key = norm_word(name)
-        for canonical, rule in self.date_rules.items():
-            if key == norm_word(canonical) or key in {norm_word(a) for a in rule.aliases}:
-                return canonical
-        return name.strip()
+        return self._date_names.get(norm_word(name)) or name.strip()
 
     def date_rule(self, name: str) -> DateRule:
         rule = self.date_rules.get(name) or self.date_rules.get(self.date_name(name))

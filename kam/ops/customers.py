@@ -184,12 +184,25 @@ class Listing:
 
 def load_ranked(ctx: Context, include_archived: bool = False
                 ) -> tuple[list[Customer], dict[str, Rank]]:
-    """Every customer (archived on request) and code -> Rank."""
-    from kam.scoring import ranks
+    """Every customer (archived on request) and code -> Rank. The ranks of this
+    generation, day and kam.yaml are kept (store/derived.py): the first command of the
+    day scores, the next ones read them."""
+    from kam import __version__
+    from kam.scoring import Scorer
+    from kam.store import derived
 
     with ctx.reader() as store:
-        customers = store.customers(include_archived=include_archived)
-    return customers, ranks(customers, ctx.settings, ctx.today)
+        everyone = store.customers(include_archived=True)
+        gen = store.generation
+    fingerprint = derived.key(__version__, ctx.settings, ctx.today.isoformat())
+    kept = derived.load(ctx.db, gen, fingerprint, len(everyone))
+    if kept is None:
+        scorer = Scorer(ctx.settings, ctx.today)
+        kept = [tuple(scorer.rank(c)) for c in everyone]  # type: ignore[misc]
+        derived.save(ctx.db, gen, fingerprint, kept)
+    ranks = {c.code: Rank(tier, score) for c, (tier, score) in zip(everyone, kept, strict=True)}
+    customers = everyone if include_archived else [c for c in everyone if not c.archived]
+    return customers, ranks
 
 
 def find(ctx: Context, f: Filter, sort: str = "code", include_archived: bool = False

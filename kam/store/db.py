@@ -39,6 +39,7 @@ from tinydb.storages import Storage
 from kam.errors import BadInput, NotFound, StoreError
 from kam.i18n import N_, t
 from kam.models import FIELD_TYPES, Customer, Interaction
+from kam.store import derived
 from kam.store.backups import Backups
 from kam.store.files import (
     atomic_write_bytes,
@@ -522,6 +523,7 @@ class Store:
                                path=self.path, strerror=e.strerror)) from None
         if self.on_commit is not None:
             self.on_commit()
+        derived.drop(self.path)  # ranks of the old generation: stale, and never needed again
         if self._log_dirty:
             try:
                 os_replace(self.pending_path, self.log_path)
