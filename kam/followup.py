@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kam.activity import Windows
@@ -78,11 +78,15 @@ LOST = "lost"  # the stage of a lost customer: no follow-ups, no warnings
 def urgency_terms(item: DueItem, stage: str | None, settings: Settings
                   ) -> tuple[tuple[str, float], ...]:
     """The terms of an item's urgency: lateness (capped), tier, score, stage, kind."""
+    return _terms(item.days_overdue, item.tier, item.score, stage, item.kind, settings)
+
+
+def _terms(days_overdue: int, tier: str, score: float, stage: str | None, kind: str,
+           settings: Settings) -> tuple[tuple[str, float], ...]:
     u = settings.urgency
-    late = max(-u.late_cap, min(item.days_overdue, u.late_cap)) * u.late_day
-    terms = [("late", late), ("tier", u.tier.get(item.tier, 0.0)),
-             ("score", round(item.score * u.score, 2)),
-             ("stage", u.stage.get(stage or "", 0.0)), ("kind", u.kind.get(item.kind, 0.0))]
+    late = max(-u.late_cap, min(days_overdue, u.late_cap)) * u.late_day
+    terms = [("late", late), ("tier", u.tier.get(tier, 0.0)), ("score", round(score * u.score, 2)),
+             ("stage", u.stage.get(stage or "", 0.0)), ("kind", u.kind.get(kind, 0.0))]
     return tuple((k, float(v)) for k, v in terms if v)
 
 
@@ -101,14 +105,13 @@ def due_items(customers: list[Customer], ranks: dict[str, Rank], settings: Setti
         found = []
         when, why = next_contact(c, tier, settings)
         if when is not None and (when - today).days <= days:
-            found.append(DueItem(c.code, c.name, "follow_up", when, (today - when).days,
-                                 tier, sc, c.owner, why))
-        for name, d in date_reminders(c, today, days, settings):
-            found.append(DueItem(c.code, c.name, name, d, (today - d).days, tier, sc, c.owner,
-                                 "date"))
-        for item in found:
-            terms = urgency_terms(item, c.stage, settings)
-            items.append(replace(item, urgency=round(sum(v for _, v in terms), 2), terms=terms))
+            found.append(("follow_up", when, why))
+        found += [(name, d, "date") for name, d in date_reminders(c, today, days, settings)]
+        for kind, d, why in found:
+            late = (today - d).days
+            terms = _terms(late, tier, sc, c.stage, kind, settings)
+            items.append(DueItem(c.code, c.name, kind, d, late, tier, sc, c.owner, why,
+                                 round(sum(v for _, v in terms), 2), terms))
     order = {s: i for i, s in enumerate(SECTIONS)}
     items.sort(key=lambda i: (order[i.section], -i.urgency, -i.days_overdue, i.code))
     return items

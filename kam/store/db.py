@@ -131,9 +131,13 @@ def _check_shape(data: Any, path: Path) -> None:
         if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
             raise StoreError(t("{bad}: table {name!r} is malformed{hint}",
                                bad=bad, name=name, hint=hint))
+    typed = FIELD_TYPES.get
     for doc in data.get(CUSTOMERS, {}).values():
         if not isinstance(doc.get("code"), str) or not isinstance(doc.get("name"), str):
             raise StoreError(t("{bad}: a customer without code or name{hint}", bad=bad, hint=hint))
+        # the fast path: every typed value of the exact type (or null); else find the culprit
+        if all(type(v) is typed(k, type(v)) or v is None for k, v in doc.items()):
+            continue
         for key, value in doc.items():
             kind = FIELD_TYPES.get(key)
             if kind is not None and value is not None and not isinstance(value, kind):
