@@ -102,3 +102,11 @@ def test_the_file_holds_no_code_or_name(kam: Kam) -> None:
     kam("due")
     text = path_for(kam.db).read_text(encoding="utf-8")
     assert "R4" not in text and "客户" not in text
+
+
+def test_the_review_agrees_with_and_without_kept_ranks(kam: Kam) -> None:
+    _random_archive(kam, 5, n=12)
+    kam("due")  # keeps today's ranks
+    with_kept = kam("review", "--quarter", "2026Q4", "-f", "json").stdout
+    path_for(kam.db).unlink()
+    assert kam("review", "--quarter", "2026Q4", "-f", "json").stdout == with_kept

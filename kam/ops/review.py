@@ -32,24 +32,31 @@ class State:
 
 
 def _state(settings: Settings, docs: list[dict[str, Any]], history: dict[str, list[Any]],
-           log: dict[str, list[Interaction]], day: date, f: Filter) -> State:
+           log: dict[str, list[dict[str, Any]]], latest: dict[str, str], day: date, f: Filter,
+           kept: dict[str, Rank] | None = None) -> State:
+    """The archive at the end of `day`. A customer unchanged since (no history entry and
+    no follow-up after it) is taken as stored, and its kept rank used when `kept` has
+    today's ranks; the others get their aggregates from their log up to that day."""
     from kam.activity import refresh
     from kam.scoring import Scorer
 
     scorer = Scorer(settings, day)
     cut = day.isoformat()
     found: dict[str, Customer] = {}
+    ranks: dict[str, Rank] = {}
     for doc in docs:
-        past = core.as_of(doc, history.get(doc["code"], []), day)
+        code = doc["code"]
+        past = core.as_of(doc, history.get(code, []), day)
         if past is None or past.get("archived"):
             continue
         c = Customer.from_doc(past)
-        own = log.get(c.code, [])
-        if past is not doc or any(i.date > cut for i in own):
-            # changed since: its aggregates as of the day, from its log up to then
-            c = refresh(c, [i for i in own if i.date <= cut], day)
-        found[c.code] = c
-    ranks = {code: scorer.rank(c) for code, c in found.items()}
+        unchanged = past is doc and latest.get(code, "") <= cut
+        if not unchanged:
+            own = sorted((Interaction.from_doc(d) for d in log.get(code, ()) if d["date"] <= cut),
+                         key=lambda i: (i.date, i.created))
+            c = refresh(c, own, day)
+        found[code] = c
+        ranks[code] = kept[code] if unchanged and kept and code in kept else scorer.rank(c)
     chosen = select(list(found.values()), f.resolved(settings), ranks)
     return State(day, {c.code: c for c in chosen}, {c.code: ranks[c.code] for c in chosen})
 
@@ -57,20 +64,32 @@ def _state(settings: Settings, docs: list[dict[str, Any]], history: dict[str, li
 def run(ctx: Context, period: core.Period, f: Filter | None = None) -> dict[str, Any]:
     """The review document (README "JSON shapes": review)."""
     settings = ctx.settings
-    with ctx.reader() as store:
-        docs = [c.to_doc() for c in store.customers(include_archived=True)]
-        history: dict[str, list[Any]] = {}
-        for e in store.read_history():
-            history.setdefault(e["code"], []).append(e)
-        log = store.interactions_by_code()
+    from kam.ops.customers import kept_ranks
+
     f = f or Filter()
     end = min(period.end, ctx.today)
     prev = period.previous()
-    now = _state(settings, docs, history, log, end, f)
-    before = _state(settings, docs, history, log, prev.end, f)
+    with ctx.reader() as store:
+        everyone = store.customers(include_archived=True)
+        kept = kept_ranks(ctx, everyone, store.generation) if end == ctx.today else None
+        docs = [c.to_doc() for c in everyone]
+        history: dict[str, list[Any]] = {}
+        for e in store.read_history():
+            history.setdefault(e["code"], []).append(e)
+        raw = store.interaction_docs()
+    log: dict[str, list[dict[str, Any]]] = {}
+    latest: dict[str, str] = {}
+    for d in raw:
+        log.setdefault(d["code"], []).append(d)
+        if d["date"] > latest.get(d["code"], ""):
+            latest[d["code"]] = d["date"]
+    now = _state(settings, docs, history, log, latest, end, f, kept)
+    before = _state(settings, docs, history, log, latest, prev.end, f)
     codes = set(now.customers) | set(before.customers)
     entries = [(code, e) for code in sorted(codes) for e in history.get(code, [])]
-    own_log = [i for code in codes for i in log.get(code, [])]
+    lo, hi = prev.start.isoformat(), end.isoformat()  # all the sections look at
+    own_log = [Interaction.from_doc(d) for d in raw if lo <= d["date"] <= hi
+               and d["code"] in codes]
     first = min((e["ts"][:10] for es in history.values() for e in es), default=None)
     return {
         "period": {**period.to_doc(), "as_of": end.isoformat()},

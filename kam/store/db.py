@@ -432,6 +432,10 @@ class Store:
         items.sort(key=lambda i: (i.date, i.created))
         return items
 
+    def interaction_docs(self) -> list[dict[str, Any]]:
+        """The log as stored, unsorted: for a reader that needs a few fields of many."""
+        return list(self._log_tables()[INTERACTIONS].values())
+
     def interactions_by_code(self) -> dict[str, list[Interaction]]:
         """Every customer's interactions, oldest first, in one pass over the log."""
         out: dict[str, list[Interaction]] = {}
