@@ -21,7 +21,7 @@ STAGES = ["潜在客户", "意向客户", "合作中", "长期合作", "流失�
 LEVELS = ["高价值", "中价值", "低价值", ""]
 
 
-def _random_archive(kam: Kam, seed: int, n: int = 25) -> None:
+def _random_archive(kam: Kam, seed: int, n: int = 15) -> None:
     rng = random.Random(seed)
     for i in range(n):
         code = f"R{seed}{i:03d}"

@@ -55,6 +55,7 @@ def foreign_words(text: str, lang: str, data: set[str]) -> list[str]:
             text = text.replace(item, " ")
     if lang == "en":
         return CJK.findall(text)
+    text = re.sub(r"\b[0-9a-f]{8}\b", " ", text)  # follow-up ids (random hex)
     text = re.sub(r"`[^`]*`|'[^']*'|\[[a-z|]+\]|--?[A-Za-z][\w-]*", " ", text)
     words = re.findall(r"[A-Za-z][A-Za-z_.=/@~<>0-9-]*", text)
     return [w for w in words if len(w) > 2 and w not in TOKENS and w.strip(".")
