@@ -107,7 +107,7 @@ def _worker(work: Path, seed: int) -> dict[str, int]:
         after = _state(db)  # a reader, before any writer has recovered anything
         outcomes[_check(kind, tag, code, state, after)] += 1
         state = after
-        if n % 40 == 1:
+        if n == KILLS_PER_WORKER // 2:
             _kept_ranks_agree(db, env)
     # the next writer recovers whatever was interrupted, and leaves no stray files
     subprocess.run(KAM + ["edit", "C00000", "--note", "final"], env=env, check=True,
