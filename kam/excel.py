@@ -24,6 +24,7 @@ from kam.errors import BadInput
 from kam.i18n import t
 from kam.models import FORMULA_LEAD
 from kam.store.files import atomic_save
+from kam.text import width
 
 # Exports carry the same personal data as the database: readable by the owner only.
 EXPORT_MODE = 0o600
@@ -197,13 +198,13 @@ def _stored_rows(ws: Any, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
                                  path=path, title=ws.title, n=n, MAX_ROWS=MAX_ROWS))
             if not cells:
                 continue
-            width = max(c["column"] for c in cells)
-            if width > MAX_COLUMNS:
+            last = max(c["column"] for c in cells)
+            if last > MAX_COLUMNS:
                 raise BadInput(t("{path}: sheet {title!r} row {n} declares column {width:,}, "
                                  "beyond the {MAX_COLUMNS:,} a worksheet can have; refused",
-                                 path=path, title=ws.title, n=n, width=width,
+                                 path=path, title=ws.title, n=n, width=last,
                                  MAX_COLUMNS=MAX_COLUMNS))
-            values: list[Any] = [None] * width
+            values: list[Any] = [None] * last
             for c in cells:
                 values[c["column"] - 1] = c["value"]
             if any(v is not None and v != "" for v in values):
@@ -337,15 +338,6 @@ class Column:
     choices: tuple[str, ...] = ()  # dropdown values (labels)
 
 
-def display_width(text: str) -> int:
-    """Columns a text takes: CJK characters count 2.
-
-    Estimated from UTF-8 length (CJK is 3 bytes, ASCII 1): exact for Chinese and
-    ASCII, close for the rest, and far cheaper than unicodedata on every character.
-    """
-    return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
-
-
 def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[Any]],
                sheet_title: str = "客户") -> list[tuple[int, int]]:
     """A finished-looking workbook, written to a temp file and moved into place.
@@ -368,7 +360,7 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
     for cell in ws[1]:
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(vertical="center")
-    widths = [display_width(c.header) for c in columns]
+    widths = [width(c.header) for c in columns]
     text_cells = []  # (row, column, formula-like): cells that must stay text
     replaced: list[tuple[int, int]] = []
     for r, values in enumerate(rows, start=2):
@@ -388,7 +380,7 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
                 if value.startswith(FORMULA_LEAD) or value.isdigit():
                     text_cells.append((r, i + 1, value.startswith(FORMULA_LEAD)))
                 if r < 2000:  # the first rows decide the widths; enough, and cheap
-                    widths[i] = max(widths[i], display_width(value))
+                    widths[i] = max(widths[i], width(value))
             elif isinstance(value, (date, datetime)):
                 widths[i] = max(widths[i], 10)
             out.append(value)
@@ -469,7 +461,7 @@ def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
         for cell in ws[1]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(vertical="center")
-        widths = [display_width(str(h)) for h in s.headers]
+        widths = [width(str(h)) for h in s.headers]
         signed = []
         for row in s.rows:
             values = [_xml_safe(v) if isinstance(v, str) else v for v in row]
@@ -478,7 +470,7 @@ def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
                     values[i] = float(v) if "." in v else int(v)
                     signed.append((ws.max_row + 1, i + 1))
             ws.append(values)
-            widths = [max(w, display_width(str(v))) for w, v in zip(widths, values, strict=True)]
+            widths = [max(w, width(str(v))) for w, v in zip(widths, values, strict=True)]
         for note in s.notes:
             ws.append([])
             ws.append([_xml_safe(note)])

@@ -13,7 +13,6 @@ come back on a wider terminal. `kam --wide` shows everything, however wide.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -22,6 +21,7 @@ from kam import labels
 from kam.formats import cell_text, json_document, write_csv
 from kam.i18n import N_, t
 from kam.text import shorten, width
+from kam.text import terminal_width as screen_width
 
 Columns = Sequence[str]  # keys; a table's headers come from labels.COLUMNS
 
@@ -65,16 +65,6 @@ def print_json(data: Any) -> None:
 def write(text: str) -> None:
     """A document (CSV, JSON) as it is, on stdout."""
     sys.stdout.write(text)
-
-
-def screen_width() -> int:
-    """Cells per line: COLUMNS, else the terminal's, else 80 (piped output)."""
-    env = os.environ.get("COLUMNS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size((80, 24)).columns
-    return 80
 
 
 def _console(stderr: bool = False, cells: int | None = None, file: Any = None) -> Any:
@@ -637,10 +627,9 @@ def bar(value: float, most: float, cells: int) -> str:
 
 
 def charts_wanted(chart: bool | None) -> bool:
-    """Bars on a terminal without NO_COLOR; plain tables when piped (or --no-chart)."""
-    if chart is not None:
-        return chart
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """Bars where colour would show (a terminal without NO_COLOR); plain tables when
+    piped; --chart / --no-chart decide otherwise."""
+    return _colour() if chart is None else chart
 
 
 def review(doc: dict[str, Any], fmt: str, sections: Sequence[Any], chart: bool | None) -> None:

@@ -122,22 +122,20 @@ def as_of(doc: dict[str, Any], entries: list[dict[str, Any]], day: date
     return out
 
 
-def stage_spans(entries: list[dict[str, Any]], first: str | None, now: str | None
+def stage_spans(entries: list[dict[str, Any]], now: str | None
                 ) -> list[tuple[str | None, str, str]]:
-    """(stage, entered, left or "") for each stay, from the history's stage changes.
-    `first` is the stage it was created with when the history has no creation entry."""
+    """(stage, entered or "" when unknown, left or "") for each stay, from the history's
+    stage changes; `now` is the stage of a customer whose history has none."""
     spans: list[tuple[str | None, str, str]] = []
-    stage, since = first, ""
+    stage, since = None, ""
     for e in entries:
         day = e["ts"][:10]
+        old, new = e.get("changes", {}).get("stage") or (None, None)
         if e.get("action") == "created":
-            stage, since = e.get("changes", {}).get("stage", [None, None])[1], day
-            continue
-        change = e.get("changes", {}).get("stage")
-        if change:
-            if stage is not None or since:
-                spans.append((stage, since, day))
-            stage, since = change[1], day
+            stage, since = new, day
+        elif old is not None or new is not None:
+            spans.append((stage if stage is not None else old, since, day))
+            stage, since = new, day
     spans.append((stage if stage is not None else now, since, ""))
     return spans
 

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import unicodedata
 from functools import lru_cache
+
+
+def terminal_width() -> int:
+    """Cells per line of output: COLUMNS, else the terminal's, else 80 (piped output)."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    return 80
 
 
 @lru_cache(maxsize=4096)

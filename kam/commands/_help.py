@@ -8,7 +8,6 @@ cells a character, no spaces) wraps at the terminal's width like English does.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
@@ -17,15 +16,15 @@ import typer
 from typer.core import TyperCommand
 
 from kam.i18n import N_, t
-from kam.text import width, wrap
+from kam.text import terminal_width, width, wrap
 
 _TYPES = {"str": N_("TEXT"), "int": N_("NUMBER"), "float": N_("NUMBER"), "path": N_("PATH"),
           "filename": N_("FILE")}
 
 
 def page_width() -> int:
-    """The terminal's width (COLUMNS first), 80 when there is none, at most 100."""
-    return max(40, min(shutil.get_terminal_size((80, 24)).columns, 100))
+    """The output's width (kam.text.terminal_width), between 40 and 100 cells."""
+    return max(40, min(terminal_width(), 100))
 
 
 def _metavar(p: Any, ctx: Any) -> str:

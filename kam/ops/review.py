@@ -7,7 +7,7 @@ scores and health are worked out as of that day with the settings of today.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -223,7 +223,7 @@ def _conversion(now: State, before: State, entries: list[tuple[str, dict[str, An
              "rate": round(n / len(base.get(a, ())), 4) if base.get(a) else None}
             for (a, b), n in sorted(pairs.items(), key=lambda kv: (rank.get(kv[0][0], 99),
                                                                    rank.get(kv[0][1], 99)))]
-    spans = {code: core.stage_spans(history.get(code, []), None, c.stage)
+    spans = {code: core.stage_spans(history.get(code, []), c.stage)
              for code, c in now.customers.items()}
     stages = {s: len(v) for s, v in base.items() if s}
     return {"transitions": rows, "in_stage": stages,
@@ -334,7 +334,7 @@ def review_period(ctx: Context, req: Request) -> tuple[dict[str, Any], list[core
         raise BadInput(t("{label} starts after {day}: nothing to review yet",
                          label=period.label, day=day.isoformat()))
     if req.as_of is not None:
-        ctx = Context(ctx.paths, req.as_of, ctx.now, ctx.command, ctx.saved, ctx._settings)
+        ctx = replace(ctx, today=req.as_of)
     doc = run(ctx, period, req.filter)
     sections = core.tables(doc, names(ctx.settings))
     if req.xlsx:
