@@ -347,19 +347,13 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
     held characters a workbook cannot (shown there as their pictures, e.g. ␋).
     """
     openpyxl = _openpyxl()
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet_title
-    ws.append([_xml_safe(c.header) for c in columns])
-    _keep_text(ws[1])
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(vertical="center")
+    _header_row(ws, [c.header for c in columns])
     widths = [width(c.header) for c in columns]
     text_cells = []  # (row, column, formula-like): cells that must stay text
     replaced: list[tuple[int, int]] = []
@@ -417,6 +411,18 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
     return replaced
 
 
+def _header_row(ws: Any, headers: Sequence[str]) -> None:
+    """The first row: the headers, bold on a light fill, kept as text."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws.append([_xml_safe(h) for h in headers])
+    _keep_text(ws[1])
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(vertical="center")
+
+
 def _keep_text(cells: Any) -> None:
     """Header and list cells: text that looks like a formula stays text."""
     for cell in itertools.chain.from_iterable(
@@ -446,21 +452,15 @@ def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
     and a native chart (bar for distributions and the funnel, line for weeks and months)."""
     openpyxl = _openpyxl()
     from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     used: set[str] = set()
     for s in sections:
         title = _sheet_title(s.title, used)
         ws = wb.create_sheet(title)
-        ws.append([_xml_safe(str(h)) for h in s.headers])
-        _keep_text(ws[1])
-        for cell in ws[1]:
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(vertical="center")
+        _header_row(ws, [str(h) for h in s.headers])
         widths = [width(str(h)) for h in s.headers]
         signed = []
         for row in s.rows:

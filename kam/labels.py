@@ -87,7 +87,9 @@ def kind_key(text: str) -> str | None:
 CHINESE_KEYS = {"评分": "score", "分数": "score", "分层": "tier", "层级": "tier",
                 "下次跟进": "next_follow_up", "下次跟进时间": "next_follow_up",
                 "下次跟进日期": "next_follow_up", "更新时间": "updated", "创建时间": "created",
-                "标签": "tag", "客户标签": "tag", "流失原因": "lost_reason"}
+                "标签": "tags", "客户标签": "tags", "流失原因": "lost_reason"}
+# Filters name the tags field `tag` (one tag); the record names it `tags`.
+_SAME = {"tag": "tags", "tags": "tag"}
 
 
 def field_key(text: str, allowed: Iterable[str]) -> str | None:
@@ -103,9 +105,8 @@ def field_key(text: str, allowed: Iterable[str]) -> str | None:
         if low == key.casefold() or word == HEADERS.get(key) or (
                 label and low in (label.casefold(), t(label).casefold())):
             return key
-    found = CHINESE_KEYS.get(word)
-    if found is None and word == "状态标签":
-        found = "tags"
-    if found == "tag" and "tag" not in keys and "tags" in keys:
-        found = "tags"
+    found = CHINESE_KEYS.get(word) or next(
+        (k for k, header in HEADERS.items() if header == word), None)
+    if found is not None and found not in keys:
+        found = _SAME.get(found)
     return found if found in keys else None

@@ -154,6 +154,11 @@ def test_filters_and_as_of(past: Kam) -> None:
     doc = past.json("review", "--month", "2026-10", "--owner", "李明")
     assert doc["customers"] == 2 and doc["revenue"]["total"] == 30000.0
     assert [m["code"] for m in doc["movements"]] == ["C", "D"]
+    past("--today", "2026-08-01", "edit", "B", "--tag", "重点", "--industry", "制造业")
+    tagged = past.json("review", "--month", "2026-10", "--tag", "重点")
+    assert tagged["customers"] == 1 and [m["code"] for m in tagged["movements"]] == ["B"]
+    assert past.json("review", "--month", "2026-10", "--industry", "制造业")["customers"] == 1
+    assert past.json("review", "--month", "2026-10", "--industry", "零售")["customers"] == 0
     early = past.json("review", "--month", "2026-10", "--as-of", "2026-10-15")
     assert early["period"]["as_of"] == "2026-10-15"
     assert early["lost"]["customers"] == [] and early["portfolio"]["lost"] == []
@@ -198,9 +203,13 @@ def test_workbook_has_a_chart_per_charted_section(past: Kam, tmp_path: Path) -> 
     refs = [s.val.numRef.f for s in chart.series]
     assert refs == [f"'{tiers.title}'!$B$2:$B${rows}", f"'{tiers.title}'!$C$2:$C${rows}"]
     assert chart.series[0].tx.strRef.f == f"'{tiers.title}'!B1"  # the series' name
-    weeks = next(ws for ws in wb.worksheets if ws._charts and
-                 type(ws._charts[0]).__name__ == "LineChart")
-    assert weeks.max_row >= 2
+    lines = [ws for ws in wb.worksheets if ws._charts
+             and type(ws._charts[0]).__name__ == "LineChart"]
+    assert len(lines) == 2  # follow-ups per week, orders per month
+    weeks = lines[0]
+    n = 1 + len(past.json("review", "--quarter", "2026Q4")["activity"]["weeks"])
+    [series] = weeks._charts[0].series
+    assert series.val.numRef.f == f"'{weeks.title}'!$B$2:$B${n}" and series.smooth is False
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

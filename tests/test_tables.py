@@ -107,3 +107,30 @@ def test_wrap_keeps_chinese_punctuation_off_the_line_start() -> None:
     assert all(width(ln) <= 24 for ln in lines)
     assert not any(ln[0] in "。，、；：" for ln in lines)
     assert "".join(lines) == "给定时任务用的每日摘要：今天联系谁、为什么，新增流失风险，本周重要日期。"
+
+
+def test_plain_tables_are_what_rich_prints(crowd: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped tables skip rich for speed: the lines must be the ones rich lays out."""
+    from kam import render
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in COMMANDS:
+        plain = crowd(*args).stdout
+        with monkeypatch.context() as m:  # through rich (without a terminal: no escapes)
+            m.setattr(render, "_colour", lambda: True)
+            through_rich = crowd(*args).stdout
+        assert plain == through_rich, args
+
+
+@pytest.mark.parametrize(("word", "keys", "expected"), [
+    ("score", ("code", "score"), "score"), ("SCORE", ("code", "score"), "score"),
+    ("评分", ("code", "score"), "score"), ("客户名称", ("code", "name"), "name"),
+    ("负责人", ("owner", "tag"), "owner"), ("状态标签", ("owner", "tag"), "tag"),
+    ("标签", ("tags",), "tags"), ("下次跟进时间", ("next_follow_up",), "next_follow_up"),
+    ("Owner", ("owner",), "owner"), ("客户名称", ("code",), None), ("nothing", ("code",), None),
+])
+def test_field_names_a_person_types(word: str, keys: tuple[str, ...], expected: str | None
+                                    ) -> None:
+    from kam.labels import field_key
+
+    assert field_key(word, keys) == expected
