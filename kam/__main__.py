@@ -1,3 +1,3 @@
-from kam.cli import main
+from kam.launch import main
 
 main()

@@ -61,6 +61,44 @@ def refresh(customer: Customer, interactions: list[Interaction], today: date) ->
     return replace(customer, last_contact=newest.date, last_summary=newest.summary, stats=stats)
 
 
+def absorb(customer: Customer, new: Interaction, today: date) -> Customer | None:
+    """refresh() after appending one interaction, from the customer's kept stats alone,
+    so that `kam log` need not read the whole log; None when they cannot tell.
+
+    The kept stats were summarized on a day no later than the customer's `updated`
+    (every write that refreshes them stamps it), so with `new` recorded at or after
+    that stamp they hold every entry the windows of `today` need: trimming them to
+    today's windows gives what summarize() of the whole log would. The last contact
+    follows the log once the customer has one; a new entry dated on or after it is
+    the newest (it was recorded last).
+    """
+    stats = customer.stats
+    if "interactions" not in stats or not new.created or new.created < customer.updated:
+        return None
+    since = (today - timedelta(days=KEEP_DAYS)).isoformat()
+    recent = (today - timedelta(days=KEEP_CONTACT_DAYS)).isoformat()
+    orders = {d: v for d, v in (stats.get("orders") or {}).items() if d >= since}
+    first_order = stats.get("first_order")
+    complaints = [d for d in stats.get("complaints") or () if d >= recent]
+    contacts = [d for d in stats.get("contacts") or () if d >= recent]
+    if new.kind == "order":
+        if first_order is None or new.date < first_order:
+            first_order = new.date
+        if new.date >= since and new.amount:
+            orders[new.date] = orders.get(new.date, 0.0) + float(new.amount)
+    if new.date >= recent:
+        contacts.append(new.date)
+        if new.kind == "complaint":
+            complaints.append(new.date)
+    count = int(stats["interactions"])
+    fresh: Stats = {"orders": dict(sorted(orders.items())),
+                    "first_order": first_order, "complaints": sorted(complaints),
+                    "contacts": sorted(contacts), "interactions": count + 1}
+    if count and customer.last_contact and new.date < customer.last_contact:
+        return replace(customer, stats=fresh)
+    return replace(customer, last_contact=new.date, last_summary=new.summary, stats=fresh)
+
+
 class Windows:
     """Date windows counted back from one day, worked out once (hot path of due and score).
 

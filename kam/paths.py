@@ -7,30 +7,49 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+
+if TYPE_CHECKING:  # pathlib is imported when needed: kam.launch reads user_dir_name() only
+    from pathlib import Path
 
 
-def user_dir() -> Path:
+def user_dir_name() -> str:
     """The per-user directory (the same place click.get_app_dir("kam") names)."""
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         base = os.environ.get("APPDATA") or os.path.expanduser("~")
-        return Path(base) / "kam"
+        return os.path.join(base, "kam")
     if sys.platform == "darwin":  # pragma: no cover - exercised on macOS only
-        return Path(os.path.expanduser("~/Library/Application Support")) / "kam"
+        return os.path.join(os.path.expanduser("~/Library/Application Support"), "kam")
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-    return Path(base) / "kam"
+    return os.path.join(base, "kam")
 
 
-@dataclass(frozen=True)
+def user_dir() -> Path:
+    from pathlib import Path
+
+    return Path(user_dir_name())
+
+
 class Paths:
-    db: Path
-    config: Path
-    config_given: bool  # an explicit settings file must exist
+    """Where one run's files are. A plain class: kam.launch imports this module on
+    the way to the cached help page, where a dataclass's set-up is a third of the time."""
+
+    __slots__ = ("db", "config", "config_given")
+
+    def __init__(self, db: Path, config: Path, config_given: bool):
+        self.db = db
+        self.config = config
+        self.config_given = config_given  # an explicit settings file must exist
+
+    def __repr__(self) -> str:
+        return f"Paths(db={self.db!r}, config={self.config!r}, given={self.config_given})"
 
 
 def resolve(db: str | Path | None = None, config: str | Path | None = None) -> Paths:
     """The database and settings paths from explicit values (options or environment)."""
+    from pathlib import Path
+
     db_path = Path(db).expanduser() if db else user_dir() / "kam.json"
     config_path = Path(config).expanduser() if config else db_path.with_name("kam.yaml")
     return Paths(db_path, config_path, bool(config))

@@ -59,6 +59,11 @@ def _check(kind: str, tag: str, code: str, before: Any, after: Any) -> str:
         assert c1[code]["last_summary"] == tag, "log written without its customer"
         assert {k: v for k, v in c1.items() if k != code} == {
             k: v for k, v in c0.items() if k != code}, "other customers changed"
+    elif kind == "unlog":  # the log written whole again (the journal folded in)
+        assert set(l1) == set(l0) - {tag}, "torn removal"
+        assert {k: v for k, v in c1.items() if k != code} == {
+            k: v for k, v in c0.items() if k != code}, "other customers changed"
+        assert c1[code]["stats"]["interactions"] == c0[code]["stats"]["interactions"] - 1
     elif kind == "edit":
         assert l1 == l0, "edit changed the log"
         assert {k: v for k, v in c1.items() if k != code} == {
@@ -75,6 +80,8 @@ def _command(kind: str, tag: str, code: str, work: Path) -> list[str]:
         return ["log", code, tag, "--date", "2026-11-23"]
     if kind == "edit":
         return ["edit", code, "--note", tag]
+    if kind == "unlog":
+        return ["unlog", tag]
     sheet = work / f"{tag}.csv"
     rows = "".join(f"C{i:05d},{tag}\n" for i in range(2000))
     sheet.write_text("客户编号,备注\n" + rows, encoding="utf-8")
@@ -90,8 +97,12 @@ def _worker(work: Path, seed: int) -> dict[str, int]:
     outcomes = {"before": 0, "after": 0, "kills": 0}
     state = _state(db)
     for n in range(KILLS_PER_WORKER):
-        kind = "import" if n % 12 == 0 else rng.choice(["log", "edit"])
+        kind = "import" if n % 12 == 0 else "unlog" if n % 12 == 6 else rng.choice(["log", "edit"])
         tag, code = f"t{seed}-{n}", f"C{rng.randrange(2000):05d}"
+        if kind == "unlog":  # one of the follow-ups, most often one the journal holds
+            tag = max(state[1], key=lambda k: (state[1][k]["created"], k)) if n % 24 == 6 else (
+                rng.choice(sorted(state[1])))
+            code = state[1][tag]["code"]
         args = KAM + _command(kind, tag, code, work)
         if kind not in durations:  # learn how long it takes, then kill inside that span
             t = time.perf_counter()

@@ -105,6 +105,7 @@ def test_interrupted_commit_rolls_forward(kam: Kam, monkeypatch: pytest.MonkeyPa
     """A crash after the commit point: the pending log is taken and renamed into place."""
     kam("add", "--name", "甲")
     kam("log", "KH2026001", "第一次")
+    kam("log", "KH2026001", "误记")  # in the journal
     log = kam.db.with_name("kam.interactions.json")
     with open_store(kam.db, write=True) as store:
         c = store.get("KH2026001")
@@ -112,6 +113,7 @@ def test_interrupted_commit_rolls_forward(kam: Kam, monkeypatch: pytest.MonkeyPa
 
         from kam.records import new_interaction
 
+        store.remove_interactions(lambda i: i.summary != "误记")  # the log is written whole
         store.add_interaction(new_interaction(c.code, date(2026, 11, 23), "call", "第二次", None,
                                               None, "2026-11-23T23:59:59"))
         with monkeypatch.context() as m, pytest.raises(RuntimeError):

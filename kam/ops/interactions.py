@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from kam import labels
-from kam.activity import refresh
+from kam.activity import absorb, refresh
 from kam.errors import BadInput
 from kam.i18n import t
 from kam.models import INTERACTION_KINDS, Customer, Interaction
@@ -34,8 +34,10 @@ def record(ctx: Context, store: Store, c: Customer, when: date, kind: str, summa
     A contact on or after the scheduled follow-up fulfils it, so the clock restarts.
     """
     stamp = ctx.stamp()
-    store.add_interaction(new_interaction(c.code, when, kind, summary, amount, next_date, stamp))
-    c = refresh(c, store.interactions(c.code), ctx.today)
+    new = new_interaction(c.code, when, kind, summary, amount, next_date, stamp)
+    store.add_interaction(new)
+    # from the kept stats when they tell (the log is not read), else from the whole log
+    c = absorb(c, new, ctx.today) or refresh(c, store.interactions(c.code), ctx.today)
     if next_date is not None:
         c = replace(c, next_follow_up=next_date.isoformat())
     elif c.next_follow_up and c.next_follow_up <= when.isoformat():

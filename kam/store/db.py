@@ -5,14 +5,23 @@ Two TinyDB files:
   batches and ``_meta`` (schema version, commit generation, erasures under
   way). `due`, `risk`, `score` and `list` read only this file.
 - ``kam.interactions.json``: the follow-up log, read only by the commands that
-  need the history (show, search, log, import, undo).
+  need the history (show, search, import, undo, review).
+- ``kam.interactions.journal.jsonl``: follow-ups added since the log was last
+  written whole, one line per commit ``{"gen": G, "put": {id: doc}}``. `kam log`
+  appends a line instead of rewriting the log; a commit that removes follow-ups,
+  or finds the journal past a quarter of the log, writes the log whole (compaction)
+  and removes the journal. The log is its last full write plus the journal's lines
+  of later generations up to kam.json's.
 
-Every write replaces a file atomically (store/files.py). A command that
-changes both files commits in two phases: the new log goes to
-``kam.interactions.json.pending``, then ``kam.json`` is replaced (the commit
-point: its generation now matches the pending log), then the pending log is
-renamed into place. An interrupted commit is rolled forward or back by the
-next writer, so a crash leaves the state before or after a command, never a mix.
+Every write replaces a file atomically (store/files.py), or appends to the
+journal with an fsync before the commit point. A command that rewrites the log
+commits in two phases: the new log goes to ``kam.interactions.json.pending``,
+then ``kam.json`` is replaced (the commit point: its generation now matches the
+pending log), then the pending log is renamed into place. An interrupted commit
+is rolled forward or back by the next writer, which also cuts journal lines of
+generations that never committed; so a crash leaves the state before or after a
+command, never a mix. Readers read the journal before the log: a log renamed
+into place after that read has a newer generation, and they start again.
 
 Erasing a customer is part of the protocol: the commit point records the
 erasure as under way; the history, the backups and old migration copies are
@@ -55,6 +64,8 @@ SCHEMA_VERSION = 1
 META, CUSTOMERS, BATCHES, INTERACTIONS = "_meta", "customers", "batches", "interactions"
 ERASING = "erasing"  # _meta key: codes whose erasure is committed but not yet complete
 GEN = "gen"  # on a customer: the generation of the commit that last changed it
+JOURNAL = ".interactions.journal.jsonl"  # after the database's stem
+JOURNAL_FOLD = 1 << 20  # bytes: a journal past this and a quarter of the log is folded in
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -177,6 +188,8 @@ def scrub_tables(data: Any, code: str) -> bool:
 
 def _scrub_file(path: Path, code: str) -> bool:
     """Scrub one stored copy in place; a copy kam cannot read is removed. True if touched."""
+    if path.suffix == ".jsonl":
+        return _scrub_journal(path, code)
     try:
         data = AtomicJSONStorage(path).read() or {}
     except StoreError:
@@ -188,6 +201,40 @@ def _scrub_file(path: Path, code: str) -> bool:
     path.unlink()  # maybe a hard link to another backup: write a new file, never through it
     atomic_write_bytes(path, dumps(data))
     return True
+
+
+def _journal_line(entry: dict[str, Any]) -> bool:
+    """Whether a journal line has its shape: {"gen": int, "put": {id: {"code": ...}}}."""
+    put = entry.get("put")
+    return type(entry.get("gen")) is int and isinstance(put, dict) and all(
+        isinstance(d, dict) and isinstance(d.get("code"), str) for d in put.values())
+
+
+def _scrub_journal(path: Path, code: str) -> bool:
+    """Drop a customer's follow-ups from a journal (live or kept in a backup)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    lines, changed = [], False
+    for line in raw.splitlines(keepends=True):
+        try:
+            entry = json.loads(line)
+            put = entry["put"]
+            gone = [k for k, d in put.items() if d.get("code") == code]
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            if code.encode("utf-8") in line:  # unreadable, and maybe theirs: it goes
+                changed = True
+                continue
+            lines.append(line)
+            continue
+        for k in gone:
+            del put[k]
+        changed = changed or bool(gone)
+        lines.append(dumps(entry) + b"\n" if gone else line)
+    if changed:  # a new file (os.replace): a hard link elsewhere keeps its own copy
+        atomic_write_bytes(path, b"".join(lines))
+    return changed
 
 
 # --- the store ---------------------------------------------------------------
@@ -206,8 +253,10 @@ class Store:
         self.log_path = path.with_name(path.stem + ".interactions.json")
         self.pending_path = self.log_path.with_name(self.log_path.name + ".pending")
         self.history = History(path.with_name(path.stem + ".history.jsonl"))
+        self.journal = History(path.with_name(path.stem + JOURNAL))
         self.backup_set = Backups(path.with_name(path.stem + ".backups"),
-                                  {"json": path, "interactions.json": self.log_path})
+                                  {"json": path, "interactions.json": self.log_path,
+                                   JOURNAL[1:]: self.journal.path})
         self.writable = writable
         self.command = command
         self.backup_policy = backups  # (newest to keep, days with one kept per day)
@@ -220,8 +269,9 @@ class Store:
         self.created_now = False
         self._tables: Tables = {}
         self._log: Tables | None = None
+        self._added: dict[str, dict[str, Any]] = {}  # interactions put by this command
         self._dirty = False
-        self._log_dirty = False
+        self._log_dirty = False  # the log must be written whole (something was removed)
         self._by_code: dict[str, str] = {}
         self._next_id: int | None = None
 
@@ -402,6 +452,7 @@ class Store:
     # the interaction log
     def _log_tables(self) -> Tables:
         if self._log is None:
+            journal = self._journal_entries(self.journal.path, self.generation)  # first
             data = None
             if self.pending_path.exists():
                 pending = AtomicJSONStorage(self.pending_path).read()
@@ -421,9 +472,19 @@ class Store:
                               path=self.path, name=self.log_path.name))
                     return self._log_tables()
             _check_shape(data, self.log_path)
-            data.setdefault(INTERACTIONS, {})
+            table = data.setdefault(INTERACTIONS, {})
+            written = _meta(data).get("generation", 0)
+            for entry in journal:
+                if entry["gen"] > written:
+                    table.update(entry["put"])
+            table.update(self._added)
             self._log = data
         return self._log
+
+    @staticmethod
+    def _journal_entries(path: Path, up_to: int) -> list[dict[str, Any]]:
+        """The journal's committed lines (generation up to up_to), checked."""
+        return History(path).read(up_to, check=_journal_line)
 
     def interactions(self, code: str | None = None) -> list[Interaction]:
         """Interactions, oldest first (by date, then by when they were recorded)."""
@@ -457,9 +518,12 @@ class Store:
         return Interaction.from_doc(found[0])
 
     def add_interaction(self, interaction: Interaction) -> None:
+        """Add (or replace, by id) an interaction; the log is not read for it."""
         self._need_writable()
-        self._log_tables()[INTERACTIONS][interaction.id] = interaction.to_doc()
-        self._log_dirty = True
+        doc = interaction.to_doc()
+        self._added[interaction.id] = doc
+        if self._log is not None:
+            self._log[INTERACTIONS][interaction.id] = doc
 
     def remove_interactions(self, keep: Callable[[Interaction], bool]) -> int:
         self._need_writable()
@@ -511,41 +575,63 @@ class Store:
         appended to the history, stamped with this commit's generation.
         """
         self._need_writable()
-        if not (self._dirty or self._log_dirty or (self.created_now and not self.path.exists())):
+        if not (self._dirty or self._log_dirty or self._added
+                or (self.created_now and not self.path.exists())):
             return
         gen = self.generation + 1
         self._tables[META]["1"]["generation"] = gen
         history_size = self.history.drop_uncommitted(gen)
+        journal_size = self.journal.drop_uncommitted(gen)
+        rewrite = self._log_dirty or (bool(self._added) and self._journal_full(journal_size))
         try:
             self.backup_set.make(gen - 1, self.now, self.label or self.command)
             self.history.append(self._history_entries(gen))
-            if self._log_dirty:
+            if rewrite:
                 log = self._log_tables()
                 log[META] = {"1": {"generation": gen}}
                 AtomicJSONStorage(self.pending_path).write(log)
+            elif self._added:
+                self.journal.append([{"gen": gen, "put": self._added}])
             AtomicJSONStorage(self.path).write(self._tables)  # the commit point
         except OSError as e:  # disk full, read-only disk, ...: nothing was committed
             self._tables[META]["1"]["generation"] = gen - 1
             self.history.truncate(history_size)
+            self.journal.truncate(journal_size)
             raise StoreError(t("could not write {path} ({strerror}); nothing was changed",
                                path=self.path, strerror=e.strerror)) from None
         if self.on_commit is not None:
             self.on_commit()
         derived.drop(self.path)  # ranks of the old generation: stale, and never needed again
-        if self._log_dirty:
+        if rewrite:
             try:
                 os_replace(self.pending_path, self.log_path)
+                self._drop_journal()
             except OSError as e:
                 raise StoreError(t("the change is saved, but {log_path} could not be updated "
                                    "({strerror}); the next kam command finishes it",
                                    log_path=self.log_path, strerror=e.strerror)
                                  ) from None
         self._dirty = self._log_dirty = False
+        self._added = {}
         self._before = {}
         self._erased = set()
         self._notes = {}
         self._finish_erasures()
         self.backup_set.rotate(*self.backup_policy, self.now)
+
+    def _journal_full(self, size: int) -> bool:
+        """Whether the journal has grown enough to be folded into the log (compaction)."""
+        try:
+            written = self.log_path.stat().st_size
+        except FileNotFoundError:
+            return True  # no log yet: write it whole
+        return size > max(JOURNAL_FOLD, written // 4)
+
+    def _drop_journal(self) -> None:
+        """The log was written whole: its journal lines are in it (and ignored from now)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.journal.path.unlink()
+            fsync_dir(self.path.parent)
 
     def _history_entries(self, gen: int) -> list[dict[str, Any]]:
         lines = []
@@ -578,6 +664,7 @@ class Store:
         try:
             for code in erasing:
                 self.history.scrub(code)
+                _scrub_file(self.journal.path, code)
                 self.backup_set.scrub(functools.partial(_scrub_file, code=code))
                 for old in self.path.parent.glob(f"{self.path.name}.v*.bak"):
                     _scrub_file(old, code)
@@ -604,6 +691,12 @@ class Store:
         _check_shape(tables, files["json"])
         log = AtomicJSONStorage(files["interactions.json"]).read() if (
             "interactions.json" in files) else {}
+        if log and JOURNAL[1:] in files:  # its journal is a link that may have grown since
+            written = _meta(log).get("generation", 0)
+            table = log.setdefault(INTERACTIONS, {})
+            for entry in self._journal_entries(files[JOURNAL[1:]], backup_id):
+                if entry["gen"] > written:
+                    table.update(entry["put"])
         gen = self.generation
         for code in set(self._by_code) | {d["code"] for d in tables.get(CUSTOMERS, {}).values()}:
             doc_id = self._by_code.get(code)
@@ -617,6 +710,7 @@ class Store:
         self._next_id = None
         self._log = log or {INTERACTIONS: {}}
         self._log.setdefault(INTERACTIONS, {})
+        self._added = {}
         self._dirty = self._log_dirty = True
 
     def read_history(self, code: str | None = None) -> list[dict[str, Any]]:
@@ -631,6 +725,7 @@ class Store:
             pending = AtomicJSONStorage(self.pending_path).read()
             if pending is not None and _meta(pending).get("generation") == self.generation:
                 os_replace(self.pending_path, self.log_path)
+                self._drop_journal()
             else:
                 self.pending_path.unlink()
                 fsync_dir(self.path.parent)
@@ -699,7 +794,7 @@ def check_path(path: Path) -> None:
         raise StoreError(t("{path} is a directory; give --db a file path such as {value}",
                            path=path, value=path / 'kam.json'))
     stem = path.stem
-    refuse_links(path, path.with_name(stem + ".interactions.json"),
+    refuse_links(path, path.with_name(stem + ".interactions.json"), path.with_name(stem + JOURNAL),
                  path.with_name(stem + ".interactions.json.pending"),
                  path.with_name(stem + ".history.jsonl"), path.with_name(path.name + ".lock"))
     refuse_links(path.with_name(stem + ".backups"), directory=True)

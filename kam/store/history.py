@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kam.errors import StoreError
+from kam.i18n import t
 from kam.store.files import atomic_write_bytes
 
 # Not worth tracing: derived from the log, or the change time itself.
@@ -107,21 +110,34 @@ class History:
             f.flush()
             os.fsync(f.fileno())
 
-    def read(self, up_to_gen: int, code: str | None = None) -> list[dict[str, Any]]:
-        """Committed entries, oldest first (for one customer, or all)."""
+    def read(self, up_to_gen: int, code: str | None = None,
+             check: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+        """Committed entries, oldest first (for one customer, or all).
+
+        A line torn by a crash mid-append never committed: it is skipped. With check,
+        only the last line can be one: a line before it that is unreadable, or that
+        check refuses, is damage (StoreError naming the line).
+        """
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return []
         out = []
-        for line in raw.splitlines():
+        lines = raw.splitlines()
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line torn by a crash mid-append: it never committed
-            if entry.get("gen", 0) > up_to_gen:
+                if not isinstance(entry, dict) or (check is not None and not check(entry)):
+                    raise ValueError(line)
+            except (ValueError, RecursionError):
+                if check is not None and (n < len(lines) or raw.endswith(b"\n")):
+                    raise StoreError(t("{path} is damaged (line {line}); kam has not changed "
+                                       "it. Restore a backup with `kam restore`",
+                                       path=self.path, line=n)) from None
+                continue
+            if not isinstance(entry.get("gen", 0), int) or entry.get("gen", 0) > up_to_gen:
                 continue
             if code is None or entry.get("code") == code:
                 out.append(entry)

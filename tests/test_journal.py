@@ -1,0 +1,194 @@
+"""The follow-up journal (store/db.py): `kam log` appends one line instead of rewriting
+the log; a removal or a full journal writes the log whole; readers see committed
+lines only; backups, restore and erase follow it. And activity.absorb: the kept
+stats after one more follow-up equal the stats summarized from the whole log."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import Kam
+
+from kam.activity import absorb, refresh
+from kam.models import Customer, Interaction
+from kam.records import new_interaction
+from kam.store import db as store_db
+from kam.store.db import JOURNAL, open_store
+
+TODAY = date(2026, 11, 23)
+
+
+def _journal(kam: Kam) -> Path:
+    return kam.db.with_name(kam.db.stem + JOURNAL)
+
+
+def _log_file(kam: Kam) -> Path:
+    return kam.db.with_name(kam.db.stem + ".interactions.json")
+
+
+def _ids(kam: Kam, code: str) -> list[str]:
+    return [i["id"] for i in kam.json("show", code, "-f", "json")["interactions"]]
+
+
+def test_log_appends_to_the_journal_and_leaves_the_log_file_alone(two: Kam) -> None:
+    two("log", "KH2024001", "第一次电话")  # the first follow-up: there is no log file yet
+    log_file = _log_file(two)
+    before = log_file.stat()
+    for n in range(3):
+        two("log", "KH2024001", f"电话 {n}", "-k", "order", "--amount", "1000")
+    after = log_file.stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
+        before.st_ino, before.st_mtime_ns, before.st_size)
+    lines = [json.loads(x) for x in _journal(two).read_text(encoding="utf-8").splitlines()]
+    assert [sorted(x) for x in lines] == [["gen", "put"]] * 3
+    assert [next(iter(x["put"].values()))["summary"] for x in lines] == ["电话 0", "电话 1", "电话 2"]
+    shown = two.json("show", "KH2024001", "-f", "json")
+    assert [i["summary"] for i in shown["interactions"]][:4] == ["电话 2", "电话 1", "电话 0",
+                                                                "第一次电话"]
+    assert two.json("list", "-f", "json")[0]["last_contact"] == TODAY.isoformat()
+
+
+def test_a_removal_writes_the_log_whole_and_drops_the_journal(two: Kam) -> None:
+    two("log", "KH2024001", "第一次电话")
+    two("log", "KH2024001", "第二次电话")
+    two("log", "KH2024002", "微信沟通", "-k", "wechat")
+    assert _journal(two).exists()
+    gone = _ids(two, "KH2024001")[0]
+    two("unlog", gone)
+    assert not _journal(two).exists()
+    stored = json.loads(_log_file(two).read_text(encoding="utf-8"))["interactions"]
+    assert sorted(d["summary"] for d in stored.values()) == ["微信沟通", "第一次电话"]
+
+
+def test_a_full_journal_is_folded_into_the_log(two: Kam, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    two("log", "KH2024001", "第一次电话")
+    monkeypatch.setattr(store_db, "JOURNAL_FOLD", 100)  # bytes: one line passes it
+    two("log", "KH2024001", "第二次电话，讨论了报价和交期")
+    assert _journal(two).exists()
+    two("log", "KH2024002", "第三次")
+    assert not _journal(two).exists()
+    stored = json.loads(_log_file(two).read_text(encoding="utf-8"))["interactions"]
+    assert len(stored) == 3
+    assert len(_ids(two, "KH2024001")) == 2
+
+
+def test_a_reader_sees_only_what_had_committed_when_it_opened(two: Kam) -> None:
+    two("log", "KH2024002", "写下日志文件")  # the first follow-up writes the log whole
+    two("log", "KH2024001", "已提交")
+    with open_store(two.db) as reader:
+        two("log", "KH2024001", "之后的")  # appended after the reader loaded kam.json
+        seen = [i.summary for i in reader.interactions("KH2024001")]
+    assert seen == ["已提交"]
+
+
+def test_a_line_of_a_commit_that_never_happened_is_ignored_then_cut(two: Kam) -> None:
+    two("log", "KH2024002", "写下日志文件")
+    two("log", "KH2024001", "已提交")
+    journal = _journal(two)
+    committed = journal.read_bytes()
+    gen = json.loads(committed.splitlines()[-1])["gen"]
+    stray = {"gen": gen + 1, "put": {"ffff0000": {"id": "ffff0000", "code": "KH2024001",
+                                                  "date": "2026-11-23", "kind": "call",
+                                                  "summary": "从未提交"}}}
+    journal.write_bytes(committed + json.dumps(stray).encode() + b"\n" + b'{"gen": 9, "pu')
+    assert [i["summary"] for i in two.json("show", "KH2024001", "-f", "json")["interactions"]
+            ] == ["已提交"]
+    two("log", "KH2024002", "下一个写入", "--date", "2026-11-20")
+    lines = journal.read_bytes().splitlines()
+    assert lines[0] == committed.rstrip(b"\n") and len(lines) == 2
+    assert "从未提交" not in journal.read_text(encoding="utf-8")
+
+
+def test_a_damaged_journal_line_is_reported_and_kept(two: Kam) -> None:
+    two("log", "KH2024002", "写下日志文件")
+    two("log", "KH2024001", "一")
+    two("log", "KH2024001", "二")
+    journal = _journal(two)
+    lines = journal.read_bytes().splitlines(keepends=True)
+    damaged = b'{"gen": "x"}\n' + lines[1]
+    journal.write_bytes(damaged)
+    r = two("show", "KH2024001", code=3)
+    assert f"{journal} is damaged (line 1)" in r.stderr and "Traceback" not in r.stderr
+    # `kam log` does not read the journal: it appends after the damage, which stays as it was
+    two("log", "KH2024001", "三")
+    assert journal.read_bytes().startswith(damaged)
+    two("unlog", "ffff", code=3)  # anything that reads the log refuses, naming the line
+    assert journal.read_bytes().startswith(damaged)
+
+
+def test_restore_gives_the_follow_ups_of_that_backup_only(two: Kam) -> None:
+    two("log", "KH2024001", "一")
+    two("log", "KH2024001", "二")  # its backup links the journal, which grows after it
+    two("log", "KH2024001", "三")
+    backups = two.json("backups", "-f", "json")
+    before_three = backups[-1]["id"]  # kept before the third follow-up
+    two("restore", str(before_three))
+    assert [i["summary"] for i in two.json("show", "KH2024001", "-f", "json")["interactions"]
+            ] == ["二", "一"]
+
+
+def test_erase_leaves_nothing_in_journals_kept_by_backups(two: Kam) -> None:
+    two("log", "KH2024001", "电话 13956781234")
+    two("log", "KH2024001", "再次电话 13956781234")
+    two("log", "KH2024002", "别的客户")
+    two("erase", "KH2024001", "--yes")
+    for f in two.db.parent.rglob("*"):
+        if f.is_file():
+            assert b"13956781234" not in f.read_bytes(), f
+    assert [i["summary"] for i in two.json("show", "KH2024002", "-f", "json")["interactions"]
+            ] == ["别的客户"]
+
+
+# --- absorb: one more follow-up from the kept stats, against the whole log ---
+
+KINDS = ["call", "visit", "order", "complaint", "wechat", "follow_up"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_absorb_equals_refresh_from_the_whole_log(seed: int) -> None:
+    rng = random.Random(seed)
+    day = date(2025, 1, 1) + timedelta(days=rng.randrange(700))
+    c = Customer("K1", "客户", last_contact=rng.choice([None, "2024-05-01"]))
+    log: list[Interaction] = []
+    for n in range(rng.randrange(1, 30)):
+        day += timedelta(days=rng.choice([0, 0, 1, 3, 30, 200]))
+        stamp = f"{day.isoformat()}T09:{n // 60:02d}:{n % 60:02d}"
+        kind = rng.choice(KINDS)
+        amount = float(rng.randrange(1, 9000)) / rng.choice([1, 3]) if kind == "order" else None
+        when = day - timedelta(days=rng.choice([0, 0, 1, 5, 90, 130, 420]))  # often backdated
+        new = new_interaction("K1", when, kind, f"第{n}次", amount, None, stamp)
+        log.append(new)
+        expected = refresh(c, sorted(log, key=lambda i: (i.date, i.created)), day)
+        got = absorb(c, new, day) if n else None
+        if got is not None:
+            assert got == expected, (seed, n)
+            assert got.to_doc() == expected.to_doc()
+        c = replace(expected, updated=stamp)
+
+
+def test_absorb_does_not_guess_without_kept_stats_or_with_an_older_clock() -> None:
+    c = Customer("K1", "客户", updated="2026-11-23T10:00:00")
+    new = new_interaction("K1", TODAY, "call", "x", None, None, "2026-11-23T11:00:00")
+    assert absorb(c, new, TODAY) is None  # never summarized
+    c = refresh(c, [new], TODAY)
+    later = new_interaction("K1", TODAY, "call", "y", None, None, "2026-11-23T09:00:00")
+    assert absorb(c, later, TODAY) is None  # recorded before the customer's last change
+
+
+def test_log_through_absorb_agrees_with_a_full_refresh(two: Kam) -> None:
+    rng = random.Random(7)
+    for n in range(25):
+        code = rng.choice(["KH2024001", "KH2024002"])
+        kind = rng.choice(KINDS)
+        day = (TODAY - timedelta(days=rng.choice([0, 1, 10, 100, 300, 500]))).isoformat()
+        extra = ["--amount", str(rng.randrange(1, 50000))] if kind == "order" else []
+        two("log", code, f"第{n}次", "-k", kind, "--date", day, *extra)
+    with open_store(two.db) as store:
+        for c in store.customers():
+            assert refresh(c, store.interactions(c.code), TODAY) == c

@@ -1,0 +1,64 @@
+"""The entry point (kam/launch.py): `kam --version` and the main help page without
+typer. The page kept in the cache is the one kam.cli writes, and a change of language,
+kam.yaml or width gives another."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kam import __version__
+
+
+def _kam(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kam", *args], env=env, capture_output=True,
+                          text=True, encoding="utf-8", check=True)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if k not in ("KAM_LANG", "COLUMNS", "KAM_NO_CACHE")}
+    return {**e, "XDG_CACHE_HOME": str(tmp_path / "cache"), "KAM_DB": str(tmp_path / "kam.json")}
+
+
+def test_version_without_typer(env: dict[str, str]) -> None:
+    r = _kam("--version", env=env)
+    assert r.stdout == f"kam {__version__}\n" and r.stderr == ""
+    probe = ("import sys, runpy; sys.argv = ['kam', '--version']; "
+             "runpy.run_module('kam', run_name='__main__'); "
+             "assert 'typer' not in sys.modules and 'kam.cli' not in sys.modules")
+    subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True)
+
+
+def test_the_kept_help_page_is_the_one_kam_writes(env: dict[str, str], tmp_path: Path) -> None:
+    written = _kam("--help", env={**env, "KAM_NO_CACHE": "1"}).stdout
+    assert "从这里开始" in written
+    assert not (tmp_path / "cache").exists()  # KAM_NO_CACHE keeps nothing
+    first = _kam("--help", env=env).stdout
+    kept = list((tmp_path / "cache" / "kam").glob("help-*.txt"))
+    assert first == written and len(kept) == 1
+    assert kept[0].read_text(encoding="utf-8") == written
+    kept[0].write_text("从缓存读出\n", encoding="utf-8")
+    assert _kam("--help", env=env).stdout == "从缓存读出\n"  # read back, kam.cli not asked
+    # what the page depends on gives another page
+    assert "Start here" in _kam("--help", env={**env, "KAM_LANG": "en"}).stdout
+    assert _kam("-h", env={**env, "COLUMNS": "120"}).stdout == _kam(
+        "-h", env={**env, "COLUMNS": "120", "KAM_NO_CACHE": "1"}).stdout
+    (tmp_path / "kam.yaml").write_text("language: en\n", encoding="utf-8")
+    assert "Start here" in _kam("--help", env=env).stdout
+    assert len(list((tmp_path / "cache" / "kam").glob("help-*.txt"))) == 4
+
+
+def test_no_arguments_prints_the_page_and_exits_0(env: dict[str, str]) -> None:
+    assert _kam(env=env).stdout == _kam(env={**env, "KAM_NO_CACHE": "1"}).stdout
+
+
+def test_an_unwritable_cache_is_no_error(env: dict[str, str], tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    page = _kam("--help", env={**env, "XDG_CACHE_HOME": str(blocker)}).stdout
+    assert page == _kam("--help", env={**env, "KAM_NO_CACHE": "1"}).stdout
