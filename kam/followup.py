@@ -56,19 +56,31 @@ def next_contact(c: Customer, tier: str, settings: Settings) -> tuple[date | Non
     return date.fromisoformat(start) + timedelta(days=days), t("every {days} days", days=days)
 
 
-def date_reminders(c: Customer, today: date, horizon: int, settings: Settings
-                   ) -> list[tuple[str, date]]:
-    """Named dates to remind of: (name, occurrence) within their lead or the horizon."""
+def date_occurrences(c: Customer, today: date, settings: Settings
+                     ) -> list[tuple[str, date, int]]:
+    """Named dates not yet past their grace: (name, occurrence, lead in days)."""
     out = []
     for stored, iso in c.dates.items():
         name = settings.date_name(stored)
         rule = settings.date_rule(name)
         d = date.fromisoformat(iso)
         when = next_anniversary(d, today) if rule.yearly else d
-        ahead = (when - today).days
-        if -rule.grace <= ahead <= max(rule.lead, horizon):
-            out.append((name, when))
+        if (when - today).days >= -rule.grace:
+            out.append((name, when, rule.lead))
     return out
+
+
+def date_reminders(c: Customer, today: date, horizon: int, settings: Settings
+                   ) -> list[tuple[str, date]]:
+    """Named dates to remind of: (name, occurrence) within their lead or the horizon."""
+    return [(name, when) for name, when, lead in date_occurrences(c, today, settings)
+            if reminds((today - when).days, lead, horizon)]
+
+
+def reminds(late: int, lead: int, horizon: int) -> bool:
+    """Whether a date occurrence `late` days past (negative: ahead), not past its grace,
+    is shown within the horizon."""
+    return -late <= max(lead, horizon)
 
 
 SECTIONS = ("overdue", "today", "upcoming")
@@ -79,6 +91,12 @@ def urgency_terms(item: DueItem, stage: str | None, settings: Settings
                   ) -> tuple[tuple[str, float], ...]:
     """The terms of an item's urgency: lateness (capped), tier, score, stage, kind."""
     return _terms(item.days_overdue, item.tier, item.score, stage, item.kind, settings)
+
+
+def urgency(days_overdue: int, tier: str, score: float, stage: str | None, kind: str,
+            settings: Settings) -> float:
+    """An item's urgency: the sum of its terms."""
+    return round(sum(v for _, v in _terms(days_overdue, tier, score, stage, kind, settings)), 2)
 
 
 def _terms(days_overdue: int, tier: str, score: float, stage: str | None, kind: str,

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from kam.dates import parse_iso
 from kam.errors import BadInput
@@ -329,21 +329,37 @@ class Filter:
             if self.value_level else None)
 
 
+class Filterable(Protocol):
+    """What the filters look at: a Customer, or a row of the daily view."""
+
+    @property
+    def stage(self) -> str | None: ...
+    @property
+    def value_level(self) -> str | None: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def industry(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+
+def matches(c: Filterable, f: Filter, tier: str | None) -> bool:
+    """Whether a customer (of that tier; None: unknown) passes a resolved filter."""
+    if f.stage and c.stage != f.stage or f.value_level and c.value_level != f.value_level:
+        return False
+    if f.owner and c.owner != f.owner or f.industry and c.industry != f.industry:
+        return False
+    if f.tags and not all(t in c.tags for t in f.tags):
+        return False
+    return not f.tier or tier == f.tier
+
+
 def select(customers: list[Customer], f: Filter, ranks: dict[str, Rank] | None = None
            ) -> list[Customer]:
     """The customers matching a resolved filter; ranks are needed only to filter by tier."""
-    out = []
-    for c in customers:
-        if f.stage and c.stage != f.stage or f.value_level and c.value_level != f.value_level:
-            continue
-        if f.owner and c.owner != f.owner or f.industry and c.industry != f.industry:
-            continue
-        if f.tags and not all(t in c.tags for t in f.tags):
-            continue
-        if f.tier and (ranks is None or ranks[c.code].tier != f.tier):
-            continue
-        out.append(c)
-    return out
+    return [c for c in customers
+            if matches(c, f, ranks[c.code].tier if f.tier and ranks is not None else None)]
 
 
 SORT_KEYS = ("code", "name", "score", "last_contact", "next_follow_up", "stage", "owner",

@@ -1,21 +1,27 @@
-"""The kept ranks (store/derived.py) never change an answer: due, risk and list read
-from them give what scoring every customer from scratch gives, on random archives;
-a write, another day or another kam.yaml makes them be worked out again; a damaged
-file is ignored; the file holds no code or name."""
+"""The daily view (ops/view.py, kept by store/derived.py) never changes an answer:
+due, risk, list and the digest read from it give what the from-scratch core gives
+(followup.due_items and risks, scoring) on random archives; a write patches it to
+what working it out again gives; another day, kam.yaml or language works it out
+again; a damaged or foreign file is ignored; an erasure removes it."""
 
 from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Kam
 
+from kam.followup import due_items, risks
+from kam.ops import daily
 from kam.ops.context import Context
 from kam.ops.customers import load_ranked
 from kam.scoring import Scorer
-from kam.store.derived import path_for
+from kam.store.derived import identity_of, path_for
 
 STAGES = ["潜在客户", "意向客户", "合作中", "长期合作", "流失风险客户"]
 LEVELS = ["高价值", "中价值", "低价值", ""]
@@ -51,25 +57,87 @@ def _from_scratch(kam: Kam, day: str = "2026-11-23") -> dict[str, tuple[str, flo
     return {c.code: tuple(scorer.rank(c)) for c in everyone}  # type: ignore[misc]
 
 
+def _due_from_scratch(ctx: Context, days: int) -> list[dict[str, Any]]:
+    """followup.due_items over every customer scored now: the path of `due --explain`."""
+    with ctx.reader() as store:
+        chosen = store.customers()
+    scorer = Scorer(ctx.settings, ctx.today)
+    ranks = {c.code: scorer.rank(c) for c in chosen}
+    return [{"code": i.code, "name": i.name, "kind": i.kind, "due": i.due.isoformat(),
+             "days_overdue": i.days_overdue, "section": i.section, "tier": i.tier,
+             "owner": i.owner, "urgency": i.urgency}
+            for i in due_items(chosen, ranks, ctx.settings, ctx.today, days)]
+
+
+def _risk_from_scratch(ctx: Context, threshold: float) -> list[dict[str, Any]]:
+    with ctx.reader() as store:
+        chosen = store.customers()
+    scorer = Scorer(ctx.settings, ctx.today)
+    ranks = {c.code: scorer.rank(c) for c in chosen}
+    settings = replace(ctx.settings, risk=replace(ctx.settings.risk, threshold=threshold))
+    return [{"code": h.code, "name": h.name, "health": h.health, "reasons": list(h.reasons),
+             "days_since_contact": h.days_since_contact, "dormant": h.dormant, "tier": h.tier,
+             "owner": h.owner, "signals": list(h.signals)}
+            for h in risks(chosen, ranks, settings, ctx.today)]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_kept_ranks_give_the_same_answers(kam: Kam, seed: int) -> None:
+def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) -> None:
+    _random_archive(kam, seed, n=25)
+    for day in ("2026-11-23", "2026-12-30", "2027-06-01"):
+        ctx = Context.create(kam.db, today=date.fromisoformat(day))
+        for days in (0, 7, 60, 400):
+            assert daily.due(ctx, days) == _due_from_scratch(ctx, days), (day, days)
+        for threshold in (40.0, 60.0, 90.0):
+            assert daily.risk(ctx, threshold=threshold) == _risk_from_scratch(ctx, threshold)
+        _customers, ranks = load_ranked(ctx, include_archived=True)
+        assert {k: tuple(v) for k, v in ranks.items()} == _from_scratch(kam, day)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_view_gives_the_same_answers(kam: Kam, seed: int) -> None:
     _random_archive(kam, seed)
     keep = path_for(kam.db)
-    assert not keep.exists()  # every write drops it
-    first = {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "risk", "list")}
+    keep.unlink(missing_ok=True)
+    first = {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "risk", "list", "digest")}
     assert keep.exists()
-    again = {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "risk", "list")}
+    again = {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "risk", "list", "digest")}
     assert first == again
-    ctx = Context.create(kam.db)
-    _customers, ranks = load_ranked(ctx, include_archived=True)
-    assert {k: tuple(v) for k, v in ranks.items()} == _from_scratch(kam)
     # score --explain computes from scratch: it agrees with what list shows
     listed = {c["code"]: c["tier"] for c in json.loads(first["list"])}
     scored = {r["code"]: r["tier"] for r in kam.json("score")}
     assert all(scored[code] == tier for code, tier in listed.items())
 
 
-def test_what_the_ranks_depend_on(kam: Kam, kam_env: Path) -> None:
+def _rows(kam: Kam) -> list[Any]:
+    doc = json.loads(path_for(kam.db).read_bytes())
+    assert doc["source"] == identity_of(kam.db)
+    return sorted(doc["rows"])
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_write_patches_the_view_to_what_working_it_out_gives(kam: Kam, seed: int) -> None:
+    _random_archive(kam, seed, n=12)
+    rng = random.Random(seed)
+    kam("due")
+    writes = [("log", "{code}", "电话", "-k", "call"),
+              ("log", "{code}", "下单", "-k", "order", "--amount", "50000"),
+              ("log", "{code}", "投诉", "-k", "complaint"),
+              ("snooze", "{code}", "--days", "3"), ("edit", "{code}", "--owner", "王五"),
+              ("edit", "{code}", "--tag", "重点跟进"), ("archive", "{code}"),
+              ("lost", "{code}", "--reason", "价格"),
+              ("add", "--code", "NEW{n}", "--name", "新客户{n}")]
+    for n in range(8):
+        code = f"R{seed}{rng.randrange(12):03d}"
+        args = [a.format(code=code, n=n) for a in rng.choice(writes)]
+        kam(*args)
+        patched = _rows(kam)  # kept by the write for the new kam.json
+        path_for(kam.db).unlink()
+        kam("due")
+        assert _rows(kam) == patched, args
+
+
+def test_what_the_view_depends_on(kam: Kam, kam_env: Path) -> None:
     _random_archive(kam, 7, n=8)
     kam("due")
     keep = path_for(kam.db)
@@ -77,36 +145,47 @@ def test_what_the_ranks_depend_on(kam: Kam, kam_env: Path) -> None:
     kam("due", "--today", "2027-03-01")  # another day: worked out for it
     assert keep.read_bytes() != kept
     kam("due")
+    assert keep.read_bytes() == kept
+    kam("--lang", "zh", "risk")  # another language: the reasons are in it
+    assert keep.read_bytes() != kept
+    kam("due")
     (kam_env.parent / "kam.yaml").write_text(
         "scoring:\n  tiers:\n    - {name: A, label: 核心, min: 10}\n"
         "    - {name: B, label: 其他, min: 0}\n", encoding="utf-8")
     tiers = {c["tier"] for c in kam.json("list")}
     assert tiers <= {"A", "B"}  # the new tiers, not the kept ones
-    (kam_env.parent / "kam.yaml").unlink()
-    kam("log", "R7000", "电话", "-k", "call")
-    assert not keep.exists()
+    assert {r["tier"] for r in kam.json("due")} <= {"A", "B"}
 
 
 def test_a_damaged_or_foreign_file_is_ignored(kam: Kam) -> None:
     _random_archive(kam, 9, n=6)
-    want = kam("list", "-f", "json").stdout
+    want = {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "list")}
     keep = path_for(kam.db)
-    for junk in (b"{ damaged", b"[]", b'{"gen": 1}', json.dumps(
-            {"gen": 999, "key": "x", "ranks": [["A", 99]] * 6}).encode()):
+    good = json.loads(keep.read_bytes())
+    for junk in (b"{ damaged", b"[]", b'{"key": 1}', json.dumps(
+            {**good, "source": [1, 2, 3]}).encode(), json.dumps(
+            {**good, "key": "another kam.yaml", "rows": []}).encode()):
         keep.write_bytes(junk)
-        assert kam("list", "-f", "json").stdout == want
+        assert {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "list")} == want
 
 
-def test_the_file_holds_no_code_or_name(kam: Kam) -> None:
-    _random_archive(kam, 4, n=6)
+def test_erase_removes_the_view(kam: Kam) -> None:
+    kam("add", "--code", "E1", "--name", "要删除的公司", "--contact-info", "13900001111")
+    kam("add", "--code", "E2", "--name", "留下的公司")
     kam("due")
-    text = path_for(kam.db).read_text(encoding="utf-8")
-    assert "R4" not in text and "客户" not in text
+    assert "13900001111" not in path_for(kam.db).read_text(encoding="utf-8")  # not due yet
+    kam("log", "E1", "电话", "--date", "2026-01-05")
+    kam("due")
+    assert "要删除的公司" in path_for(kam.db).read_text(encoding="utf-8")
+    kam("erase", "E1", "--yes")
+    assert not path_for(kam.db).exists()
+    assert [r["code"] for r in kam.json("list")] == ["E2"]
+    assert "要删除的公司" not in path_for(kam.db).read_text(encoding="utf-8")
 
 
-def test_the_review_agrees_with_and_without_kept_ranks(kam: Kam) -> None:
+def test_the_review_agrees_with_and_without_the_view(kam: Kam) -> None:
     _random_archive(kam, 5, n=12)
-    kam("due")  # keeps today's ranks
+    kam("due")  # keeps today's view
     with_kept = kam("review", "--quarter", "2026Q4", "-f", "json").stdout
     path_for(kam.db).unlink()
     assert kam("review", "--quarter", "2026Q4", "-f", "json").stdout == with_kept

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,27 @@ def test_an_unwritable_cache_is_no_error(env: dict[str, str], tmp_path: Path) ->
     blocker.write_text("x")
     page = _kam("--help", env={**env, "XDG_CACHE_HOME": str(blocker)}).stdout
     assert page == _kam("--help", env={**env, "KAM_NO_CACHE": "1"}).stdout
+
+
+def test_the_lean_app_runs_each_command_as_the_whole_app_does(kam: Any) -> None:
+    """kam.cli.lean_app builds only the invoked command's module: its help pages, usage
+    errors and output are the whole app's."""
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from kam.cli import app, lean_app
+
+    kam("add", "--code", "K1", "--name", "某某科技有限公司")
+    names = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+    assert len(names) > 25
+    runner = CliRunner()
+    cases = [[n, "-h"] for n in names] + [
+        ["due", "--bogus"], ["--lang", "zh", "due", "-f", "json"], ["due", "--lang", "en"],
+        ["list", "-f", "csv", "--wide"], ["show", "K1"], ["score", "nobody"], ["log"],
+        ["contact", "-h"], ["nosuch"], ["--today", "2026-12-01", "risk"]]
+    for args in cases:
+        lean = lean_app(args)
+        assert (lean is app) == (args[0] in ("contact", "nosuch")), args
+        whole, part = runner.invoke(app, args), runner.invoke(lean, args)
+        assert (part.exit_code, part.stdout, part.stderr) == (
+            whole.exit_code, whole.stdout, whole.stderr), args

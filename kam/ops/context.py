@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kam.paths import Paths, resolve
 from kam.settings import Settings
@@ -33,6 +33,7 @@ class Context:
     command: str = ""
     saved: bool = False  # a commit happened (for the message of a later failure)
     _settings: Settings | None = field(default=None, repr=False)
+    view: Any = field(default=None, repr=False)  # the daily view's rows, once read (ops/view.py)
 
     @classmethod
     def create(cls, db: str | Path | None = None, config: str | Path | None = None,
@@ -74,5 +75,9 @@ class Context:
                         on_commit=self._saved) as store:
             yield store
 
-    def _saved(self) -> None:
+    def _saved(self, store: Store, before: list[int] | None) -> None:
+        """After a commit: remember it, and bring the daily view up to date."""
+        from kam.ops import view
+
         self.saved = True
+        view.patch(self, store, before)

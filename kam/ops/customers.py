@@ -187,44 +187,14 @@ def load_ranked(ctx: Context, include_archived: bool = False
     """Every customer (archived on request) and code -> Rank. The ranks of this
     generation, day and kam.yaml are kept (store/derived.py): the first command of the
     day scores, the next ones read them."""
+    from kam.ops import view
+
     with ctx.reader() as store:
         everyone = store.customers(include_archived=True)
-        gen = store.generation
-    ranks = kept_ranks(ctx, everyone, gen)
-    if ranks is None:
-        ranks = keep_ranks(ctx, everyone, gen)
+        source = store.identity
+    ranks = view.ranks(ctx, everyone, source)
     customers = everyone if include_archived else [c for c in everyone if not c.archived]
     return customers, ranks
-
-
-def _fingerprint(ctx: Context) -> str:
-    from kam import __version__
-    from kam.store import derived
-
-    return derived.key(__version__, ctx.settings, ctx.today.isoformat())
-
-
-def kept_ranks(ctx: Context, everyone: list[Customer], gen: int) -> dict[str, Rank] | None:
-    """The kept ranks of every customer (archived too, in store order) for this
-    generation, day and kam.yaml; None when there are none."""
-    from kam.store import derived
-
-    kept = derived.load(ctx.db, gen, _fingerprint(ctx), len(everyone))
-    if kept is None:
-        return None
-    return {c.code: Rank(tier, score) for c, (tier, score) in zip(everyone, kept, strict=True)}
-
-
-def keep_ranks(ctx: Context, everyone: list[Customer], gen: int) -> dict[str, Rank]:
-    """Score every customer as of today and keep the ranks for the next command."""
-    from kam.scoring import Scorer
-    from kam.store import derived
-
-    scorer = Scorer(ctx.settings, ctx.today)
-    ranks = {c.code: scorer.rank(c) for c in everyone}
-    derived.save(ctx.db, gen, _fingerprint(ctx),
-                 [(ranks[c.code].tier, ranks[c.code].score) for c in everyone])
-    return ranks
 
 
 def find(ctx: Context, f: Filter, sort: str = "code", include_archived: bool = False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kam.errors import BadInput
@@ -10,7 +9,8 @@ from kam.i18n import t
 from kam.models import Customer, Rank
 from kam.ops.context import Context
 from kam.ops.customers import load_ranked
-from kam.records import Filter, select
+from kam.ops.view import Row
+from kam.records import Filter, matches, select
 
 if TYPE_CHECKING:
     from kam.scoring import Scorer
@@ -68,15 +68,49 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
     return rows, blind(ctx, customers, scorer) if code is None else []
 
 
+def _rows(ctx: Context, f: Filter) -> list[Row]:
+    """The daily view's rows of the customers the filter chooses (not archived)."""
+    from kam.ops import view
+
+    f = f.resolved(ctx.settings)
+    return [r for r in view.rows(ctx) if not r.archived and matches(r, f, r.tier)]
+
+
+def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Row]]:
+    """due() from the daily view, each item with its row (for the digest)."""
+    from kam.followup import SECTIONS, reminds
+    from kam.ops.view import due_date
+
+    today = ctx.today
+    found = []
+    for r in _rows(ctx, f):
+        if r.follow is not None and -r.follow[0] <= horizon:
+            found.append(("follow_up", r.follow[0], r.follow[2], r))
+        found += [(name, late, urgency, r) for name, late, urgency, lead in r.dates
+                  if reminds(late, lead, horizon)]
+    out = [({"code": r.code, "name": r.name, "kind": kind, "due": due_date(today, late),
+             "days_overdue": late,
+             "section": "overdue" if late > 0 else "today" if late == 0 else "upcoming",
+             "tier": r.tier, "owner": r.owner, "urgency": urgency}, r)
+           for kind, late, urgency, r in found]
+    order = {s: i for i, s in enumerate(SECTIONS)}
+    out.sort(key=lambda x: (order[x[0]["section"]], -x[0]["urgency"], -x[0]["days_overdue"],
+                            x[0]["code"]))
+    return out
+
+
 def due(ctx: Context, days: int | None = None, f: Filter | None = None,
         explain: str | None = None) -> list[dict[str, Any]]:
     """Follow-ups overdue, due today and within the horizon, plus date reminders, most
-    urgent first in each section; explain=CODE adds each item's urgency terms for it."""
+    urgent first in each section; explain=CODE adds each item's urgency terms for it,
+    worked out from scratch (the daily view is not asked)."""
     from kam.followup import due_items
 
     horizon = ctx.settings.upcoming_days if days is None else days
     if horizon < 0:
         raise BadInput(t("--days must be 0 or more"))
+    if explain is None:
+        return [item for item, _ in _due(ctx, horizon, f or Filter())]
     chosen, ranks = _chosen(ctx, f or Filter())
     rows = []
     for i in due_items(chosen, ranks, ctx.settings, ctx.today, horizon):
@@ -95,17 +129,22 @@ def due(ctx: Context, days: int | None = None, f: Filter | None = None,
 
 def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
          ) -> list[dict[str, Any]]:
-    """Customers below the health threshold or past the churn mark, worst first."""
-    from kam.followup import risks
+    """Customers below the health threshold or with a severe churn signal (past the
+    churn mark, ...), worst first: followup.risks, from the daily view."""
+    from kam.followup import SEVERE
 
-    chosen, ranks = _chosen(ctx, f or Filter())
-    settings = ctx.settings
-    if threshold is not None:
-        settings = replace(settings, risk=replace(settings.risk, threshold=threshold))
-    return [{"code": h.code, "name": h.name, "health": h.health, "reasons": list(h.reasons),
-             "days_since_contact": h.days_since_contact, "dormant": h.dormant, "tier": h.tier,
-             "owner": h.owner, "signals": list(h.signals)}
-            for h in risks(chosen, ranks, settings, ctx.today)]
+    below = ctx.settings.risk.threshold if threshold is None else threshold
+    out = []
+    for r in _rows(ctx, f or Filter()):
+        if r.health is None:  # lost
+            continue
+        health, reasons, days_since, dormant, signals = r.health
+        if health < below or SEVERE.intersection(signals):
+            out.append({"code": r.code, "name": r.name, "health": health, "reasons": reasons,
+                        "days_since_contact": days_since, "dormant": dormant, "tier": r.tier,
+                        "owner": r.owner, "signals": signals})
+    out.sort(key=lambda h: (h["health"], h["code"]))
+    return out
 
 
 def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
@@ -113,18 +152,19 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
     last follow-up, most urgent first), new risks, dates coming up."""
     from kam.privacy import mask_value
 
-    items = due(ctx, days)
-    follow = [r for r in items if r["kind"] == "follow_up" and r["days_overdue"] >= 0]
-    if follow:
-        mask = ctx.settings.mask_by_default
-        with ctx.reader() as store:
-            for r in follow:
-                c = store.get(r["code"])
-                info = c.contact_info or ""
-                r.update(contact=c.contact or "",
-                         contact_info=mask_value(info) if mask else info,
-                         last_contact=c.last_contact or "", last_summary=c.last_summary or "")
-    dates = [r for r in items if r["kind"] != "follow_up"]
+    if days < 0:
+        raise BadInput(t("--days must be 0 or more"))
+    items = _due(ctx, days, Filter())
+    mask = ctx.settings.mask_by_default
+    follow = []
+    for item, row in items:
+        if item["kind"] == "follow_up" and item["days_overdue"] >= 0:
+            assert row.follow is not None
+            contact, info, last_contact, last_summary = row.follow[3:7]
+            follow.append({**item, "contact": contact,
+                           "contact_info": mask_value(info) if mask else info,
+                           "last_contact": last_contact, "last_summary": last_summary})
+    dates = [item for item, _ in items if item["kind"] != "follow_up"]
     at_risk = risk(ctx)
     marks = (ctx.settings.risk.churn_days, ctx.settings.risk.dormant_days)
     # New risks: crossed the churn or dormant mark within the last week.

@@ -64,7 +64,7 @@ def _state(settings: Settings, docs: list[dict[str, Any]], history: dict[str, li
 def run(ctx: Context, period: core.Period, f: Filter | None = None) -> dict[str, Any]:
     """The review document (README "JSON shapes": review)."""
     settings = ctx.settings
-    from kam.ops.customers import keep_ranks, kept_ranks
+    from kam.ops import view
 
     f = f or Filter()
     end = min(period.end, ctx.today)
@@ -73,8 +73,7 @@ def run(ctx: Context, period: core.Period, f: Filter | None = None) -> dict[str,
         everyone = store.customers(include_archived=True)
         kept = None
         if end == ctx.today:  # today's ranks: the kept ones, or worked out and kept
-            kept = (kept_ranks(ctx, everyone, store.generation)
-                    or keep_ranks(ctx, everyone, store.generation))
+            kept = view.ranks(ctx, everyone, store.identity)
         docs = [c.to_doc() for c in everyone]
         history: dict[str, list[Any]] = {}
         for e in store.read_history():

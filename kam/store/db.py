@@ -79,12 +79,15 @@ class AtomicJSONStorage(Storage):
 
     def __init__(self, path: str | Path, **_: Any):
         self.path = Path(path)
+        self.identity: derived.Identity | None = None  # of the file read (store/derived.py)
 
     def read(self) -> Tables | None:
         """The tables; None only when there is no file. A file that exists but is
         empty, blank or `null` was a database once: it is damaged, never new."""
         try:
-            raw = self.path.read_bytes()
+            with open(self.path, "rb") as f:
+                self.identity = derived.identity(os.fstat(f.fileno()))
+                raw = f.read()
         except FileNotFoundError:
             return None
         except IsADirectoryError:
@@ -248,7 +251,7 @@ class Store:
 
     def __init__(self, path: Path, writable: bool, command: str = "",
                  backups: tuple[int, int] = (20, 30), now: datetime | None = None,
-                 on_commit: Callable[[], None] | None = None):
+                 on_commit: Callable[[Store, derived.Identity | None], None] | None = None):
         self.path = path
         self.log_path = path.with_name(path.stem + ".interactions.json")
         self.pending_path = self.log_path.with_name(self.log_path.name + ".pending")
@@ -267,6 +270,7 @@ class Store:
         self._notes: dict[str, str] = {}  # code -> why, for this commit's history line
         self.label = ""  # what the backup before this commit is labelled with (kam backups)
         self.created_now = False
+        self.identity: derived.Identity | None = None  # of kam.json as read, then as written
         self._tables: Tables = {}
         self._log: Tables | None = None
         self._added: dict[str, dict[str, Any]] = {}  # interactions put by this command
@@ -277,7 +281,9 @@ class Store:
 
     # reading
     def _load(self) -> None:
-        data = AtomicJSONStorage(self.path).read()
+        storage = AtomicJSONStorage(self.path)
+        data = storage.read()
+        self.identity = storage.identity
         if data is None:
             data = {}
             self.created_now = True
@@ -553,6 +559,10 @@ class Store:
                 before[new] = {**doc, "code": new} if doc else doc
                 self._dirty = True
 
+    def changed_codes(self) -> set[str]:
+        """The customers this command has put, removed or erased so far."""
+        return set(self._before) | self._erased
+
     def changed_since(self, code: str, gen: int) -> bool:
         """Whether a commit after generation gen changed the customer (any command)."""
         doc_id = self._by_code.get(code)
@@ -583,6 +593,8 @@ class Store:
         history_size = self.history.drop_uncommitted(gen)
         journal_size = self.journal.drop_uncommitted(gen)
         rewrite = self._log_dirty or (bool(self._added) and self._journal_full(journal_size))
+        if self._erased:
+            derived.drop(self.path)  # the view may hold them: gone before anything else
         try:
             self.backup_set.make(gen - 1, self.now, self.label or self.command)
             self.history.append(self._history_entries(gen))
@@ -599,9 +611,9 @@ class Store:
             self.journal.truncate(journal_size)
             raise StoreError(t("could not write {path} ({strerror}); nothing was changed",
                                path=self.path, strerror=e.strerror)) from None
+        before, self.identity = self.identity, derived.identity_of(self.path)
         if self.on_commit is not None:
-            self.on_commit()
-        derived.drop(self.path)  # ranks of the old generation: stale, and never needed again
+            self.on_commit(self, before)
         if rewrite:
             try:
                 os_replace(self.pending_path, self.log_path)
@@ -662,6 +674,7 @@ class Store:
         if not erasing:
             return
         try:
+            derived.drop(self.path)
             for code in erasing:
                 self.history.scrub(code)
                 _scrub_file(self.journal.path, code)
@@ -740,7 +753,8 @@ def os_replace(src: Path, dst: Path) -> None:
 @contextlib.contextmanager
 def open_store(path: Path, write: bool = False, create: bool = False, command: str = "",
                backups: tuple[int, int] = (20, 30), now: datetime | None = None,
-               on_commit: Callable[[], None] | None = None) -> Iterator[Store]:
+               on_commit: Callable[[Store, derived.Identity | None], None] | None = None
+               ) -> Iterator[Store]:
     """Open the database for one command.
 
     Readers need an existing file. Writers take the lock; with create=True a

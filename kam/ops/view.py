@@ -1,0 +1,188 @@
+"""The daily view: what `due`, `risk`, `list` and the digest show of every customer
+as of today (rank, next follow-up, date reminders, health), worked out once for a
+state of kam.json, a day, a kam.yaml and a language, and kept (store/derived.py).
+
+The daily commands read the view without parsing kam.json; the first command after
+a change of day or settings works it out again, and a write patches the rows of
+the customers it changed. Its rows come from the same core functions as the
+from-scratch path (followup.due_items and risks, scoring.Scorer.rank), and a test
+compares the two on random archives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kam import i18n
+from kam.models import Customer, Rank
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+
+    from kam.settings import Settings
+    from kam.store.db import Store
+
+
+class Context(Protocol):
+    """What the view needs of ops.context.Context (which imports this module: a write
+    patches the view)."""
+
+    view: Any
+
+    @property
+    def db(self) -> Path: ...
+    @property
+    def today(self) -> date: ...
+    @property
+    def settings(self) -> Settings: ...
+    def reader(self) -> AbstractContextManager[Store]: ...
+
+# Rows are lists (the file's shape); these name their places.
+CODE, NAME, OWNER, STAGE, LEVEL, INDUSTRY, TAGS, ARCHIVED, TIER, SCORE, FOLLOW, DATES, HEALTH = (
+    range(13))
+
+
+@dataclass(slots=True)
+class Row:
+    """One customer in the view. follow: [days late, why, urgency, contact, contact info,
+    last contact, last summary] or None; dates: [[name, days late, urgency, lead]];
+    health: [value, reasons, days since contact, dormant, signals] or None (lost)."""
+
+    code: str
+    name: str
+    owner: str
+    stage: str | None
+    value_level: str | None
+    industry: str
+    tags: list[str]
+    archived: bool
+    tier: str
+    score: float
+    follow: list[Any] | None
+    dates: list[list[Any]]
+    health: list[Any] | None
+
+
+def fingerprint(ctx: Context) -> str:
+    from kam import __version__
+    from kam.store import derived
+
+    return derived.key(__version__, ctx.settings, ctx.today.isoformat(), i18n.language())
+
+
+class Builder:
+    """Works out rows for one day and one kam.yaml."""
+
+    def __init__(self, settings: Settings, today: date):
+        from kam.activity import Windows
+        from kam.scoring import Scorer
+
+        self.settings, self.today = settings, today
+        self.scorer = Scorer(settings, today)
+        self.windows = Windows(today)
+
+    def row(self, c: Customer) -> list[Any]:
+        from kam.followup import LOST, date_occurrences, health, next_contact, urgency
+
+        s, today = self.settings, self.today
+        tier, score = self.scorer.rank(c)
+        follow: list[Any] | None = None
+        dates: list[list[Any]] = []
+        well: list[Any] | None = None
+        if c.stage != LOST:
+            when, why = next_contact(c, tier, s)
+            if when is not None:
+                late = (today - when).days
+                follow = [late, why, urgency(late, tier, score, c.stage, "follow_up", s)]
+                if late >= 0:  # the digest's contact lines
+                    follow += [c.contact or "", c.contact_info or "", c.last_contact or "",
+                               c.last_summary or ""]
+            for name, when, lead in date_occurrences(c, today, s):
+                late = (today - when).days
+                dates.append([name, late, urgency(late, tier, score, c.stage, name, s), lead])
+            h = health(c, tier, s, today, self.windows)
+            well = [h.health, list(h.reasons), h.days_since_contact, h.dormant, list(h.signals)]
+        return [c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
+                c.archived, tier, score, follow, dates, well]
+
+
+def _rows(doc: dict[str, Any]) -> list[Row]:
+    return [Row(*r) for r in doc["rows"]]
+
+
+def rows(ctx: Context) -> list[Row]:
+    """Every customer's row (archived too), from the kept view when it is for the
+    kam.json on disk, else worked out and kept."""
+    from kam.store import derived
+    from kam.store.db import require_database
+
+    if ctx.view is not None:  # the digest asks twice
+        return ctx.view  # type: ignore[no-any-return]
+    require_database(ctx.db)
+    key = fingerprint(ctx)
+    doc = derived.load(ctx.db, key, derived.identity_of(ctx.db))
+    if doc is None:
+        with ctx.reader() as store:
+            everyone = store.customers(include_archived=True)
+            source = store.identity
+        doc = _keep(ctx, key, source, everyone)
+    ctx.view = _rows(doc)
+    return ctx.view  # type: ignore[no-any-return]
+
+
+def ranks(ctx: Context, everyone: list[Customer], source: list[int] | None
+          ) -> dict[str, Rank]:
+    """code -> Rank of customers just read from the kam.json of identity source: from
+    the kept view, else worked out (and the view kept)."""
+    from kam.store import derived
+
+    key = fingerprint(ctx)
+    doc = derived.load(ctx.db, key, source)
+    if doc is None or len(doc["rows"]) != len(everyone):
+        doc = _keep(ctx, key, source, everyone)
+    return {r[CODE]: Rank(r[TIER], r[SCORE]) for r in doc["rows"]}
+
+
+def _keep(ctx: Context, key: str, source: list[int] | None, everyone: list[Customer]
+          ) -> dict[str, Any]:
+    from kam.store import derived
+
+    build = Builder(ctx.settings, ctx.today)
+    doc = {"rows": [build.row(c) for c in everyone]}
+    derived.save(ctx.db, key, source, doc)
+    return doc
+
+
+def patch(ctx: Context, store: Store, before: list[int] | None) -> None:
+    """After a commit: the view of the state before it (identity before), with the rows
+    of the customers the commit changed worked out again, becomes the view of the new
+    kam.json. A commit that changed a quarter of the customers or more, or no view of
+    the state before: nothing is kept, the next reader works it out."""
+    from kam.store import derived
+
+    changed = store.changed_codes()
+    key = fingerprint(ctx)
+    doc = derived.load(ctx.db, key, before)
+    if doc is None or len(changed) * 4 >= max(len(doc["rows"]), 4):
+        return
+    at = {r[CODE]: i for i, r in enumerate(doc["rows"])}
+    build = Builder(ctx.settings, ctx.today)
+    gone = set()
+    for code in changed:
+        c = store.find(code)
+        if c is None:
+            gone.add(code)
+        elif code in at:
+            doc["rows"][at[code]] = build.row(c)
+        else:
+            doc["rows"].append(build.row(c))
+    if gone:
+        doc["rows"] = [r for r in doc["rows"] if r[CODE] not in gone]
+    derived.save(ctx.db, key, store.identity, doc)
+
+
+def due_date(today: date, late: int) -> str:
+    return (today - timedelta(days=late)).isoformat()
