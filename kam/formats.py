@@ -10,17 +10,32 @@ from typing import Any, TextIO
 from kam.models import FORMULA_LEAD
 
 
-def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
-
-
 def json_document(data: Any) -> str:
-    """One JSON document. A list has one item a line: the C encoder does those
-    (indent= forces the pure-Python one, 5x slower on 10,000 customers)."""
+    """One JSON document, laid out for people and written by the C encoder (indent=
+    forces the pure-Python one, 5-10x slower on 10,000 customers): a list has one
+    item a line; an object has one key a line, its objects likewise, and its lists
+    of objects or lists one item a line."""
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
     if isinstance(data, list) and data:
-        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
         return "[\n" + ",\n".join(dumps(item) for item in data) + "\n]\n"
-    return to_json(data) + "\n"
+    if isinstance(data, dict) and data:
+        return _object(data, "", dumps) + "\n"
+    return dumps(data) + "\n"
+
+
+def _object(data: dict[Any, Any], indent: str, dumps: Any) -> str:
+    inner = indent + "  "
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            text = _object(value, inner, dumps)
+        elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            text = ("[\n" + ",\n".join(inner + "  " + dumps(v) for v in value)
+                    + "\n" + inner + "]")
+        else:
+            text = dumps(value)
+        lines.append(f"{inner}{dumps(str(key))}: {text}")
+    return "{\n" + ",\n".join(lines) + "\n" + indent + "}"
 
 
 def cell_text(value: Any, sep: str = "、") -> str:

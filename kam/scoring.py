@@ -157,12 +157,18 @@ class Scorer:
         return Score(c.code, total, tier, _tier(self.settings, tier).label, self.parts(c))
 
     def breakdown(self, c: Customer) -> tuple[Rank, dict[str, float]]:
-        """The rank and indicator -> points (rounded for display; the total is exact)."""
+        """The rank (rank()'s, added up in the same order) and indicator -> points
+        (rounded for display)."""
         readings, scale = self._readings(c)
-        points = {ind.name: r[2] * ind.weight * (scale if ind.weight > 0 else 1)
+        positive = sum(r[2] * ind.weight for ind, r in readings if ind.weight > 0)
+        negative = sum(r[2] * ind.weight for ind, r in readings if ind.weight <= 0)
+        points = {ind.name: round(r[2] * ind.weight * (scale if ind.weight > 0 else 1), 2) + 0.0
                   for ind, r in readings}
-        return (self._rank(sum(points.values())),
-                {k: round(v, 2) + 0.0 for k, v in points.items()})
+        return self._rank(positive * scale + negative), points
+
+    def missing(self, c: Customer) -> list[int]:
+        """The places (in settings.indicators) of the indicators without a value."""
+        return [i for i, (_ind, measure) in enumerate(self._measures) if measure(c)[1] is None]
 
     def rank(self, c: Customer) -> Rank:
         """(tier, score): the hot path of due, risk and list."""
@@ -295,15 +301,24 @@ def _where(source: str) -> str:
 def blind_spots(customers: list[Customer], scorer: Scorer) -> list[tuple[str, str, int, int]]:
     """Indicators without a value for most customers: (indicator, where it looks first,
     customers without a value, customers). Scores say little about those."""
-    if not customers:
+    counts = [0] * len(scorer.settings.indicators)
+    for c in customers:
+        for i in scorer.missing(c):
+            counts[i] += 1
+    return blind_counts(scorer.settings, counts, len(customers))
+
+
+def blind_counts(settings: Settings, counts: list[int], total: int
+                 ) -> list[tuple[str, str, int, int]]:
+    """blind_spots() from how many customers lack each indicator (in settings order)."""
+    if not total:
         return []
     out = []
-    for ind, measure in scorer._measures:
+    for ind, missing in zip(settings.indicators, counts, strict=True):
         if ind.weight <= 0:
             continue
-        missing = sum(1 for c in customers if measure(c)[1] is None)
-        if missing * 2 > len(customers):
+        if missing * 2 > total:
             looks = next((s.partition(".")[2] for s in ind.sources if s.startswith("extra.")),
                          None) or _where(ind.sources[0])
-            out.append((ind.name, looks, missing, len(customers)))
+            out.append((ind.name, looks, missing, total))
     return out

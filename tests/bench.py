@@ -1,24 +1,39 @@
-"""Benchmarks: not part of the test run. `python tests/bench.py [--sizes 1000,10000,50000]`
+"""Benchmarks: not part of the test run.
 
-Reports, for each size, wall time (best of 3) and peak memory of the daily
-commands against the floor (`json.load` of kam's customers file), and for a
-10,000-row workbook, import and export against openpyxl doing the same work.
+    python tests/bench.py [--sizes 1000,10000,100000] [--rows 10000] [--markdown FILE]
+
+kam runs from a regular (non-editable) install in a venv the bench makes
+(/tmp/kam-bench/venv, rebuilt when kam's files change): an editable install adds
+an import hook no user has. Every figure is the median of 5 runs after a warm-up,
+as whole-process CPU time (user + system) and wall time, with the peak RSS; the
+ratios are CPU time against, in the same run:
+- the floor: `python -c "import json; json.load(open('kam.json'))"`;
+- the peer: Taskwarrior's `task next limit:25` on as many pending tasks (Debian's
+  `taskwarrior`; skipped with a message when `task` is not installed);
+- for start-up, `python -c pass`;
+- for writes, `kam due -f json` on the same archive;
+- for sheets, openpyxl's read-only pass over the same workbook and openpyxl
+  writing the same cells.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import random
+import shutil
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
 
 from kam.activity import refresh  # noqa: E402
 from kam.models import Customer  # noqa: E402
@@ -26,7 +41,7 @@ from kam.records import new_interaction  # noqa: E402
 from kam.store.db import open_store  # noqa: E402
 
 TODAY = date(2026, 11, 23)
-KAM = [sys.executable, "-m", "kam"]
+WORK = Path("/tmp/kam-bench")
 STAGES = ["prospect", "intent", "active", "long_term"]
 LEVELS = ["high", "medium", "low", None]
 WORDS = "华东精密机械科技商贸咨询服务集团物流能源医疗教育电子化工农业服饰餐饮文化传媒"
@@ -64,190 +79,256 @@ def build_db(path: Path, n: int, per_customer: int = 10, seed: int = 1) -> None:
         store.commit()
 
 
-# A small launcher runs each command, so that its peak memory is the command's own
+# --- measuring ----------------------------------------------------------------
+
+# A small launcher runs each command, so that the figures are the command's own
 # (a child forked from this big process would report this process's pages).
 LAUNCHER = ("import resource, subprocess, sys, time\n"
             "t = time.perf_counter()\n"
             "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
             "wall = time.perf_counter() - t\n"
             "if r.returncode: sys.exit(r.stderr.decode()[-500:])\n"
-            "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n")
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+            "print(wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)\n")
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command."""
-    out = subprocess.run([sys.executable, "-c", LAUNCHER, *args], env=env, capture_output=True,
-                         text=True)
-    if out.returncode:
-        raise SystemExit(f"failed: {' '.join(args)}: {out.stderr}")
-    wall, mem = out.stdout.split()
-    return float(wall), float(mem)
+class Figure:
+    def __init__(self, cpu: float, wall: float, mib: float):
+        self.cpu, self.wall, self.mib = cpu, wall, mib
 
 
-def best(args: list[str], env: dict[str, str], times: int = 3) -> tuple[float, float]:
-    runs = [run(args, env) for _ in range(times)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+def measure(args: list[str], env: dict[str, str], times: int = 5, warm: bool = True
+            ) -> Figure:
+    """Median CPU and wall seconds, peak RSS (MiB), of times runs after a warm-up."""
+    runs = []
+    for k in range(times + (1 if warm else 0)):
+        out = subprocess.run([sys.executable, "-c", LAUNCHER, *args], env=env,
+                             capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"failed: {' '.join(args)}: {out.stderr}")
+        if warm and k == 0:
+            continue
+        wall, cpu, mib = (float(x) for x in out.stdout.split())
+        runs.append((cpu, wall, mib))
+    return Figure(statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+                  max(r[2] for r in runs))
 
 
-def daily(sizes: list[int], work: Path) -> None:
-    print(f"{'customers':>9} {'what':<24} {'seconds':>8} {'x floor':>8} {'MiB':>6}")
-    for n in sizes:
-        db = work / f"db{n}" / "kam.json"
-        if n == 10000 and Path("/tmp/bench10k/kam.json").exists():  # reuse between runs
-            db = Path("/tmp/bench10k/kam.json")
+def regular_install() -> Path:
+    """A venv with kam installed as users install it (pip install ., not editable),
+    rebuilt when kam's files change. Its python."""
+    digest = hashlib.sha256()
+    for f in sorted((ROOT / "kam").rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts:
+            digest.update(f.relative_to(ROOT).as_posix().encode() + f.read_bytes())
+    digest.update((ROOT / "pyproject.toml").read_bytes())
+    venv = WORK / "venv"
+    stamp = venv / "kam-source.sha256"
+    python = venv / "bin" / "python"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    print("(making a regular install of kam in", venv, "...)", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)], check=True)
+    stamp.write_text(digest.hexdigest())
+    return python
+
+
+# --- the peer -----------------------------------------------------------------
+
+def taskwarrior(n: int) -> dict[str, str] | None:
+    """An environment whose Taskwarrior holds n pending tasks like a salesperson's
+    (Chinese descriptions, due dates, tags, priorities); None without `task`."""
+    if shutil.which("task") is None:
+        return None
+    home = WORK / f"task{n}"
+    env = {**os.environ, "TASKRC": str(home / "taskrc"), "TASKDATA": str(home / "data")}
+    if not (home / "done").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        (home / "data").mkdir(parents=True)
+        (home / "taskrc").write_text(f"data.location={home / 'data'}\nconfirmation=off\n"
+                                     "verbose=nothing\nhooks=off\n", encoding="utf-8")
+        rng = random.Random(3)
+        tasks = [{"description": f"跟进 {_name(rng)} 新品需求", "status": "pending",
+                  "entry": "20240101T090000Z",
+                  "due": (TODAY + timedelta(days=rng.randrange(-60, 60))).strftime(
+                      "%Y%m%dT000000Z"),
+                  "priority": rng.choice("HML"), "tags": ["重点跟进", rng.choice("甲乙丙丁")],
+                  "project": "客户"} for _ in range(n)]
+        subprocess.run(["task", "import", "-"], input=json.dumps(tasks, ensure_ascii=False),
+                       env=env, text=True, capture_output=True, check=True)
+        (home / "done").write_text("")
+    return env
+
+
+# --- the runs -----------------------------------------------------------------
+
+DAILY = [("due", ["due", "-f", "json"]), ("due (table)", ["due"]),
+         ("risk", ["risk", "-f", "json"]), ("score", ["score", "-f", "json"]),
+         ("list", ["list", "-f", "json"]), ("digest", ["digest"]),
+         ("completion", []), ("show", ["show", "KH000007"]),
+         ("review (quarter)", ["review", "--quarter", "2026Q4", "-f", "json"])]
+WRITES = [("log", ["log", "KH000011", "bench", "--date", "2026-11-23"]),
+          ("done", ["done", "KH000012", "电话回访"]),
+          ("edit", ["edit", "KH000013", "--note", "bench"])]
+
+
+def archive(n: int) -> Path:
+    db = WORK / f"db{n}" / "kam.json"
+    if not (db.parent / "built").exists():
+        shutil.rmtree(db.parent, ignore_errors=True)
         t = time.perf_counter()
-        if not db.exists():
-            build_db(db, n)
-        built = time.perf_counter() - t
-        env = {**os.environ, "KAM_DB": str(db), "KAM_TODAY": TODAY.isoformat(),
-               "COLUMNS": "100"}
-        floor, floor_mem = best([sys.executable, "-c",
-                                 f"import json; json.load(open({str(db)!r}, encoding='utf-8'))"],
-                                env)
-        size = db.stat().st_size / 2**20
-        log_size = db.with_name("kam.interactions.json").stat().st_size / 2**20
-        print(f"{n:>9} {'(build ' + f'{built:.1f} s; kam.json {size:.1f} MiB, log {log_size:.1f} MiB)':<24}")
-        print(f"{n:>9} {'json.load (floor)':<24} {floor:>8.3f} {1:>8.2f} {floor_mem:>6.0f}")
-        for label, args in [
-            ("kam --version", ["--version"]),
-            ("kam due -f json", ["due", "-f", "json"]),
-            ("kam due (table)", ["due"]),
-            ("kam due (table, all)", ["due", "--limit", "0"]),
-            ("kam risk -f json", ["risk", "-f", "json"]),
-            ("kam score -f json", ["score", "-f", "json"]),
-            ("kam list -f json", ["list", "-f", "json"]),
-            ("kam review --quarter", ["review", "--quarter", "2026Q4", "-f", "json"]),
-            ("kam digest", ["digest"]),
-            ("kam show", ["show", "KH000007"]),
-            ("kam log (a write)", ["log", "KH000007", "bench", "--date", "2026-11-23"]),
-            ("completion of a code", ["completion"]),
-        ]:
-            if label.startswith("completion"):  # what the shell runs on Tab
-                args = []
-                env = {**env, "_KAM_COMPLETE": "complete_bash", "COMP_WORDS": "kam show KH00000",
-                       "COMP_CWORD": "2"}
-            wall, mem = best(KAM + args, env)
-            print(f"{n:>9} {label:<24} {wall:>8.3f} {wall / floor:>8.2f} {mem:>6.0f}")
-        if n == 10000:
-            backup_cost(db, env)
+        build_db(db, n)
+        (db.parent / "built").write_text(f"{time.perf_counter() - t:.1f}")
+    return db
 
 
-def backup_cost(db: Path, env: dict[str, str]) -> None:
-    """A write with backups against one with none kept; the disk 20 writes' backups hold."""
-    none = db.with_name("no-backups.yaml")
-    none.write_text("backups: {keep: 0, daily: 0}\n", encoding="utf-8")
-    args = KAM + ["edit", "KH000001", "--note"]
-    plain, _ = best(args + ["x1", "--config", str(none)], env)
-    kept, _ = best(args + ["x2"], env)
-    for k in range(20):
-        run(args + [f"n{k}"], env)
-    used = subprocess.run(["du", "-sk", str(db.with_name("kam.backups"))], capture_output=True,
-                          text=True).stdout.split()[0]
-    print(f"{10000:>9} {'kam edit, no backups':<24} {plain:>8.3f}")
-    print(f"{10000:>9} {'kam edit, with backup':<24} {kept:>8.3f}   "
-          f"(20 backups hold {int(used) / 1024:.0f} MiB on disk)")
+def daily(python: Path, sizes: list[int], out: list[str]) -> None:
+    kam = [str(python), "-m", "kam"]
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(("KAM_", "_KAM"))}
+    env0 = {**bare, "XDG_CACHE_HOME": str(WORK / "cache"), "COLUMNS": "100"}
+    py = measure([str(python), "-c", "pass"], env0)
+    version, helped = measure(kam + ["--version"], env0), measure(kam + ["--help"], env0)
+    out += ["### Start-up", "",
+            "| what | CPU s | x `python -c pass` | wall s | peak MiB |", "|---|---|---|---|---|",
+            f"| `python -c pass` | {py.cpu:.3f} | 1.00 | {py.wall:.3f} | {py.mib:.0f} |",
+            f"| `kam --version` | {version.cpu:.3f} | {version.cpu / py.cpu:.2f} | "
+            f"{version.wall:.3f} | {version.mib:.0f} |",
+            f"| `kam --help` | {helped.cpu:.3f} | {helped.cpu / py.cpu:.2f} | "
+            f"{helped.wall:.3f} | {helped.mib:.0f} |", ""]
+    print("\n".join(out[-7:]), flush=True)
+    for n in sizes:
+        db = archive(n)
+        env = {**env0, "KAM_DB": str(db), "KAM_TODAY": TODAY.isoformat()}
+        floor = measure([str(python), "-c", f"import json; json.load(open({str(db)!r}, "
+                         "encoding='utf-8'))"], env)
+        peer_env = taskwarrior(n)
+        peer = (measure(["task", "next", "limit:25"], peer_env) if peer_env is not None
+                else None)
+        mib = db.stat().st_size / 2**20
+        log = db.with_name("kam.interactions.json").stat().st_size / 2**20
+        out += [f"### {n:,} customers, {10 * n:,} follow-ups (kam.json {mib:.1f} MiB, "
+                f"follow-up log {log:.0f} MiB)", "",
+                "| command | CPU s | x floor | x `task next` | wall s | peak MiB |",
+                "|---|---|---|---|---|---|",
+                f"| floor: `json.load` of kam.json | {floor.cpu:.3f} | 1.00 | "
+                f"{floor.cpu / peer.cpu:.2f} | {floor.wall:.3f} | {floor.mib:.0f} |"
+                if peer else f"| floor | {floor.cpu:.3f} | 1.00 | - | {floor.wall:.3f} | "
+                f"{floor.mib:.0f} |"]
+        if peer is not None:
+            out.append(f"| peer: `task next limit:25` | {peer.cpu:.3f} | "
+                       f"{peer.cpu / floor.cpu:.2f} | 1.00 | {peer.wall:.3f} | {peer.mib:.0f} |")
+        else:
+            print("(Taskwarrior is not installed: `apt-get install -y taskwarrior` for the peer)",
+                  file=sys.stderr)
+        due = None
+        for label, args in DAILY:
+            run_env = env
+            if label == "completion":  # what the shell runs on Tab
+                run_env = {**env, "_KAM_COMPLETE": "complete_bash",
+                           "COMP_WORDS": "kam show KH00000", "COMP_CWORD": "2"}
+            f = measure(kam + args, run_env)
+            due = f if label == "due" else due
+            vs_peer = f"{f.cpu / peer.cpu:.2f}" if peer else "-"
+            out.append(f"| `kam {' '.join(args) or 'show KH00000<Tab>'}` | {f.cpu:.3f} | "
+                       f"{f.cpu / floor.cpu:.2f} | {vs_peer} | {f.wall:.3f} | {f.mib:.0f} |")
+        assert due is not None
+        for label, args in WRITES:  # a write: against `kam due` on the same archive
+            f = measure(kam + args, env)
+            out.append(f"| `kam {' '.join(args)}` (x `due`: {f.cpu / due.cpu:.2f}) | "
+                       f"{f.cpu:.3f} | {f.cpu / floor.cpu:.2f} | - | {f.wall:.3f} | "
+                       f"{f.mib:.0f} |")
+        out.append("")
+        print("\n".join(out[out.index(next(x for x in out if x.startswith(f"### {n:,}"))):]),
+              flush=True)
 
 
-def sheets(rows: int, work: Path) -> None:
+def sheets(python: Path, rows: int, out: list[str]) -> None:
+    """Import of a template sheet (16 columns) and of a CRM export (40 columns), and
+    export, against openpyxl doing the same work, in one process each."""
     import openpyxl
 
-    src = work / "big.xlsx"
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("客户")
+    from tests.test_import_sheets import crm_export
+
+    work = WORK / "sheets"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     header = ["序号", "客户编号", "客户名称", "联系人", "职务", "联系方式", "所属行业", "企业规模",
               "客户价值等级", "核心需求类型", "合作阶段", "最近跟进时间", "跟进内容简述", "负责人",
-              "状态标签", "备注", "微信"]
+              "状态标签", "备注"]
+    template = work / "template.xlsx"
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("客户")
     ws.append(header)
     rng = random.Random(2)
     for i in range(rows):
         ws.append([i + 1, f"KH{i:06d}", _name(rng), "王某", "经理", 13900000000 + i, "制造业",
                    "50人以下", "高价值", "设备采购", "合作中", TODAY - timedelta(days=i % 300),
-                   "新品需求对接", "李明", "重点跟进", "备注", f"wx{i}"])
-    wb.save(src)
+                   "新品需求对接", "李明", "重点跟进", "备注"])
+    wb.save(template)
+    crm = crm_export(work / "crm.xlsx", rows)
+    read = ("import openpyxl, sys\n"
+            "b = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)\n"
+            "for _ in b.worksheets[0].iter_rows(values_only=True): pass\n")
+    write = ("import openpyxl, sys, datetime\n"
+             "b = openpyxl.Workbook(); s = b.active\n"
+             f"s.append({header!r})\n"
+             f"for i in range({rows}):\n"
+             "    s.append([i + 1, f'KH{i:06d}', '名称', '王某', '经理', str(13900000000 + i),"
+             " '制造业', '50人以下', '高价值', '设备采购', '合作中', datetime.date(2026, 1, 1),"
+             " '新品需求对接', '李明', '重点跟进', '备注'])\n"
+             "b.save(sys.argv[1])\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAM_")}
+    env["KAM_TODAY"] = TODAY.isoformat()
+    out += [f"### Sheets of {rows:,} rows", "",
+            "| what | CPU s | x openpyxl | wall s | peak MiB |", "|---|---|---|---|---|"]
+    for label, src in (("16 template columns", template), ("40 CRM columns", crm)):
+        bare = measure([str(python), "-c", read, str(src)], env, times=3)
+        k = 0
 
-    def bare_read() -> None:
-        book = openpyxl.load_workbook(src, read_only=True, data_only=True)
-        for _ in book.worksheets[0].iter_rows(values_only=True):
-            pass
-        book.close()
+        def fresh() -> dict[str, str]:
+            nonlocal k
+            k += 1
+            return {**env, "KAM_DB": str(work / f"imp{k}" / "kam.json")}
 
-    def bare_write() -> None:
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.append(header)
-        for i in range(rows):
-            sheet.append([i + 1, f"KH{i:06d}", "名称", "王某", "经理", str(13900000000 + i),
-                          "制造业", "50人以下", "高价值", "设备采购", "合作中",
-                          TODAY - timedelta(days=i % 300), "新品需求对接", "李明", "重点跟进",
-                          "备注", f"wx{i}"])
-        book.save(work / "bare.xlsx")
-
-    def timed(fn) -> float:  # type: ignore[no-untyped-def]
-        runs = []
-        for _ in range(3):
-            t = time.perf_counter()
-            fn()
-            runs.append(time.perf_counter() - t)
-        return min(runs)
-
-    read, write = timed(bare_read), timed(bare_write)
-    env = {**os.environ, "KAM_TODAY": TODAY.isoformat()}
-    imports = []
-    for k in range(3):
-        env["KAM_DB"] = str(work / f"imp{k}" / "kam.json")
-        imports.append(run(KAM + ["import", str(src)], env))
-    imp, imp_mem = min(i[0] for i in imports), max(i[1] for i in imports)
-    exp, exp_mem = best(KAM + ["export", str(work / "out.xlsx")], env)
-    print(f"\n{rows} rows: openpyxl read-only pass {read:.2f} s; kam import {imp:.2f} s "
-          f"({imp / read:.2f}x), peak {imp_mem:.0f} MiB")
-    print(f"{rows} rows: openpyxl writing the same cells {write:.2f} s; kam export {exp:.2f} s "
-          f"({exp / write:.2f}x), peak {exp_mem:.0f} MiB")
-    crm(5000, work)
-
-
-def crm(rows: int, work: Path) -> None:
-    """A CRM export with 40 columns, most of them extra, against openpyxl's bare pass."""
-    import openpyxl
-
-    from tests.test_import_sheets import crm_export
-
-    src = crm_export(work / "crm.xlsx", rows)
-
-    def bare_read() -> None:
-        book = openpyxl.load_workbook(src, read_only=True, data_only=True)
-        for _ in book.worksheets[0].iter_rows(values_only=True):
-            pass
-        book.close()
-
-    runs = []
-    for _ in range(3):
-        t = time.perf_counter()
-        bare_read()
-        runs.append(time.perf_counter() - t)
-    read = min(runs)
-    env = {**os.environ, "KAM_TODAY": TODAY.isoformat()}
-    imports = []
-    for k in range(3):
-        env["KAM_DB"] = str(work / f"crm{k}" / "kam.json")
-        imports.append(run(KAM + ["import", str(src)], env))
-    imp = min(i[0] for i in imports)
-    print(f"{rows} CRM rows x 40 columns: openpyxl read-only pass {read:.2f} s; kam import "
-          f"{imp:.2f} s ({imp / read:.2f}x)")
+        runs = [measure([str(python), "-m", "kam", "import", str(src)], fresh(), times=1,
+                        warm=False) for _ in range(3)]
+        imp = Figure(statistics.median(r.cpu for r in runs),
+                     statistics.median(r.wall for r in runs), max(r.mib for r in runs))
+        out += [f"| openpyxl read-only pass, {label} | {bare.cpu:.2f} | 1.00 | "
+                f"{bare.wall:.2f} | {bare.mib:.0f} |",
+                f"| `kam import`, {label} | {imp.cpu:.2f} | {imp.cpu / bare.cpu:.2f} | "
+                f"{imp.wall:.2f} | {imp.mib:.0f} |"]
+    env["KAM_DB"] = str(work / "imp1" / "kam.json")
+    bare = measure([str(python), "-c", write, str(work / "bare.xlsx")], env, times=3)
+    exp = measure([str(python), "-m", "kam", "export", str(work / "out.xlsx")], env, times=3)
+    out += [f"| openpyxl writing the same cells | {bare.cpu:.2f} | 1.00 | {bare.wall:.2f} | "
+            f"{bare.mib:.0f} |",
+            f"| `kam export out.xlsx` | {exp.cpu:.2f} | {exp.cpu / bare.cpu:.2f} | "
+            f"{exp.wall:.2f} | {exp.mib:.0f} |", ""]
+    print("\n".join(out[-10:]), flush=True)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--sizes", default="1000,10000,50000")
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--rows", type=int, default=10000)
     ap.add_argument("--skip-sheets", action="store_true")
     ap.add_argument("--only-sheets", action="store_true")
+    ap.add_argument("--python", type=Path, help="run this kam instead of a regular install")
+    ap.add_argument("--markdown", type=Path, help="also write the tables to this file")
     opts = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        if not opts.only_sheets:
-            daily([int(s) for s in opts.sizes.split(",")], work)
-        if not opts.skip_sheets:
-            sheets(opts.rows, work)
+    WORK.mkdir(parents=True, exist_ok=True)
+    python = opts.python or regular_install()
+    out: list[str] = []
+    if not opts.only_sheets:
+        daily(python, [int(s) for s in opts.sizes.split(",")], out)
+    if not opts.skip_sheets:
+        sheets(python, opts.rows, out)
+    if opts.markdown:
+        opts.markdown.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -92,6 +92,11 @@ def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) ->
             assert daily.risk(ctx, threshold=threshold) == _risk_from_scratch(ctx, threshold)
         _customers, ranks = load_ranked(ctx, include_archived=True)
         assert {k: tuple(v) for k, v in ranks.items()} == _from_scratch(kam, day)
+        for archived in (False, True):  # score: --explain works it out from scratch
+            rows, blind = daily.scores(ctx, include_archived=archived)
+            full, full_blind = daily.scores(ctx, include_archived=archived, explain=True)
+            assert rows == [{k: v for k, v in r.items() if k != "explain"} for r in full]
+            assert blind == full_blind
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -29,7 +29,10 @@ def blind(ctx: Context, customers: list[Customer], scorer: Scorer | None = None)
     """A line for each indicator scoring is blind to (no value for most customers)."""
     from kam.scoring import Scorer, blind_spots
 
-    spots = blind_spots(customers, scorer or Scorer(ctx.settings, ctx.today))
+    return _blind_lines(blind_spots(customers, scorer or Scorer(ctx.settings, ctx.today)))
+
+
+def _blind_lines(spots: list[tuple[str, str, int, int]]) -> list[str]:
     return [t("{name} ({looks}): no value for {missing} of {total} customers; fill or map "
               "that column (--map, import.aliases), or drop the indicator's weight in kam.yaml",
               name=name, looks=looks, missing=missing, total=total)
@@ -39,9 +42,22 @@ def blind(ctx: Context, customers: list[Customer], scorer: Scorer | None = None)
 def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
            include_archived: bool = False, explain: bool = False
            ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Scores, tiers and each indicator's points, best first (with --explain, the parts),
-    and the lines saying which indicators scoring is blind to."""
-    from kam.scoring import Scorer
+    """Scores, tiers and each indicator's points, best first, and the lines saying which
+    indicators scoring is blind to: from the daily view, or for one customer or with
+    --explain (the parts) worked out from scratch."""
+    from kam.scoring import Scorer, blind_counts
+
+    if code is None and not explain:
+        chosen = sorted(_rows(ctx, f or Filter(), include_archived),
+                        key=lambda r: (-r.score, r.code))
+        names = [ind.name for ind in ctx.settings.indicators]
+        counts = [0] * len(names)
+        for r in chosen:
+            for i in r.missing:
+                counts[i] += 1
+        return ([{"code": r.code, "name": r.name, "score": r.score, "tier": r.tier,
+                  "breakdown": dict(zip(names, r.points, strict=True))} for r in chosen],
+                _blind_lines(blind_counts(ctx.settings, counts, len(chosen))))
 
     with ctx.reader() as store:
         customers = store.customers(include_archived=include_archived or code is not None)
@@ -68,31 +84,30 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
     return rows, blind(ctx, customers, scorer) if code is None else []
 
 
-def _rows(ctx: Context, f: Filter) -> list[Row]:
-    """The daily view's rows of the customers the filter chooses (not archived)."""
+def _rows(ctx: Context, f: Filter, include_archived: bool = False) -> list[Row]:
+    """The daily view's rows of the customers the filter chooses (archived on request)."""
     from kam.ops import view
 
     f = f.resolved(ctx.settings)
-    return [r for r in view.rows(ctx) if not r.archived and matches(r, f, r.tier)]
+    return [r for r in view.rows(ctx)
+            if (include_archived or not r.archived) and matches(r, f, r.tier)]
 
 
 def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Row]]:
     """due() from the daily view, each item with its row (for the digest)."""
     from kam.followup import SECTIONS, reminds
-    from kam.ops.view import due_date
 
-    today = ctx.today
     found = []
     for r in _rows(ctx, f):
         if r.follow is not None and -r.follow[0] <= horizon:
-            found.append(("follow_up", r.follow[0], r.follow[2], r))
-        found += [(name, late, urgency, r) for name, late, urgency, lead in r.dates
+            found.append(("follow_up", r.follow[0], r.follow[2], r.follow[3], r))
+        found += [(name, late, urgency, when, r) for name, late, urgency, lead, when in r.dates
                   if reminds(late, lead, horizon)]
-    out = [({"code": r.code, "name": r.name, "kind": kind, "due": due_date(today, late),
+    out = [({"code": r.code, "name": r.name, "kind": kind, "due": when,
              "days_overdue": late,
              "section": "overdue" if late > 0 else "today" if late == 0 else "upcoming",
              "tier": r.tier, "owner": r.owner, "urgency": urgency}, r)
-           for kind, late, urgency, r in found]
+           for kind, late, urgency, when, r in found]
     order = {s: i for i, s in enumerate(SECTIONS)}
     out.sort(key=lambda x: (order[x[0]["section"]], -x[0]["urgency"], -x[0]["days_overdue"],
                             x[0]["code"]))
@@ -160,7 +175,7 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
     for item, row in items:
         if item["kind"] == "follow_up" and item["days_overdue"] >= 0:
             assert row.follow is not None
-            contact, info, last_contact, last_summary = row.follow[3:7]
+            contact, info, last_contact, last_summary = row.follow[4:8]
             follow.append({**item, "contact": contact,
                            "contact_info": mask_value(info) if mask else info,
                            "last_contact": last_contact, "last_summary": last_summary})

@@ -50,9 +50,9 @@ def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | Non
     mask = ctx.settings.mask_by_default if masked is None else masked
     listing = find(ctx, f or Filter(), "code", include_archived)
     if kind == "json":
-        from kam.formats import to_json
+        from kam.formats import json_document
 
-        text = to_json(listing.records(ctx, mask)) + "\n"
+        text = json_document(listing.records(ctx, mask))
     else:
         headers, rows = export_rows(ctx, listing.customers, mask, dates_as_text=kind == "csv",
                                     ranks=listing.ranks)

@@ -12,7 +12,7 @@ compares the two on random archives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kam import i18n
@@ -41,15 +41,17 @@ class Context(Protocol):
     def reader(self) -> AbstractContextManager[Store]: ...
 
 # Rows are lists (the file's shape); these name their places.
-CODE, NAME, OWNER, STAGE, LEVEL, INDUSTRY, TAGS, ARCHIVED, TIER, SCORE, FOLLOW, DATES, HEALTH = (
-    range(13))
+(CODE, NAME, OWNER, STAGE, LEVEL, INDUSTRY, TAGS, ARCHIVED, TIER, SCORE, FOLLOW, DATES, HEALTH,
+ POINTS, MISSING) = range(15)
 
 
 @dataclass(slots=True)
 class Row:
-    """One customer in the view. follow: [days late, why, urgency, contact, contact info,
-    last contact, last summary] or None; dates: [[name, days late, urgency, lead]];
-    health: [value, reasons, days since contact, dormant, signals] or None (lost)."""
+    """One customer in the view. follow: [days late, why, urgency, date, contact, contact
+    info, last contact, last summary] or None; dates: [[name, days late, urgency, lead,
+    date]]; health: [value, reasons, days since contact, dormant, signals] or None
+    (lost); points: each indicator's points (settings order), missing: the places of the
+    indicators without a value (kam score)."""
 
     code: str
     name: str
@@ -64,6 +66,8 @@ class Row:
     follow: list[Any] | None
     dates: list[list[Any]]
     health: list[Any] | None
+    points: list[float]
+    missing: list[int]
 
 
 def fingerprint(ctx: Context) -> str:
@@ -88,7 +92,7 @@ class Builder:
         from kam.followup import LOST, date_occurrences, health, next_contact, urgency
 
         s, today = self.settings, self.today
-        tier, score = self.scorer.rank(c)
+        (tier, score), points = self.scorer.breakdown(c)
         follow: list[Any] | None = None
         dates: list[list[Any]] = []
         well: list[Any] | None = None
@@ -96,17 +100,20 @@ class Builder:
             when, why = next_contact(c, tier, s)
             if when is not None:
                 late = (today - when).days
-                follow = [late, why, urgency(late, tier, score, c.stage, "follow_up", s)]
+                follow = [late, why, urgency(late, tier, score, c.stage, "follow_up", s),
+                          when.isoformat()]
                 if late >= 0:  # the digest's contact lines
                     follow += [c.contact or "", c.contact_info or "", c.last_contact or "",
                                c.last_summary or ""]
             for name, when, lead in date_occurrences(c, today, s):
                 late = (today - when).days
-                dates.append([name, late, urgency(late, tier, score, c.stage, name, s), lead])
+                dates.append([name, late, urgency(late, tier, score, c.stage, name, s), lead,
+                              when.isoformat()])
             h = health(c, tier, s, today, self.windows)
             well = [h.health, list(h.reasons), h.days_since_contact, h.dormant, list(h.signals)]
         return [c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
-                c.archived, tier, score, follow, dates, well]
+                c.archived, tier, score, follow, dates, well, list(points.values()),
+                self.scorer.missing(c)]
 
 
 def _rows(doc: dict[str, Any]) -> list[Row]:
@@ -182,7 +189,3 @@ def patch(ctx: Context, store: Store, before: list[int] | None) -> None:
     if gone:
         doc["rows"] = [r for r in doc["rows"] if r[CODE] not in gone]
     derived.save(ctx.db, key, store.identity, doc)
-
-
-def due_date(today: date, late: int) -> str:
-    return (today - timedelta(days=late)).isoformat()

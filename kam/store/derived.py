@@ -26,7 +26,7 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes
 
-FORMAT = 2
+FORMAT = 4  # the rows' shape (ops/view.py)
 Identity = list[int]
 
 
