@@ -169,9 +169,8 @@ DAILY = [("due", ["due", "-f", "json"]), ("due (table)", ["due"]),
          ("list", ["list", "-f", "json"]), ("digest", ["digest"]),
          ("completion", []), ("show", ["show", "KH000007"]),
          ("review (quarter)", ["review", "--quarter", "2026Q4", "-f", "json"])]
-WRITES = [("log", ["log", "KH000011", "bench", "--date", "2026-11-23"]),
-          ("done", ["done", "KH000012", "电话回访"]),
-          ("edit", ["edit", "KH000013", "--note", "bench"])]
+WRITES = [["log", "KH000011", "bench", "--date", "2026-11-23"], ["done", "KH000012", "电话回访"],
+          ["edit", "KH000013", "--note", "bench"]]
 
 
 def archive(n: int) -> Path:
@@ -234,7 +233,7 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
             out.append(f"| `kam {' '.join(args) or 'show KH00000<Tab>'}` | {f.cpu:.3f} | "
                        f"{f.cpu / floor.cpu:.2f} | {vs_peer} | {f.wall:.3f} | {f.mib:.0f} |")
         assert due is not None
-        for label, args in WRITES:  # a write: against `kam due` on the same archive
+        for args in WRITES:  # a write: against `kam due` on the same archive
             f = measure(kam + args, env)
             out.append(f"| `kam {' '.join(args)}` (x `due`: {f.cpu / due.cpu:.2f}) | "
                        f"{f.cpu:.3f} | {f.cpu / floor.cpu:.2f} | - | {f.wall:.3f} | "
