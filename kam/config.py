@@ -566,7 +566,32 @@ def _language(c: _Checker, value: Any) -> str:
 
 
 def load(path: Path, must_exist: bool = False) -> Settings:
-    """Load kam.yaml at path; a missing file gives the defaults."""
+    """Load kam.yaml at path; a missing file gives the defaults.
+
+    The settings built from a kam.yaml (or from none) are kept in the user's cache
+    (kam/cache.py) under the file's content, the language and kam's own files:
+    parsing YAML is a tenth of a daily command's time. A file kam cannot use is never
+    kept, so its error is said each time."""
+    import pickle
+
+    from kam import cache, i18n
+
+    name = "settings-" + cache.key("settings", str(path.absolute()), must_exist,
+                                   cache.digest_of(str(path)), i18n.language()) + ".pickle"
+    kept = cache.read(name)
+    if kept is not None:
+        try:
+            found = pickle.loads(kept)
+            if isinstance(found, Settings):
+                return found
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache entry: build again
+            pass
+    settings = _load(path, must_exist)
+    cache.write(name, pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL))
+    return settings
+
+
+def _load(path: Path, must_exist: bool) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):

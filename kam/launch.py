@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 
-PACKAGE = os.path.dirname(os.path.abspath(__file__))
 HELP_ARGS: tuple[list[str], ...] = ([], ["-h"], ["--help"])
 
 
@@ -25,50 +24,25 @@ def main() -> None:
         sys.stdout.write(f"kam {__version__}\n")
         return
     if args in HELP_ARGS and os.environ.get("KAM_NO_CACHE") is None:
-        page = _kept_help(args)
-        if page is not None:
-            sys.stdout.write(page)
-            return
+        sys.stdout.write(_kept_help(args))
+        return
     from kam.cli import main as run
 
     run()
 
 
-def _cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "kam")
-
-
-def _stat(path: str) -> str:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "-"
-    return f"{st.st_size}:{st.st_mtime_ns}"
-
-
 def _help_key(args: list[str], width: int) -> str:
-    """What the page depends on: kam's own files (their size and time), the arguments,
-    the width, and what decides the language: KAM_LANG and the kam.yaml in use."""
-    import hashlib
-
-    from kam import __version__
+    """What the page depends on besides kam itself: the arguments, the width, and what
+    decides the language (KAM_LANG and the kam.yaml in use)."""
+    from kam import cache
     from kam.paths import user_dir_name
 
     env = os.environ.get
     db = env("KAM_DB") or os.path.join(user_dir_name(), "kam.json")
     config = env("KAM_CONFIG") or os.path.join(os.path.dirname(os.path.expanduser(db)),
                                                "kam.yaml")
-    h = hashlib.sha256(repr((__version__, args, width, env("KAM_LANG"), config,
-                             _stat(os.path.expanduser(config)))).encode("utf-8"))
-    for folder in (PACKAGE, os.path.join(PACKAGE, "commands"),
-                   os.path.join(PACKAGE, "locale")):
-        for root, _dirs, names in os.walk(folder) if folder.endswith("locale") else [
-                (folder, [], os.listdir(folder))]:
-            for name in sorted(names):
-                if name.endswith((".py", ".mo")):
-                    h.update(f"{name}:{_stat(os.path.join(root, name))};".encode())
-    return h.hexdigest()[:32]
+    return cache.key("help", args, width, env("KAM_LANG"), config,
+                     cache.digest_of(os.path.expanduser(config)))
 
 
 def _width() -> int:
@@ -81,22 +55,22 @@ def _width() -> int:
     return 80
 
 
-def _kept_help(args: list[str]) -> str | None:
-    """The help page, from the cache or written now and kept; None when kam.cli must
-    answer itself (it did not exit cleanly)."""
-    width = _width()
-    path = os.path.join(_cache_dir(), f"help-{_help_key(args, width)}.txt")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError):
-        pass
+def _kept_help(args: list[str]) -> str:
+    """The help page, from the cache or written by kam.cli now and kept."""
+    from kam import cache
+
+    name = f"help-{_help_key(args, _width())}.txt"
+    kept = cache.read(name)
+    if kept is not None:
+        try:
+            return kept.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     import contextlib
     import io
-    from pathlib import Path
 
     out = io.StringIO()
-    os.environ["COLUMNS"] = str(width)  # the page is written for this terminal, not a buffer
+    os.environ["COLUMNS"] = str(_width())  # the page is written for this terminal, not a buffer
     try:
         with contextlib.redirect_stdout(out):
             from kam.cli import main as run
@@ -106,9 +80,5 @@ def _kept_help(args: list[str]) -> str | None:
         if e.code not in (None, 0):
             raise
     page = out.getvalue()
-    with contextlib.suppress(OSError):
-        from kam.store.files import atomic_write_bytes
-
-        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        atomic_write_bytes(Path(path), page.encode("utf-8"))
+    cache.write(name, page.encode("utf-8"))
     return page

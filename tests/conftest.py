@@ -23,6 +23,7 @@ def kam_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("KAM_CONFIG", raising=False)
     monkeypatch.setenv("KAM_TODAY", TODAY)
     monkeypatch.setenv("KAM_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # not the developer's
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("NO_COLOR", raising=False)
     # Messages are asserted in the language they are written in; the Chinese of every

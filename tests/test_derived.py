@@ -57,7 +57,7 @@ def _from_scratch(kam: Kam, day: str = "2026-11-23") -> dict[str, tuple[str, flo
     return {c.code: tuple(scorer.rank(c)) for c in everyone}  # type: ignore[misc]
 
 
-def _due_from_scratch(ctx: Context, days: int) -> list[dict[str, Any]]:
+def due_from_scratch(ctx: Context, days: int) -> list[dict[str, Any]]:
     """followup.due_items over every customer scored now: the path of `due --explain`."""
     with ctx.reader() as store:
         chosen = store.customers()
@@ -87,7 +87,7 @@ def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) ->
     for day in ("2026-11-23", "2026-12-30", "2027-06-01"):
         ctx = Context.create(kam.db, today=date.fromisoformat(day))
         for days in (0, 7, 60, 400):
-            assert daily.due(ctx, days) == _due_from_scratch(ctx, days), (day, days)
+            assert daily.due(ctx, days) == due_from_scratch(ctx, days), (day, days)
         for threshold in (40.0, 60.0, 90.0):
             assert daily.risk(ctx, threshold=threshold) == _risk_from_scratch(ctx, threshold)
         _customers, ranks = load_ranked(ctx, include_archived=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,37 @@ def test_the_lean_app_runs_each_command_as_the_whole_app_does(kam: Any) -> None:
         whole, part = runner.invoke(app, args), runner.invoke(lean, args)
         assert (part.exit_code, part.stdout, part.stderr) == (
             whole.exit_code, whole.stdout, whole.stderr), args
+
+
+def _kept_settings(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache" / "kam").glob("settings-*.pickle"))
+
+
+def test_settings_are_kept_and_follow_every_edit_of_kam_yaml(kam: Any, tmp_path: Path) -> None:
+    yaml = kam.db.with_name("kam.yaml")
+    kam("init")
+    kam("add", "--code", "K1", "--name", "某某科技有限公司")
+    kam("list")
+    assert _kept_settings(tmp_path)
+    for cadence in (12, 15, 20):  # the same size each time, written within a clock tick
+        text = yaml.read_text(encoding="utf-8")
+        old = next(line for line in text.splitlines() if line.startswith("    default: "))
+        yaml.write_text(text.replace(old, f"    default: {cadence}"), encoding="utf-8")
+        assert kam.json("due", "--days", "30")[0]["due"] == (
+            date(2026, 11, 23) + timedelta(days=cadence)).isoformat()
+    for kept in _kept_settings(tmp_path):
+        kept.write_bytes(b"not a pickle")
+    assert kam.json("due", "--days", "30")[0]["due"] == "2026-12-13"
+    for n in range(12):  # every edit leaves an entry: only the newest are kept
+        yaml.write_text(yaml.read_text(encoding="utf-8") + f"# {n}\n", encoding="utf-8")
+        kam("list")
+    assert len(_kept_settings(tmp_path)) == 8
+
+
+def test_a_bad_kam_yaml_is_never_kept(kam: Any, tmp_path: Path) -> None:
+    kam("add", "--code", "K1", "--name", "某某科技有限公司")
+    before = _kept_settings(tmp_path)  # the defaults, before there was a kam.yaml
+    kam.db.with_name("kam.yaml").write_text("followup: [", encoding="utf-8")
+    for _ in range(2):
+        assert "kam.yaml" in kam("due", code=2).stderr
+    assert _kept_settings(tmp_path) == before

@@ -1,0 +1,95 @@
+"""The user's cache directory (~/.cache/kam, or $XDG_CACHE_HOME/kam): what kam works
+out the same way on every run, kept between runs under a key of everything it depends
+on, kam's own files included. Losing it costs time only; KAM_NO_CACHE turns it off.
+
+Standard library only, and os/sys/hashlib at that: kam.launch reads the help page
+from here before anything else is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def enabled() -> bool:
+    return os.environ.get("KAM_NO_CACHE") is None
+
+
+def directory() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "kam")
+
+
+def stat_of(path: str) -> str:
+    """A file's size and modification time, or '-' when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def digest_of(path: str) -> str:
+    """A small file's content as a hash, or '-' when there is none (kam.yaml: two edits
+    within a clock tick can leave the same size and time)."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return "-"
+
+
+def key(*parts: object) -> str:
+    """A key of parts and of kam itself: its version and the size and time of each of
+    its files (a changed kam never reads what an older one kept)."""
+    import hashlib
+
+    from kam import __version__
+
+    h = hashlib.sha256(repr((__version__, sys.version_info[:2], parts)).encode("utf-8"))
+    for root, dirs, names in os.walk(PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".py", ".mo")):
+                h.update(f"{name}:{stat_of(os.path.join(root, name))};".encode())
+    return h.hexdigest()[:32]
+
+
+def read(name: str) -> bytes | None:
+    if not enabled():
+        return None
+    try:
+        with open(os.path.join(directory(), name), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+KEEP = 8  # entries of one kind (help pages, settings) kept: the newest
+
+
+def write(name: str, data: bytes) -> None:
+    """Keep data, and drop all but the newest KEEP entries of its kind (the name up to
+    its first '-'); a cache that cannot be written (read-only home, full disk) keeps
+    nothing."""
+    if not enabled():
+        return
+    try:
+        from pathlib import Path
+
+        from kam.store.files import atomic_write_bytes
+
+        os.makedirs(directory(), mode=0o700, exist_ok=True)
+        atomic_write_bytes(Path(directory()) / name, data)
+        kind = name.split("-", 1)[0] + "-"
+        same = sorted((p for p in Path(directory()).iterdir() if p.name.startswith(kind)),
+                      key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in same[KEEP:]:
+            old.unlink()
+    except OSError:
+        pass
