@@ -2,8 +2,8 @@
 out the same way on every run, kept between runs under a key of everything it depends
 on, kam's own files included. Losing it costs time only; KAM_NO_CACHE turns it off.
 
-Standard library only, and os/sys/hashlib at that: kam.launch reads the help page
-from here before anything else is imported.
+Standard library only, and os and sys at that: kam.launch reads the help page from
+here before anything else is imported.
 """
 
 from __future__ import annotations
@@ -35,11 +35,9 @@ def stat_of(path: str) -> str:
 def digest_of(path: str) -> str:
     """A small file's content as a hash, or '-' when there is none (kam.yaml: two edits
     within a clock tick can leave the same size and time)."""
-    import hashlib
-
     try:
         with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+            return digest(f.read())
     except OSError:
         return "-"
 
@@ -47,17 +45,24 @@ def digest_of(path: str) -> str:
 def key(*parts: object) -> str:
     """A key of parts and of kam itself: its version and the size and time of each of
     its files (a changed kam never reads what an older one kept)."""
-    import hashlib
-
     from kam import __version__
 
-    h = hashlib.sha256(repr((__version__, sys.version_info[:2], parts)).encode("utf-8"))
+    seen = [repr((__version__, sys.version_info[:2], parts))]
     for root, dirs, names in os.walk(PACKAGE):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            if name.endswith((".py", ".mo")):
-                h.update(f"{name}:{stat_of(os.path.join(root, name))};".encode())
-    return h.hexdigest()[:32]
+        seen += [f"{name}:{stat_of(os.path.join(root, name))}" for name in sorted(names)
+                 if name.endswith((".py", ".mo"))]
+    return digest(";".join(seen).encode("utf-8"))[:32]
+
+
+def digest(data: bytes) -> str:
+    """A hash of data as hex: BLAKE2b from CPython's own module, without hashlib (which
+    loads OpenSSL: a tenth of `kam --help`)."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # another Python: hashlib has it
+        from hashlib import blake2b
+    return blake2b(data, digest_size=32).hexdigest()
 
 
 def read(name: str) -> bytes | None:

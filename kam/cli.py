@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import sys
-import traceback
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -163,6 +162,8 @@ class KamGroup(_help.KamSubGroup):
                 _usage_failed(e)
                 raise
             if ctx.meta.get("kam.debug"):
+                import traceback  # only here: it costs a tenth of start-up
+
                 traceback.print_exc()
             else:
                 print(t("Error: unexpected failure ({kind}: {problem}); {what}. Run again with "

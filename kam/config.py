@@ -572,7 +572,10 @@ def load(path: Path, must_exist: bool = False) -> Settings:
     (kam/cache.py) under the file's content, the language and kam's own files:
     parsing YAML is a tenth of a daily command's time. A file kam cannot use is never
     kept, so its error is said each time."""
-    import pickle
+    try:  # the C pickler alone: the pickle module costs ten times more to import
+        import _pickle as pickle
+    except ImportError:  # another Python
+        import pickle  # type: ignore[no-redef]
 
     from kam import cache, i18n
 
@@ -587,7 +590,7 @@ def load(path: Path, must_exist: bool = False) -> Settings:
         except Exception:  # noqa: BLE001 - a damaged or foreign cache entry: build again
             pass
     settings = _load(path, must_exist)
-    cache.write(name, pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.write(name, pickle.dumps(settings, protocol=5))
     return settings
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
@@ -74,6 +73,8 @@ def csv_guard(text: str) -> str:
 def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[tuple[str, str]], out: TextIO,
               lineterminator: str = "\n") -> None:
     """Rows as CSV; columns are (key, header)."""
+    import csv
+
     w = csv.writer(out, lineterminator=lineterminator)
     w.writerow([csv_guard(h) for _, h in columns])
     for r in rows:

@@ -5,7 +5,7 @@ short command's time.
 The help page is written by kam.cli the first time and kept in the user's cache
 directory under a key of everything it depends on: kam's version and files, what
 decides the language (KAM_LANG, kam.yaml), and the width. Reading it back imports
-only os, sys and hashlib. Anything else goes to kam.cli.
+only os and sys. Anything else goes to kam.cli.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ def main() -> None:
 
         sys.stdout.write(f"kam {__version__}\n")
         return
-    if args in HELP_ARGS and os.environ.get("KAM_NO_CACHE") is None:
+    completing = any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
+    if args in HELP_ARGS and not completing and os.environ.get("KAM_NO_CACHE") is None:
         sys.stdout.write(_kept_help(args))
         return
     from kam.cli import main as run

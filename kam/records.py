@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -254,6 +253,8 @@ def duplicates(c: Customer, others: list[Customer]) -> list[tuple[Customer, str]
 
 def new_interaction(code: str, when: date, kind: str, summary: str, amount: float | None,
                     next_date: date | None, stamp: str, batch: str | None = None) -> Interaction:
+    import uuid
+
     return Interaction(uuid.uuid4().hex[:12], code, when.isoformat(), kind, summary, amount,
                        next_date.isoformat() if next_date else None, stamp, batch)
 

@@ -5,6 +5,11 @@ Completing a customer code reads kam.json only, never the follow-up log.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from conftest import Kam
 
@@ -62,3 +67,15 @@ def test_completion_never_reads_the_follow_up_log(three: Kam) -> None:
 
 def test_completion_without_an_archive_is_silent(kam: Kam) -> None:
     assert _complete(kam, "kam show KH") == []
+
+
+def test_the_installed_command_completes(three: Kam, tmp_path: Path) -> None:
+    """The shell runs `kam` with no arguments and the completion variables: the entry
+    point (kam/launch.py) must not take that for `kam` alone and print the help page."""
+    script = Path(sys.executable).parent / "kam"
+    if not script.exists():
+        pytest.skip("no kam console script beside this python")
+    env = {**os.environ, "_KAM_COMPLETE": "complete_bash", "COMP_WORDS": "kam show KH2024",
+           "COMP_CWORD": "2", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    out = subprocess.run([str(script)], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["KH2024001", "KH2024002"]

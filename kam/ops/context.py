@@ -34,6 +34,8 @@ class Context:
     saved: bool = False  # a commit happened (for the message of a later failure)
     _settings: Settings | None = field(default=None, repr=False)
     view: Any = field(default=None, repr=False)  # the daily view's rows, once read (ops/view.py)
+    # the kam.json before this command's first commit, and the customers it changed
+    _committed: tuple[list[int] | None, set[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, db: str | Path | None = None, config: str | Path | None = None,
@@ -67,17 +69,22 @@ class Context:
 
     @contextlib.contextmanager
     def writer(self, create: bool = False) -> Iterator[Store]:
-        """The store for a change; the caller commits."""
+        """The store for a change; the caller commits. Once the change is done (still
+        under the lock), the daily view is brought up to date for what it changed."""
+        from kam.ops import view
         from kam.store.db import open_store
 
+        self._committed = None
         with open_store(self.db, write=True, create=create, command=self.command,
                         backups=self.settings.backups, now=self.now,
                         on_commit=self._saved) as store:
             yield store
+            if self._committed is not None:
+                view.patch(self, store, *self._committed)
 
     def _saved(self, store: Store, before: list[int] | None) -> None:
-        """After a commit: remember it, and bring the daily view up to date."""
-        from kam.ops import view
-
+        """At each commit point: remember that a change was saved, and what it changed
+        since the state before the first commit."""
+        first, changed = self._committed or (before, set())
+        self._committed = (first, changed | store.changed_codes())
         self.saved = True
-        view.patch(self, store, before)

@@ -14,7 +14,8 @@ from kam.ops.context import Context
 
 def backups(ctx: Context) -> list[dict[str, Any]]:
     """The backups kept before each change, oldest first."""
-    from kam.store.db import Store, require_database
+    from kam.store.db import Store
+    from kam.store.layout import require_database
 
     require_database(ctx.db)
     return [{"id": b["id"], "time": f"{b['time'][:4]}-{b['time'][4:6]}-{b['time'][6:8]} "

@@ -124,7 +124,7 @@ def rows(ctx: Context) -> list[Row]:
     """Every customer's row (archived too), from the kept view when it is for the
     kam.json on disk, else worked out and kept."""
     from kam.store import derived
-    from kam.store.db import require_database
+    from kam.store.layout import require_database
 
     if ctx.view is not None:  # the digest asks twice
         return ctx.view  # type: ignore[no-any-return]
@@ -163,14 +163,23 @@ def _keep(ctx: Context, key: str, source: list[int] | None, everyone: list[Custo
     return doc
 
 
-def patch(ctx: Context, store: Store, before: list[int] | None) -> None:
-    """After a commit: the view of the state before it (identity before), with the rows
-    of the customers the commit changed worked out again, becomes the view of the new
-    kam.json. A commit that changed a quarter of the customers or more, or no view of
-    the state before: nothing is kept, the next reader works it out."""
+def patch(ctx: Context, store: Store, before: list[int] | None, changed: set[str]) -> None:
+    """After a change: the view of the state before it (identity before), with the rows
+    of the customers it changed worked out again, becomes the view of the kam.json it
+    wrote. A change to a quarter of the customers or more, or no view of the state
+    before: nothing is kept, the next reader works it out. The view is only derived
+    data: should working it out fail, it is deleted and the change stands."""
     from kam.store import derived
 
-    changed = store.changed_codes()
+    try:
+        _patch(ctx, store, before, changed)
+    except Exception:  # noqa: BLE001 - the change is saved; the next reader rebuilds
+        derived.drop(ctx.db)
+
+
+def _patch(ctx: Context, store: Store, before: list[int] | None, changed: set[str]) -> None:
+    from kam.store import derived
+
     key = fingerprint(ctx)
     doc = derived.load(ctx.db, key, before)
     if doc is None or len(changed) * 4 >= max(len(doc["rows"]), 4):

@@ -45,7 +45,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from kam.errors import BadInput, NotFound, StoreError
+from kam.errors import NotFound, StoreError
 from kam.i18n import N_, t
 from kam.models import FIELD_TYPES, Customer, Interaction
 from kam.store import derived
@@ -55,16 +55,15 @@ from kam.store.files import (
     fsync_dir,
     lock_timeout,
     locked,
-    refuse_links,
     remove_temp_files,
 )
 from kam.store.history import History, diff, dumps
+from kam.store.layout import JOURNAL, check_path, require_database
 
 SCHEMA_VERSION = 1
 META, CUSTOMERS, BATCHES, INTERACTIONS = "_meta", "customers", "batches", "interactions"
 ERASING = "erasing"  # _meta key: codes whose erasure is committed but not yet complete
 GEN = "gen"  # on a customer: the generation of the commit that last changed it
-JOURNAL = ".interactions.journal.jsonl"  # after the database's stem
 JOURNAL_FOLD = 1 << 20  # bytes: a journal past this and a quarter of the log is folded in
 
 Tables = dict[str, dict[str, dict[str, Any]]]
@@ -796,35 +795,3 @@ def open_store(path: Path, write: bool = False, create: bool = False, command: s
         yield store
     finally:
         lock_cm.__exit__(None, None, None)
-
-
-def check_path(path: Path) -> None:
-    """Refuse a database path that cannot be one, and files kam must not write through."""
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise BadInput(t("bad database path {path}: {blocker} is a file, not a directory",
-                         path=path, blocker=blocker))
-    if path.is_dir() and not path.is_symlink():
-        raise StoreError(t("{path} is a directory; give --db a file path such as {value}",
-                           path=path, value=path / 'kam.json'))
-    stem = path.stem
-    refuse_links(path, path.with_name(stem + ".interactions.json"), path.with_name(stem + JOURNAL),
-                 path.with_name(stem + ".interactions.json.pending"),
-                 path.with_name(stem + ".history.jsonl"), path.with_name(path.name + ".lock"))
-    refuse_links(path.with_name(stem + ".backups"), directory=True)
-
-
-def require_database(path: Path) -> None:
-    """A reader's check: the database must exist (exit 2 with what to do otherwise)."""
-    check_path(path)
-    if not path.exists():
-        parent = path.parent
-        if parent.exists() and not os.access(parent, os.R_OK | os.X_OK):
-            raise StoreError(t("{parent}: permission denied; kam cannot read its database there "
-                               "(check the directory's permissions)",
-                               parent=parent))
-        raise NotFound(
-            t("no kam database at {path}; start with `kam init` or `kam import FILE` (or point "
-              "--db / KAM_DB at yours)",
-              path=path)
-        )

@@ -18,7 +18,6 @@ deletes it before anything else.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -37,7 +36,9 @@ def path_for(db: Path) -> Path:
 def key(*parts: Any) -> str:
     """A fingerprint of what the view depends on besides kam.json (kam's version, the
     settings, the day, the language)."""
-    return hashlib.sha256(repr((FORMAT, *parts)).encode("utf-8")).hexdigest()
+    from kam.cache import digest
+
+    return digest(repr((FORMAT, *parts)).encode("utf-8"))
 
 
 def identity(st: os.stat_result) -> Identity:
