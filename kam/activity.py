@@ -22,22 +22,13 @@ KEEP_CONTACT_DAYS = 120
 
 def summarize(interactions: list[Interaction], today: date) -> Stats:
     """The stats the daily commands need: orders per day, complaint and contact dates."""
-    since = (today - timedelta(days=KEEP_DAYS)).isoformat()
-    recent = (today - timedelta(days=KEEP_CONTACT_DAYS)).isoformat()
+    since, recent = _windows(today)
     orders: dict[str, float] = {}
     complaints: list[str] = []
     contacts: list[str] = []
     first_order = None
     for i in interactions:
-        if i.kind == "order":
-            if first_order is None or i.date < first_order:
-                first_order = i.date
-            if i.date >= since and i.amount:
-                orders[i.date] = orders.get(i.date, 0.0) + float(i.amount)
-        if i.date >= recent:
-            contacts.append(i.date)
-            if i.kind == "complaint":
-                complaints.append(i.date)
+        first_order = _count(i, since, recent, orders, complaints, contacts, first_order)
     return {
         "orders": orders,
         "first_order": first_order,
@@ -45,6 +36,27 @@ def summarize(interactions: list[Interaction], today: date) -> Stats:
         "contacts": sorted(contacts),
         "interactions": len(interactions),
     }
+
+
+def _windows(today: date) -> tuple[str, str]:
+    """The first days kept: of orders, and of contacts and complaints."""
+    return ((today - timedelta(days=KEEP_DAYS)).isoformat(),
+            (today - timedelta(days=KEEP_CONTACT_DAYS)).isoformat())
+
+
+def _count(i: Interaction, since: str, recent: str, orders: dict[str, float],
+           complaints: list[str], contacts: list[str], first_order: str | None) -> str | None:
+    """Add one interaction to the stats being summed; the first order's day after it."""
+    if i.kind == "order":
+        if first_order is None or i.date < first_order:
+            first_order = i.date
+        if i.date >= since and i.amount:
+            orders[i.date] = orders.get(i.date, 0.0) + float(i.amount)
+    if i.date >= recent:
+        contacts.append(i.date)
+        if i.kind == "complaint":
+            complaints.append(i.date)
+    return first_order
 
 
 def refresh(customer: Customer, interactions: list[Interaction], today: date) -> Customer:
@@ -75,21 +87,12 @@ def absorb(customer: Customer, new: Interaction, today: date) -> Customer | None
     stats = customer.stats
     if "interactions" not in stats or not new.created or new.created < customer.updated:
         return None
-    since = (today - timedelta(days=KEEP_DAYS)).isoformat()
-    recent = (today - timedelta(days=KEEP_CONTACT_DAYS)).isoformat()
+    since, recent = _windows(today)
     orders = {d: v for d, v in (stats.get("orders") or {}).items() if d >= since}
-    first_order = stats.get("first_order")
     complaints = [d for d in stats.get("complaints") or () if d >= recent]
     contacts = [d for d in stats.get("contacts") or () if d >= recent]
-    if new.kind == "order":
-        if first_order is None or new.date < first_order:
-            first_order = new.date
-        if new.date >= since and new.amount:
-            orders[new.date] = orders.get(new.date, 0.0) + float(new.amount)
-    if new.date >= recent:
-        contacts.append(new.date)
-        if new.kind == "complaint":
-            complaints.append(new.date)
+    first_order = _count(new, since, recent, orders, complaints, contacts,
+                         stats.get("first_order"))
     count = int(stats["interactions"])
     fresh: Stats = {"orders": dict(sorted(orders.items())),
                     "first_order": first_order, "complaints": sorted(complaints),

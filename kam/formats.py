@@ -14,7 +14,7 @@ def json_document(data: Any) -> str:
     forces the pure-Python one, 5-10x slower on 10,000 customers): a list has one
     item a line; an object has one key a line, its objects likewise, and its lists
     of objects or lists one item a line."""
-    dumps: Callable[[Any], str] = _encoder()
+    dumps: Callable[[Any], str] = encoder()
     if isinstance(data, list) and data:
         return "[\n" + ",\n".join(dumps(item) for item in data) + "\n]\n"
     if isinstance(data, dict) and data:
@@ -22,7 +22,7 @@ def json_document(data: Any) -> str:
     return dumps(data) + "\n"
 
 
-def _encoder() -> Any:
+def encoder() -> Any:
     """json.dumps(value, ensure_ascii=False, default=str) for many values: the C encoder
     made once (JSONEncoder.encode makes one for each value, half the time of 7,000 due
     items); the standard one where there is no C encoder."""

@@ -99,10 +99,12 @@ class Figure:
 
 def measure(args: list[str], env: dict[str, str], times: int = 5, warm: bool = True
             ) -> Figure:
-    """Median CPU and wall seconds, peak RSS (MiB), of times runs after a warm-up."""
+    """Median CPU and wall seconds, peak RSS (MiB), of times runs after a warm-up. An
+    argument's {n} becomes the run's number (a write that changes something each time)."""
     runs = []
     for k in range(times + (1 if warm else 0)):
-        out = subprocess.run([sys.executable, "-c", LAUNCHER, *args], env=env,
+        out = subprocess.run([sys.executable, "-c", LAUNCHER,
+                              *(a.replace("{n}", str(k)) for a in args)], env=env,
                              capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(f"failed: {' '.join(args)}: {out.stderr}")
@@ -170,7 +172,7 @@ DAILY = [("due", ["due", "-f", "json"]), ("due (table)", ["due"]),
          ("completion", []), ("show", ["show", "KH000007"]),
          ("review (quarter)", ["review", "--quarter", "2026Q4", "-f", "json"])]
 WRITES = [["log", "KH000011", "bench", "--date", "2026-11-23"], ["done", "KH000012", "电话回访"],
-          ["edit", "KH000013", "--note", "bench"]]
+          ["edit", "KH000013", "--note", "bench {n}"]]
 
 
 def archive(n: int) -> Path:
@@ -290,22 +292,16 @@ def sheets(python: Path, rows: int, out: list[str]) -> None:
             "| what | CPU s | x openpyxl | wall s | peak MiB |", "|---|---|---|---|---|"]
     for label, src in (("16 template columns", template), ("40 CRM columns", crm)):
         bare = measure([str(python), "-c", read, str(src)], env, times=3)
-        k = 0
-
-        def fresh() -> dict[str, str]:
-            nonlocal k
-            k += 1
-            return {**env, "KAM_DB": str(work / f"imp{k}" / "kam.json")}
-
-        runs = [measure([*kam_command(python), "import", str(src)], fresh(), times=1,
-                        warm=False) for _ in range(3)]
+        runs = [measure([*kam_command(python), "import", str(src)],  # each into a new archive
+                        {**env, "KAM_DB": str(work / f"{src.stem}{k}" / "kam.json")}, times=1,
+                        warm=False) for k in range(3)]
         imp = Figure(statistics.median(r.cpu for r in runs),
                      statistics.median(r.wall for r in runs), max(r.mib for r in runs))
         out += [f"| openpyxl read-only pass, {label} | {bare.cpu:.2f} | 1.00 | "
                 f"{bare.wall:.2f} | {bare.mib:.0f} |",
                 f"| `kam import`, {label} | {imp.cpu:.2f} | {imp.cpu / bare.cpu:.2f} | "
                 f"{imp.wall:.2f} | {imp.mib:.0f} |"]
-    env["KAM_DB"] = str(work / "imp1" / "kam.json")
+    env["KAM_DB"] = str(work / "template0" / "kam.json")  # the template sheet imported
     bare = measure([str(python), "-c", write, str(work / "bare.xlsx")], env, times=3)
     exp = measure([*kam_command(python), "export", str(work / "out.xlsx")], env, times=3)
     out += [f"| openpyxl writing the same cells | {bare.cpu:.2f} | 1.00 | {bare.wall:.2f} | "

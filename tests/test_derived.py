@@ -115,9 +115,9 @@ def test_kept_view_gives_the_same_answers(kam: Kam, seed: int) -> None:
 
 
 def _rows(kam: Kam) -> list[Any]:
-    doc = json.loads(path_for(kam.db).read_bytes())
-    assert doc["source"] == identity_of(kam.db)
-    return sorted(doc["rows"])
+    head, *rows = path_for(kam.db).read_bytes().splitlines()
+    assert json.loads(head)["source"] == identity_of(kam.db)
+    return sorted(json.loads(r) for r in rows)
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -166,10 +166,15 @@ def test_a_damaged_or_foreign_file_is_ignored(kam: Kam) -> None:
     _random_archive(kam, 9, n=6)
     want = {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "list")}
     keep = path_for(kam.db)
-    good = json.loads(keep.read_bytes())
-    for junk in (b"{ damaged", b"[]", b'{"key": 1}', json.dumps(
-            {**good, "source": [1, 2, 3]}).encode(), json.dumps(
-            {**good, "key": "another kam.yaml", "rows": []}).encode()):
+    head, _, rows = keep.read_bytes().partition(b"\n")
+    good = json.loads(head)
+    for junk in (b"{ damaged", b"[]", b'{"key": 1}', b"", b"\n\n",
+                 json.dumps({**good, "source": [1, 2, 3]}).encode() + b"\n" + rows,
+                 json.dumps({**good, "key": "another kam.yaml"}).encode() + b"\n",
+                 head + b"\n" + rows[:len(rows) // 2],  # torn
+                 head + b"\n" + b"\n".join(rows.split(b"\n")[1:]),  # a row short
+                 head + b"\n" + b"{}\n" + rows):  # a row that is not one
+        keep.write_bytes(junk)
         keep.write_bytes(junk)
         assert {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "list")} == want
 

@@ -116,10 +116,6 @@ class Builder:
                 self.scorer.missing(c)]
 
 
-def _rows(doc: dict[str, Any]) -> list[Row]:
-    return [Row(*r) for r in doc["rows"]]
-
-
 def rows(ctx: Context) -> list[Row]:
     """Every customer's row (archived too), from the kept view when it is for the
     kam.json on disk, else worked out and kept."""
@@ -130,13 +126,13 @@ def rows(ctx: Context) -> list[Row]:
         return ctx.view  # type: ignore[no-any-return]
     require_database(ctx.db)
     key = fingerprint(ctx)
-    doc = derived.load(ctx.db, key, derived.identity_of(ctx.db))
-    if doc is None:
+    kept = derived.load(ctx.db, key, derived.identity_of(ctx.db))
+    if kept is None:
         with ctx.reader() as store:
             everyone = store.customers(include_archived=True)
             source = store.identity
-        doc = _keep(ctx, key, source, everyone)
-    ctx.view = _rows(doc)
+        kept = _keep(ctx, key, source, everyone)
+    ctx.view = [Row(*r) for r in kept]
     return ctx.view  # type: ignore[no-any-return]
 
 
@@ -147,20 +143,20 @@ def ranks(ctx: Context, everyone: list[Customer], source: list[int] | None
     from kam.store import derived
 
     key = fingerprint(ctx)
-    doc = derived.load(ctx.db, key, source)
-    if doc is None or len(doc["rows"]) != len(everyone):
-        doc = _keep(ctx, key, source, everyone)
-    return {r[CODE]: Rank(r[TIER], r[SCORE]) for r in doc["rows"]}
+    kept = derived.load(ctx.db, key, source)
+    if kept is None or len(kept) != len(everyone):
+        kept = _keep(ctx, key, source, everyone)
+    return {r[CODE]: Rank(r[TIER], r[SCORE]) for r in kept}
 
 
 def _keep(ctx: Context, key: str, source: list[int] | None, everyone: list[Customer]
-          ) -> dict[str, Any]:
+          ) -> list[list[Any]]:
     from kam.store import derived
 
     build = Builder(ctx.settings, ctx.today)
-    doc = {"rows": [build.row(c) for c in everyone]}
-    derived.save(ctx.db, key, source, doc)
-    return doc
+    made = [build.row(c) for c in everyone]
+    derived.save(ctx.db, key, source, made)
+    return made
 
 
 def patch(ctx: Context, store: Store, before: list[int] | None, changed: set[str]) -> None:
@@ -180,21 +176,9 @@ def patch(ctx: Context, store: Store, before: list[int] | None, changed: set[str
 def _patch(ctx: Context, store: Store, before: list[int] | None, changed: set[str]) -> None:
     from kam.store import derived
 
-    key = fingerprint(ctx)
-    doc = derived.load(ctx.db, key, before)
-    if doc is None or len(changed) * 4 >= max(len(doc["rows"]), 4):
-        return
-    at = {r[CODE]: i for i, r in enumerate(doc["rows"])}
+    if len(changed) * 4 >= max(len(store.codes()), 4):
+        return  # the next reader works it all out, as fast as patching so many
     build = Builder(ctx.settings, ctx.today)
-    gone = set()
-    for code in changed:
-        c = store.find(code)
-        if c is None:
-            gone.add(code)
-        elif code in at:
-            doc["rows"][at[code]] = build.row(c)
-        else:
-            doc["rows"].append(build.row(c))
-    if gone:
-        doc["rows"] = [r for r in doc["rows"] if r[CODE] not in gone]
-    derived.save(ctx.db, key, store.identity, doc)
+    changes = {code: (build.row(c) if (c := store.find(code)) is not None else None)
+               for code in changed}
+    derived.patch(ctx.db, fingerprint(ctx), before, store.identity, changes)

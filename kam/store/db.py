@@ -57,7 +57,7 @@ from kam.store.files import (
     locked,
     remove_temp_files,
 )
-from kam.store.history import History, diff, dumps
+from kam.store.history import History, diff, dumps, rewrite_lines
 from kam.store.layout import JOURNAL, check_path, require_database
 
 SCHEMA_VERSION = 1
@@ -214,29 +214,16 @@ def _journal_line(entry: dict[str, Any]) -> bool:
 
 def _scrub_journal(path: Path, code: str) -> bool:
     """Drop a customer's follow-ups from a journal (live or kept in a backup)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return False
-    lines, changed = [], False
-    for line in raw.splitlines(keepends=True):
-        try:
-            entry = json.loads(line)
-            put = entry["put"]
-            gone = [k for k, d in put.items() if d.get("code") == code]
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            if code.encode("utf-8") in line:  # unreadable, and maybe theirs: it goes
-                changed = True
-                continue
-            lines.append(line)
-            continue
+    def without(entry: dict[str, Any], line: bytes) -> bytes | None:
+        put = entry.get("put")
+        if not isinstance(put, dict):
+            return None if code.encode("utf-8") in line else line
+        gone = [k for k, d in put.items() if isinstance(d, dict) and d.get("code") == code]
         for k in gone:
             del put[k]
-        changed = changed or bool(gone)
-        lines.append(dumps(entry) + b"\n" if gone else line)
-    if changed:  # a new file (os.replace): a hard link elsewhere keeps its own copy
-        atomic_write_bytes(path, b"".join(lines))
-    return changed
+        return dumps(entry) + b"\n" if gone else line
+
+    return rewrite_lines(path, code, without)
 
 
 # --- the store ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes
 
-FORMAT = 4  # the rows' shape (ops/view.py)
+FORMAT = 5  # the rows' shape (ops/view.py)
 Identity = list[int]
 
 
@@ -52,29 +52,78 @@ def identity_of(path: Path) -> Identity | None:
         return None
 
 
-def load(db: Path, fingerprint: str, source: Identity | None) -> dict[str, Any] | None:
-    """The kept view if it was built from this kam.json (source) with this fingerprint."""
+def load(db: Path, fingerprint: str, source: Identity | None) -> list[list[Any]] | None:
+    """The kept view's rows if it was built from this kam.json (source) with this
+    fingerprint; else None."""
+    found = _read(db, fingerprint, source)
+    if found is None:
+        return None
+    try:
+        rows = json.loads(b"[" + found[1].rstrip(b"\n").replace(b"\n", b",") + b"]")
+        count = json.loads(found[0])["rows"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    whole = count == len(rows) and all(isinstance(r, list) and r for r in rows)
+    return rows if whole else None  # a file cut short by hand is not a smaller archive
+
+
+def _read(db: Path, fingerprint: str, source: Identity | None) -> tuple[bytes, bytes] | None:
+    """(header line, the rows' lines) of the kept view, if it is the one asked for."""
     if source is None:
         return None
     try:
-        doc = json.loads(path_for(db).read_bytes())
-        if doc["key"] != fingerprint or doc["source"] != source or not isinstance(
-                doc["rows"], list):
+        head, _, body = path_for(db).read_bytes().partition(b"\n")
+        doc = json.loads(head)
+        if doc["key"] != fingerprint or doc["source"] != source:
             return None
-        return doc  # type: ignore[no-any-return]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return head, body
 
 
-def save(db: Path, fingerprint: str, source: Identity | None, doc: dict[str, Any]) -> None:
-    """Keep the view; a reader that cannot write (read-only place, full disk) just
-    does not keep it."""
+def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]]) -> None:
+    """Keep the view: a header line, then one row a line (so that a write can patch a
+    few rows without parsing the others). A reader that cannot write (read-only place,
+    full disk) just does not keep it."""
+    from kam.formats import encoder
+
     if source is None:
         return
-    data = json.dumps({**doc, "key": fingerprint, "source": source}, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    line = encoder()
+    _write(db, fingerprint, source, [line(r).encode("utf-8") for r in rows])
+
+
+def _write(db: Path, fingerprint: str, source: Identity, lines: list[bytes]) -> None:
+    head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
+                       "rows": len(lines)}).encode("utf-8")
     with contextlib.suppress(OSError):
-        atomic_write_bytes(path_for(db), data)
+        atomic_write_bytes(path_for(db), b"\n".join([head, *lines]) + b"\n")
+
+
+def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity | None,
+          changes: dict[str, list[Any] | None]) -> bool:
+    """Make the view of kam.json `before` the view of `after`: code -> its new row, or
+    None for a customer no longer there. Only the changed rows are touched (a row's
+    line starts with its code). False when there is no view of `before` to patch."""
+    from kam.formats import encoder
+
+    found = _read(db, fingerprint, before)
+    if found is None or after is None:
+        return False
+    line = encoder()
+    lines = found[1].rstrip(b"\n").split(b"\n") if found[1].strip() else []
+    starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
+    sizes = {len(k) for k in starts}
+    kept = []
+    for text in lines:
+        code = next((starts[text[:n]] for n in sizes if text[:n] in starts), None)
+        if code is None:
+            kept.append(text)
+        elif (row := changes.pop(code)) is not None:
+            kept.append(line(row).encode("utf-8"))
+    kept += [line(row).encode("utf-8") for row in changes.values() if row is not None]
+    _write(db, fingerprint, after, kept)
+    return True
 
 
 def drop(db: Path) -> None:

@@ -145,23 +145,36 @@ class History:
 
     def scrub(self, code: str) -> bool:
         """Remove every line about a customer but its erasure tombstone; True if any went."""
+        def keep(entry: Any, line: bytes) -> bytes | None:
+            about = entry.get("code") == code and entry.get("action") != "erased"
+            return None if about else line
+
+        return rewrite_lines(self.path, code, keep)
+
+
+def rewrite_lines(path: Path, code: str, change: Callable[[dict[str, Any], bytes], bytes | None]
+                  ) -> bool:
+    """Scrub a customer from a JSON-lines file (the history, a journal): change(entry,
+    line) gives each readable line's replacement, None to drop it; an unreadable line
+    (torn by a crash) that holds the code goes. A new file replaces it atomically (a
+    hard link elsewhere keeps its own copy). True if anything changed."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    kept = []
+    for line in raw.splitlines(keepends=True):
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return False
-        kept, dropped = [], False
-        for line in raw.splitlines(keepends=True):
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                entry = None
-            if entry is None and code.encode() in line:
-                dropped = True
-            elif isinstance(entry, dict) and entry.get("code") == code and (
-                    entry.get("action") != "erased"):
-                dropped = True
-            else:
-                kept.append(line)
-        if dropped:
-            atomic_write_bytes(self.path, b"".join(kept))
-        return dropped
+            entry = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            entry = None
+        if not isinstance(entry, dict):
+            new: bytes | None = None if code.encode("utf-8") in line else line
+        else:
+            new = change(entry, line)
+        if new is not None:
+            kept.append(new)
+    changed = kept != raw.splitlines(keepends=True)
+    if changed:
+        atomic_write_bytes(path, b"".join(kept))
+    return changed
