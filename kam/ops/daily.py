@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from kam.errors import BadInput
 from kam.i18n import t
 from kam.models import Customer, Rank
+from kam.ops import view
 from kam.ops.context import Context
 from kam.ops.customers import load_ranked
 from kam.ops.view import Row
@@ -48,7 +49,7 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
     from kam.scoring import Scorer, blind_counts
 
     if code is None and not explain:
-        chosen = sorted(_rows(ctx, f or Filter(), include_archived),
+        chosen = sorted(_rows(ctx, f or Filter(), (view.SCORE_PARTS,), include_archived),
                         key=lambda r: (-r.score, r.code))
         names = [ind.name for ind in ctx.settings.indicators]
         counts = [0] * len(names)
@@ -84,12 +85,14 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
     return rows, blind(ctx, customers, scorer) if code is None else []
 
 
-def _rows(ctx: Context, f: Filter, include_archived: bool = False) -> list[Row]:
-    """The daily view's rows of the customers the filter chooses (archived on request)."""
+def _rows(ctx: Context, f: Filter, parts: tuple[int, ...], include_archived: bool = False
+          ) -> list[Row]:
+    """The daily view's rows of the customers the filter chooses (archived on request),
+    with these parts of them (ops/view.py)."""
     from kam.ops import view
 
     f = f.resolved(ctx.settings)
-    return [r for r in view.rows(ctx)
+    return [r for r in view.rows(ctx, parts)
             if (include_archived or not r.archived) and matches(r, f, r.tier)]
 
 
@@ -98,7 +101,7 @@ def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Ro
     from kam.followup import SECTIONS, reminds
 
     found = []
-    for r in _rows(ctx, f):
+    for r in _rows(ctx, f, (view.DUE,)):
         if r.follow is not None and -r.follow[0] <= horizon:
             found.append(("follow_up", r.follow[0], r.follow[2], r.follow[3], r))
         found += [(name, late, urgency, when, r) for name, late, urgency, lead, when in r.dates
@@ -150,7 +153,7 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
 
     below = ctx.settings.risk.threshold if threshold is None else threshold
     out = []
-    for r in _rows(ctx, f or Filter()):
+    for r in _rows(ctx, f or Filter(), (view.RISK,)):
         if r.health is None:  # lost
             continue
         health, reasons, days_since, dormant, signals = r.health
@@ -169,6 +172,7 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
 
     if days < 0:
         raise BadInput(t("--days must be 0 or more"))
+    view.rows(ctx, (view.DUE, view.RISK))  # read once for the follow-ups and the risks
     items = _due(ctx, days, Filter())
     mask = ctx.settings.mask_by_default
     follow = []

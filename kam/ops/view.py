@@ -40,9 +40,12 @@ class Context(Protocol):
     def settings(self) -> Settings: ...
     def reader(self) -> AbstractContextManager[Store]: ...
 
-# Rows are lists (the file's shape); these name their places.
-(CODE, NAME, OWNER, STAGE, LEVEL, INDUSTRY, TAGS, ARCHIVED, TIER, SCORE, FOLLOW, DATES, HEALTH,
- POINTS, MISSING) = range(15)
+# A row is kept as PARTS lists (store/derived.py), each command reading the customer's
+# and its own: the customer [code, name, owner, stage, value level, industry, tags,
+# archived, tier, score], then [follow, dates] (due), [health] (risk), [points, missing]
+# (score).
+DUE, RISK, SCORE_PARTS = 1, 2, 3
+CODE, TIER, SCORE = 0, 8, 9
 
 
 @dataclass(slots=True)
@@ -111,29 +114,32 @@ class Builder:
                               when.isoformat()])
             h = health(c, tier, s, today, self.windows)
             well = [h.health, list(h.reasons), h.days_since_contact, h.dormant, list(h.signals)]
-        return [c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
-                c.archived, tier, score, follow, dates, well, list(points.values()),
-                self.scorer.missing(c)]
+        return [[c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
+                 c.archived, tier, score], [follow, dates], [well],
+                [list(points.values()), self.scorer.missing(c)]]
 
 
-def rows(ctx: Context) -> list[Row]:
-    """Every customer's row (archived too), from the kept view when it is for the
-    kam.json on disk, else worked out and kept."""
+def rows(ctx: Context, parts: tuple[int, ...]) -> list[Row]:
+    """Every customer's row (archived too) with these parts (DUE, RISK, SCORE_PARTS;
+    the others empty), from the kept view when it is for the kam.json on disk, else
+    worked out and kept."""
     from kam.store import derived
     from kam.store.layout import require_database
 
-    if ctx.view is not None:  # the digest asks twice
-        return ctx.view  # type: ignore[no-any-return]
+    if ctx.view is not None and set(parts) <= ctx.view[0]:  # the digest asks twice
+        return ctx.view[1]  # type: ignore[no-any-return]
     require_database(ctx.db)
     key = fingerprint(ctx)
-    kept = derived.load(ctx.db, key, derived.identity_of(ctx.db))
+    kept = derived.load(ctx.db, key, derived.identity_of(ctx.db), parts)
     if kept is None:
         with ctx.reader() as store:
             everyone = store.customers(include_archived=True)
             source = store.identity
-        kept = _keep(ctx, key, source, everyone)
-    ctx.view = [Row(*r) for r in kept]
-    return ctx.view  # type: ignore[no-any-return]
+        kept, parts = _keep(ctx, key, source, everyone), (DUE, RISK, SCORE_PARTS)
+    made = [Row(*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])))
+            for base, due, risk, scores in kept]
+    ctx.view = (set(parts), made)
+    return made
 
 
 def ranks(ctx: Context, everyone: list[Customer], source: list[int] | None
@@ -146,7 +152,7 @@ def ranks(ctx: Context, everyone: list[Customer], source: list[int] | None
     kept = derived.load(ctx.db, key, source)
     if kept is None or len(kept) != len(everyone):
         kept = _keep(ctx, key, source, everyone)
-    return {r[CODE]: Rank(r[TIER], r[SCORE]) for r in kept}
+    return {r[0][CODE]: Rank(r[0][TIER], r[0][SCORE]) for r in kept}
 
 
 def _keep(ctx: Context, key: str, source: list[int] | None, everyone: list[Customer]

@@ -20,13 +20,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from kam.store.files import atomic_write_bytes
 
-FORMAT = 5  # the rows' shape (ops/view.py)
+FORMAT = 6  # the rows' shape (ops/view.py)
 Identity = list[int]
+PARTS = 4  # lines a row: the customer, due, risk, score (ops/view.py)
 
 
 def path_for(db: Path) -> Path:
@@ -52,19 +54,27 @@ def identity_of(path: Path) -> Identity | None:
         return None
 
 
-def load(db: Path, fingerprint: str, source: Identity | None) -> list[list[Any]] | None:
+def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[int] = ()
+         ) -> list[list[Any]] | None:
     """The kept view's rows if it was built from this kam.json (source) with this
-    fingerprint; else None."""
+    fingerprint, else None. A row is its PARTS lists; only the first and those asked
+    for are read (None in the others' places): each command parses what it shows."""
     found = _read(db, fingerprint, source)
     if found is None:
         return None
+    lines = found[1].split(b"\n")[:-1]
     try:
-        rows = json.loads(b"[" + found[1].rstrip(b"\n").replace(b"\n", b",") + b"]")
         count = json.loads(found[0])["rows"]
+        if len(lines) != count * PARTS:  # a file cut short by hand is not a smaller archive
+            return None
+        columns = [json.loads(b"[" + b",".join(lines[p::PARTS]) + b"]") if p in (0, *parts)
+                   else [None] * count for p in range(PARTS)]
     except (ValueError, KeyError, TypeError):
         return None
-    whole = count == len(rows) and all(isinstance(r, list) and r for r in rows)
-    return rows if whole else None  # a file cut short by hand is not a smaller archive
+    rows = [list(r) for r in zip(*columns, strict=True)]
+    if not all(isinstance(r[0], list) and r[0] for r in rows):
+        return None
+    return rows
 
 
 def _read(db: Path, fingerprint: str, source: Identity | None) -> tuple[bytes, bytes] | None:
@@ -82,20 +92,21 @@ def _read(db: Path, fingerprint: str, source: Identity | None) -> tuple[bytes, b
 
 
 def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]]) -> None:
-    """Keep the view: a header line, then one row a line (so that a write can patch a
-    few rows without parsing the others). A reader that cannot write (read-only place,
-    full disk) just does not keep it."""
+    """Keep the view: a header line, then each row's PARTS lists a line each (so that a
+    command reads only the parts it needs, and a write patches a few rows without
+    parsing the others). A reader that cannot write (read-only place, full disk) just
+    does not keep it."""
     from kam.formats import encoder
 
     if source is None:
         return
     line = encoder()
-    _write(db, fingerprint, source, [line(r).encode("utf-8") for r in rows])
+    _write(db, fingerprint, source, [line(part).encode("utf-8") for r in rows for part in r])
 
 
 def _write(db: Path, fingerprint: str, source: Identity, lines: list[bytes]) -> None:
     head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
-                       "rows": len(lines)}).encode("utf-8")
+                       "rows": len(lines) // PARTS}).encode("utf-8")
     with contextlib.suppress(OSError):
         atomic_write_bytes(path_for(db), b"\n".join([head, *lines]) + b"\n")
 
@@ -104,24 +115,26 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
           changes: dict[str, list[Any] | None]) -> bool:
     """Make the view of kam.json `before` the view of `after`: code -> its new row, or
     None for a customer no longer there. Only the changed rows are touched (a row's
-    line starts with its code). False when there is no view of `before` to patch."""
+    first line starts with its code). False when there is no view of `before`."""
     from kam.formats import encoder
 
     found = _read(db, fingerprint, before)
     if found is None or after is None:
         return False
     line = encoder()
-    lines = found[1].rstrip(b"\n").split(b"\n") if found[1].strip() else []
+    lines = found[1].split(b"\n")[:-1]
     starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
     sizes = {len(k) for k in starts}
-    kept = []
-    for text in lines:
-        code = next((starts[text[:n]] for n in sizes if text[:n] in starts), None)
+    kept: list[bytes] = []
+    for at in range(0, len(lines) - PARTS + 1, PARTS):
+        first = lines[at]
+        code = next((starts[first[:n]] for n in sizes if first[:n] in starts), None)
         if code is None:
-            kept.append(text)
+            kept += lines[at:at + PARTS]
         elif (row := changes.pop(code)) is not None:
-            kept.append(line(row).encode("utf-8"))
-    kept += [line(row).encode("utf-8") for row in changes.values() if row is not None]
+            kept += [line(part).encode("utf-8") for part in row]
+    kept += [line(part).encode("utf-8") for row in changes.values() if row is not None
+             for part in row]
     _write(db, fingerprint, after, kept)
     return True
 
