@@ -139,7 +139,7 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
     check_xlsx(path)
     openpyxl = _openpyxl()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _no_size_pass():
             warnings.simplefilter("ignore")  # "Workbook contains no default style" etc.
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
@@ -167,6 +167,30 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
                          path=path, name=type(e).__name__, e=e)) from None
     finally:
         wb.close()
+
+
+@contextlib.contextmanager
+def _no_size_pass() -> Iterator[None]:
+    """Open read-only sheets without openpyxl's size pass. Opening one, openpyxl looks for
+    the sheet's declared size up to the cell data; a writer that declares none (Apache
+    POI streaming, openpyxl's own write-only mode: most CRM exports) costs a whole parse
+    of the sheet before the real one. kam never asks openpyxl for the size: it reads the
+    declared one itself (_declared_rows) and streams the stored rows (_stored_rows)."""
+    try:
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    except ImportError:  # pragma: no cover - another openpyxl layout: keep its pass
+        yield
+        return
+    name = "_get_size"  # private: looked up, and left alone if it is not there
+    original = getattr(ReadOnlyWorksheet, name, None)
+    if original is None:  # pragma: no cover - another openpyxl: keep its pass
+        yield
+        return
+    setattr(ReadOnlyWorksheet, name, lambda self: None)
+    try:
+        yield
+    finally:
+        setattr(ReadOnlyWorksheet, name, original)
 
 
 # What a worksheet can hold (Excel's limits); a file declaring more is not a real sheet.

@@ -45,7 +45,9 @@ _VISIBLE = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421} | dict.fromkeys(
 
 
 def visible(text: str) -> str:
-    return text.translate(_VISIBLE)
+    # isprintable() is false for every character _VISIBLE maps (and for a few more,
+    # which translate() then leaves as they are): most text skips the translation
+    return text if text.isprintable() else text.translate(_VISIBLE)
 
 
 def say(text: str) -> None:
@@ -485,13 +487,14 @@ def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = Fa
         return
     first = True
     for section in ("overdue", "today", "upcoming"):
-        part = [{**r, "when": when(r["days_overdue"]), "kind_label": labels.kind(r["kind"])}
-                for r in rows if r["section"] == section]
+        part = [r for r in rows if r["section"] == section]
         total = len(part)
         if limit > 0 and total > limit:
             part = part[:limit]
             say(t("{section}: showing the first {limit} of {total} (--limit 0 shows all)",
                   section=t(SECTIONS[section]), limit=limit, total=total))
+        part = [{**r, "when": when(r["days_overdue"]), "kind_label": labels.kind(r["kind"])}
+                for r in part]  # the shown rows only
         if part:
             if not first:
                 print()

@@ -243,7 +243,7 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
         assert due is not None
         for args in WRITES:  # a write: against `kam due` on the same archive
             f = measure(kam + args, env)
-            out.append(f"| `kam {' '.join(args)}` (x `due`: {f.cpu / due.cpu:.2f}) | "
+            out.append(f"| `kam {' '.join(args).replace('{n}', 'N')}` (x `due`: {f.cpu / due.cpu:.2f}) | "
                        f"{f.cpu:.3f} | {f.cpu / floor.cpu:.2f} | - | {f.wall:.3f} | "
                        f"{f.mib:.0f} |")
         out.append("")
