@@ -121,7 +121,7 @@ def _rows(kam: Kam) -> list[Any]:
                   for at in range(0, len(lines), PARTS))
 
 
-@pytest.mark.parametrize("seed", [4, 5])
+@pytest.mark.parametrize("seed", [5])
 def test_a_write_patches_the_view_to_what_working_it_out_gives(kam: Kam, seed: int) -> None:
     _random_archive(kam, seed, n=12)
     rng = random.Random(seed)
