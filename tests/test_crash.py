@@ -121,17 +121,17 @@ def _worker(work: Path, seed: int) -> dict[str, int]:
         outcomes[_check(kind, tag, code, state, after)] += 1
         state = after
         if n == KILLS_PER_WORKER // 2:
-            _kept_ranks_agree(db, env)
+            _view_agrees(db, env)
     # the next writer recovers whatever was interrupted, and leaves no stray files
     subprocess.run(KAM + ["edit", "C00000", "--note", "final"], env=env, check=True,
                    capture_output=True)
     stray = [p.name for p in work.iterdir() if p.name.endswith((".tmp", ".pending"))]
     assert stray == []
-    _kept_ranks_agree(db, env)
+    _view_agrees(db, env)
     return outcomes
 
 
-def _kept_ranks_agree(db: Path, env: dict[str, str]) -> None:
+def _view_agrees(db: Path, env: dict[str, str]) -> None:
     """After a kill, `due` from the daily view (as the killed write left it, patched or
     not) equals `due` worked out from scratch by the core."""
     from test_derived import due_from_scratch
