@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from kam import i18n
@@ -38,6 +41,17 @@ def zh(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chinese, the default language, for tests of words the user reads (reasons, ...)."""
     monkeypatch.setenv("KAM_LANG", "zh")
     i18n.set_language("zh")
+
+
+@functools.cache
+def _command() -> Any:
+    return get_command(app)
+
+
+# kam's click command built once for the whole run: typer's CliRunner builds it from
+# every command's signature on each invoke, a third of the suite's time. Other apps
+# (the lean ones of test_launch) are built as typer builds them.
+typer.testing._get_command = lambda given: _command() if given is app else get_command(given)
 
 
 class Kam:
