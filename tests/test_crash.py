@@ -21,7 +21,6 @@ from kam.store.db import open_store
 pytestmark = pytest.mark.slow
 KAM = [sys.executable, "-m", "kam"]
 KILLS_PER_WORKER = 120  # two workers: 240 kills
-CUSTOMERS = 1000  # enough for the writes to take a while to kill inside
 
 
 def _build(db: Path, n: int) -> None:
@@ -85,7 +84,7 @@ def _command(kind: str, tag: str, code: str, work: Path) -> list[str]:
     if kind == "unlog":
         return ["unlog", tag]
     sheet = work / f"{tag}.csv"
-    rows = "".join(f"C{i:05d},{tag}\n" for i in range(CUSTOMERS))
+    rows = "".join(f"C{i:05d},{tag}\n" for i in range(2000))
     sheet.write_text("客户编号,备注\n" + rows, encoding="utf-8")
     return ["import", str(sheet)]
 
@@ -93,14 +92,14 @@ def _command(kind: str, tag: str, code: str, work: Path) -> list[str]:
 def _worker(work: Path, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     db = work / "kam.json"
-    _build(db, CUSTOMERS)
+    _build(db, 2000)
     env = {**os.environ, "KAM_DB": str(db), "KAM_TODAY": "2026-11-23", "KAM_LOCK_TIMEOUT": "20"}
     durations: dict[str, float] = {}
     outcomes = {"before": 0, "after": 0, "kills": 0}
     state = _state(db)
     for n in range(KILLS_PER_WORKER):
         kind = "import" if n % 12 == 0 else "unlog" if n % 12 == 6 else rng.choice(["log", "edit"])
-        tag, code = f"t{seed}-{n}", f"C{rng.randrange(CUSTOMERS):05d}"
+        tag, code = f"t{seed}-{n}", f"C{rng.randrange(2000):05d}"
         if kind == "unlog":  # one of the follow-ups, most often one the journal holds
             tag = max(state[1], key=lambda k: (state[1][k]["created"], k)) if n % 24 == 6 else (
                 rng.choice(sorted(state[1])))
@@ -233,7 +232,7 @@ def test_concurrent_writers_lose_nothing_and_readers_see_snapshots(tmp_path: Pat
     assert all(n > 0 for n in reads)
 
 
-ERASE_KILLS = 40
+ERASE_KILLS = 50
 
 
 def _phone(i: int) -> str:

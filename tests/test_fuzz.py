@@ -120,7 +120,7 @@ TOKENS = ["add", "edit", "show", "list", "search", "log", "due", "risk", "score"
           "a=b", "高", "合作中", "昨天", "-1", "--", "--unknown"]
 
 
-@settings(max_examples=100, deadline=None,
+@settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), min_size=1,
                 max_size=6))
@@ -148,7 +148,7 @@ _TAG = st.text(alphabet=st.sampled_from(list("[]=+@'\x1b\x07ab客户") + ["-"]),
                max_size=8).filter(lambda t: t.strip() == t)
 
 
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=_HOSTILE, note=_HOSTILE, tag=_TAG, header=_HOSTILE, value=_HOSTILE)
 def test_hostile_text_round_trips(tmp_path_factory: Any, name: str, note: str, tag: str,
