@@ -46,21 +46,12 @@ def _help_key(args: list[str], width: int) -> str:
                      cache.digest_of(os.path.expanduser(config)))
 
 
-def _width() -> int:
-    """kam.text.terminal_width, without importing what kam.text needs for the rest."""
-    env = os.environ.get("COLUMNS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    if sys.stdout.isatty():
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    return 80
-
-
 def _kept_help(args: list[str]) -> str:
     """The help page, from the cache or written by kam.cli now and kept."""
     from kam import cache
+    from kam.text import terminal_width
 
-    name = f"help-{_help_key(args, _width())}.txt"
+    name = f"help-{_help_key(args, terminal_width())}.txt"
     kept = cache.read(name)
     if kept is not None:
         try:
@@ -71,7 +62,7 @@ def _kept_help(args: list[str]) -> str:
     import io
 
     out = io.StringIO()
-    os.environ["COLUMNS"] = str(_width())  # the page is written for this terminal, not a buffer
+    os.environ["COLUMNS"] = str(terminal_width())  # for this terminal, not for the buffer
     try:
         with contextlib.redirect_stdout(out):
             from kam.cli import main as run

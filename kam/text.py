@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import unicodedata
 from functools import lru_cache
@@ -15,6 +14,8 @@ def terminal_width() -> int:
     if env.isdigit() and int(env) > 0:
         return int(env)
     if sys.stdout.isatty():
+        import shutil  # here: kam.launch asks this before anything else is imported
+
         return shutil.get_terminal_size((80, 24)).columns
     return 80
 

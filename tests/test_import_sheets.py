@@ -261,3 +261,22 @@ def test_no_value_is_lost(tmp_path_factory: pytest.TempPathFactory, headers: lis
         for value in row:
             if value is not None:
                 assert str(value) in archive, (value, headers, rows)
+
+
+def test_a_sheet_without_a_declared_size_is_parsed_once(kam: Kam, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A POI-style sheet declares no size: openpyxl would parse it whole at open to look
+    for one. kam skips that pass (excel._no_size_pass) and still reads every row."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    f = crm_export(tmp_path / "Accounts.xlsx", 30)
+    sizes = []
+    real = WorkSheetParser.parse_dimensions
+    monkeypatch.setattr(WorkSheetParser, "parse_dimensions",
+                        lambda self: sizes.append(1) or real(self))
+    assert kam.json("import", str(f))["created"] == 30
+    assert sizes == []
+    import openpyxl  # the pass is back for anyone else
+
+    openpyxl.load_workbook(f, read_only=True).close()
+    assert sizes == [1]

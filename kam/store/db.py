@@ -205,6 +205,15 @@ def _scrub_file(path: Path, code: str) -> bool:
     return True
 
 
+def _apply_journal(log: Tables, entries: list[dict[str, Any]]) -> None:
+    """The log as last written whole, with the journal's lines of later generations."""
+    table = log.setdefault(INTERACTIONS, {})
+    written = _meta(log).get("generation", 0)
+    for entry in entries:
+        if entry["gen"] > written:
+            table.update(entry["put"])
+
+
 def _journal_line(entry: dict[str, Any]) -> bool:
     """Whether a journal line has its shape: {"gen": int, "put": {id: {"code": ...}}}."""
     put = entry.get("put")
@@ -464,12 +473,8 @@ class Store:
                               path=self.path, name=self.log_path.name))
                     return self._log_tables()
             _check_shape(data, self.log_path)
-            table = data.setdefault(INTERACTIONS, {})
-            written = _meta(data).get("generation", 0)
-            for entry in journal:
-                if entry["gen"] > written:
-                    table.update(entry["put"])
-            table.update(self._added)
+            _apply_journal(data, journal)
+            data[INTERACTIONS].update(self._added)
             self._log = data
         return self._log
 
@@ -691,11 +696,7 @@ class Store:
         log = AtomicJSONStorage(files["interactions.json"]).read() if (
             "interactions.json" in files) else {}
         if log and JOURNAL[1:] in files:  # its journal is a link that may have grown since
-            written = _meta(log).get("generation", 0)
-            table = log.setdefault(INTERACTIONS, {})
-            for entry in self._journal_entries(files[JOURNAL[1:]], backup_id):
-                if entry["gen"] > written:
-                    table.update(entry["put"])
+            _apply_journal(log, self._journal_entries(files[JOURNAL[1:]], backup_id))
         gen = self.generation
         for code in set(self._by_code) | {d["code"] for d in tables.get(CUSTOMERS, {}).values()}:
             doc_id = self._by_code.get(code)
