@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from kam.dates import parse_iso
 from kam.errors import BadInput
@@ -261,36 +261,51 @@ def new_interaction(code: str, when: date, kind: str, summary: str, amount: floa
 
 def record(c: Customer, s: Rank | None, settings: Settings, *,
            masked: bool = False, labels: bool = False) -> dict[str, Any]:
-    """The customer as JSON keys (spec/cli.md): template keys, score, tier, extra, next.
+    """The customer as JSON keys (spec/cli.md): template keys, score, tier, extra, next,
+    as it leaves (present)."""
+    return present(plain_record(c, s, settings), settings, masked=masked, labels=labels)
 
-    labels=True gives vocabulary labels (tables, spreadsheets) instead of keys.
-    next_follow_up is the date kam will remind on: scheduled, or from the cadence.
-    """
+
+def plain_record(c: Customer, s: Rank | None, settings: Settings) -> dict[str, Any]:
+    """The customer as JSON keys, vocabulary as keys and nothing masked (what the daily
+    view keeps for `kam list`). next_follow_up is the date kam will remind on:
+    scheduled, or from the cadence."""
     when = next_follow_up(c, s, settings)
-    d: dict[str, Any] = {
+    return {
         "code": c.code, "name": c.name, "contact": c.contact, "title": c.title,
-        "contact_info": mask(c.contact_info) if masked else c.contact_info,
-        "industry": c.industry, "size": c.size,
-        "value_level": settings.vocab["value_level"].label(c.value_level) if labels
-        else c.value_level,
-        "need": c.need,
-        "stage": settings.vocab["stage"].label(c.stage) if labels else c.stage,
+        "contact_info": c.contact_info, "industry": c.industry, "size": c.size,
+        "value_level": c.value_level, "need": c.need, "stage": c.stage,
         "last_contact": c.last_contact, "last_summary": c.last_summary, "owner": c.owner,
         "tags": list(c.tags), "note": c.note,
         "score": s.score if s else None, "tier": s.tier if s else None,
-        "extra": {k: mask_extra(k, v) if masked else v for k, v in c.extra.items()},
+        "extra": dict(c.extra),
         "next_follow_up": when.isoformat() if when else None,
         "next_follow_up_source": ("scheduled" if c.next_follow_up else "cadence") if when
         else None,
         "dates": dict(c.dates),
         "contacts": [{"name": p.name, "role": p.role, "title": p.title,
-                      "contact_info": mask(p.contact_info) if masked else p.contact_info}
-                     for p in c.contacts],
+                      "contact_info": p.contact_info} for p in c.contacts],
         "archived": c.archived,
         "lost": dict(c.lost) or None,
     }
-    if masked:  # phone- and email-shaped text anywhere a person typed it
-        for key in MASKED_TEXT:
+
+
+def present(d: dict[str, Any], settings: Settings, *, masked: bool = False,
+            labels: bool = False) -> dict[str, Any]:
+    """A plain record as it leaves: labels=True gives vocabulary labels (tables,
+    spreadsheets) instead of keys; masked=True masks phone numbers and emails wherever a
+    person typed them. A new dict when anything changes; d itself is not touched."""
+    if not masked and not labels:
+        return d
+    d = dict(d)
+    if labels:
+        d["value_level"] = settings.vocab["value_level"].label(d["value_level"])
+        d["stage"] = settings.vocab["stage"].label(d["stage"])
+    if masked:
+        d["contact_info"] = mask(d["contact_info"])
+        d["extra"] = {k: mask_extra(k, v) for k, v in d["extra"].items()}
+        d["contacts"] = [{**p, "contact_info": mask(p["contact_info"])} for p in d["contacts"]]
+        for key in MASKED_TEXT:  # phone- and email-shaped text anywhere a person typed it
             d[key] = mask(d[key])
     return d
 
@@ -363,13 +378,22 @@ def select(customers: list[Customer], f: Filter, ranks: dict[str, Rank] | None =
             if matches(c, f, ranks[c.code].tier if f.tier and ranks is not None else None)]
 
 
+class Sortable(Protocol):
+    """What sort_customers sorts: a Customer, or a row of the daily view (the other
+    SORT_KEYS are read with getattr)."""
+
+    @property
+    def code(self) -> str: ...
+
+
+S = TypeVar("S", bound=Sortable)
 SORT_KEYS = ("code", "name", "score", "last_contact", "next_follow_up", "stage", "owner",
              "updated", "created")
 
 
-def sort_customers(customers: list[Customer], key: str, ranks: dict[str, Rank]
-                   ) -> list[Customer]:
-    """Sorted by a SORT_KEYS key, ascending; a leading - sorts descending. Ties by code."""
+def sort_customers(customers: list[S], key: str, ranks: dict[str, Rank]) -> list[S]:
+    """Customers (or rows of the daily view, which carry the same fields) sorted by a
+    SORT_KEYS key, ascending; a leading - sorts descending. Ties by code."""
     from kam.labels import field_key
 
     desc = key.startswith("-")

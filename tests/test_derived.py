@@ -17,9 +17,11 @@ import pytest
 from conftest import Kam
 
 from kam.followup import due_items, risks
+from kam.formats import Encoded, json_document
 from kam.ops import daily
 from kam.ops.context import Context
-from kam.ops.customers import load_ranked
+from kam.ops.customers import listing, load_ranked
+from kam.records import Filter, record, select, sort_customers
 from kam.scoring import Scorer
 from kam.store.derived import PARTS, identity_of, path_for
 
@@ -37,6 +39,9 @@ def _random_archive(kam: Kam, seed: int, n: int = 15) -> None:
             args += ["--value-level", level]
         if rng.random() < 0.3:
             args += ["--tag", "重点跟进"]
+        if rng.random() < 0.5:
+            args += ["--contact-info", f"139{rng.randrange(10**8):08d}", "--note",
+                     f"王总 138{rng.randrange(10**8):08d}", "--extra", f"微信=wx{i}"]
         kam(*args)
         for _ in range(rng.randrange(0, 4)):
             day = f"2026-{rng.randrange(1, 11):02d}-{rng.randrange(1, 28):02d}"
@@ -81,6 +86,27 @@ def _risk_from_scratch(ctx: Context, threshold: float) -> list[dict[str, Any]]:
             for h in risks(chosen, ranks, settings, ctx.today)]
 
 
+LISTINGS = [(Filter(), sort, archived, masked, labels)
+            for sort in ("code", "-score", "name", "last_contact", "-next_follow_up", "stage",
+                         "owner", "updated", "-created")
+            for archived, masked, labels in ((False, False, False), (True, True, True))] + [
+    (Filter(stage="合作中"), "code", False, False, True), (Filter(tags=("重点跟进",)), "-score",
+    True, True, False), (Filter(tier="A"), "name", False, False, False),
+    (Filter(owner="张华", value_level="高价值"), "code", True, False, False)]
+
+
+def _list_from_scratch(ctx: Context, f: Filter, sort: str, archived: bool, masked: bool,
+                       labels: bool) -> list[dict[str, Any]]:
+    """`kam list` from kam.json: each customer's record made now."""
+    with ctx.reader() as store:
+        everyone = store.customers(include_archived=archived)
+    scorer = Scorer(ctx.settings, ctx.today)
+    ranks = {c.code: scorer.rank(c) for c in everyone}
+    chosen = sort_customers(select(everyone, f.resolved(ctx.settings), ranks), sort, ranks)
+    return [record(c, ranks[c.code], ctx.settings, masked=masked, labels=labels)
+            for c in chosen]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) -> None:
     _random_archive(kam, seed, n=25)
@@ -92,6 +118,13 @@ def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) ->
             assert daily.risk(ctx, threshold=threshold) == _risk_from_scratch(ctx, threshold)
         _customers, ranks = load_ranked(ctx, include_archived=True)
         assert {k: tuple(v) for k, v in ranks.items()} == _from_scratch(kam, day)
+        for f, sort, archived, masked, labels in LISTINGS:
+            scratch = _list_from_scratch(ctx, f, sort, archived, masked, labels)
+            assert listing(ctx, f, sort, archived, masked, labels).records == scratch
+            ctx.view = None  # JSON output takes the records as the view keeps their text
+            kept = listing(ctx, f, sort, archived, masked, labels, encoded=True).records
+            assert json_document(kept) == json_document(scratch), (f, sort)
+            assert all(type(r) is Encoded for r in kept) or masked or labels
         for archived in (False, True):  # score: --explain works it out from scratch
             rows, blind = daily.scores(ctx, include_archived=archived)
             full, full_blind = daily.scores(ctx, include_archived=archived, explain=True)
@@ -116,9 +149,11 @@ def test_kept_view_gives_the_same_answers(kam: Kam, seed: int) -> None:
 
 def _rows(kam: Kam) -> list[Any]:
     head, *lines = path_for(kam.db).read_bytes().splitlines()
-    assert json.loads(head)["source"] == identity_of(kam.db)
-    return sorted([json.loads(x) for x in lines[at:at + PARTS]]
-                  for at in range(0, len(lines), PARTS))
+    doc = json.loads(head)
+    assert doc["source"] == identity_of(kam.db)
+    n = doc["rows"]
+    assert len(lines) == n * PARTS
+    return sorted([json.loads(lines[p * n + at]) for p in range(PARTS)] for at in range(n))
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -174,7 +209,9 @@ def test_a_damaged_or_foreign_file_is_ignored(kam: Kam) -> None:
                  json.dumps({**good, "key": "another kam.yaml"}).encode() + b"\n",
                  head + b"\n" + rows[:len(rows) // 2],  # torn
                  head + b"\n" + b"\n".join(rows.split(b"\n")[1:]),  # a row short
-                 head + b"\n" + b"{}\n" + rows):  # a row that is not one
+                 head + b"\n" + b"\n".join(rows.split(b"\n")[6:]),  # a block short
+                 head + b"\n" + rows.replace(b"[", b"{", 1),  # a row that is not one
+                 head + b"\n" + b"{}\n" + rows):
         keep.write_bytes(junk)
         keep.write_bytes(junk)
         assert {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "list")} == want
@@ -183,15 +220,15 @@ def test_a_damaged_or_foreign_file_is_ignored(kam: Kam) -> None:
 def test_erase_removes_the_view(kam: Kam) -> None:
     kam("add", "--code", "E1", "--name", "要删除的公司", "--contact-info", "13900001111")
     kam("add", "--code", "E2", "--name", "留下的公司")
-    kam("due")
-    assert "13900001111" not in path_for(kam.db).read_text(encoding="utf-8")  # not due yet
     kam("log", "E1", "电话", "--date", "2026-01-05")
     kam("due")
-    assert "要删除的公司" in path_for(kam.db).read_text(encoding="utf-8")
+    kept = path_for(kam.db).read_text(encoding="utf-8")
+    assert "要删除的公司" in kept and "13900001111" in kept  # kam list's records
     kam("erase", "E1", "--yes")
     assert not path_for(kam.db).exists()
     assert [r["code"] for r in kam.json("list")] == ["E2"]
-    assert "要删除的公司" not in path_for(kam.db).read_text(encoding="utf-8")
+    kept = path_for(kam.db).read_text(encoding="utf-8")
+    assert "要删除的公司" not in kept and "13900001111" not in kept
 
 
 def test_the_review_agrees_with_and_without_the_view(kam: Kam) -> None:

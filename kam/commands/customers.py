@@ -256,20 +256,20 @@ def list_(
     all_: AllOpt = False, mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.ops.customers import find
+    from kam.ops.customers import listing
     from kam.records import Filter
 
     c = context(ctx)
-    listing = find(c, Filter(stage, value_level, tuple(tag or ()), owner, industry), sort, all_)
-    _emit(c, listing, fmt, mask, t("{count} customers", count=len(listing.customers)),
-          t("No customers match.") if listing.archive_size else
+    found = listing(c, Filter(stage, value_level, tuple(tag or ()), owner, industry), sort,
+                    all_, masked(c, mask), labels=fmt == Fmt.table, encoded=fmt == Fmt.json)
+    _emit(found.records, fmt, t("{count} customers", count=len(found.records)),
+          t("No customers match.") if found.archive_size else
           t("No customers yet: `kam add` or `kam import FILE`."))
 
 
-def _emit(c: Any, listing: Any, fmt: Fmt, mask: bool | None, title: str, empty: str) -> None:
+def _emit(rows: list[dict[str, Any]], fmt: Fmt, title: str, empty: str) -> None:
     from kam import render
 
-    rows = listing.records(c, masked(c, mask), labels=fmt == Fmt.table)
     render.customers(rows, fmt.value, title)
     if not rows:
         render.say(empty)
@@ -288,9 +288,9 @@ def search(
     from kam.ops.customers import search as run
 
     c = context(ctx)
-    listing = run(c, text, all_)
-    _emit(c, listing, fmt, mask, t("{count} found for {text}", count=len(listing.customers),
-                                   text=repr(text)),
+    found = run(c, text, all_, masked(c, mask), labels=fmt == Fmt.table)
+    _emit(found.records, fmt, t("{count} found for {text}", count=len(found.records),
+                                text=repr(text)),
           t("Nothing found for {text}.", text=repr(text)))
 
 

@@ -199,13 +199,51 @@ def load_ranked(ctx: Context, include_archived: bool = False
 
 def find(ctx: Context, f: Filter, sort: str = "code", include_archived: bool = False
          ) -> Listing:
-    """The customers matching the filters, sorted (list and export)."""
+    """The customers matching the filters, sorted (export)."""
     customers, ranks = load_ranked(ctx, include_archived)
     chosen = records.select(customers, f.resolved(ctx.settings), ranks)
     return Listing(records.sort_customers(chosen, sort, ranks), ranks, len(customers))
 
 
-def search(ctx: Context, text: str, include_archived: bool = False) -> Listing:
+@dataclass
+class Listed:
+    """Customer records as they leave (records.present), and how many customers were
+    looked at (to tell "none match" from "none yet")."""
+
+    records: list[Any]  # dicts, or formats.Encoded (listing)
+    archive_size: int
+
+
+def listing(ctx: Context, f: Filter, sort: str = "code", include_archived: bool = False,
+            masked: bool = False, labels: bool = False, encoded: bool = False) -> Listed:
+    """`kam list`: the customers matching the filters, sorted, from the daily view
+    (ops/view.py), whose rows keep each customer's records.plain_record. encoded=True
+    (for JSON output): records neither masked nor labelled may come as the JSON text the
+    view keeps (formats.Encoded), not parsed and encoded again."""
+    import json
+
+    from kam.formats import Encoded
+    from kam.ops import view
+
+    text = encoded and not masked and not labels
+    rows = [r for r in view.rows(ctx, (view.LIST_TEXT if text else view.LIST,))
+            if include_archived or not r.archived]
+    f = f.resolved(ctx.settings)
+    ranks = {r.code: Rank(r.tier, r.score) for r in rows}
+    chosen = records.sort_customers([r for r in rows if records.matches(r, f, r.tier)], sort,
+                                    ranks)
+    out: list[Any] = []
+    for r in chosen:
+        record = r.record
+        if not text:
+            record = json.loads(record) if isinstance(record, Encoded) else record
+            record = records.present(record or {}, ctx.settings, masked=masked, labels=labels)
+        out.append(record)
+    return Listed(out, len(rows))
+
+
+def search(ctx: Context, text: str, include_archived: bool = False, masked: bool = False,
+           labels: bool = False) -> Listed:
     """Customers whose fields, extras, contacts or follow-up summaries hold the text."""
     from kam.scoring import ranks
 
@@ -216,7 +254,9 @@ def search(ctx: Context, text: str, include_archived: bool = False) -> Listing:
         customers = store.customers(include_archived=include_archived)
         in_log = {i.code for i in store.interactions() if needle in i.summary.casefold()}
     found = [c for c in customers if c.code in in_log or needle in records.haystack(c)]
-    return Listing(found, ranks(found, ctx.settings, ctx.today), len(customers))
+    rank = ranks(found, ctx.settings, ctx.today)
+    return Listed([records.record(c, rank[c.code], ctx.settings, masked=masked, labels=labels)
+                   for c in found], len(customers))
 
 
 @dataclass

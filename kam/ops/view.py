@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kam import i18n
+from kam.formats import Encoded
 from kam.models import Customer, Rank
 
 if TYPE_CHECKING:
@@ -42,9 +43,11 @@ class Context(Protocol):
 
 # A row is kept as PARTS lists (store/derived.py), each command reading the customer's
 # and its own: the customer [code, name, owner, stage, value level, industry, tags,
-# archived, tier, score], then [follow, dates] (due), [health] (risk), [points, missing]
-# (score).
-DUE, RISK, SCORE_PARTS = 1, 2, 3
+# archived, tier, score, last contact, scheduled follow-up, updated, created], then
+# [follow, dates] (due), [health] (risk), [points, missing] (score), [record] (list).
+DUE, RISK, SCORE_PARTS, LIST = 1, 2, 3, 4
+ALL = (DUE, RISK, SCORE_PARTS, LIST)
+LIST_TEXT = 5  # LIST with each record as the JSON text kept (formats.Encoded), not parsed
 CODE, TIER, SCORE = 0, 8, 9
 
 
@@ -54,7 +57,10 @@ class Row:
     info, last contact, last summary] or None; dates: [[name, days late, urgency, lead,
     date]]; health: [value, reasons, days since contact, dormant, signals] or None
     (lost); points: each indicator's points (settings order), missing: the places of the
-    indicators without a value (kam score)."""
+    indicators without a value (kam score); record: records.plain_record (kam list), or
+    its JSON text (LIST_TEXT).
+    last_contact, next_follow_up (the scheduled date), updated and created are the
+    customer's own, for sorting."""
 
     code: str
     name: str
@@ -66,11 +72,16 @@ class Row:
     archived: bool
     tier: str
     score: float
+    last_contact: str | None
+    next_follow_up: str | None
+    updated: str | None
+    created: str | None
     follow: list[Any] | None
     dates: list[list[Any]]
     health: list[Any] | None
     points: list[float]
     missing: list[int]
+    record: dict[str, Any] | Encoded | None
 
 
 def fingerprint(ctx: Context) -> str:
@@ -93,6 +104,7 @@ class Builder:
 
     def row(self, c: Customer) -> list[Any]:
         from kam.followup import LOST, date_occurrences, health, next_contact, urgency
+        from kam.records import plain_record
 
         s, today = self.settings, self.today
         (tier, score), points = self.scorer.breakdown(c)
@@ -115,14 +127,16 @@ class Builder:
             h = health(c, tier, s, today, self.windows)
             well = [h.health, list(h.reasons), h.days_since_contact, h.dormant, list(h.signals)]
         return [[c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
-                 c.archived, tier, score], [follow, dates], [well],
-                [list(points.values()), self.scorer.missing(c)]]
+                 c.archived, tier, score, c.last_contact, c.next_follow_up, c.updated,
+                 c.created], [follow, dates], [well],
+                [list(points.values()), self.scorer.missing(c)],
+                [plain_record(c, Rank(tier, score), s)]]
 
 
 def rows(ctx: Context, parts: tuple[int, ...]) -> list[Row]:
-    """Every customer's row (archived too) with these parts (DUE, RISK, SCORE_PARTS;
-    the others empty), from the kept view when it is for the kam.json on disk, else
-    worked out and kept."""
+    """Every customer's row (archived too) with these parts (DUE, RISK, SCORE_PARTS,
+    LIST or LIST_TEXT; the others empty), from the kept view when it is for the kam.json
+    on disk, else worked out and kept (then with every part, records parsed)."""
     from kam.store import derived
     from kam.store.layout import require_database
 
@@ -130,16 +144,34 @@ def rows(ctx: Context, parts: tuple[int, ...]) -> list[Row]:
         return ctx.view[1]  # type: ignore[no-any-return]
     require_database(ctx.db)
     key = fingerprint(ctx)
-    kept = derived.load(ctx.db, key, derived.identity_of(ctx.db), parts)
-    if kept is None:
+    kept = derived.load(ctx.db, key, derived.identity_of(ctx.db),
+                        [p for p in parts if p != LIST_TEXT],
+                        (LIST,) if LIST_TEXT in parts else ())
+    made = _made(kept) if kept is not None else None
+    if made is None:
         with ctx.reader() as store:
             everyone = store.customers(include_archived=True)
             source = store.identity
-        kept, parts = _keep(ctx, key, source, everyone), (DUE, RISK, SCORE_PARTS)
-    made = [Row(*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])))
-            for base, due, risk, scores in kept]
+        made, parts = _made(_keep(ctx, key, source, everyone)), ALL
+        assert made is not None
     ctx.view = (set(parts), made)
     return made
+
+
+SHAPE = (14, 2, 1, 2, 1)  # the length of each part of a row, as Builder.row makes it
+
+
+def _made(kept: list[list[Any]]) -> list[Row] | None:
+    """Rows of the kept lists (the record's as text: one line of `[{...}]`); None if
+    any is not of the shape Builder.row makes (a file changed by hand)."""
+    if not all(p is None or type(p) is list and len(p) == n
+               or type(p) is bytes and p[:2] == b"[{" and p[-2:] == b"}]"
+               for r in kept for p, n in zip(r, SHAPE, strict=True)):
+        return None
+    return [Row(*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])),
+                *((Encoded(listed[1:-1].decode("utf-8")),) if type(listed) is bytes
+                  else listed or (None,)))
+            for base, due, risk, scores, listed in kept]
 
 
 def ranks(ctx: Context, everyone: list[Customer], source: list[int] | None

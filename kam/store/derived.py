@@ -26,9 +26,9 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes
 
-FORMAT = 6  # the rows' shape (ops/view.py)
+FORMAT = 8  # the rows' shape (ops/view.py)
 Identity = list[int]
-PARTS = 4  # lines a row: the customer, due, risk, score (ops/view.py)
+PARTS = 5  # lines a row: the customer, due, risk, score, list (ops/view.py)
 
 
 def path_for(db: Path) -> Path:
@@ -54,22 +54,35 @@ def identity_of(path: Path) -> Identity | None:
         return None
 
 
-def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[int] = ()
-         ) -> list[list[Any]] | None:
+def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[int] = (),
+         raw: Sequence[int] = ()) -> list[list[Any]] | None:
     """The kept view's rows if it was built from this kam.json (source) with this
     fingerprint, else None. A row is its PARTS lists; only the first and those asked
-    for are read (None in the others' places): each command parses what it shows."""
-    found = _read(db, fingerprint, source)
-    if found is None:
+    for are read (None in the others' places): each command reads and parses only the
+    blocks it shows. The parts in raw come as their JSON text (bytes), not parsed."""
+    if source is None:
         return None
-    lines = found[1].split(b"\n")[:-1]
     try:
-        count = json.loads(found[0])["rows"]
-        if len(lines) != count * PARTS:  # a file cut short by hand is not a smaller archive
-            return None
-        columns = [json.loads(b"[" + b",".join(lines[p::PARTS]) + b"]") if p in (0, *parts)
-                   else [None] * count for p in range(PARTS)]
-    except (ValueError, KeyError, TypeError):
+        with open(path_for(db), "rb") as f:
+            head = _header(f.readline(), fingerprint, source)
+            if head is None:
+                return None
+            count, sizes = head
+            columns: list[list[Any]] = []
+            for p, size in enumerate(sizes):
+                if p not in (0, *parts, *raw):
+                    f.seek(size, os.SEEK_CUR)
+                    columns.append([None] * count)
+                    continue
+                block = f.read(size)
+                if len(block) != size or block.count(b"\n") != count:  # cut short by hand
+                    return None
+                columns.append(block[:-1].split(b"\n") if p in raw and count else
+                               json.loads(b"[" + block[:-1].replace(b"\n", b",") + b"]")
+                               if count else [])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if any(len(c) != count for c in columns):
         return None
     rows = [list(r) for r in zip(*columns, strict=True)]
     if not all(isinstance(r[0], list) and r[0] for r in rows):
@@ -77,64 +90,88 @@ def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[in
     return rows
 
 
-def _read(db: Path, fingerprint: str, source: Identity | None) -> tuple[bytes, bytes] | None:
-    """(header line, the rows' lines) of the kept view, if it is the one asked for."""
+def _header(line: bytes, fingerprint: str, source: Identity) -> tuple[int, list[int]] | None:
+    """(rows, each block's size in bytes) if the header is the one asked for."""
+    try:
+        doc = json.loads(line)
+        if doc["key"] != fingerprint or doc["source"] != source:
+            return None
+        count, sizes = doc["rows"], doc["blocks"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if (type(count) is not int or not isinstance(sizes, list) or len(sizes) != PARTS
+            or not all(type(n) is int and n >= 0 for n in sizes)):
+        return None
+    return count, sizes
+
+
+def _blocks(db: Path, fingerprint: str, source: Identity | None) -> list[list[bytes]] | None:
+    """Every block of the kept view as lines, if it is the one asked for."""
     if source is None:
         return None
     try:
-        head, _, body = path_for(db).read_bytes().partition(b"\n")
-        doc = json.loads(head)
-        if doc["key"] != fingerprint or doc["source"] != source:
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
+        with open(path_for(db), "rb") as f:
+            head = _header(f.readline(), fingerprint, source)
+            if head is None:
+                return None
+            blocks = [f.read(size).split(b"\n")[:-1] for size in head[1]]
+    except OSError:
         return None
-    return head, body
+    if any(len(b) != head[0] for b in blocks):
+        return None
+    return blocks
 
 
 def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]]) -> None:
-    """Keep the view: a header line, then each row's PARTS lists a line each (so that a
-    command reads only the parts it needs, and a write patches a few rows without
-    parsing the others). A reader that cannot write (read-only place, full disk) just
-    does not keep it."""
+    """Keep the view: a header line, then PARTS blocks, each with a line a row for its
+    part (so that a command reads only the blocks it needs, and a write patches a few
+    rows without parsing the others). A reader that cannot write (read-only place, full
+    disk) just does not keep it."""
     from kam.formats import encoder
 
     if source is None:
         return
     line = encoder()
-    _write(db, fingerprint, source, [line(part).encode("utf-8") for r in rows for part in r])
+    _write(db, fingerprint, source,
+           [[line(r[p]).encode("utf-8") for r in rows] for p in range(PARTS)])
 
 
-def _write(db: Path, fingerprint: str, source: Identity, lines: list[bytes]) -> None:
+def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes]]) -> None:
+    body = [b"".join(x + b"\n" for x in lines) for lines in blocks]
     head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
-                       "rows": len(lines) // PARTS}).encode("utf-8")
+                       "rows": len(blocks[0]), "blocks": [len(b) for b in body]}
+                      ).encode("utf-8")
     with contextlib.suppress(OSError):
-        atomic_write_bytes(path_for(db), b"\n".join([head, *lines]) + b"\n")
+        atomic_write_bytes(path_for(db), b"\n".join([head, b""]) + b"".join(body))
 
 
 def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity | None,
           changes: dict[str, list[Any] | None]) -> bool:
     """Make the view of kam.json `before` the view of `after`: code -> its new row, or
     None for a customer no longer there. Only the changed rows are touched (a row's
-    first line starts with its code). False when there is no view of `before`."""
+    line in the first block starts with its code). False when there is no view of
+    `before`."""
     from kam.formats import encoder
 
-    found = _read(db, fingerprint, before)
-    if found is None or after is None:
+    blocks = _blocks(db, fingerprint, before)
+    if blocks is None or after is None:
         return False
     line = encoder()
-    lines = found[1].split(b"\n")[:-1]
     starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
     sizes = {len(k) for k in starts}
-    kept: list[bytes] = []
-    for at in range(0, len(lines) - PARTS + 1, PARTS):
-        first = lines[at]
+    kept: list[list[bytes]] = [[] for _ in blocks]
+    for at, first in enumerate(blocks[0]):
         code = next((starts[first[:n]] for n in sizes if first[:n] in starts), None)
         if code is None:
-            kept += lines[at:at + PARTS]
+            for p, b in enumerate(blocks):
+                kept[p].append(b[at])
         elif (row := changes.pop(code)) is not None:
-            kept += [line(part).encode("utf-8") for part in row]
-    kept += [line(part).encode("utf-8") for row in changes.values() if row is not None
-             for part in row]
+            for p, part in enumerate(row):
+                kept[p].append(line(part).encode("utf-8"))
+    for row in changes.values():
+        if row is not None:
+            for p, part in enumerate(row):
+                kept[p].append(line(part).encode("utf-8"))
     _write(db, fingerprint, after, kept)
     return True
 
