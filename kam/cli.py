@@ -25,62 +25,8 @@ from kam.commands import (
     safety,
     shell,
 )
-from kam.errors import BadInput, ExitCode, KamError
 from kam.i18n import N_, t
-
-# Global options, accepted before the command and hoisted from after it.
-_GLOBAL_VALUE = ("--db", "--config", "--today", "--lang")
-_GLOBAL_FLAG = ("--debug", "--wide")
-
-
-def hoist_globals(args: list[str]) -> list[str]:
-    """Move global options given after the command to the front, where click wants them."""
-    front: list[str] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            rest.extend(args[i:])
-            break
-        name = a.split("=", 1)[0]
-        if name in _GLOBAL_VALUE:
-            front.extend(args[i:i + (1 if "=" in a else 2)])
-            i += 1 if "=" in a else 2
-            continue
-        if a in _GLOBAL_FLAG:
-            front.append(a)
-        else:
-            rest.append(a)
-        i += 1
-    return front + rest
-
-
-def _given(args: list[str], name: str) -> str | None:
-    """The value of a global option in the raw arguments, before click parses them."""
-    for i, a in enumerate(args):
-        if a == "--":
-            break
-        if a == name and i + 1 < len(args):
-            return args[i + 1]
-        if a.startswith(name + "="):
-            return a.split("=", 1)[1]
-    return None
-
-
-def choose_language(args: list[str]) -> str:
-    """--lang, KAM_LANG, `language:` in kam.yaml, Chinese: decided before the help page."""
-    import os
-
-    from kam.paths import resolve
-
-    option = _given(args, "--lang")
-    if option is None and not os.environ.get("KAM_LANG"):
-        paths = resolve(_given(args, "--db") or os.environ.get("KAM_DB"),
-                        _given(args, "--config") or os.environ.get("KAM_CONFIG"))
-        return i18n.choose(None, i18n.language_in(paths.config))
-    return i18n.choose(option, None)
-
+from kam.startup import choose_language, command_name, failed, hoist_globals
 
 # The command list of `kam -h`, by what a salesperson does when.
 SECTIONS = (
@@ -144,32 +90,13 @@ class KamGroup(_help.KamSubGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except KamError as e:
-            print(t("Error: {message}", message=e), file=sys.stderr)
-            raise typer.Exit(int(e.exit_code)) from None
-        except KeyboardInterrupt:
-            print(t("Interrupted; {what}", what=_what_was_saved(ctx)), file=sys.stderr)
-            raise typer.Exit(130) from None
-        except BrokenPipeError:
-            # `kam list | head`: the reader went away; that is not a failure.
-            sys.stderr.close()
-            raise typer.Exit(0) from None
-        except Exception as e:
-            # typer/click's own exits and usage errors carry their exit code already.
-            if isinstance(e, (typer.Exit, typer.Abort)):
-                raise
-            if hasattr(e, "show"):
+        except (typer.Exit, typer.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as e:
+            if isinstance(e, Exception) and hasattr(e, "show"):  # click's usage errors
                 _usage_failed(e)
                 raise
-            if ctx.meta.get("kam.debug"):
-                import traceback  # only here: it costs a tenth of start-up
-
-                traceback.print_exc()
-            else:
-                print(t("Error: unexpected failure ({kind}: {problem}); {what}. Run again with "
-                        "--debug for details and report it.", kind=type(e).__name__, problem=e,
-                        what=_what_was_saved(ctx)), file=sys.stderr)
-            raise typer.Exit(int(ExitCode.FAILURE)) from None
+            raise typer.Exit(failed(e, ctx.obj, ctx.meta.get("kam.debug", False))) from None
 
 
 def _usage_failed(e: Exception) -> None:
@@ -179,12 +106,6 @@ def _usage_failed(e: Exception) -> None:
     if isinstance(e, UsageError):
         print(_help.usage_error(e), file=sys.stderr)
         raise typer.Exit(2) from None
-
-
-def _what_was_saved(ctx: Any) -> str:
-    saved = getattr(ctx.obj, "saved", False)
-    return (t("the change was saved before the failure (see `kam history`)") if saved
-            else t("nothing was written"))
 
 
 MODULES = (customers, daily, reviewing, importing, exporting, safety, shell)
@@ -241,49 +162,16 @@ def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help=N_("Show the version and exit."))] = False,
 ) -> None:
-    from kam import render
-    from kam.dates import parse_iso
-    from kam.ops.context import Context
+    from kam.startup import start
 
     if ctx.invoked_subcommand is None:
         print(ctx.get_help())
         raise typer.Exit()
-    if lang is not None and i18n.normalise(lang) is None:
-        raise BadInput(t("--lang: {value} is not a language kam speaks ({known})",
-                         value=repr(lang), known=", ".join(i18n.languages())))
     ctx.meta["kam.debug"] = debug
-    the_day = None
-    if today:
-        try:
-            the_day = parse_iso(today.strip())
-        except ValueError as e:
-            raise BadInput(t("--today: {e}", e=e)) from None
-        if not 1900 <= the_day.year <= 2999:
-            raise BadInput(t("--today: {value} is out of range (years 1900 to 2999)",
-                             value=today))
-    if db is not None and not str(db).strip(". "):
-        raise BadInput(t("--db: the path is empty; give the database file, e.g. "
-                         "--db ~/kam.json"))
-    render.set_wide(wide)
-    ctx.obj = Context.create(db, config, the_day, command=ctx.invoked_subcommand or "")
+    ctx.obj = start(db, config, today, lang, wide, ctx.invoked_subcommand or "")
 
 
 app.callback()(_main)
-
-
-def _command_name(args: list[str]) -> str | None:
-    """The command the arguments run (after the global options), if any."""
-    rest = hoist_globals(args)
-    i = 0
-    while i < len(rest):
-        a = rest[i]
-        if a.split("=", 1)[0] in _GLOBAL_VALUE:
-            i += 1 if "=" in a else 2
-        elif a in _GLOBAL_FLAG:
-            i += 1
-        else:
-            return None if a.startswith("-") else a
-    return None
 
 
 def lean_app(args: list[str]) -> _help.App:
@@ -293,7 +181,7 @@ def lean_app(args: list[str]) -> _help.App:
     completion): the whole app."""
     import os
 
-    name = _command_name(args)
+    name = command_name(args)
     if name is None or any(k.startswith("_KAM") for k in os.environ):
         return app
     for module in MODULES:
@@ -303,6 +191,53 @@ def lean_app(args: list[str]) -> _help.App:
                 lean.callback()(_main)
                 return lean
     return app
+
+
+def lane_spec(names: tuple[str, ...]) -> dict[str, Any]:
+    """These commands (kam.lane.COMMANDS) and the global options as typer builds
+    them, for kam.lane to parse with: each parameter's name, options, kind, type and
+    Python default. A parameter the lane cannot parse exactly as click does (a callback,
+    another type, several values) keeps its command out of the lane; one of the global
+    options (--version, completion) is left out, so that the lane never takes it."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    made: dict[str, Any] = {"": {"params": [p for p in (_param(x, _main) for x in group.params)
+                                            if p is not None]}}
+    callbacks = {info.name or info.callback.__name__.replace("_", "-"): info.callback
+                 for module in MODULES for info in module.app.registered_commands
+                 if info.callback is not None}
+    for name in names:
+        command, body = group.commands[name], callbacks[name]
+        params = [_param(x, body) for x in command.params]
+        if all(p is not None for p in params):
+            made[name] = {"body": body.__name__, "params": params}
+    return made
+
+
+def _param(p: Any, function: Any) -> dict[str, Any] | None:
+    """One click parameter for kam.lane, or None if the lane cannot take it."""
+    import inspect
+    from enum import Enum
+
+    if p.callback is not None or p.is_eager or not p.expose_value or p.nargs != 1:
+        return None
+    kinds = {"TyperChoice": "choice", "IntParamType": "int", "FloatParamType": "float",
+             "TyperPath": "path", "StringParamType": "text", "BoolParamType": "bool"}
+    kind = kinds.get(type(p.type).__name__)  # by name: not a subclass (IntRange, ...)
+    flag = getattr(p, "is_flag", False)
+    if (kind is None or kind == "bool" and not flag or not getattr(p.type, "case_sensitive", True)
+            or p.envvar is not None and not isinstance(p.envvar, str)):
+        return None
+    default = inspect.signature(function).parameters[p.name].default
+    default = default.value if isinstance(default, Enum) else default
+    if default is not None and not isinstance(default, (bool, int, float, str)):
+        return None
+    return {"name": p.name, "opts": list(p.opts), "secondary": list(p.secondary_opts),
+            "kind": "argument" if p.param_type_name == "argument" else
+            "flag" if flag else "value", "type": kind,
+            "choices": [str(c) for c in getattr(p.type, "choices", ())],
+            "multiple": bool(getattr(p, "multiple", False)), "required": bool(p.required),
+            "envvar": p.envvar, "default": default}
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ only os and sys. Anything else goes to kam.cli.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -27,6 +28,12 @@ def main() -> None:
     if args in HELP_ARGS and not completing and os.environ.get("KAM_NO_CACHE") is None:
         sys.stdout.write(_kept_help(args))
         return
+    gc.set_threshold(200_000, 50, 100)  # see kam.cli.main
+    from kam import lane
+
+    code = lane.run(args)
+    if code is not None:
+        sys.exit(code)
     from kam.cli import main as run
 
     run()

@@ -147,6 +147,3 @@ def amount_opt(text: str | None) -> float | None:
         raise BadInput(t("--amount: not an amount: {value} (e.g. 50000)",
                          value=repr(text))) from None
 
-
-def masked(ctx: Context, mask: bool | None) -> bool:
-    return ctx.settings.mask_by_default if mask is None else mask

@@ -43,7 +43,6 @@ from kam.commands._common import (
     complete_tag,
     context,
     date_opt,
-    masked,
 )
 from kam.i18n import N_, t
 
@@ -256,23 +255,10 @@ def list_(
     all_: AllOpt = False, mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.ops.customers import listing
-    from kam.records import Filter
+    from kam.commands import quick
 
-    c = context(ctx)
-    found = listing(c, Filter(stage, value_level, tuple(tag or ()), owner, industry), sort,
-                    all_, masked(c, mask), labels=fmt == Fmt.table, encoded=fmt == Fmt.json)
-    _emit(found.records, fmt, t("{count} customers", count=len(found.records)),
-          t("No customers match.") if found.archive_size else
-          t("No customers yet: `kam add` or `kam import FILE`."))
-
-
-def _emit(rows: list[dict[str, Any]], fmt: Fmt, title: str, empty: str) -> None:
-    from kam import render
-
-    render.customers(rows, fmt.value, title)
-    if not rows:
-        render.say(empty)
+    quick.list_(context(ctx), stage, value_level, tag, owner, industry, sort, all_, mask,
+                fmt.value)
 
 
 @app.command(help=N_("Find customers by name, contact, notes, extra values or follow-up "
@@ -285,19 +271,21 @@ def search(
     all_: AllOpt = False, mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
+    from kam.commands.quick import customers, masked
     from kam.ops.customers import search as run
 
     c = context(ctx)
     found = run(c, text, all_, masked(c, mask), labels=fmt == Fmt.table)
-    _emit(found.records, fmt, t("{count} found for {text}", count=len(found.records),
-                                text=repr(text)),
-          t("Nothing found for {text}.", text=repr(text)))
+    customers(found.records, fmt.value, t("{count} found for {text}",
+                                          count=len(found.records), text=repr(text)),
+              t("Nothing found for {text}.", text=repr(text)))
 
 
 @app.command(help=N_("The whole archive of one customer, follow-up history newest first."),
              epilog=N_("kam show KH2024001\nkam show acme --format json"))
 def show(ctx: typer.Context, code: CodeArg, mask: MaskOpt = None,
          fmt: FormatOpt = Fmt.table) -> None:
+    from kam.commands.quick import masked
     from kam.ops.customers import show as run
     from kam.render import show as render
 

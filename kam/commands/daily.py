@@ -158,18 +158,9 @@ def score(
     all_: AllOpt = False,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.ops.daily import scores
-    from kam.records import Filter
-    from kam.render import scores as render
-    from kam.render import warn
+    from kam.commands import quick
 
-    c = context(ctx)
-    rows, blind = scores(c, code, Filter(tier=tier), all_, explain)
-    s = c.settings
-    render(rows, fmt.value, explain, {tier.name: tier.label for tier in s.tiers},
-           [i.name for i in s.indicators])
-    for line in blind:
-        warn(line)
+    quick.score(context(ctx), code, explain, tier, all_, fmt.value)
 
 
 @app.command(help=N_("Follow-ups overdue, due today and coming up, plus date reminders, most "
@@ -189,16 +180,9 @@ def due(
         autocompletion=complete_code)] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam import render
-    from kam.ops.daily import due as run
-    from kam.records import Filter
+    from kam.commands import quick
 
-    c = context(ctx)
-    rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain)
-    render.due(rows, fmt.value, limit, explain is not None)
-    if not rows:
-        render.say(t("Nothing due in the next {days} days.",
-                     days=c.settings.upcoming_days if days is None else days))
+    quick.due(context(ctx), days, owner, tier, stage, limit, explain, fmt.value)
 
 
 @app.command(help=N_("At-risk customers (churn warning) with their health score and the "
@@ -212,14 +196,9 @@ def risk(
         metavar=N_("HEALTH"))] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam import render
-    from kam.ops.daily import risk as run
-    from kam.records import Filter
+    from kam.commands import quick
 
-    rows = run(context(ctx), Filter(owner=owner, tier=tier), threshold)
-    render.risk(rows, fmt.value)
-    if not rows:
-        render.say(t("No customer at risk."))
+    quick.risk(context(ctx), owner, tier, threshold, fmt.value)
 
 
 @app.command(help=N_("The morning summary for cron: whom to contact today and why, new risks, "
@@ -235,7 +214,6 @@ def digest(
         "Days ahead to look (dates with a longer lead, such as contract ends, come earlier)."),
         metavar=N_("DAYS"))] = 7,
 ) -> None:
-    from kam.ops.daily import digest as run
-    from kam.render import digest as render
+    from kam.commands import quick
 
-    render(run(context(ctx), days), fmt.value)
+    quick.digest(context(ctx), fmt.value, days)

@@ -9,7 +9,6 @@ from kam.i18n import t
 from kam.models import Customer, Rank
 from kam.ops import view
 from kam.ops.context import Context
-from kam.ops.customers import load_ranked
 from kam.ops.view import Row
 from kam.records import Filter, matches, select
 
@@ -22,6 +21,8 @@ RISK_KEYS = ("code", "name", "health", "days_since_contact", "reasons", "tier", 
 
 def _chosen(ctx: Context, f: Filter, include_archived: bool = False
             ) -> tuple[list[Customer], dict[str, Rank]]:
+    from kam.ops.customers import load_ranked
+
     customers, ranks = load_ranked(ctx, include_archived)
     return select(customers, f.resolved(ctx.settings), ranks), ranks
 

@@ -6,7 +6,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +37,8 @@ def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600) -> N
 
     mode is narrowed by the umask. A failure leaves path as it was and no temp file.
     """
+    import tempfile  # here: a reader never writes, and it costs a twentieth of start-up
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
