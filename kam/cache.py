@@ -90,7 +90,7 @@ def write(name: str, data: bytes) -> None:
         from kam.store.files import atomic_write_bytes
 
         os.makedirs(directory(), mode=0o700, exist_ok=True)
-        atomic_write_bytes(Path(directory()) / name, data)
+        atomic_write_bytes(Path(directory()) / name, data, durable=False)
         kind = name.split("-", 1)[0] + "-"
         same = sorted((p for p in Path(directory()).iterdir() if p.name.startswith(kind)),
                       key=lambda p: p.stat().st_mtime_ns, reverse=True)

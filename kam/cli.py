@@ -229,7 +229,8 @@ def _param(p: Any, function: Any) -> dict[str, Any] | None:
             or p.envvar is not None and not isinstance(p.envvar, str)):
         return None
     default = inspect.signature(function).parameters[p.name].default
-    default = default.value if isinstance(default, Enum) else default
+    default = (None if default is inspect.Parameter.empty else
+               default.value if isinstance(default, Enum) else default)
     if default is not None and not isinstance(default, (bool, int, float, str)):
         return None
     return {"name": p.name, "opts": list(p.opts), "secondary": list(p.secondary_opts),

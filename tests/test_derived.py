@@ -237,3 +237,16 @@ def test_the_review_agrees_with_and_without_the_view(kam: Kam) -> None:
     with_kept = kam("review", "--quarter", "2026Q4", "-f", "json").stdout
     path_for(kam.db).unlink()
     assert kam("review", "--quarter", "2026Q4", "-f", "json").stdout == with_kept
+
+
+def test_a_kam_json_edited_by_hand_is_checked_though_a_view_was_made_of_it(kam: Kam) -> None:
+    """A reader skips the shape check of the kam.json the view was made from (kam wrote
+    or checked it); an edit by hand is another file, checked again."""
+    kam("add", "--code", "H1", "--name", "甲")
+    kam("due")
+    doc = json.loads(kam.db.read_text(encoding="utf-8"))
+    next(iter(doc["customers"].values()))["tags"] = "重点"
+    kam.db.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    for cmd in (("show", "H1"), ("edit", "H1", "--note", "x"), ("list",)):
+        r = kam(*cmd, code=3)
+        assert "'tags'" in r.stderr and r.stderr.count("\n") == 1

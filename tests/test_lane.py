@@ -205,3 +205,42 @@ def test_the_installed_script_takes_the_lane_without_typer(two: Any, tmp_path: P
     head = subprocess.run([sys.executable, "-c", probe, "list", "-f", "csv"], env=env,
                           capture_output=True, text=True, encoding="utf-8")
     assert head.stderr == "False 0\n" and head.stdout.startswith("code,name")
+
+
+WRITES = [
+    ["log", "KH2024001", "电话沟通", "-k", "call", "--next", "2026-12-05"],
+    ["log", "KH2024002", "下单", "--kind=order", "--amount", "5万", "--date", "2026-11-20"],
+    ["done", "KH2024001"], ["done", "KH2024002", "发了合同", "--next", "2026-12-15"],
+    ["log", "nobody", "x"], ["log", "KH2024001", "x", "--date", "2026-02-30"],
+    ["log", "KH2024001", "x", "--amount", "很多"], ["log", "KH2024001", "x", "-k", "nonsense"],
+    ["done", "KH2024001", "--next", "2020-01-01"], ["log", "KH2024001", "未来", "--date",
+                                                    "2027-01-01"],
+]
+
+
+def test_writes_through_the_lane_are_what_typer_does(two: Any, tmp_path: Path,
+                                                     capfd: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """log and done: the same messages, exit codes and archive, run on two copies."""
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(two.db.parent, other)
+    runner = CliRunner()
+    for args in WRITES:
+        whole = runner.invoke(app, args)
+        capfd.readouterr()
+        monkeypatch.setenv("KAM_DB", str(other / two.db.name))
+        got = _lane(args, capfd)
+        monkeypatch.setenv("KAM_DB", str(two.db))
+        assert got == (whole.exit_code, whole.stdout, whole.stderr), args
+
+    def shown(db: Path) -> Any:
+        out = runner.invoke(app, ["--db", str(db), "show", "KH2024002", "-f", "json"]).stdout
+        doc = json.loads(out)
+        for item in doc["interactions"]:
+            item.pop("id")
+            item.pop("created")
+        return {k: v for k, v in doc.items() if k not in ("updated", "created")}
+
+    assert shown(two.db) == shown(other / two.db.name)

@@ -5,15 +5,15 @@ The only module the command modules import from this package.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from kam.commands._help import App as App  # re-exported: every command module makes one
-from kam.errors import BadInput
-from kam.i18n import N_, t
+from kam.commands.quick import amount_opt as amount_opt  # re-exported: the value parsers
+from kam.commands.quick import date_opt as date_opt
+from kam.i18n import N_
 
 if TYPE_CHECKING:
     from kam.ops.context import Context
@@ -122,28 +122,3 @@ ForceOpt = Annotated[bool, typer.Option("--force", help=N_(
 KindOpt = Annotated[str, typer.Option("--kind", "-k", help=N_(
     "What it was: follow_up, call, visit, email, wechat, meeting, order, payment, "
     "complaint or note, or its label from kam.yaml."), metavar=N_("KIND"))]
-
-
-def date_opt(value: str | None, option: str) -> date | None:
-    """A date option as a date; bad input names the option."""
-    from kam.dates import parse_date
-
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as ex:
-        raise BadInput(t("{option}: {ex}", option=option, ex=ex)) from None
-
-
-def amount_opt(text: str | None) -> float | None:
-    from kam.scoring import parse_amount
-
-    if text is None:
-        return None
-    try:
-        return parse_amount(text, "yuan")
-    except ValueError:
-        raise BadInput(t("--amount: not an amount: {value} (e.g. 50000)",
-                         value=repr(text))) from None
-

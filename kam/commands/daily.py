@@ -47,18 +47,9 @@ def log(
         "Amount in yuan for an order or payment."), metavar=N_("AMOUNT"))] = None,
     force: ForceOpt = False,
 ) -> None:
-    from kam.labels import kind as kind_label
-    from kam.ops.interactions import log as run
-    from kam.render import say
+    from kam.commands import quick
 
-    c = context(ctx)
-    when = date_opt(date_, "--date") or c.today
-    cust = run(c, code, summary, kind, when, date_opt(next_, "--next"), amount_opt(amount),
-               force)
-    values = {"kind": kind_label(kind), "code": cust.code, "name": cust.name,
-              "date": when.isoformat(), "next": cust.next_follow_up}
-    say(t("Logged {kind} for {code} {name} on {date}; next follow-up {next}", **values)
-        if cust.next_follow_up else t("Logged {kind} for {code} {name} on {date}", **values))
+    quick.log(context(ctx), code, summary, kind, date_, next_, amount, force)
 
 
 @app.command(help=N_("Remove a follow-up logged by mistake; totals, score and health follow."),
@@ -119,13 +110,9 @@ def done(
     kind: KindOpt = "follow_up",
     force: ForceOpt = False,
 ) -> None:
-    from kam.ops.interactions import done as run
-    from kam.render import say
+    from kam.commands import quick
 
-    c = run(context(ctx), code, summary or t("Follow-up done"), kind, date_opt(next_, "--next"),
-            force)
-    say(t("Done: {code} {name}; next {next}", code=c.code, name=c.name, next=c.next_follow_up)
-        if c.next_follow_up else t("Done: {code} {name}", code=c.code, name=c.name))
+    quick.done(context(ctx), code, summary, next_, kind, force)
 
 
 @app.command(help=N_("Put a follow-up off to a later date."),

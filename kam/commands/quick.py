@@ -1,4 +1,4 @@
-"""The bodies of the daily read-only commands (kam.lane.COMMANDS): one use-case call
+"""The bodies of the daily commands (kam.lane.COMMANDS): one use-case call
 and its rendering, without typer, so that the lane and typer's commands run the same
 code. Each takes the Context and the command's parameters by their names in the
 typer signature (kam/commands/daily.py, customers.py), values as click gives them
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kam.errors import BadInput
 from kam.i18n import t
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from kam.ops.context import Context
 
 
@@ -86,3 +89,54 @@ def digest(ctx: Context, fmt: str, days: int) -> None:
     from kam.render import digest as render
 
     render(run(ctx, days), fmt)
+
+
+def log(ctx: Context, code: str, summary: str, kind: str, date_: str | None,
+        next_: str | None, amount: str | None, force: bool) -> None:
+    from kam.labels import kind as kind_label
+    from kam.ops.interactions import log as run
+    from kam.render import say
+
+    when = date_opt(date_, "--date") or ctx.today
+    cust = run(ctx, code, summary, kind, when, date_opt(next_, "--next"), amount_opt(amount),
+               force)
+    values = {"kind": kind_label(kind), "code": cust.code, "name": cust.name,
+              "date": when.isoformat(), "next": cust.next_follow_up}
+    say(t("Logged {kind} for {code} {name} on {date}; next follow-up {next}", **values)
+        if cust.next_follow_up else t("Logged {kind} for {code} {name} on {date}", **values))
+
+
+def done(ctx: Context, code: str, summary: str, next_: str | None, kind: str,
+         force: bool) -> None:
+    from kam.ops.interactions import done as run
+    from kam.render import say
+
+    c = run(ctx, code, summary or t("Follow-up done"), kind, date_opt(next_, "--next"), force)
+    say(t("Done: {code} {name}; next {next}", code=c.code, name=c.name, next=c.next_follow_up)
+        if c.next_follow_up else t("Done: {code} {name}", code=c.code, name=c.name))
+
+
+# --- value parsers (the typer commands use them too) ---------------------------
+
+def date_opt(value: str | None, option: str) -> date | None:
+    """A date option as a date; bad input names the option."""
+    from kam.dates import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as ex:
+        raise BadInput(t("{option}: {ex}", option=option, ex=ex)) from None
+
+
+def amount_opt(text: str | None) -> float | None:
+    from kam.scoring import parse_amount
+
+    if text is None:
+        return None
+    try:
+        return parse_amount(text, "yuan")
+    except ValueError:
+        raise BadInput(t("--amount: not an amount: {value} (e.g. 50000)",
+                         value=repr(text))) from None

@@ -390,18 +390,26 @@ def merge(ctx: Context, keep: str, other: str, prefer: str = "keep", dry_run: bo
 def completions(ctx: Context, what: str, incomplete: str) -> list[tuple[str, str]]:
     """(value, description) for shell completion: customer codes with their names
     (what="code") or tags with how many customers carry them (what="tag"), starting
-    with `incomplete`. Read from kam.json alone, never the follow-up log."""
+    with `incomplete`. From the daily view when it is current, else from kam.json
+    (never the follow-up log, and a tab press never works the view out)."""
+    from kam.ops import view
+
     if not ctx.db.exists():
         return []
     prefix = incomplete.casefold()
     found: dict[str, str] = {}
     tags: dict[str, int] = {}
-    with ctx.reader() as store:
-        for c in store.customers():
-            if what == "code" and c.code.casefold().startswith(prefix):
-                found[c.code] = c.name
-            for tag in c.tags if what == "tag" else ():
-                if tag.casefold().startswith(prefix):
-                    tags[tag] = tags.get(tag, 0) + 1
+    chosen: list[Customer] | list[view.Row] | None = view.rows(ctx, (), build=False)
+    if chosen is None:
+        with ctx.reader() as store:
+            chosen = store.customers()
+    for c in chosen:
+        if c.archived:
+            continue
+        if what == "code" and c.code.casefold().startswith(prefix):
+            found[c.code] = c.name
+        for tag in c.tags if what == "tag" else ():
+            if tag.casefold().startswith(prefix):
+                tags[tag] = tags.get(tag, 0) + 1
     found.update((tag, t("{count} customers", count=n)) for tag, n in tags.items())
     return sorted(found.items())

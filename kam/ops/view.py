@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from kam import i18n
 from kam.formats import Encoded
@@ -133,10 +133,17 @@ class Builder:
                 [plain_record(c, Rank(tier, score), s)]]
 
 
-def rows(ctx: Context, parts: tuple[int, ...]) -> list[Row]:
+@overload
+def rows(ctx: Context, parts: tuple[int, ...]) -> list[Row]: ...
+@overload
+def rows(ctx: Context, parts: tuple[int, ...], build: bool) -> list[Row] | None: ...
+
+
+def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] | None:
     """Every customer's row (archived too) with these parts (DUE, RISK, SCORE_PARTS,
     LIST or LIST_TEXT; the others empty), from the kept view when it is for the kam.json
-    on disk, else worked out and kept (then with every part, records parsed)."""
+    on disk, else worked out and kept (then with every part, records parsed); with
+    build=False, None instead of working it out."""
     from kam.store import derived
     from kam.store.layout import require_database
 
@@ -148,6 +155,8 @@ def rows(ctx: Context, parts: tuple[int, ...]) -> list[Row]:
                         [p for p in parts if p != LIST_TEXT],
                         (LIST,) if LIST_TEXT in parts else ())
     made = _made(kept) if kept is not None else None
+    if made is None and not build:
+        return None
     if made is None:
         with ctx.reader() as store:
             everyone = store.customers(include_archived=True)

@@ -90,6 +90,19 @@ def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[in
     return rows
 
 
+def vouches(db: Path, source: Identity | None) -> bool:
+    """Whether the kept view was made from this very kam.json (identity source), for
+    any day or settings: kam then wrote that file itself or read and checked it, and a
+    reader need not check its shape again (an edit by hand changes its identity)."""
+    if source is None:
+        return False
+    try:
+        with open(path_for(db), "rb") as f:
+            return bool(json.loads(f.readline())["source"] == source)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def _header(line: bytes, fingerprint: str, source: Identity) -> tuple[int, list[int]] | None:
     """(rows, each block's size in bytes) if the header is the one asked for."""
     try:
@@ -137,12 +150,13 @@ def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[An
 
 
 def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes]]) -> None:
-    body = [b"".join(x + b"\n" for x in lines) for lines in blocks]
+    body = [b"\n".join(lines) + b"\n" if lines else b"" for lines in blocks]
     head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
                        "rows": len(blocks[0]), "blocks": [len(b) for b in body]}
                       ).encode("utf-8")
     with contextlib.suppress(OSError):
-        atomic_write_bytes(path_for(db), b"\n".join([head, b""]) + b"".join(body))
+        atomic_write_bytes(path_for(db), b"".join([head, b"\n", *body]),
+                           durable=False)  # checked on reading, worked out again
 
 
 def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity | None,
@@ -158,21 +172,31 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
         return False
     line = encoder()
     starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
-    sizes = {len(k) for k in starts}
-    kept: list[list[bytes]] = [[] for _ in blocks]
+    sizes = sorted({len(k) for k in starts})
+    where: dict[str, int] = {}
     for at, first in enumerate(blocks[0]):
-        code = next((starts[first[:n]] for n in sizes if first[:n] in starts), None)
-        if code is None:
-            for p, b in enumerate(blocks):
-                kept[p].append(b[at])
-        elif (row := changes.pop(code)) is not None:
-            for p, part in enumerate(row):
-                kept[p].append(line(part).encode("utf-8"))
-    for row in changes.values():
-        if row is not None:
-            for p, part in enumerate(row):
-                kept[p].append(line(part).encode("utf-8"))
-    _write(db, fingerprint, after, kept)
+        for n in sizes:
+            code = starts.get(first[:n])
+            if code is not None:
+                where[code] = at
+                break
+    gone = []
+    for code, row in changes.items():
+        at = where.get(code, -1)
+        if row is None:
+            if at >= 0:
+                gone.append(at)
+            continue
+        for p, part in enumerate(row):
+            text = line(part).encode("utf-8")
+            if at >= 0:
+                blocks[p][at] = text
+            else:
+                blocks[p].append(text)
+    for at in sorted(gone, reverse=True):
+        for lines in blocks:
+            del lines[at]
+    _write(db, fingerprint, after, blocks)
     return True
 
 

@@ -32,10 +32,14 @@ def _umask() -> int:
     return mask
 
 
-def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600) -> None:
+def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600,
+                durable: bool = True) -> None:
     """Replace path with what save(temp_path) writes: temp file beside it, fsync, rename.
 
     mode is narrowed by the umask. A failure leaves path as it was and no temp file.
+    durable=False skips the fsyncs, for derived data that kam checks on reading and
+    works out again (after a power cut the file may be empty or short, never torn
+    into another valid one).
     """
     import tempfile  # here: a reader never writes, and it costs a twentieth of start-up
 
@@ -43,8 +47,9 @@ def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600) -> N
     os.close(fd)
     try:
         save(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        if durable:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
         os.chmod(tmp, mode & ~_umask())
         for attempt in range(20):
             try:
@@ -59,17 +64,19 @@ def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600) -> N
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
-def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace path with data, atomically."""
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600,
+                       durable: bool = True) -> None:
+    """Replace path with data, atomically (see atomic_save)."""
 
     def save(tmp: str) -> None:
         with open(tmp, "wb") as f:
             f.write(data)
 
-    atomic_save(path, save, mode)
+    atomic_save(path, save, mode, durable)
 
 
 def remove_temp_files(directory: Path, prefix: str = ".") -> None:
