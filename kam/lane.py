@@ -162,8 +162,6 @@ def _from_env(param: dict[str, Any]) -> Any:
 
 def convert(param: dict[str, Any], text: str) -> Any:
     """A value as click and typer convert it; None when the lane leaves it to them."""
-    import re
-
     kind = param["type"]
     if kind == "text":
         return text
@@ -173,9 +171,16 @@ def convert(param: dict[str, Any], text: str) -> Any:
         return Path(text)
     if kind == "choice":
         return text if text in param["choices"] else None
-    if kind == "int":
-        return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
-    if kind == "float":
-        return (float(text) if re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text)
-                else None)
+    # numbers only as plain ASCII digits (click also reads " 3", "1_000", "1e3", "nan")
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    whole, point, part = digits.partition(".")
+    if kind == "int" and _digits(digits):
+        return int(text)
+    if kind == "float" and (_digits(whole) and (not part or _digits(part))
+                            or point and not whole and _digits(part)):
+        return float(text)
     return None
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
