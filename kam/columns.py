@@ -152,6 +152,14 @@ class Layout:
             found = self.__dict__["_covered"] = frozenset(c.index for c in self.columns)
         return found
 
+    @property
+    def keys(self) -> dict[int, str | None]:
+        """Cell position -> the key of its column, worked out once."""
+        found = self.__dict__.get("_keys")
+        if found is None:
+            found = self.__dict__["_keys"] = {c.index: c.key for c in self.columns}
+        return found
+
 
 def map_header(values: tuple[Any, ...], index: dict[str, str]) -> list[ColumnMap]:
     cols: list[ColumnMap] = []
@@ -310,8 +318,11 @@ class RowError(Exception):
 
 
 def is_footer(values: tuple[Any, ...]) -> bool:
-    texts = [text_of(v) for v in values if v is not None and text_of(v)]
-    return bool(texts) and bool(FOOTER.match(texts[0].replace(" ", "")))
+    """Whether the row's first filled cell says 合计, total, ...: a footer."""
+    for v in values:
+        if v is not None and (text := text_of(v)):
+            return bool(FOOTER.match(text.replace(" ", "")))
+    return False
 
 
 def noise(values: tuple[Any, ...], layout: Layout) -> str | None:
@@ -320,7 +331,7 @@ def noise(values: tuple[Any, ...], layout: Layout) -> str | None:
     filled = [(i, v) for i, v in enumerate(values) if v is not None and text_of(v)]
     if not filled:
         return "empty"
-    keys = {c.index: c.key for c in layout.columns}
+    keys = layout.keys
     if all(keys.get(i) == SEQ and text_of(v).replace(".", "").isdigit() for i, v in filled):
         return "numbered"
     if len(filled) == 1 and keys.get(filled[0][0]) not in ("name", "code", PERSON):

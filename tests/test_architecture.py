@@ -169,3 +169,14 @@ def test_use_cases_run_without_the_cli(tmp_path: Path) -> None:
         "code": "KH2026001", "name": "甲公司", "kind": "follow_up", "due": "2026-12-01",
         "days_overdue": -8, "section": "upcoming", "tier": "C", "owner": "", "urgency": -6.0}],
         ensure_ascii=False)
+
+
+def test_an_interaction_document_has_every_field() -> None:
+    """Interaction.to_doc lists the fields by hand (asdict is slow): kept in step."""
+    from dataclasses import asdict
+
+    from kam.models import Interaction
+
+    i = Interaction("i1", "K1", "2026-11-23", "call", "电话", 5.0, "2026-12-01", "t", "b1")
+    assert i.to_doc() == asdict(i)
+    assert Interaction.from_doc(i.to_doc()) == i
