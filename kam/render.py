@@ -540,13 +540,16 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
     follow, new_risk, dates = doc["due"], doc["new_risks"], doc["dates"]
     lines = [f"{'# ' if md else ''}" + t("kam digest {date}", date=doc["date"]), ""]
     lines.append(h + t("Contact today ({count})", count=len(follow)))
+    # the line's words looked up once (thousands of lines on a large archive)
+    line, last_line, never = t("{who}: {when}; {last}"), t("last: {date} {summary}"), t(
+        "never contacted")
     for r in follow:
         who = " ".join(x for x in (r["code"], r["name"], r.get("contact", ""),
                                    r.get("contact_info", "")) if x)
-        last = (t("last: {date} {summary}", date=r["last_contact"], summary=r["last_summary"])
-                if r.get("last_contact") else t("never contacted"))
-        lines.append(b + t("{who}: {when}; {last}", who=who, when=when(r["days_overdue"]),
-                           last=last).rstrip())
+        last = (last_line.format(date=r["last_contact"], summary=r["last_summary"])
+                if r.get("last_contact") else never)
+        lines.append(b + line.format(who=who, when=when(r["days_overdue"]),
+                                     last=last).rstrip())
     if not follow:
         lines.append(b + t("nobody"))
     lines += ["", h + t("New at risk ({count}; {watched} on the watch list)",

@@ -130,6 +130,10 @@ def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) ->
             full, full_blind = daily.scores(ctx, include_archived=archived, explain=True)
             assert rows == [{k: v for k, v in r.items() if k != "explain"} for r in full]
             assert blind == full_blind
+            ctx.view = None  # JSON output takes the items as the view keeps their text
+            kept, _ = daily.scores(ctx, include_archived=archived, encoded=True)
+            assert json_document(kept) == json_document(rows)
+            assert all(type(r) is Encoded for r in kept)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

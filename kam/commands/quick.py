@@ -54,7 +54,7 @@ def score(ctx: Context, code: str | None, explain: bool, tier: str | None, all_:
     from kam.ops.daily import scores
     from kam.records import Filter
 
-    rows, blind = scores(ctx, code, Filter(tier=tier), all_, explain)
+    rows, blind = scores(ctx, code, Filter(tier=tier), all_, explain, encoded=fmt == "json")
     s = ctx.settings
     render.scores(rows, fmt, explain, {tier.name: tier.label for tier in s.tiers},
                   [i.name for i in s.indicators])

@@ -42,11 +42,12 @@ def _blind_lines(spots: list[tuple[str, str, int, int]]) -> list[str]:
 
 
 def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
-           include_archived: bool = False, explain: bool = False
-           ) -> tuple[list[dict[str, Any]], list[str]]:
+           include_archived: bool = False, explain: bool = False, encoded: bool = False
+           ) -> tuple[list[Any], list[str]]:
     """Scores, tiers and each indicator's points, best first, and the lines saying which
     indicators scoring is blind to: from the daily view, or for one customer or with
-    --explain (the parts) worked out from scratch."""
+    --explain (the parts) worked out from scratch. encoded=True (for JSON output): the
+    items the view keeps as JSON text come so (formats.Encoded)."""
     from kam.scoring import Scorer, blind_counts
 
     if code is None and not explain:
@@ -57,7 +58,8 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
         for r in chosen:
             for i in r.missing:
                 counts[i] += 1
-        return ([{"code": r.code, "name": r.name, "score": r.score, "tier": r.tier,
+        return ([r.item if encoded and r.item is not None else
+                 {"code": r.code, "name": r.name, "score": r.score, "tier": r.tier,
                   "breakdown": dict(zip(names, r.points, strict=True))} for r in chosen],
                 _blind_lines(blind_counts(ctx.settings, counts, len(chosen))))
 

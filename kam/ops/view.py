@@ -44,7 +44,7 @@ class Context(Protocol):
 # A row is kept as PARTS lists (store/derived.py), each command reading the customer's
 # and its own: the customer [code, name, owner, stage, value level, industry, tags,
 # archived, tier, score, last contact, scheduled follow-up, updated, created], then
-# [follow, dates] (due), [health] (risk), [points, missing] (score), [record] (list).
+# [follow, dates] (due), [health] (risk), [points, missing, item] (score), [record] (list).
 DUE, RISK, SCORE_PARTS, LIST = 1, 2, 3, 4
 ALL = (DUE, RISK, SCORE_PARTS, LIST)
 LIST_TEXT = 5  # LIST with each record as the JSON text kept (formats.Encoded), not parsed
@@ -56,7 +56,8 @@ class Row:
     """One customer in the view. follow: [days late, why, urgency, date, contact, contact
     info, last contact, last summary] or None; dates: [[name, days late, urgency, lead,
     date]]; health: [value, reasons, days since contact, dormant, signals] or None
-    (lost); points: each indicator's points (settings order), missing: the places of the
+    (lost); points: each indicator's points (settings order), item: the customer's item
+    of `kam score -f json` as JSON text (formats.Encoded), missing: the places of the
     indicators without a value (kam score); record: records.plain_record (kam list), or
     its JSON text (LIST_TEXT).
     last_contact, next_follow_up (the scheduled date), updated and created are the
@@ -81,6 +82,7 @@ class Row:
     health: list[Any] | None
     points: list[float]
     missing: list[int]
+    item: Encoded | None
     record: dict[str, Any] | Encoded | None
 
 
@@ -99,8 +101,11 @@ class Builder:
         from kam.scoring import Scorer
 
         self.settings, self.today = settings, today
+        from kam.formats import encoder
+
         self.scorer = Scorer(settings, today)
         self.windows = Windows(today)
+        self.line = encoder()
 
     def row(self, c: Customer) -> list[Any]:
         from kam.followup import LOST, date_occurrences, health, next_contact, urgency
@@ -129,7 +134,9 @@ class Builder:
         return [[c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
                  c.archived, tier, score, c.last_contact, c.next_follow_up, c.updated,
                  c.created], [follow, dates], [well],
-                [list(points.values()), self.scorer.missing(c)],
+                [list(points.values()), self.scorer.missing(c),
+                 self.line({"code": c.code, "name": c.name, "score": score, "tier": tier,
+                            "breakdown": points})],
                 [plain_record(c, Rank(tier, score), s)]]
 
 
@@ -167,7 +174,7 @@ def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] 
     return made
 
 
-SHAPE = (14, 2, 1, 2, 1)  # the length of each part of a row, as Builder.row makes it
+SHAPE = (14, 2, 1, 3, 1)  # the length of each part of a row, as Builder.row makes it
 
 
 def _made(kept: list[list[Any]]) -> list[Row] | None:
@@ -177,7 +184,10 @@ def _made(kept: list[list[Any]]) -> list[Row] | None:
                or type(p) is bytes and p[:2] == b"[{" and p[-2:] == b"}]"
                for r in kept for p, n in zip(r, SHAPE, strict=True)):
         return None
-    return [Row(*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])),
+    if not all(r[SCORE_PARTS] is None or type(r[SCORE_PARTS][2]) is str for r in kept):
+        return None
+    return [Row(*base, *(due or (None, [])), *(risk or (None,)),
+                *((scores[0], scores[1], Encoded(scores[2])) if scores else ([], [], None)),
                 *((Encoded(listed[1:-1].decode("utf-8")),) if type(listed) is bytes
                   else listed or (None,)))
             for base, due, risk, scores, listed in kept]

@@ -26,7 +26,7 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes
 
-FORMAT = 8  # the rows' shape (ops/view.py)
+FORMAT = 9  # the rows' shape (ops/view.py)
 Identity = list[int]
 PARTS = 5  # lines a row: the customer, due, risk, score, list (ops/view.py)
 
