@@ -180,3 +180,68 @@ def test_the_file_is_a_tinydb_database(kam: Kam) -> None:
     assert [d["name"] for d in db.table("customers").search(Query().stage == "active")] == [
         "甲公司"]
     assert db.table("_meta").get(doc_id=1)["schema_version"] == 1  # type: ignore[index]
+
+
+def _lines(db: Path) -> dict[str, bytes]:
+    """doc id -> its line in kam.json (the customers are one a line)."""
+    raw = db.read_bytes()
+    body = raw[raw.index(b'\n"customers":{\n') + 15:]
+    out = {}
+    for line in body.split(b"\n"):
+        if not line.startswith(b'"'):
+            return out
+        out[line[1:line.index(b'":')].decode()] = line.rstrip(b",")
+    return out
+
+
+def test_kam_json_has_a_customer_a_line_and_a_write_encodes_only_what_it_changed(
+        kam: Kam) -> None:
+    from tinydb import TinyDB
+
+    for n in range(5):
+        kam("add", "--code", f"L{n}", "--name", f"客户{n}", "--note", "多行\n备注")
+    before = _lines(kam.db)
+    assert len(before) == 5 and all(b"\n" not in v for v in before.values())
+    kam("edit", "L2", "--owner", "张华")
+    after = _lines(kam.db)
+    assert [k for k in before if before[k] != after[k]] == ["3"]  # L2 is document 3
+    assert json.loads(after["3"][4:])["owner"] == "张华"
+    with TinyDB(kam.db, access_mode="r") as db:  # still a TinyDB file
+        assert len(db.table("customers")) == 5
+
+
+@pytest.mark.parametrize("layout", ["compact", "indented", "one split", "one indented",
+                                    "edited by hand"])
+def test_a_kam_json_in_another_layout_is_written_whole_and_right(kam: Kam,
+                                                                 layout: str) -> None:
+    """An older kam's compact file, a pretty-printed one, a customer split over lines:
+    the first write encodes every customer; a line edited by hand in kam's own layout
+    is kept as edited."""
+    for n in range(3):
+        kam("add", "--code", f"L{n}", "--name", f"客户{n}")
+    data = json.loads(kam.db.read_text(encoding="utf-8"))
+    if layout == "edited by hand":
+        text = kam.db.read_text(encoding="utf-8").replace('"客户0"', '"手改的名字"')
+        data["customers"]["1"]["name"] = "手改的名字"
+    elif layout == "compact":
+        text = json.dumps(data, ensure_ascii=False)
+    elif layout == "indented":
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    else:
+        only = {**data, "customers": {"1": data["customers"]["1"]}} if "one" in layout else data
+        data = only
+        from kam.store.db import dumps_tables
+
+        text = (dumps_tables(only).decode().replace(',"name":', ',\n"name":', 1)
+                if layout == "one split" else json.dumps(only, ensure_ascii=False, indent=1))
+    kam.db.write_text(text, encoding="utf-8")
+    assert json.loads(text) == data
+    kam("log", "L1" if layout != "one split" and "one" not in layout else "L0", "电话")
+    written = json.loads(kam.db.read_text(encoding="utf-8"))
+    for doc_id, doc in data["customers"].items():
+        got = written["customers"][doc_id]
+        assert {k: v for k, v in got.items() if k not in ("stats", "updated", "gen",
+                                                          "last_contact", "last_summary")} == \
+            {k: v for k, v in doc.items() if k not in ("stats", "updated", "gen",
+                                                       "last_contact", "last_summary")}
+    assert len(_lines(kam.db)) == len(data["customers"])
