@@ -47,12 +47,21 @@ def key(*parts: object) -> str:
     its files (a changed kam never reads what an older one kept)."""
     from kam import __version__
 
-    seen = [repr((__version__, sys.version_info[:2], parts))]
-    for root, dirs, names in os.walk(PACKAGE):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        seen += [f"{name}:{stat_of(os.path.join(root, name))}" for name in sorted(names)
-                 if name.endswith((".py", ".mo"))]
+    seen = [repr((__version__, sys.version_info[:2], parts)), *_own_files()]
     return digest(";".join(seen).encode("utf-8"))[:32]
+
+
+_files: list[str] = []
+
+
+def _own_files() -> list[str]:
+    """The name, size and time of each of kam's files, looked at once a run."""
+    if not _files:
+        for root, dirs, names in os.walk(PACKAGE):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            _files.extend(f"{name}:{stat_of(os.path.join(root, name))}"
+                          for name in sorted(names) if name.endswith((".py", ".mo")))
+    return _files
 
 
 def digest(data: bytes) -> str:

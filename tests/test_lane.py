@@ -244,3 +244,18 @@ def test_writes_through_the_lane_are_what_typer_does(two: Any, tmp_path: Path,
         return {k: v for k, v in doc.items() if k not in ("updated", "created")}
 
     assert shown(two.db) == shown(other / two.db.name)
+
+
+def test_a_reader_gone_away_is_exit_0_and_silent(two: Any, tmp_path: Path) -> None:
+    """`kam list | head`: the pipe closes; the lane exits 0 and says nothing, not even
+    what the interpreter flushes on its way out."""
+    env = {**os.environ, "KAM_DB": str(two.db), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    probe = ("import sys; sys.argv = ['kam', 'due']\n"
+             "from kam.commands import quick\n"
+             "def gone(*a, **k):\n    print('x' * 100)\n    raise BrokenPipeError(32, 'pipe')\n"
+             "quick.due = gone\n"
+             "from kam.launch import main\nmain()\n")
+    for _ in range(2):  # the first run asks typer for the spec, the second takes the lane
+        r = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                           text=True, encoding="utf-8")
+        assert (r.returncode, r.stderr) == (0, "")
