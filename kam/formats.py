@@ -28,17 +28,25 @@ def json_document(data: Any) -> str:
     return dumps(data) + "\n"
 
 
-def encoder() -> Any:
+def encoder(compact: bool = False) -> Any:
     """json.dumps(value, ensure_ascii=False, default=str) for many values: the C encoder
     made once (JSONEncoder.encode makes one for each value, half the time of 7,000 due
-    items); the standard one where there is no C encoder."""
+    items); the standard one where there is no C encoder. compact=True: no spaces, and
+    a value JSON has no type for is refused (TypeError), as the store wants."""
     from json import encoder
 
+    item, key = (",", ":") if compact else (", ", ": ")
+    default = _refuse if compact else str
     make, text = encoder.c_make_encoder, encoder.c_encode_basestring  # type: ignore[attr-defined]
     if make is None or text is None:
-        return json.JSONEncoder(ensure_ascii=False, default=str).encode
-    encode = make(None, str, text, None, ": ", ", ", False, False, True)
+        return json.JSONEncoder(ensure_ascii=False, default=default,
+                                separators=(item, key)).encode
+    encode = make(None, default, text, None, key, item, False, False, True)
     return lambda value: "".join(encode(value, 0))
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _object(data: dict[Any, Any], indent: str, dumps: Any) -> str:

@@ -131,7 +131,9 @@ def dumps_tables(data: Tables, kept: Kept | None = None) -> bytes:
     line and the customers one a line, so that a write encodes only the customers it
     changed. kept (kept_lines): the lines of the file as read, reused for the documents
     still the very objects parsed from them."""
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    from kam.formats import encoder
+
+    encode = encoder(compact=True)
     tables = []
     for name, table in data.items():
         if name != CUSTOMERS:
