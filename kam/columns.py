@@ -320,7 +320,7 @@ class RowError(Exception):
 def is_footer(values: tuple[Any, ...]) -> bool:
     """Whether the row's first filled cell says 合计, total, ...: a footer."""
     for v in values:
-        if v is not None and (text := text_of(v)):
+        if v is not None and (text := v.strip() if type(v) is str else text_of(v)):
             return bool(FOOTER.match(text.replace(" ", "")))
     return False
 
@@ -328,7 +328,8 @@ def is_footer(values: tuple[Any, ...]) -> bool:
 def noise(values: tuple[Any, ...], layout: Layout) -> str | None:
     """Why a row is not a record, or None: a row holding only its 序号 number, or a lone
     title or note ("填写说明：…") outside the name and code columns."""
-    filled = [(i, v) for i, v in enumerate(values) if v is not None and text_of(v)]
+    filled = [(i, v) for i, v in enumerate(values)  # text_of(v) non-empty; str inline
+              if v is not None and (v.strip() if type(v) is str else text_of(v))]
     if not filled:
         return "empty"
     keys = layout.keys
