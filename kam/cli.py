@@ -219,7 +219,9 @@ def _param(p: Any, function: Any) -> dict[str, Any] | None:
     import inspect
     from enum import Enum
 
-    if p.callback is not None or p.is_eager or not p.expose_value or p.nargs != 1:
+    variadic = p.nargs == -1 and p.param_type_name == "argument"  # CODE...: the last one
+    if p.callback is not None or p.is_eager or not p.expose_value or p.nargs != 1 and \
+            not variadic:
         return None
     kinds = {"TyperChoice": "choice", "IntParamType": "int", "FloatParamType": "float",
              "TyperPath": "path", "StringParamType": "text", "BoolParamType": "bool"}
@@ -237,7 +239,8 @@ def _param(p: Any, function: Any) -> dict[str, Any] | None:
             "kind": "argument" if p.param_type_name == "argument" else
             "flag" if flag else "value", "type": kind,
             "choices": [str(c) for c in getattr(p.type, "choices", ())],
-            "multiple": bool(getattr(p, "multiple", False)), "required": bool(p.required),
+            "multiple": bool(getattr(p, "multiple", False)) or variadic,
+            "required": bool(p.required),
             "envvar": p.envvar, "default": default}
 
 

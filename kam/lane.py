@@ -1,4 +1,4 @@
-"""The fast lane: the daily commands (due, risk, score, list, digest, log, done) run
+"""The fast lane: the daily commands (due, risk, score, list, digest, log, done, edit) run
 without typer or click, whose import and command building are most of a short
 command's time.
 
@@ -23,7 +23,7 @@ from typing import Any
 from kam.startup import choose_language, command_name, failed, start
 
 # The commands the lane runs: each has a body of the same name in kam.commands.quick.
-COMMANDS = ("due", "risk", "score", "list", "digest", "log", "done")
+COMMANDS = ("due", "risk", "score", "list", "digest", "log", "done", "edit")
 
 
 def run(args: list[str]) -> int | None:
@@ -141,13 +141,18 @@ def parse(spec: dict[str, Any], name: str, args: list[str]
     if not seen_command:
         return None
     arguments = [p for p in command["params"] if p["kind"] == "argument"]
-    if len(positional) > len(arguments):
+    if any(p["multiple"] for p in arguments[:-1]):
+        return None  # only the last argument may take several values
+    several = bool(arguments) and arguments[-1]["multiple"]
+    if len(positional) > len(arguments) and not several:
         return None
-    for p, text in zip(arguments, positional, strict=False):
-        value = convert(p, text)
-        if value is None:
+    for at, p in enumerate(arguments):
+        texts = positional[at:] if p["multiple"] else positional[at:at + 1]
+        converted = [convert(p, text) for text in texts]
+        if any(v is None for v in converted):
             return None
-        found[p["name"]] = value
+        if converted:
+            found[p["name"]] = converted if p["multiple"] else converted[0]
     if any(p["required"] and p["name"] not in found for p in arguments):
         return None
     kwargs = {p["name"]: found.get(p["name"], p["default"]) for p in command["params"]}

@@ -42,6 +42,10 @@ DUE = {"days": None, "owner": None, "tier": None, "stage": None, "limit": 50, "e
        "fmt": "table"}
 LIST = {"stage": None, "value_level": None, "tag": None, "owner": None, "industry": None,
         "sort": "code", "all_": False, "mask": None, "fmt": "table"}
+EDIT = {k: None for k in ("codes", "name", "contact", "title", "contact_info", "industry",
+                          "size", "value_level", "need", "stage", "owner", "note", "tag",
+                          "untag", "extra", "date_", "person", "unset", "next_", "reason",
+                          "where")} | {"force": False, "dry_run": False}
 PARSED: list[tuple[list[str], Any]] = [
     (["due"], ({}, DUE)),
     (["due", "-f", "json"], ({}, {**DUE, "fmt": "json"})),
@@ -66,6 +70,11 @@ PARSED: list[tuple[list[str], Any]] = [
     (["risk", "--threshold", ".5"], ({}, {"owner": None, "tier": None, "threshold": 0.5,
                                           "fmt": "table"})),
     (["digest", "-f", "markdown", "--days", "3"], ({}, {"fmt": "markdown", "days": 3})),
+    (["edit", "A", "B", "--owner", "李", "--tag", "x", "--dry-run", "--db", "b.json"],
+     ({"db": Path("b.json")}, {**EDIT, "codes": ["A", "B"], "owner": "李", "tag": ["x"],
+                               "dry_run": True})),
+    (["edit", "--where", "owner=张", "--stage=active"],
+     ({}, {**EDIT, "where": ["owner=张"], "stage": "active"})),
     # left to typer: help, unknown or malformed options, values click refuses or reads
     # its own way, `--`, options joined, a command's option before the command
     *[(args, None) for args in (
@@ -215,13 +224,21 @@ WRITES = [
     ["log", "KH2024001", "x", "--amount", "很多"], ["log", "KH2024001", "x", "-k", "nonsense"],
     ["done", "KH2024001", "--next", "2020-01-01"], ["log", "KH2024001", "未来", "--date",
                                                     "2027-01-01"],
+    ["edit", "KH2024002", "--owner", "张华", "--tag", "重点", "--untag", "新", "--extra",
+     "微信=wx1", "--date", "birthday=1990-02-03", "--person", "李四:finance::13800000000"],
+    ["edit", "KH2024001", "KH2024002", "--note", "批量", "--dry-run"],
+    ["edit", "--where", "owner=张华", "--stage", "合作中"], ["edit", "KH2024002", "--unset",
+                                                          "extra.微信"],
+    ["edit", "nobody", "--note", "x"], ["edit", "KH2024002", "--stage", "nonsense"],
+    ["edit", "KH2024002"], ["edit", "--where", "bogus"], ["edit", "KH2024002", "--stage", "lost",
+                                                         "--reason", "价格"],
 ]
 
 
 def test_writes_through_the_lane_are_what_typer_does(two: Any, tmp_path: Path,
                                                      capfd: pytest.CaptureFixture[str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """log and done: the same messages, exit codes and archive, run on two copies."""
+    """log, done and edit: the same messages, exit codes and archive, on two copies."""
     import shutil
 
     other = tmp_path / "other"

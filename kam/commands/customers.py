@@ -42,7 +42,6 @@ from kam.commands._common import (
     complete_code,
     complete_tag,
     context,
-    date_opt,
 )
 from kam.i18n import N_, t
 
@@ -51,31 +50,6 @@ app = App()
 
 def _fields(**given: str | None) -> dict[str, str | None]:
     return given
-
-
-def _changes(fields: dict[str, Any], tag: list[str] | None = None,
-             untag: list[str] | None = None, extra: list[str] | None = None,
-             dates: list[str] | None = None, person: list[str] | None = None,
-             unset: list[str] | None = None, next_: str | None = None) -> Any:
-    from kam.ops.customers import Changes
-    from kam.records import parse_contact, parse_pairs
-
-    return Changes({k: v for k, v in fields.items() if v is not None}, tag or [], untag or [],
-                   parse_pairs(extra or [], "--extra"), parse_pairs(dates or [], "--date"),
-                   [parse_contact(p) for p in person or []], unset or [],
-                   date_opt(next_, "--next"))
-
-
-def _report_edits(done: list[Any], dry_run: bool) -> None:
-    from kam.render import edits, say
-
-    if dry_run:
-        edits(done)
-    for e in done:
-        say(t("Would update {code} {name}", code=e.code, name=e.name) if dry_run
-            else t("Updated {code} {name}", code=e.code, name=e.name))
-    if not done:
-        say(t("Nothing to change."))
 
 
 def _report_saved(db: Any, saved: Any) -> None:
@@ -120,6 +94,7 @@ def add(
                                        metavar=N_("DATE"))] = None,
     force: ForceOpt = False,
 ) -> None:
+    from kam.commands.quick import changes_of
     from kam.ops.customers import add as run
     from kam.render import say, write
 
@@ -127,7 +102,7 @@ def add(
                   size=size, value_level=value_level, need=need, stage=stage, owner=owner,
                   note=note, name=name)
     c = context(ctx)
-    changes = _changes(fields, tag, None, extra, date_, person, None, next_)
+    changes = changes_of(fields, tag, None, extra, date_, person, None, next_)
     changes.force = force
     saved = run(c, name or "", changes, code)
     _report_saved(c.db, saved)
@@ -166,17 +141,11 @@ def edit(
     dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Say what would change; change "
                                           "nothing."))] = False,
 ) -> None:
-    from kam.ops.customers import edit_many
-    from kam.records import parse_pairs
+    from kam.commands import quick
 
-    fields = _fields(name=name, contact=contact, title=title, contact_info=contact_info,
-                  industry=industry, size=size, value_level=value_level, need=need,
-                  stage=stage, owner=owner, note=note)
-    changes = _changes(fields, tag, untag, extra, date_, person, unset, next_)
-    changes.lost_reason, changes.force = reason, force
-    done = edit_many(context(ctx), codes or [], parse_pairs(where or [], "--where"), changes,
-                     dry_run)
-    _report_edits(done, dry_run)
+    quick.edit(context(ctx), codes, name, contact, title, contact_info, industry, size,
+               value_level, need, stage, owner, note, tag, untag, extra, date_, person, unset,
+               next_, reason, force, where, dry_run)
 
 
 @app.command(help=N_("Mark a customer lost, with the reason: out of due and risk, counted in "

@@ -116,6 +116,46 @@ def done(ctx: Context, code: str, summary: str, next_: str | None, kind: str,
         if c.next_follow_up else t("Done: {code} {name}", code=c.code, name=c.name))
 
 
+def edit(ctx: Context, codes: list[str] | None, name: str | None, contact: str | None,
+         title: str | None, contact_info: str | None, industry: str | None,
+         size: str | None, value_level: str | None, need: str | None, stage: str | None,
+         owner: str | None, note: str | None, tag: list[str] | None,
+         untag: list[str] | None, extra: list[str] | None, date_: list[str] | None,
+         person: list[str] | None, unset: list[str] | None, next_: str | None,
+         reason: str | None, force: bool, where: list[str] | None, dry_run: bool) -> None:
+    from kam.ops.customers import edit_many
+    from kam.records import parse_pairs
+    from kam.render import edits, say
+
+    fields = {"name": name, "contact": contact, "title": title, "contact_info": contact_info,
+              "industry": industry, "size": size, "value_level": value_level, "need": need,
+              "stage": stage, "owner": owner, "note": note}
+    changes = changes_of(fields, tag, untag, extra, date_, person, unset, next_)
+    changes.lost_reason, changes.force = reason, force
+    done = edit_many(ctx, codes or [], parse_pairs(where or [], "--where"), changes, dry_run)
+    if dry_run:
+        edits(done)
+    for e in done:
+        say(t("Would update {code} {name}", code=e.code, name=e.name) if dry_run
+            else t("Updated {code} {name}", code=e.code, name=e.name))
+    if not done:
+        say(t("Nothing to change."))
+
+
+def changes_of(fields: dict[str, Any], tag: list[str] | None = None,
+               untag: list[str] | None = None, extra: list[str] | None = None,
+               dates: list[str] | None = None, person: list[str] | None = None,
+               unset: list[str] | None = None, next_: str | None = None) -> Any:
+    """What add and edit change, from their options."""
+    from kam.ops.customers import Changes
+    from kam.records import parse_contact, parse_pairs
+
+    return Changes({k: v for k, v in fields.items() if v is not None}, tag or [], untag or [],
+                   parse_pairs(extra or [], "--extra"), parse_pairs(dates or [], "--date"),
+                   [parse_contact(p) for p in person or []], unset or [],
+                   date_opt(next_, "--next"))
+
+
 # --- value parsers (the typer commands use them too) ---------------------------
 
 def date_opt(value: str | None, option: str) -> date | None:
