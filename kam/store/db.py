@@ -3,7 +3,9 @@
 Two TinyDB files:
 - ``kam.json``: customers (with the aggregates the daily commands need), import
   batches and ``_meta`` (schema version, commit generation, erasures under
-  way). `due`, `risk`, `score` and `list` read only this file.
+  way), written a table a line and a customer a line (dumps_tables), so that a
+  commit encodes only the customers it changed. The daily commands read the
+  daily view built from it (store/derived.py), not the file itself.
 - ``kam.interactions.json``: the follow-up log, read only by the commands that
   need the history (show, search, import, undo, review).
 - ``kam.interactions.journal.jsonl``: follow-ups added since the log was last
