@@ -60,27 +60,16 @@ def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[in
     fingerprint, else None. A row is its PARTS lists; only the first and those asked
     for are read (None in the others' places): each command reads and parses only the
     blocks it shows. The parts in raw come as their JSON text (bytes), not parsed."""
-    if source is None:
+    found = _read_blocks(db, fingerprint, source, {0, *parts, *raw})
+    if found is None:
         return None
+    count, blocks = found
     try:
-        with open(path_for(db), "rb") as f:
-            head = _header(f.readline(), fingerprint, source)
-            if head is None:
-                return None
-            count, sizes = head
-            columns: list[list[Any]] = []
-            for p, size in enumerate(sizes):
-                if p not in (0, *parts, *raw):
-                    f.seek(size, os.SEEK_CUR)
-                    columns.append([None] * count)
-                    continue
-                block = f.read(size)
-                if len(block) != size or block.count(b"\n") != count:  # cut short by hand
-                    return None
-                columns.append(block[:-1].split(b"\n") if p in raw and count else
-                               json.loads(b"[" + block[:-1].replace(b"\n", b",") + b"]")
-                               if count else [])
-    except (OSError, ValueError, KeyError, TypeError):
+        columns = [[None] * count if block is None else
+                   _lines(block, count) if p in raw else
+                   json.loads(b"[" + block[:-1].replace(b"\n", b",") + b"]") if count else []
+                   for p, block in enumerate(blocks)]
+    except (ValueError, TypeError):
         return None
     if any(len(c) != count for c in columns):
         return None
@@ -118,8 +107,11 @@ def _header(line: bytes, fingerprint: str, source: Identity) -> tuple[int, list[
     return count, sizes
 
 
-def _blocks(db: Path, fingerprint: str, source: Identity | None) -> list[list[bytes]] | None:
-    """Every block of the kept view as lines, if it is the one asked for."""
+def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
+                 wanted: set[int] | None = None) -> tuple[int, list[bytes | None]] | None:
+    """(rows, each block's bytes) of the kept view if it is the one asked for; only the
+    wanted blocks are read (None in the others' places), each checked to hold a line a
+    row (a file cut short by hand is not a smaller archive)."""
     if source is None:
         return None
     try:
@@ -127,12 +119,24 @@ def _blocks(db: Path, fingerprint: str, source: Identity | None) -> list[list[by
             head = _header(f.readline(), fingerprint, source)
             if head is None:
                 return None
-            blocks = [f.read(size).split(b"\n")[:-1] for size in head[1]]
+            count, sizes = head
+            blocks: list[bytes | None] = []
+            for p, size in enumerate(sizes):
+                if wanted is not None and p not in wanted:
+                    f.seek(size, os.SEEK_CUR)
+                    blocks.append(None)
+                    continue
+                block = f.read(size)
+                if len(block) != size or block.count(b"\n") != count:
+                    return None
+                blocks.append(block)
     except OSError:
         return None
-    if any(len(b) != head[0] for b in blocks):
-        return None
-    return blocks
+    return count, blocks
+
+
+def _lines(block: bytes, count: int) -> list[bytes]:
+    return block[:-1].split(b"\n") if count else []
 
 
 def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]]) -> None:
@@ -167,9 +171,10 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
     `before`."""
     from kam.formats import encoder
 
-    blocks = _blocks(db, fingerprint, before)
-    if blocks is None or after is None:
+    found = _read_blocks(db, fingerprint, before)
+    if found is None or after is None:
         return False
+    blocks = [_lines(block or b"", found[0]) for block in found[1]]
     line = encoder()
     starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
     sizes = sorted({len(k) for k in starts})
