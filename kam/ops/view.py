@@ -161,7 +161,8 @@ def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] 
     kept = derived.load(ctx.db, key, derived.identity_of(ctx.db),
                         [p for p in parts if p != LIST_TEXT],
                         (LIST,) if LIST_TEXT in parts else ())
-    made = _made(kept) if kept is not None else None
+    made = _made(kept, tuple(LIST if p == LIST_TEXT else p for p in parts)
+                 ) if kept is not None else None
     if made is None and not build:
         return None
     if made is None:
@@ -177,14 +178,17 @@ def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] 
 SHAPE = (14, 2, 1, 3, 1)  # the length of each part of a row, as Builder.row makes it
 
 
-def _made(kept: list[list[Any]]) -> list[Row] | None:
-    """Rows of the kept lists (the record's as text: one line of `[{...}]`); None if
-    any is not of the shape Builder.row makes (a file changed by hand)."""
-    if not all(p is None or type(p) is list and len(p) == n
-               or type(p) is bytes and p[:2] == b"[{" and p[-2:] == b"}]"
-               for r in kept for p, n in zip(r, SHAPE, strict=True)):
-        return None
-    if not all(r[SCORE_PARTS] is None or type(r[SCORE_PARTS][2]) is str for r in kept):
+def _made(kept: list[list[Any]], parts: tuple[int, ...] = ALL) -> list[Row] | None:
+    """Rows of the kept lists with these parts read (the others None; the record's as
+    text: one line of `[{...}]`); None if any is not of the shape Builder.row makes
+    (a file changed by hand)."""
+    for at in (0, *parts):
+        n = SHAPE[at]
+        if not all(type(p) is list and len(p) == n
+                   or type(p) is bytes and p[:2] == b"[{" and p[-2:] == b"}]"
+                   for p in [r[at] for r in kept]):
+            return None
+    if SCORE_PARTS in parts and not all(type(r[SCORE_PARTS][2]) is str for r in kept):
         return None
     return [Row(*base, *(due or (None, [])), *(risk or (None,)),
                 *((scores[0], scores[1], Encoded(scores[2])) if scores else ([], [], None)),
