@@ -16,6 +16,8 @@ _NO_RANK = Rank("", 0.0)
 
 @dataclass(frozen=True)
 class DueItem:
+    """Something to do for a customer: a follow-up or a named date, with its urgency."""
+
     code: str
     name: str
     kind: str  # "follow_up" or a named date ("birthday", "contract_end", ...)
@@ -137,6 +139,8 @@ def due_items(customers: list[Customer], ranks: dict[str, Rank], settings: Setti
 
 @dataclass(frozen=True)
 class Health:
+    """A customer's health (客户健康度), the reasons and the churn signals."""
+
     code: str
     name: str
     health: float  # 0..100, 100 = healthy

@@ -70,6 +70,8 @@ class Stats(TypedDict, total=False):
 
 @dataclass(frozen=True, slots=True)
 class Contact:
+    """Another person at a customer: name, role, title and contact details."""
+
     name: str
     role: str = "other"
     title: str = ""
@@ -81,6 +83,9 @@ class Contact:
 # as values all the same: change them with dataclasses.replace().
 @dataclass(slots=True)
 class Customer:
+    """One customer's archive (客户档案): the template's fields, extras, dates, contacts
+    and the kept aggregates of its follow-ups."""
+
     code: str
     name: str
     contact: str = ""
@@ -161,6 +166,8 @@ FIELD_TYPES: dict[str, type] = {
 
 @dataclass(slots=True)
 class Interaction:
+    """One follow-up, order, complaint, ... in the follow-up log."""
+
     id: str
     code: str
     date: str  # ISO date

@@ -18,6 +18,8 @@ UNITS = ("number", "yuan", "10k", "ratio", "years")
 
 @dataclass(frozen=True)
 class Term:
+    """A vocabulary term: its canonical key, its label, and the aliases it is known by."""
+
     key: str
     label: str
     aliases: tuple[str, ...]
@@ -25,6 +27,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Vocabulary:
+    """The terms of one vocabulary field (stage, value_level), in kam.yaml order."""
+
     field: str
     terms: tuple[Term, ...]
 
@@ -51,6 +55,8 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Indicator:
+    """A scoring indicator: where its value comes from, its weight and how it is scaled."""
+
     name: str
     sources: tuple[str, ...]  # "derived.X", "field.X" or "extra.X"; the first present counts
     weight: float
@@ -63,6 +69,8 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Tier:
+    """A tier (A, B, C ...) and the lowest score that reaches it."""
+
     name: str
     label: str
     min: float
@@ -70,6 +78,8 @@ class Tier:
 
 @dataclass(frozen=True)
 class DateRule:
+    """How a named date reminds: every year or once, how many days ahead, how long after."""
+
     yearly: bool = False
     lead: int = 7
     grace: int = 7
@@ -90,6 +100,8 @@ class Urgency:
 
 @dataclass(frozen=True)
 class RiskSettings:
+    """The churn warning: the health threshold, the marks in days and the signals' weights."""
+
     threshold: float
     churn_days: int
     dormant_days: int
@@ -100,6 +112,8 @@ class RiskSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything kam.yaml sets, as the core reads it (built by kam/config.py)."""
+
     vocab: dict[str, Vocabulary]
     indicators: tuple[Indicator, ...]
     tiers: tuple[Tier, ...]

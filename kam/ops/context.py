@@ -27,6 +27,8 @@ def clock(today: date | None = None, wall: datetime | None = None) -> tuple[date
 
 @dataclass
 class Context:
+    """What a use case is given: paths, today and now, the settings (read when first asked)."""
+
     paths: Paths
     today: date
     now: datetime
