@@ -42,10 +42,10 @@ DUE = {"days": None, "owner": None, "tier": None, "stage": None, "limit": 50, "e
        "fmt": "table"}
 LIST = {"stage": None, "value_level": None, "tag": None, "owner": None, "industry": None,
         "sort": "code", "all_": False, "mask": None, "fmt": "table"}
-EDIT = {k: None for k in ("codes", "name", "contact", "title", "contact_info", "industry",
-                          "size", "value_level", "need", "stage", "owner", "note", "tag",
-                          "untag", "extra", "date_", "person", "unset", "next_", "reason",
-                          "where")} | {"force": False, "dry_run": False}
+EDIT = dict.fromkeys(("codes", "name", "contact", "title", "contact_info", "industry", "size",
+                      "value_level", "need", "stage", "owner", "note", "tag", "untag", "extra",
+                      "date_", "person", "unset", "next_", "reason", "where")) | {
+    "force": False, "dry_run": False}
 PARSED: list[tuple[list[str], Any]] = [
     (["due"], ({}, DUE)),
     (["due", "-f", "json"], ({}, {**DUE, "fmt": "json"})),
