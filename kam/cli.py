@@ -6,7 +6,6 @@ command imports what it needs (openpyxl, rich, the store) when it runs.
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -26,7 +25,7 @@ from kam.commands import (
     shell,
 )
 from kam.i18n import N_, t
-from kam.startup import choose_language, command_name, failed, hoist_globals
+from kam.startup import choose_language, command_name, completing, failed, hoist_globals
 
 # The command list of `kam -h`, by what a salesperson does when.
 SECTIONS = (
@@ -179,10 +178,8 @@ def lean_app(args: list[str]) -> _help.App:
     builds every command's parameters from its signature on each run, a third of kam's
     start-up. Anything else (no command, an unknown one, the contact group, shell
     completion): the whole app."""
-    import os
-
     name = command_name(args)
-    if name is None or any(k.startswith("_KAM") for k in os.environ):
+    if name is None or completing():
         return app
     for module in MODULES:
         for info in module.app.registered_commands:
@@ -245,9 +242,5 @@ def _param(p: Any, function: Any) -> dict[str, Any] | None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    # kam builds tens of thousands of small containers (one JSON parse, one
-    # object per customer) and exits: collecting cycles every 700 allocations
-    # cost a third of `kam due` at 10,000 customers. Rarely is enough.
-    gc.set_threshold(200_000, 50, 100)
+    """What kam.launch runs when the fast lane does not take the arguments."""
     lean_app(sys.argv[1:])()

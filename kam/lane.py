@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any
 
-from kam.startup import choose_language, command_name, failed, start
+from kam.startup import choose_language, command_name, completing, failed, start
 
 # The commands the lane runs: each has a body of the same name in kam.commands.quick.
 COMMANDS = ("due", "risk", "score", "list", "digest", "log", "done", "edit")
@@ -56,7 +56,7 @@ def run(args: list[str]) -> int | None:
 def _plain(args: list[str]) -> bool:
     """No shell completion under way, and every argument UTF-8 text (else typer says
     what is wrong)."""
-    if any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+    if completing():
         return False
     try:
         for a in args:
@@ -114,12 +114,12 @@ def parse(spec: dict[str, Any], name: str, args: list[str]
                 positional.append(a)
             continue
         opt, eq, attached = a.partition("=")
-        table = [glob, command] if seen_command else [glob]  # globals are hoisted first
-        param = next((p for t in table for p in t["params"]
-                      if opt in p["opts"] or opt in p["secondary"]), None)
-        if param is None or param["kind"] == "argument":
+        tables = [(values, glob), (found, command)] if seen_command else [(values, glob)]
+        hit = next(((target, p) for target, t in tables for p in t["params"]  # globals first
+                    if opt in p["opts"] or opt in p["secondary"]), None)
+        if hit is None or hit[1]["kind"] == "argument":
             return None
-        target = found if param in command["params"] else values
+        target, param = hit
         if param["kind"] == "flag":
             if eq:
                 return None

@@ -217,7 +217,6 @@ def test_a_damaged_or_foreign_file_is_ignored(kam: Kam) -> None:
                  head + b"\n" + rows.replace(b"[", b"{", 1),  # a row that is not one
                  head + b"\n" + b"{}\n" + rows):
         keep.write_bytes(junk)
-        keep.write_bytes(junk)
         assert {cmd: kam(cmd, "-f", "json").stdout for cmd in ("due", "list")} == want
 
 

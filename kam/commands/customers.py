@@ -48,10 +48,6 @@ from kam.i18n import N_, t
 app = App()
 
 
-def _fields(**given: str | None) -> dict[str, str | None]:
-    return given
-
-
 def _report_saved(db: Any, saved: Any) -> None:
     from kam.render import say, warn
 
@@ -98,9 +94,9 @@ def add(
     from kam.ops.customers import add as run
     from kam.render import say, write
 
-    fields = _fields(contact=contact, title=title, contact_info=contact_info, industry=industry,
-                  size=size, value_level=value_level, need=need, stage=stage, owner=owner,
-                  note=note, name=name)
+    fields = {"contact": contact, "title": title, "contact_info": contact_info,
+              "industry": industry, "size": size, "value_level": value_level, "need": need,
+              "stage": stage, "owner": owner, "note": note, "name": name}
     c = context(ctx)
     changes = changes_of(fields, tag, None, extra, date_, person, None, next_)
     changes.force = force

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from kam.ops.context import Context
+    from kam.ops.customers import Changes
 
 
 def masked(ctx: Context, mask: bool | None) -> bool:
@@ -145,7 +146,7 @@ def edit(ctx: Context, codes: list[str] | None, name: str | None, contact: str |
 def changes_of(fields: dict[str, Any], tag: list[str] | None = None,
                untag: list[str] | None = None, extra: list[str] | None = None,
                dates: list[str] | None = None, person: list[str] | None = None,
-               unset: list[str] | None = None, next_: str | None = None) -> Any:
+               unset: list[str] | None = None, next_: str | None = None) -> Changes:
     """What add and edit change, from their options."""
     from kam.ops.customers import Changes
     from kam.records import parse_contact, parse_pairs

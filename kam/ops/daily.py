@@ -92,8 +92,6 @@ def _rows(ctx: Context, f: Filter, parts: tuple[int, ...], include_archived: boo
           ) -> list[Row]:
     """The daily view's rows of the customers the filter chooses (archived on request),
     with these parts of them (ops/view.py)."""
-    from kam.ops import view
-
     f = f.resolved(ctx.settings)
     return [r for r in view.rows(ctx, parts)
             if (include_archived or not r.archived) and matches(r, f, r.tier)]

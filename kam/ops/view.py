@@ -98,11 +98,10 @@ class Builder:
 
     def __init__(self, settings: Settings, today: date):
         from kam.activity import Windows
+        from kam.formats import encoder
         from kam.scoring import Scorer
 
         self.settings, self.today = settings, today
-        from kam.formats import encoder
-
         self.scorer = Scorer(settings, today)
         self.windows = Windows(today)
         self.line = encoder()
@@ -158,14 +157,13 @@ def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] 
         return ctx.view[1]  # type: ignore[no-any-return]
     require_database(ctx.db)
     key = fingerprint(ctx)
-    kept = derived.load(ctx.db, key, derived.identity_of(ctx.db),
-                        [p for p in parts if p != LIST_TEXT],
-                        (LIST,) if LIST_TEXT in parts else ())
-    made = _made(kept, tuple(LIST if p == LIST_TEXT else p for p in parts)
-                 ) if kept is not None else None
-    if made is None and not build:
-        return None
+    read = tuple(LIST if p == LIST_TEXT else p for p in parts)  # the blocks
+    kept = derived.load(ctx.db, key, derived.identity_of(ctx.db), read,
+                        raw=(LIST,) if LIST_TEXT in parts else ())
+    made = _made(kept, read) if kept is not None else None
     if made is None:
+        if not build:
+            return None
         with ctx.reader() as store:
             everyone = store.customers(include_archived=True)
             source = store.identity

@@ -251,7 +251,7 @@ def _scrub_file(path: Path, code: str) -> bool:
     if not scrub_tables(data, code):
         return False
     path.unlink()  # maybe a hard link to another backup: write a new file, never through it
-    atomic_write_bytes(path, dumps(data))
+    AtomicJSONStorage(path).write(data)  # in kam's own layout, as the live file
     return True
 
 

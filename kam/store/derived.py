@@ -164,16 +164,16 @@ def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes
 
 
 def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity | None,
-          changes: dict[str, list[Any] | None]) -> bool:
+          changes: dict[str, list[Any] | None]) -> None:
     """Make the view of kam.json `before` the view of `after`: code -> its new row, or
     None for a customer no longer there. Only the changed rows are touched (a row's
-    line in the first block starts with its code). False when there is no view of
-    `before`."""
+    line in the first block starts with its code). Nothing when there is no view of
+    `before`: the next reader works it out."""
     from kam.formats import encoder
 
     found = _read_blocks(db, fingerprint, before)
     if found is None or after is None:
-        return False
+        return
     blocks = [_lines(block or b"", found[0]) for block in found[1]]
     line = encoder()
     starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
@@ -202,7 +202,6 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
         for lines in blocks:
             del lines[at]
     _write(db, fingerprint, after, blocks)
-    return True
 
 
 def drop(db: Path) -> None:
