@@ -79,3 +79,22 @@ def test_the_installed_command_completes(three: Kam, tmp_path: Path) -> None:
            "COMP_CWORD": "2", "XDG_CACHE_HOME": str(tmp_path / "cache")}
     out = subprocess.run([str(script)], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["KH2024001", "KH2024002"]
+
+
+def test_completion_from_the_daily_view_gives_the_same_and_never_builds_it(three: Kam) -> None:
+    """Codes and tags come from the daily view when it is current (no kam.json parse),
+    else from kam.json; a tab press never works the view out."""
+    from kam.store.derived import path_for
+
+    three("archive", "HD-001")
+    path_for(three.db).unlink(missing_ok=True)
+    asked = [("kam show ", "bash"), ("kam list --tag 重点", "bash"), ("kam show KH", "zsh")]
+    without = [_complete(three, line, shell) for line, shell in asked]
+    assert not path_for(three.db).exists()  # not worked out by a tab press
+    assert "HD-001" not in without[0]  # archived customers are not offered
+    three("due")  # the view, current
+    assert [_complete(three, line, shell) for line, shell in asked] == without
+    # the view is what is read: a name changed only there (as long) shows
+    keep = path_for(three.db)
+    keep.write_bytes(keep.read_bytes().replace("华东精密".encode(), "华东精工".encode()))
+    assert "华东精工" in " ".join(_complete(three, "kam show KH2024001", "zsh"))

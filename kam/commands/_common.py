@@ -28,12 +28,13 @@ def context(ctx: typer.Context) -> Context:
 
 def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[tuple[str, str]]:
     """Codes or tags for the shell: from kam.json alone, never the follow-up log; silent."""
-    from kam.ops.context import Context
     from kam.ops.customers import completions
+    from kam.startup import start
 
     root = ctx.find_root().params
-    try:
-        return completions(Context.create(root.get("db"), root.get("config")), what, incomplete)
+    try:  # the global options as for any command: --today decides which view is current
+        return completions(start(root.get("db"), root.get("config"), root.get("today"),
+                                 root.get("lang"), False, ""), what, incomplete)
     except Exception:  # a shell completing a word must never see an error
         return []
 
