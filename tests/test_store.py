@@ -200,11 +200,20 @@ def test_kam_json_has_a_customer_a_line_and_a_write_encodes_only_what_it_changed
 
     for n in range(5):
         kam("add", "--code", f"L{n}", "--name", f"客户{n}", "--note", "多行\n备注")
+    # L0's line as another writer might spell the same document (escaped, spaced): a
+    # line reused is kept byte for byte, one encoded again would lose the spelling
+    raw = kam.db.read_bytes()
+    mine = _lines(kam.db)["1"]
+    spelled = mine.replace("客户0".encode(), rb"\u5ba2\u6237" + b"0")
+    spelled = spelled.replace(b'"code":', b'"code" : ')
+    kam.db.write_bytes(raw.replace(mine, spelled))
+    assert kam.json("show", "L0")["name"] == "客户0"
     before = _lines(kam.db)
     assert len(before) == 5 and all(b"\n" not in v for v in before.values())
     kam("edit", "L2", "--owner", "张华")
     after = _lines(kam.db)
     assert [k for k in before if before[k] != after[k]] == ["3"]  # L2 is document 3
+    assert after["1"] == spelled  # reused as read
     assert json.loads(after["3"][4:])["owner"] == "张华"
     with TinyDB(kam.db, access_mode="r") as db:  # still a TinyDB file
         assert len(db.table("customers")) == 5
