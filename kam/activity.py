@@ -6,10 +6,13 @@ few figures they need, recomputed from its whole log whenever the log changes.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from kam.models import Customer, Interaction, Stats
+from kam.schema import Stats
+
+if TYPE_CHECKING:  # the daily commands read the view: no dataclasses imported
+    from kam.models import Customer, Interaction
 
 # Long enough for every window the core uses however long after the last write
 # it is read: orders feed 12-month sums and 6-month trends; contacts and
@@ -65,6 +68,8 @@ def refresh(customer: Customer, interactions: list[Interaction], today: date) ->
     A customer without any logged interaction keeps the last contact it was
     given (e.g. by an older import).
     """
+    from dataclasses import replace
+
     stats = summarize(interactions, today)
     if not interactions:
         return replace(customer, stats=stats)
@@ -84,6 +89,8 @@ def absorb(customer: Customer, new: Interaction, today: date) -> Customer | None
     follows the log once the customer has one; a new entry dated on or after it is
     the newest (it was recorded last).
     """
+    from dataclasses import replace
+
     stats = customer.stats
     if "interactions" not in stats or not new.created or new.created < customer.updated:
         return None

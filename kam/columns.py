@@ -18,8 +18,9 @@ from typing import Any
 from kam.dates import coerce_date
 from kam.errors import BadInput
 from kam.i18n import t
-from kam.models import HEADERS, Customer
+from kam.models import Customer
 from kam.records import check_code, split_tags
+from kam.schema import HEADERS
 from kam.settings import Settings
 
 MAX_CELL = 32_767  # characters an Excel cell holds

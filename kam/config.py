@@ -12,7 +12,7 @@ from typing import Any
 
 from kam.errors import ConfigError
 from kam.i18n import t
-from kam.models import TEMPLATE_KEYS, is_import_key
+from kam.schema import TEMPLATE_KEYS, is_import_key
 from kam.settings import (
     DERIVED,
     UNITS,
@@ -24,6 +24,8 @@ from kam.settings import (
     Tier,
     Urgency,
     Vocabulary,
+    date_names,
+    vocabulary,
 )
 
 DEFAULT_YAML = """\
@@ -375,7 +377,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
                               tuple(str(a) for a in term_aliases)))
         if not terms:
             raise c.fail(("vocabulary", fname), t("needs at least one entry"))
-        vocab[fname] = Vocabulary(fname, tuple(terms))
+        vocab[fname] = vocabulary(fname, tuple(terms))
 
     sc = c.mapping(d["scoring"], ("scoring",), ("indicators", "tiers", "min_known"))
     min_known = c.number(sc.get("min_known", 0.5), ("scoring", "min_known"), 0)
@@ -465,6 +467,7 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
         upcoming_days=c.integer(fu["upcoming_days"], ("followup", "upcoming_days")),
         date_rules=rules, risk=risk, slash_order=slash, import_aliases=header_aliases,
         mask_by_default=c.boolean(pv["mask_by_default"], ("privacy", "mask_by_default")),
+        date_names=date_names(rules),
         min_known=min_known, urgency=urgency, lost_reasons=_lost_reasons(c, d["lost_reasons"]),
         path=path,
         backups=(c.integer(bk["keep"], ("backups", "keep")),

@@ -22,7 +22,7 @@ from typing import Any
 
 from kam.errors import BadInput
 from kam.i18n import t
-from kam.models import FORMULA_LEAD
+from kam.schema import FORMULA_LEAD
 from kam.store.files import atomic_save
 from kam.text import width
 

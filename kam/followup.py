@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 from kam.activity import Windows
 from kam.dates import next_anniversary
 from kam.i18n import t
-from kam.models import Customer, Rank
+from kam.schema import Rank
 from kam.settings import Settings
+
+if TYPE_CHECKING:
+    from kam.models import Customer
 
 _NO_RANK = Rank("", 0.0)
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
     """Something to do for a customer: a follow-up or a named date, with its urgency."""
 
     code: str
@@ -137,8 +139,7 @@ def due_items(customers: list[Customer], ranks: dict[str, Rank], settings: Setti
     return items
 
 
-@dataclass(frozen=True)
-class Health:
+class Health(NamedTuple):
     """A customer's health (客户健康度), the reasons and the churn signals."""
 
     code: str

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
-from kam.models import FORMULA_LEAD
+from kam.schema import FORMULA_LEAD
 
 
 class Encoded(str):

@@ -10,9 +10,10 @@ from typing import Any
 
 from kam.columns import RowData
 from kam.i18n import t
-from kam.models import HEADERS, Customer
+from kam.models import Customer
 from kam.privacy import contact_tokens
 from kam.records import contacts_of, same_person
+from kam.schema import HEADERS
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kam.i18n import N_, t
-from kam.models import INTERACTION_KINDS
+from kam.schema import INTERACTION_KINDS
 
 COLUMNS = {
     "code": N_("Code"), "name": N_("Name"), "contact": N_("Contact"), "title": N_("Position"),
@@ -95,7 +95,7 @@ _SAME = {"tag": "tags", "tags": "tag"}
 def field_key(text: str, allowed: Iterable[str]) -> str | None:
     """The key of a field a person named: the key itself (any case), the template's
     header (客户名称), its table header in this run's language, or a Chinese name."""
-    from kam.models import HEADERS
+    from kam.schema import HEADERS
 
     word = text.strip()
     low = word.casefold()

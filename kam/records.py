@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from kam.dates import parse_iso
 from kam.errors import BadInput
 from kam.followup import LOST, next_contact
 from kam.i18n import t
-from kam.models import (
-    EDITABLE,
-    ROLE_NAMES,
-    VOCAB_FIELDS,
-    Contact,
-    Customer,
-    Interaction,
-    Rank,
-)
 from kam.privacy import contact_tokens, mask, mask_extra
+from kam.schema import EDITABLE, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
 from kam.settings import Settings
+
+if TYPE_CHECKING:  # the daily commands read the view: no dataclasses imported
+    from kam.models import Customer, Interaction
 
 # Letters, digits and - _ . / after a first letter or digit; no "..": at most 64.
 _CODE = re.compile(r"^(?!.*\.\.)\w[\w.\-/]{0,63}$")
@@ -147,6 +141,8 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
                                  name=p.name, code=c.code))
             have.append(p)
         changes["contacts"] = tuple(have)
+    from dataclasses import replace  # a write's: the daily commands never import dataclasses
+
     out = replace(c, **changes)
     if lost_reason and out.stage != LOST:
         raise BadInput(t("--reason goes with --stage lost"))
@@ -255,6 +251,8 @@ def new_interaction(code: str, when: date, kind: str, summary: str, amount: floa
                     next_date: date | None, stamp: str, batch: str | None = None) -> Interaction:
     import uuid
 
+    from kam.models import Interaction
+
     return Interaction(uuid.uuid4().hex[:12], code, when.isoformat(), kind, summary, amount,
                        next_date.isoformat() if next_date else None, stamp, batch)
 
@@ -321,8 +319,7 @@ def next_follow_up(c: Customer, rank: Rank | None, settings: Settings) -> date |
 MASKED_TEXT = ("name", "contact", "title", "last_summary", "note", "need")
 
 
-@dataclass(frozen=True)
-class Filter:
+class Filter(NamedTuple):
     """The filters list, export, due, risk and score share (None: any)."""
 
     stage: str | None = None
@@ -338,8 +335,7 @@ class Filter:
         if self.tier and self.tier not in tiers:
             raise BadInput(t("--tier: unknown tier {tier!r}; tiers are {value}",
                              tier=self.tier, value=', '.join(tiers)))
-        return replace(
-            self,
+        return self._replace(
             stage=vocab_key(settings, "stage", self.stage) if self.stage else None,
             value_level=vocab_key(settings, "value_level", self.value_level)
             if self.value_level else None)

@@ -126,8 +126,6 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
           styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
           drop: Sequence[str] = (), heads: Sequence[str] | None = None) -> None:
     """A table on stdout, one line per row; no colour without a terminal or with NO_COLOR."""
-    from rich.table import Table
-
     text = [[visible(cell_text(r.get(k))) for k in columns] for r in rows]
     heads = list(heads) if heads is not None else [header(k) for k in columns]
     cells = None if _wide else screen_width()
@@ -138,6 +136,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
         _plain(text, heads, shown, widths, [columns[i] in _NUMERIC for i in shown],
                shorten(visible(title), cells or 10**6) if title else None)
         return
+    from rich.table import Table
+
     tbl = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False,
                 header_style="bold", expand=False)
     for i, w in zip(shown, widths, strict=True):
@@ -222,7 +222,7 @@ def text_block(lines: Iterable[str]) -> None:
 
 def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> None:
     """One customer's archive: the fields as label and value, then contacts and history."""
-    from kam.models import TEMPLATE_KEYS
+    from kam.schema import TEMPLATE_KEYS
 
     pairs = [(header(k), cell_text(labelled.get(k))) for k in TEMPLATE_KEYS]
     pairs.append((t("Score / tier"), f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}"))

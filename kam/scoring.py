@@ -5,22 +5,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kam.activity import Windows
 from kam.dates import parse_date
 from kam.i18n import N_, t
-from kam.models import HEADERS, Customer, Rank
+from kam.schema import HEADERS, Rank
 from kam.settings import Indicator, Settings, Tier
+
+if TYPE_CHECKING:
+    from kam.models import Customer
 
 _MULT = {"万": 1e4, "w": 1e4, "亿": 1e8, "k": 1e3, "千": 1e3, "元": 1.0}
 _NUM = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(%|万元|万|亿元|亿|元|k|w|千)?$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One indicator's contribution to a score."""
 
     indicator: str
@@ -34,8 +35,7 @@ class Part:
     scale: float = 1.0  # the factor the customer's points were scaled by
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(NamedTuple):
     code: str
     score: float  # 0..100
     tier: str
@@ -74,7 +74,7 @@ def parse_amount(raw: Any, unit: str) -> float:
 # indicator's terms or None when missing or unreadable, share of the weight 0..1,
 # the source the value came from).
 Reading = tuple[Any, "float | str | None", float, str]
-Measure = Callable[[Customer], Reading]
+Measure = Callable[["Customer"], Reading]
 _MISSING: Reading = (None, None, 0.0, "")
 _YEAR_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 

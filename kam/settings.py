@@ -1,4 +1,5 @@
-"""The settings the core reads: plain frozen dataclasses, built by kam/config.py.
+"""The settings the core reads: named tuples (immutable values, and no dataclass to
+set up at start-up), built by kam/config.py.
 
 Kept beside the models so that the pure core (scoring, follow-up, columns)
 never imports the YAML loader.
@@ -6,18 +7,16 @@ never imports the YAML loader.
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d",
            "days_since_contact")
 UNITS = ("number", "yuan", "10k", "ratio", "years")
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """A vocabulary term: its canonical key, its label, and the aliases it is known by."""
 
     key: str
@@ -25,12 +24,12 @@ class Term:
     aliases: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(NamedTuple):
     """The terms of one vocabulary field (stage, value_level), in kam.yaml order."""
 
     field: str
     terms: tuple[Term, ...]
+    words: dict[str, str]  # norm_word(key, label or alias) -> key: vocabulary() makes it
 
     def label(self, key: str | None) -> str:
         for t in self.terms:
@@ -40,21 +39,22 @@ class Vocabulary:
 
     def lookup(self, text: str) -> str | None:
         """The canonical key for a key, label or alias (case and spaces ignored)."""
-        index = self.__dict__.get("_index")
-        if index is None:
-            index = {}
-            for t in reversed(self.terms):  # the first term wins a shared alias
-                for name in (*t.aliases, t.label, t.key):
-                    index[norm_word(name)] = t.key
-            object.__setattr__(self, "_index", index)  # a cache on a frozen dataclass
-        return index.get(text) or index.get(norm_word(text))
+        return self.words.get(text) or self.words.get(norm_word(text))
 
     def keys(self) -> list[str]:
         return [t.key for t in self.terms]
 
 
-@dataclass(frozen=True)
-class Indicator:
+def vocabulary(name: str, terms: tuple[Term, ...]) -> Vocabulary:
+    """A vocabulary with its words worked out once: the first term wins a shared alias."""
+    words: dict[str, str] = {}
+    for term in reversed(terms):
+        for word in (*term.aliases, term.label, term.key):
+            words[norm_word(word)] = term.key
+    return Vocabulary(name, terms, words)
+
+
+class Indicator(NamedTuple):
     """A scoring indicator: where its value comes from, its weight and how it is scaled."""
 
     name: str
@@ -64,11 +64,10 @@ class Indicator:
     floor: float | None = None
     cap: float | None = None
     steps: tuple[tuple[float, float], ...] = ()
-    table: dict[str, float] = field(default_factory=dict)
+    table: dict[str, float] = {}  # noqa: RUF012 - a value: never changed in place
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(NamedTuple):
     """A tier (A, B, C ...) and the lowest score that reaches it."""
 
     name: str
@@ -76,8 +75,7 @@ class Tier:
     min: float
 
 
-@dataclass(frozen=True)
-class DateRule:
+class DateRule(NamedTuple):
     """How a named date reminds: every year or once, how many days ahead, how long after."""
 
     yearly: bool = False
@@ -86,20 +84,18 @@ class DateRule:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Urgency:
+class Urgency(NamedTuple):
     """The terms of `kam due`'s ranking (like Taskwarrior's urgency coefficients)."""
 
     late_day: float = 1.0
     late_cap: int = 30
     score: float = 0.1
-    tier: dict[str, float] = field(default_factory=dict)
-    stage: dict[str, float] = field(default_factory=dict)
-    kind: dict[str, float] = field(default_factory=dict)
+    tier: dict[str, float] = {}  # noqa: RUF012 - never changed in place
+    stage: dict[str, float] = {}  # noqa: RUF012 - never changed in place
+    kind: dict[str, float] = {}  # noqa: RUF012 - never changed in place
 
 
-@dataclass(frozen=True)
-class RiskSettings:
+class RiskSettings(NamedTuple):
     """The churn warning: the health threshold, the marks in days and the signals' weights."""
 
     threshold: float
@@ -110,8 +106,7 @@ class RiskSettings:
     complaints: int = 2  # this many complaints in 90 days alone puts on the watch list
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything kam.yaml sets, as the core reads it (built by kam/config.py)."""
 
     vocab: dict[str, Vocabulary]
@@ -126,28 +121,29 @@ class Settings:
     slash_order: str
     import_aliases: dict[str, tuple[str, ...]]
     mask_by_default: bool
+    date_names: dict[str, str]  # norm_word(name or alias) -> canonical name: date_names()
     path: Path | None = None
     backups: tuple[int, int] = (20, 30)  # newest kept, days with one a day
     min_known: float = 0.5  # scoring: the share of the weights a score is scaled up to at most
-    urgency: Urgency = field(default_factory=Urgency)
+    urgency: Urgency = Urgency()
     lost_reasons: tuple[str, ...] = ("价格", "服务", "产品质量", "竞争对手", "需求变化", "其他")
-
-    @functools.cached_property
-    def _date_names(self) -> dict[str, str]:
-        """norm_word(name or alias) -> canonical date name, worked out once."""
-        index: dict[str, str] = {}
-        for canonical, rule in self.date_rules.items():
-            for word in (canonical, *rule.aliases):
-                index.setdefault(norm_word(word), canonical)
-        return index
 
     def date_name(self, name: str) -> str:
         """The canonical name of a named date (生日 -> birthday); other names as given."""
-        return self._date_names.get(norm_word(name)) or name.strip()
+        return self.date_names.get(norm_word(name)) or name.strip()
 
     def date_rule(self, name: str) -> DateRule:
         rule = self.date_rules.get(name) or self.date_rules.get(self.date_name(name))
         return rule or self.date_rules.get("default") or DateRule()
+
+
+def date_names(rules: dict[str, DateRule]) -> dict[str, str]:
+    """norm_word(name or alias) -> the canonical name of a named date, for Settings."""
+    index: dict[str, str] = {}
+    for canonical, rule in rules.items():
+        for word in (canonical, *rule.aliases):
+            index.setdefault(norm_word(word), canonical)
+    return index
 
 
 def norm_word(text: str) -> str:

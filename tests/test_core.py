@@ -11,9 +11,10 @@ from kam import config
 from kam.activity import refresh, summarize
 from kam.dates import coerce_date, next_anniversary, parse_date
 from kam.followup import cadence, due_items, health, next_contact
-from kam.models import Customer, Rank
+from kam.models import Customer
 from kam.privacy import mask
 from kam.records import new_code, new_interaction
+from kam.schema import Rank
 from kam.scoring import parse_amount, score
 
 S = config.build(None)

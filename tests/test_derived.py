@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ from kam.followup import due_items, risks
 from kam.formats import Encoded, json_document
 from kam.ops import daily
 from kam.ops.context import Context
-from kam.ops.customers import listing, load_ranked
+from kam.ops.customers import load_ranked
+from kam.ops.listing import listing
 from kam.records import Filter, record, select, sort_customers
 from kam.scoring import Scorer
 from kam.store.derived import PARTS, identity_of, path_for
@@ -79,7 +79,7 @@ def _risk_from_scratch(ctx: Context, threshold: float) -> list[dict[str, Any]]:
         chosen = store.customers()
     scorer = Scorer(ctx.settings, ctx.today)
     ranks = {c.code: scorer.rank(c) for c in chosen}
-    settings = replace(ctx.settings, risk=replace(ctx.settings.risk, threshold=threshold))
+    settings = ctx.settings._replace(risk=ctx.settings.risk._replace(threshold=threshold))
     return [{"code": h.code, "name": h.name, "health": h.health, "reasons": list(h.reasons),
              "days_since_contact": h.days_since_contact, "dormant": h.dormant, "tier": h.tier,
              "owner": h.owner, "signals": list(h.signals)}

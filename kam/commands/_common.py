@@ -28,7 +28,7 @@ def context(ctx: typer.Context) -> Context:
 
 def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[tuple[str, str]]:
     """Codes or tags for the shell: from kam.json alone, never the follow-up log; silent."""
-    from kam.ops.customers import completions
+    from kam.ops.listing import completions
     from kam.startup import start
 
     root = ctx.find_root().params

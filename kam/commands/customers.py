@@ -237,7 +237,7 @@ def search(
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     from kam.commands.quick import customers, masked
-    from kam.ops.customers import search as run
+    from kam.ops.listing import search as run
 
     c = context(ctx)
     found = run(c, text, all_, masked(c, mask), labels=fmt == Fmt.table)

@@ -66,7 +66,7 @@ def score(ctx: Context, code: str | None, explain: bool, tier: str | None, all_:
 def list_(ctx: Context, stage: str | None, value_level: str | None, tag: list[str] | None,
           owner: str | None, industry: str | None, sort: str, all_: bool, mask: bool | None,
           fmt: str) -> None:
-    from kam.ops.customers import listing
+    from kam.ops.listing import listing
     from kam.records import Filter
 
     found = listing(ctx, Filter(stage, value_level, tuple(tag or ()), owner, industry), sort,

@@ -7,9 +7,10 @@ from dataclasses import replace
 
 from kam.errors import BadInput
 from kam.i18n import t
-from kam.models import Contact, Customer
+from kam.models import Customer
 from kam.ops.context import Context
 from kam.records import contact_role, same_person
+from kam.schema import Contact
 
 
 def _change(ctx: Context, code: str, what: str, change: Callable[[Customer], Customer]

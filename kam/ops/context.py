@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,26 +24,40 @@ def clock(today: date | None = None, wall: datetime | None = None) -> tuple[date
     return today, datetime.combine(today, time(wall.hour, wall.minute, wall.second))
 
 
-@dataclass
 class Context:
-    """What a use case is given: paths, today and now, the settings (read when first asked)."""
+    """What a use case is given: paths, today and now, the settings (read when first asked).
+    A plain class, as Paths: every command makes one, and the daily commands import no
+    dataclasses."""
 
-    paths: Paths
-    today: date
-    now: datetime
-    command: str = ""
-    saved: bool = False  # a commit happened (for the message of a later failure)
-    _settings: Settings | None = field(default=None, repr=False)
-    view: Any = field(default=None, repr=False)  # the daily view's rows, once read (ops/view.py)
-    # the kam.json before this command's first commit, and the customers it changed
-    _committed: tuple[list[int] | None, set[str]] | None = field(default=None, repr=False)
+    __slots__ = ("paths", "today", "now", "command", "saved", "_settings", "view", "_committed")
+
+    def __init__(self, paths: Paths, today: date, now: datetime, command: str = "",
+                 settings: Settings | None = None):
+        self.paths = paths
+        self.today = today
+        self.now = now
+        self.command = command
+        self.saved = False  # a commit happened (for the message of a later failure)
+        self._settings = settings
+        self.view: Any = None  # the daily view's rows, once read (ops/view.py)
+        # the kam.json before this command's first commit, and the customers it changed
+        self._committed: tuple[list[int] | None, set[str]] | None = None
+
+    def __repr__(self) -> str:
+        return (f"Context(paths={self.paths!r}, today={self.today!r}, now={self.now!r}, "
+                f"command={self.command!r})")
+
+    def on(self, day: date) -> Context:
+        """This run as of another day (a review as of a past date): the same files, time
+        and settings; nothing read for this day (the daily view) is carried over."""
+        return Context(self.paths, day, self.now, self.command, self._settings)
 
     @classmethod
     def create(cls, db: str | Path | None = None, config: str | Path | None = None,
                today: date | None = None, command: str = "",
                settings: Settings | None = None) -> Context:
         the_day, now = clock(today)
-        return cls(resolve(db, config), the_day, now, command, _settings=settings)
+        return cls(resolve(db, config), the_day, now, command, settings)
 
     @property
     def db(self) -> Path:

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from kam.errors import BadInput
 from kam.i18n import t
-from kam.models import Customer, Rank
 from kam.ops import view
 from kam.ops.context import Context
 from kam.ops.view import Row
 from kam.records import Filter, matches, select
+from kam.schema import Rank
 
 if TYPE_CHECKING:
+    from kam.models import Customer
     from kam.scoring import Scorer
 
 DUE_KEYS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner")

@@ -10,10 +10,11 @@ from typing import Any
 
 from kam.errors import BadInput
 from kam.i18n import t
-from kam.models import Customer, Rank
+from kam.models import Customer
 from kam.ops.context import Context
 from kam.ops.customers import find
 from kam.records import Filter
+from kam.schema import Rank
 
 KINDS = ("xlsx", "csv", "json")
 
@@ -106,9 +107,9 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
         date_names,
         extra_columns,
     )
-    from kam.models import HEADERS, TEMPLATE_KEYS
     from kam.privacy import mask, mask_extra
     from kam.records import MASKED_TEXT, contacts_text, next_follow_up
+    from kam.schema import HEADERS, TEMPLATE_KEYS
 
     def day(iso: str | None) -> Any:
         return iso if dates_as_text or not iso else date.fromisoformat(iso)
@@ -135,7 +136,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
             *([day(d.isoformat() if (d := nexts[c.code]) else None)] if with_next else []),
             *(day(c.dates.get(k)) for k in names),
             *([c.lost.get("reason", "")] if with_lost else []),
-            *([contacts_text([replace(p, contact_info=mask(p.contact_info)) if masked else p
+            *([contacts_text([p._replace(contact_info=mask(p.contact_info)) if masked else p
                               for p in c.contacts])] if with_people else []),
             *((mask_extra(k, c.extra[k]) if masked else c.extra[k])
               if k in c.extra else None for k in extras),

@@ -42,7 +42,7 @@ class RowsRead:
 
 def _maps(maps: dict[str, str]) -> dict[str, str]:
     from kam.labels import field_key
-    from kam.models import TEMPLATE_KEYS, is_import_key
+    from kam.schema import TEMPLATE_KEYS, is_import_key
 
     maps = {header: field_key(key, (*TEMPLATE_KEYS, "next_follow_up", "lost_reason")) or key
             for header, key in maps.items()}

@@ -10,9 +10,10 @@ from kam import labels
 from kam.activity import absorb, refresh
 from kam.errors import BadInput
 from kam.i18n import t
-from kam.models import INTERACTION_KINDS, Customer, Interaction
+from kam.models import Customer, Interaction
 from kam.ops.context import Context
 from kam.records import check_dates, new_interaction
+from kam.schema import INTERACTION_KINDS
 
 if TYPE_CHECKING:
     from kam.store.db import Store

@@ -7,16 +7,17 @@ scores and health are worked out as of that day with the settings of today.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from kam import review as core
 from kam.followup import LOST
 from kam.i18n import t
-from kam.models import Customer, Interaction, Rank
+from kam.models import Customer, Interaction
 from kam.ops.context import Context
 from kam.records import Filter, select
+from kam.schema import Rank
 from kam.settings import Settings
 
 TOP = 5  # customers listed by amount and by change
@@ -333,7 +334,7 @@ def review_period(ctx: Context, req: Request) -> tuple[dict[str, Any], list[core
         raise BadInput(t("{label} starts after {day}: nothing to review yet",
                          label=period.label, day=day.isoformat()))
     if req.as_of is not None:
-        ctx = replace(ctx, today=req.as_of)
+        ctx = ctx.on(req.as_of)
     doc = run(ctx, period, req.filter)
     sections = core.tables(doc, names(ctx.settings))
     if req.xlsx:

@@ -11,18 +11,18 @@ compares the two on random archives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
 from kam import i18n
 from kam.formats import Encoded
-from kam.models import Customer, Rank
+from kam.schema import Rank
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from pathlib import Path
 
+    from kam.models import Customer
     from kam.settings import Settings
     from kam.store.db import Store
 
@@ -51,8 +51,7 @@ LIST_TEXT = 5  # LIST with each record as the JSON text kept (formats.Encoded), 
 CODE, TIER, SCORE = 0, 8, 9
 
 
-@dataclass(slots=True)
-class Row:
+class Row(NamedTuple):
     """One customer in the view. follow: [days late, why, urgency, date, contact, contact
     info, last contact, last summary] or None; dates: [[name, days late, urgency, lead,
     date]]; health: [value, reasons, days since contact, dormant, signals] or None

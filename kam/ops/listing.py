@@ -1,0 +1,98 @@
+"""Reading the archive: `kam list`, `kam search` and shell completion. Read-only, and
+without the customer classes' dataclasses: `kam list` reads the daily view."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kam import records
+from kam.errors import BadInput
+from kam.i18n import t
+from kam.ops.context import Context
+from kam.records import Filter
+from kam.schema import Rank
+
+if TYPE_CHECKING:
+    from kam.models import Customer
+    from kam.ops import view
+
+
+class Listed(NamedTuple):
+    """Customer records as they leave (records.present), and how many customers were
+    looked at (to tell "none match" from "none yet")."""
+
+    records: list[Any]  # dicts, or formats.Encoded (listing)
+    archive_size: int
+
+
+def listing(ctx: Context, f: Filter, sort: str = "code", include_archived: bool = False,
+            masked: bool = False, labels: bool = False, encoded: bool = False) -> Listed:
+    """`kam list`: the customers matching the filters, sorted, from the daily view
+    (ops/view.py), whose rows keep each customer's records.plain_record. encoded=True
+    (for JSON output): records neither masked nor labelled may come as the JSON text the
+    view keeps (formats.Encoded), not parsed and encoded again."""
+    import json
+
+    from kam.formats import Encoded
+    from kam.ops import view
+
+    text = encoded and not masked and not labels
+    rows = [r for r in view.rows(ctx, (view.LIST_TEXT if text else view.LIST,))
+            if include_archived or not r.archived]
+    f = f.resolved(ctx.settings)
+    ranks = {r.code: Rank(r.tier, r.score) for r in rows}
+    chosen = records.sort_customers([r for r in rows if records.matches(r, f, r.tier)], sort,
+                                    ranks)
+    out: list[Any] = []
+    for r in chosen:
+        record = r.record
+        if not text:
+            record = json.loads(record) if isinstance(record, Encoded) else record
+            record = records.present(record or {}, ctx.settings, masked=masked, labels=labels)
+        out.append(record)
+    return Listed(out, len(rows))
+
+
+def search(ctx: Context, text: str, include_archived: bool = False, masked: bool = False,
+           labels: bool = False) -> Listed:
+    """Customers whose fields, extras, contacts or follow-up summaries hold the text."""
+    from kam.scoring import ranks
+
+    needle = text.strip().casefold()
+    if not needle:
+        raise BadInput(t("search text is empty"))
+    with ctx.reader() as store:
+        customers = store.customers(include_archived=include_archived)
+        in_log = {i.code for i in store.interactions() if needle in i.summary.casefold()}
+    found = [c for c in customers if c.code in in_log or needle in records.haystack(c)]
+    rank = ranks(found, ctx.settings, ctx.today)
+    return Listed([records.record(c, rank[c.code], ctx.settings, masked=masked, labels=labels)
+                   for c in found], len(customers))
+
+
+def completions(ctx: Context, what: str, incomplete: str) -> list[tuple[str, str]]:
+    """(value, description) for shell completion: customer codes with their names
+    (what="code") or tags with how many customers carry them (what="tag"), starting
+    with `incomplete`. From the daily view when it is current, else from kam.json
+    (never the follow-up log, and a tab press never works the view out)."""
+    from kam.ops import view
+
+    if not ctx.db.exists():
+        return []
+    prefix = incomplete.casefold()
+    found: dict[str, str] = {}
+    tags: dict[str, int] = {}
+    chosen: list[Customer] | list[view.Row] | None = view.rows(ctx, (), build=False)
+    if chosen is None:
+        with ctx.reader() as store:
+            chosen = store.customers()
+    for c in chosen:
+        if c.archived:
+            continue
+        if what == "code" and c.code.casefold().startswith(prefix):
+            found[c.code] = c.name
+        for tag in c.tags if what == "tag" else ():
+            if tag.casefold().startswith(prefix):
+                tags[tag] = tags.get(tag, 0) + 1
+    found.update((tag, t("{count} customers", count=n)) for tag, n in tags.items())
+    return sorted(found.items())
