@@ -86,14 +86,18 @@ FLEX_WANT = 30  # cells a free-text column should keep before other columns give
 
 
 def layout(rows: Sequence[Sequence[str]], heads: Sequence[str], flex: Sequence[int],
-           drop: Sequence[int], cells: int | None) -> tuple[list[int], list[int]]:
+           drop: Sequence[int], cells: int | None,
+           sizes: Sequence[Sequence[int]] | None = None) -> tuple[list[int], list[int]]:
     """Which columns to show and how wide: (shown column indexes, widths).
 
-    Every column gets its natural width (its widest cell). While the line is too long
-    and the free-text (`flex`) columns would get less than FLEX_WANT cells each, the
-    `drop` columns go, first listed first. Then the flex columns share the room that
-    is left evenly, a column needing less than its share giving the rest to others."""
-    natural = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(heads)]
+    Every column gets its natural width (its widest cell; sizes: the cells' widths, when
+    worked out already). While the line is too long and the free-text (`flex`) columns
+    would get less than FLEX_WANT cells each, the `drop` columns go, first listed first.
+    Then the flex columns share the room that is left evenly, a column needing less than
+    its share giving the rest to others."""
+    if sizes is None:
+        sizes = [[width(c) for c in r] for r in rows]
+    natural = [max([width(h)] + [r[i] for r in sizes]) for i, h in enumerate(heads)]
     shown = list(range(len(heads)))
     if cells is None:
         return shown, natural
@@ -127,23 +131,28 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
           drop: Sequence[str] = (), heads: Sequence[str] | None = None) -> None:
     """A table on stdout, one line per row; no colour without a terminal or with NO_COLOR."""
     text = [[visible(cell_text(r.get(k))) for k in columns] for r in rows]
+    sizes = [[len(c) if c.isascii() else width(c) for c in r] for r in text]
     heads = list(heads) if heads is not None else [header(k) for k in columns]
     cells = None if _wide else screen_width()
     shown, widths = layout(text, heads, [columns.index(k) for k in flex if k in columns],
-                           [columns.index(k) for k in drop if k in columns], cells)
-    line = sum(widths) + GAP * (len(widths) - 1)
-    if not _colour():  # piped or NO_COLOR: the same layout, written without rich (fast)
-        _plain(text, heads, shown, widths, [columns[i] in _NUMERIC for i in shown],
-               shorten(visible(title), cells or 10**6) if title else None)
+                           [columns.index(k) for k in drop if k in columns], cells, sizes)
+    right = [columns[i] in _NUMERIC for i in shown]
+    title = shorten(visible(title), cells or 10**6) if title else None
+    colour = _colour()
+    if not colour or _ansi():
+        # piped or NO_COLOR: plain lines; a terminal: the same lines with ANSI styles
+        # (rich's import alone was most of `kam due` on a terminal). Windows consoles
+        # are left to rich, which speaks their API where they read no ANSI styles.
+        _plain(text, sizes, heads, shown, widths, right, title, colour, styles,
+               columns.index("tier") if "tier" in columns else None)
         return
     from rich.table import Table
 
     tbl = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False,
                 header_style="bold", expand=False)
-    for i, w in zip(shown, widths, strict=True):
-        right = columns[i] in _NUMERIC
+    for i, w, r in zip(shown, widths, right, strict=True):
         tbl.add_column(heads[i], width=w, no_wrap=True, overflow="ellipsis",
-                       justify="right" if right else "left")
+                       justify="right" if r else "left")
     for n, row in enumerate(text):
         tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else shorten(row[i], w)
                       for i, w in zip(shown, widths, strict=True)),
@@ -151,9 +160,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
     if title:  # a line of its own: a title wider than the table is shortened, never wrapped
         from rich.text import Text
 
-        _print(Text(shorten(visible(title), cells or 10**6), style="bold"),
-               cells or width(title))
-    _print(tbl, line if cells is None else cells)
+        _print(Text(title, style="bold"), cells or width(title))
+    _print(tbl, sum(widths) + GAP * (len(widths) - 1) if cells is None else cells)
 
 
 def _colour() -> bool:
@@ -161,19 +169,64 @@ def _colour() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _plain(text: Sequence[Sequence[str]], heads: Sequence[str], shown: Sequence[int],
-           widths: Sequence[int], right: Sequence[bool], title: str | None) -> None:
-    """A table as plain lines: what rich prints without a terminal, ten times faster."""
-    def cells(values: Sequence[str]) -> str:
+def _ansi() -> bool:
+    """The terminal reads ANSI styles: everywhere but a Windows console (rich's own)."""
+    return sys.platform != "win32"
+
+
+def _plain(text: Sequence[Sequence[str]], sizes: Sequence[Sequence[int]], heads: Sequence[str],
+           shown: Sequence[int], widths: Sequence[int], right: Sequence[bool],
+           title: str | None, colour: bool = False,
+           styles: Sequence[str | None] | None = None, tier: int | None = None) -> None:
+    """A table as lines: what rich prints without a terminal, ten times faster. With
+    colour (a terminal), in ANSI styles: each row in its style, the header and the title
+    bold, the tier column (at `tier`) as badges."""
+    gap = " " * GAP
+    if not colour:
+        styles, tier = None, None
+    badges = {k: _sgr(v) for k, v in _BADGES.items()}
+
+    def line(values: Sequence[str], known: Sequence[int] | None, style: str = "",
+             badge: int | None = None) -> str:
         out = []
         for i, w, r in zip(shown, widths, right, strict=True):
-            v = shorten(values[i], w)
-            pad = " " * (w - width(v))
+            v, n = values[i], known[i] if known is not None else width(values[i])
+            if n > w:
+                v = shorten(v, w)
+                n = width(v)
+            pad = " " * (w - n)
+            if i == badge and v:
+                v = f"\x1b[{badges.get(v) or _sgr('bold')}m{v}\x1b[0m" + (
+                    f"\x1b[{style}m" if style else "")
             out.append(pad + v if r else v + pad)
-        return (" " * GAP).join(out).rstrip()
+        text = gap.join(out).rstrip()
+        return f"\x1b[{style}m{text}\x1b[0m" if style else text
 
-    lines = ([title] if title else []) + [cells(heads)] + [cells(row) for row in text]
-    sys.stdout.write("".join(line + "\n" for line in lines))
+    bold = _sgr("bold") if colour else ""
+    rows = [line(row, sizes[n], _sgr(styles[n]) if styles and styles[n] else "", tier)
+            for n, row in enumerate(text)]
+    lines = ([f"\x1b[{bold}m{title}\x1b[0m" if bold else title] if title else []) + [
+        line(heads, None, bold)] + rows
+    sys.stdout.write("".join(ln + "\n" for ln in lines))
+
+
+_COLOURS = {"black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6,
+            "white": 7, "grey39": 60}  # grey39: bright black (90/100), in any terminal
+
+
+def _sgr(style: str | None) -> str:
+    """The ANSI parameters of a style as rich writes it ("bold white on red"): bold, dim,
+    italic, underline, and the eight colours (and grey39) as foreground or `on` one."""
+    codes, back = [], False
+    for word in (style or "").split():
+        if word == "on":
+            back = True
+        elif word in _COLOURS:
+            codes.append(str(_COLOURS[word] + (40 if back else 30)))
+        else:
+            code = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}.get(word)
+            codes += [code] if code else []
+    return ";".join(codes)
 
 
 def _print(renderable: Any, cells: int) -> None:

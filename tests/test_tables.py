@@ -110,7 +110,8 @@ def test_wrap_keeps_chinese_punctuation_off_the_line_start() -> None:
 
 
 def test_plain_tables_are_what_rich_prints(crowd: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Piped tables skip rich for speed: the lines must be the ones rich lays out."""
+    """Tables skip rich for speed (rich is left the consoles that read no ANSI styles):
+    the lines must be the ones rich lays out."""
     from kam import render
 
     monkeypatch.setenv("COLUMNS", "80")
@@ -118,8 +119,47 @@ def test_plain_tables_are_what_rich_prints(crowd: Kam, monkeypatch: pytest.Monke
         plain = crowd(*args).stdout
         with monkeypatch.context() as m:  # through rich (without a terminal: no escapes)
             m.setattr(render, "_colour", lambda: True)
+            m.setattr(render, "_ansi", lambda: False)
             through_rich = crowd(*args).stdout
         assert plain == through_rich, args
+
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_a_terminal_gets_the_plain_lines_styled(crowd: Kam, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    """On a terminal the same lines come with ANSI styles, written without rich: the
+    title and header bold, overdue rows red, today's bold, tiers as coloured badges."""
+    from kam import render
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in COMMANDS:
+        plain = crowd(*args).stdout
+        with monkeypatch.context() as m:
+            m.setattr(render, "_colour", lambda: True)
+            styled = crowd(*args).stdout
+        assert SGR.sub("", styled) == plain, args
+        assert any(ln.startswith("\x1b[1m") and ln.endswith("\x1b[0m")  # a bold header
+                   for ln in styled.splitlines()), args
+    with monkeypatch.context() as m:
+        m.setattr(render, "_colour", lambda: True)
+        late = crowd("due", "--today", "2027-03-01").stdout.splitlines()
+    rows = [ln for ln in late if CODE.search(ln)]
+    assert rows and all(ln.startswith("\x1b[31m") and ln.endswith("\x1b[0m") for ln in rows)
+    tiers = {m.group(1) for ln in rows for m in re.finditer(r"\x1b\[([0-9;]+)m[A-D]\x1b\[0m", ln)}
+    assert tiers and tiers <= {"1;37;41", "30;43", "37;44", "37;100"}
+    assert all("\x1b[0m\x1b[31m" in ln for ln in rows)  # the row's red again after a badge
+
+
+@pytest.mark.parametrize(("style", "sgr"), [
+    ("bold", "1"), ("red", "31"), ("bold white on red", "1;37;41"), ("black on yellow", "30;43"),
+    ("white on grey39", "37;100"), ("dim italic", "2;3"), (None, ""), ("sparkly", ""),
+])
+def test_styles_as_ansi(style: str | None, sgr: str) -> None:
+    from kam.render import _sgr
+
+    assert _sgr(style) == sgr
 
 
 @pytest.mark.parametrize(("word", "keys", "expected"), [

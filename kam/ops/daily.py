@@ -52,7 +52,8 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
     from kam.scoring import Scorer, blind_counts
 
     if code is None and not explain:
-        chosen = sorted(_rows(ctx, f or Filter(), (view.SCORE_PARTS,), include_archived),
+        parts = (view.SCORE_PARTS, view.ITEM_TEXT) if encoded else (view.SCORE_PARTS,)
+        chosen = sorted(_rows(ctx, f or Filter(), parts, include_archived),
                         key=lambda r: (-r.score, r.code))
         names = [ind.name for ind in ctx.settings.indicators]
         counts = [0] * len(names)

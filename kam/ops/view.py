@@ -44,10 +44,13 @@ class Context(Protocol):
 # A row is kept as PARTS lists (store/derived.py), each command reading the customer's
 # and its own: the customer [code, name, owner, stage, value level, industry, tags,
 # archived, tier, score, last contact, scheduled follow-up, updated, created], then
-# [follow, dates] (due), [health] (risk), [points, missing, item] (score), [record] (list).
-DUE, RISK, SCORE_PARTS, LIST = 1, 2, 3, 4
-ALL = (DUE, RISK, SCORE_PARTS, LIST)
-LIST_TEXT = 5  # LIST with each record as the JSON text kept (formats.Encoded), not parsed
+# [follow, dates] (due), [health] (risk), [points, missing] (score), [record] (list), [item]
+# (the customer's item of `kam score -f json`).
+DUE, RISK, SCORE_PARTS, LIST, ITEM = 1, 2, 3, 4, 5
+ALL = (DUE, RISK, SCORE_PARTS, LIST, ITEM)
+# LIST and ITEM with the record or item as the JSON text kept (formats.Encoded), not parsed
+LIST_TEXT, ITEM_TEXT = 6, 7
+_TEXT = {LIST_TEXT: LIST, ITEM_TEXT: ITEM}
 CODE, TIER, SCORE = 0, 8, 9
 
 
@@ -55,10 +58,10 @@ class Row(NamedTuple):
     """One customer in the view. follow: [days late, why, urgency, date, contact, contact
     info, last contact, last summary] or None; dates: [[name, days late, urgency, lead,
     date]]; health: [value, reasons, days since contact, dormant, signals] or None
-    (lost); points: each indicator's points (settings order), item: the customer's item
-    of `kam score -f json` as JSON text (formats.Encoded), missing: the places of the
-    indicators without a value (kam score); record: records.plain_record (kam list), or
-    its JSON text (LIST_TEXT).
+    (lost); points: each indicator's points (settings order), missing: the places of the
+    indicators without a value (kam score); item: the customer's item of `kam score -f
+    json`, or its JSON text (ITEM_TEXT); record: records.plain_record (kam list), or its
+    JSON text (LIST_TEXT).
     last_contact, next_follow_up (the scheduled date), updated and created are the
     customer's own, for sorting."""
 
@@ -81,7 +84,7 @@ class Row(NamedTuple):
     health: list[Any] | None
     points: list[float]
     missing: list[int]
-    item: Encoded | None
+    item: dict[str, Any] | Encoded | None
     record: dict[str, Any] | Encoded | None
 
 
@@ -97,13 +100,11 @@ class Builder:
 
     def __init__(self, settings: Settings, today: date):
         from kam.activity import Windows
-        from kam.formats import encoder
         from kam.scoring import Scorer
 
         self.settings, self.today = settings, today
         self.scorer = Scorer(settings, today)
         self.windows = Windows(today)
-        self.line = encoder()
 
     def row(self, c: Customer) -> list[Any]:
         from kam.followup import LOST, date_occurrences, health, next_contact, urgency
@@ -132,10 +133,10 @@ class Builder:
         return [[c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
                  c.archived, tier, score, c.last_contact, c.next_follow_up, c.updated,
                  c.created], [follow, dates], [well],
-                [list(points.values()), self.scorer.missing(c),
-                 self.line({"code": c.code, "name": c.name, "score": score, "tier": tier,
-                            "breakdown": points})],
-                [plain_record(c, Rank(tier, score), s)]]
+                [list(points.values()), self.scorer.missing(c)],
+                [plain_record(c, Rank(tier, score), s)],
+                [{"code": c.code, "name": c.name, "score": score, "tier": tier,
+                  "breakdown": points}]]
 
 
 @overload
@@ -146,9 +147,9 @@ def rows(ctx: Context, parts: tuple[int, ...], build: bool) -> list[Row] | None:
 
 def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] | None:
     """Every customer's row (archived too) with these parts (DUE, RISK, SCORE_PARTS,
-    LIST or LIST_TEXT; the others empty), from the kept view when it is for the kam.json
-    on disk, else worked out and kept (then with every part, records parsed); with
-    build=False, None instead of working it out."""
+    LIST, ITEM, LIST_TEXT or ITEM_TEXT; the others empty), from the kept view when it is
+    for the kam.json on disk, else worked out and kept (then with every part, records
+    and items parsed); with build=False, None instead of working it out."""
     from kam.store import derived
     from kam.store.layout import require_database
 
@@ -156,9 +157,9 @@ def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] 
         return ctx.view[1]  # type: ignore[no-any-return]
     require_database(ctx.db)
     key = fingerprint(ctx)
-    read = tuple(LIST if p == LIST_TEXT else p for p in parts)  # the blocks
+    read = tuple(_TEXT.get(p, p) for p in parts)  # the blocks
     kept = derived.load(ctx.db, key, derived.identity_of(ctx.db), read,
-                        raw=(LIST,) if LIST_TEXT in parts else ())
+                        raw=tuple(_TEXT[p] for p in parts if p in _TEXT))
     made = _made(kept, read) if kept is not None else None
     if made is None:
         if not build:
@@ -172,26 +173,29 @@ def rows(ctx: Context, parts: tuple[int, ...], build: bool = True) -> list[Row] 
     return made
 
 
-SHAPE = (14, 2, 1, 3, 1)  # the length of each part of a row, as Builder.row makes it
+SHAPE = (14, 2, 1, 2, 1, 1)  # the length of each part of a row, as Builder.row makes it
 
 
 def _made(kept: list[list[Any]], parts: tuple[int, ...] = ALL) -> list[Row] | None:
-    """Rows of the kept lists with these parts read (the others None; the record's as
-    text: one line of `[{...}]`); None if any is not of the shape Builder.row makes
-    (a file changed by hand)."""
+    """Rows of the kept lists with these parts read (the others None; the record and
+    the item read as text: one line of `[{...}]`); None if any is not of the shape
+    Builder.row makes (a file changed by hand)."""
     for at in (0, *parts):
         n = SHAPE[at]
         if not all(type(p) is list and len(p) == n
                    or type(p) is bytes and p[:2] == b"[{" and p[-2:] == b"}]"
                    for p in [r[at] for r in kept]):
             return None
-    if SCORE_PARTS in parts and not all(type(r[SCORE_PARTS][2]) is str for r in kept):
-        return None
-    return [Row(*base, *(due or (None, [])), *(risk or (None,)),
-                *((scores[0], scores[1], Encoded(scores[2])) if scores else ([], [], None)),
-                *((Encoded(listed[1:-1].decode("utf-8")),) if type(listed) is bytes
-                  else listed or (None,)))
-            for base, due, risk, scores, listed in kept]
+    return [Row._make([*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])),
+                       _one(item), _one(listed)])
+            for base, due, risk, scores, listed, item in kept]
+
+
+def _one(part: list[Any] | bytes | None) -> Any:
+    """The value of a part of one value, or its JSON text as kept (a raw line `[...]`)."""
+    if type(part) is bytes:
+        return Encoded(part[1:-1].decode("utf-8"))
+    return part[0] if part else None
 
 
 def ranks(ctx: Context, everyone: list[Customer], source: list[int] | None

@@ -26,9 +26,9 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes
 
-FORMAT = 9  # the rows' shape (ops/view.py)
+FORMAT = 10  # the rows' shape (ops/view.py)
 Identity = list[int]
-PARTS = 5  # lines a row: the customer, due, risk, score, list (ops/view.py)
+PARTS = 6  # lines a row: the customer, due, risk, score, list, score item (ops/view.py)
 
 
 def path_for(db: Path) -> Path:
