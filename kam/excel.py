@@ -369,19 +369,47 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
     Every text cell (headers and dropdown lists too) that a spreadsheet would run as
     a formula stays text. Returns the (row index, column index) of the values that
     held characters a workbook cannot (shown there as their pictures, e.g. ␋).
+
+    Written in openpyxl's write-only mode: rows stream to the file as they come,
+    without a cell object kept for each (faster than openpyxl's ordinary mode, and
+    memory that does not grow with the archive). What that mode wants before the
+    first row (column widths, the frozen header) is worked out first.
     """
     openpyxl = _openpyxl()
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet_title
-    _header_row(ws, [c.header for c in columns])
-    widths = [width(c.header) for c in columns]
-    text_cells = []  # (row, column, formula-like): cells that must stay text
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(sheet_title)
+    width_of = dict.fromkeys(range(len(columns)), 0)  # the first rows decide the widths
+    for values in rows[:2000]:
+        for i, value in enumerate(values[:len(columns)]):
+            if isinstance(value, str):
+                width_of[i] = max(width_of[i], width(value))
+            elif isinstance(value, (date, datetime)):
+                width_of[i] = max(width_of[i], 10)
+            elif value is not None:
+                width_of[i] = max(width_of[i], len(str(value)))
+    for i, c in enumerate(columns):
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(
+            60, max(width(c.header), width_of[i]) + 2)
+    ws.freeze_panes = "A2"
+    last_row = max(1, len(rows) + 1)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last_row}"
+    ws.append(_header_cells(ws, [c.header for c in columns]))
+
+    def text_cell(value: str) -> Any:
+        # Codes and phones made of digits would turn into numbers if edited; text
+        # starting with = + - @ would be a formula. Both stay text.
+        cell = WriteOnlyCell(ws, value)
+        cell.data_type, cell.number_format = "s", "@"
+        if value.startswith(FORMULA_LEAD):
+            cell.quotePrefix = True
+        return cell
+
     replaced: list[tuple[int, int]] = []
-    for r, values in enumerate(rows, start=2):
+    for r, values in enumerate(rows):
         out: list[Any] = []
         for i, value in enumerate(values[:len(columns)]):
             if value is None or value == "":
@@ -390,49 +418,58 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
             if isinstance(value, (int, float)) and _digits_like(value):
                 value = str(value)  # a phone or id: text, never 1.39E+10
             if isinstance(value, str):
-                if _FORBIDDEN.search(value):
+                if not value.isprintable() and _FORBIDDEN.search(value):  # most text: no
                     value = _xml_safe(value)
-                    replaced.append((r - 2, i))
-                # Codes and phones made of digits would turn into numbers if edited;
-                # text starting with = + - @ would be a formula. Both stay text.
+                    replaced.append((r, i))
                 if value.startswith(FORMULA_LEAD) or value.isdigit():
-                    text_cells.append((r, i + 1, value.startswith(FORMULA_LEAD)))
-                if r < 2000:  # the first rows decide the widths; enough, and cheap
-                    widths[i] = max(widths[i], width(value))
-            elif isinstance(value, (date, datetime)):
-                widths[i] = max(widths[i], 10)
+                    value = text_cell(value)
             out.append(value)
         ws.append(out)  # dates get their yyyy-mm-dd format from openpyxl itself
-    for r, col_no, formula_like in text_cells:
-        cell = ws.cell(row=r, column=col_no)
-        cell.data_type = "s"
-        cell.number_format = "@"
-        if formula_like:
-            cell.quotePrefix = True
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(60, w + 2)
-    ws.freeze_panes = "A2"
-    last_row = max(1, len(rows) + 1)
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last_row}"
-    lists = None
+    lists: list[list[Any]] = []  # the dropdowns' values, a column each, on a hidden sheet
     for i, col in enumerate(columns, start=1):
         if not col.choices:
             continue
-        if lists is None:
-            lists = wb.create_sheet("_lists")
-            lists.sheet_state = "hidden"
-        list_col = get_column_letter(lists.max_column + (1 if lists["A1"].value else 0))
-        for j, choice in enumerate(col.choices, start=1):
-            lists[f"{list_col}{j}"] = _xml_safe(choice)
-        _keep_text(lists[f"{list_col}1:{list_col}{len(col.choices)}"])
-        dv = DataValidation(type="list", formula1=f"=_lists!${list_col}$1:${list_col}$"
+        at = get_column_letter(len(lists) + 1)
+        lists.append([_xml_safe(choice) for choice in col.choices])
+        dv = DataValidation(type="list", formula1=f"=_lists!${at}$1:${at}$"
                             f"{len(col.choices)}", allow_blank=True, showDropDown=False)
         dv.error, dv.errorTitle = t("Choose a value from the list"), col.header
-        ws.add_data_validation(dv)
         letter = get_column_letter(i)
         dv.add(f"{letter}2:{letter}{max(last_row, 1000)}")
+        ws.data_validations.append(dv)
+    if lists:
+        hidden = wb.create_sheet("_lists")
+        hidden.sheet_state = "hidden"
+        for j in range(max(len(values) for values in lists)):
+            hidden.append([_kept_text(hidden, values[j]) if j < len(values) else None
+                           for values in lists])
     atomic_save(path, wb.save, EXPORT_MODE)
     return replaced
+
+
+def _header_cells(ws: Any, headers: Sequence[str]) -> list[Any]:
+    """The first row of a write-only sheet: the headers, bold on a light fill, as text."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    bold, fill, middle = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(
+        vertical="center")
+    cells = []
+    for h in headers:
+        cell = _kept_text(ws, _xml_safe(h))
+        cell.font, cell.fill, cell.alignment = bold, fill, middle
+        cells.append(cell)
+    return cells
+
+
+def _kept_text(ws: Any, value: str) -> Any:
+    """A write-only cell of text; text that looks like a formula stays text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value)
+    if value.startswith(FORMULA_LEAD):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def _header_row(ws: Any, headers: Sequence[str]) -> None:

@@ -278,13 +278,16 @@ def sheets(python: Path, rows: int, out: list[str]) -> None:
     read = ("import openpyxl, sys\n"
             "b = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)\n"
             "for _ in b.worksheets[0].iter_rows(values_only=True): pass\n")
+    # the cells `kam export` writes of that archive: the template's 16 columns and the
+    # next follow-up (下次跟进时间), dates as dates
     write = ("import openpyxl, sys, datetime\n"
              "b = openpyxl.Workbook(); s = b.active\n"
-             f"s.append({header!r})\n"
+             f"s.append({[*header, '下次跟进时间']!r})\n"
+             "day = datetime.date(2026, 1, 1)\n"
              f"for i in range({rows}):\n"
              "    s.append([i + 1, f'KH{i:06d}', '名称', '王某', '经理', str(13900000000 + i),"
-             " '制造业', '50人以下', '高价值', '设备采购', '合作中', datetime.date(2026, 1, 1),"
-             " '新品需求对接', '李明', '重点跟进', '备注'])\n"
+             " '制造业', '50人以下', '高价值', '设备采购', '合作中', day,"
+             " '新品需求对接', '李明', '重点跟进', '备注', day])\n"
              "b.save(sys.argv[1])\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAM_")}
     env["KAM_TODAY"] = TODAY.isoformat()
