@@ -97,23 +97,29 @@ class Figure:
         self.cpu, self.wall, self.mib = cpu, wall, mib
 
 
-def measure(args: list[str], env: dict[str, str], times: int = 5, warm: bool = True
-            ) -> Figure:
-    """Median CPU and wall seconds, peak RSS (MiB), of times runs after a warm-up. An
-    argument's {n} becomes the run's number (a write that changes something each time)."""
-    runs = []
+Job = tuple[list[str], dict[str, str]]  # a command and its environment
+
+
+def measure_many(jobs: list[Job], times: int = 5, warm: bool = True) -> list[Figure]:
+    """For each job, the median CPU and wall seconds and the peak RSS (MiB) of `times`
+    runs after a warm-up. The jobs take turns (a run of each, then the next round): on
+    shared cores the machine's speed drifts by a third over minutes, and the figures a
+    table compares must see the same drift. An argument's {n} becomes the run's number
+    (a write that changes something each time, an import into a new archive)."""
+    runs: list[list[tuple[float, float, float]]] = [[] for _ in jobs]
     for k in range(times + (1 if warm else 0)):
-        out = subprocess.run([sys.executable, "-c", LAUNCHER,
-                              *(a.replace("{n}", str(k)) for a in args)], env=env,
-                             capture_output=True, text=True)
-        if out.returncode:
-            raise SystemExit(f"failed: {' '.join(args)}: {out.stderr}")
-        if warm and k == 0:
-            continue
-        wall, cpu, mib = (float(x) for x in out.stdout.split())
-        runs.append((cpu, wall, mib))
-    return Figure(statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-                  max(r[2] for r in runs))
+        for done, (args, env) in zip(runs, jobs, strict=True):
+            out = subprocess.run([sys.executable, "-c", LAUNCHER,
+                                  *(a.replace("{n}", str(k)) for a in args)], env=env,
+                                 capture_output=True, text=True)
+            if out.returncode:
+                raise SystemExit(f"failed: {' '.join(args)}: {out.stderr}")
+            if warm and k == 0:
+                continue
+            wall, cpu, mib = (float(x) for x in out.stdout.split())
+            done.append((cpu, wall, mib))
+    return [Figure(statistics.median(r[0] for r in done), statistics.median(r[1] for r in done),
+                   max(r[2] for r in done)) for done in runs]
 
 
 def regular_install() -> Path:
@@ -195,8 +201,8 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
     kam = kam_command(python)
     bare = {k: v for k, v in os.environ.items() if not k.startswith(("KAM_", "_KAM"))}
     env0 = {**bare, "XDG_CACHE_HOME": str(WORK / "cache"), "COLUMNS": "100"}
-    py = measure([str(python), "-c", "pass"], env0)
-    version, helped = measure(kam + ["--version"], env0), measure(kam + ["--help"], env0)
+    py, version, helped = measure_many([([str(python), "-c", "pass"], env0),
+                                        (kam + ["--version"], env0), (kam + ["--help"], env0)])
     out += ["### Start-up", "",
             "| what | CPU s | x `python -c pass` | wall s | peak MiB |", "|---|---|---|---|---|",
             f"| `python -c pass` | {py.cpu:.3f} | 1.00 | {py.wall:.3f} | {py.mib:.0f} |",
@@ -208,11 +214,18 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
     for n in sizes:
         db = archive(n)
         env = {**env0, "KAM_DB": str(db), "KAM_TODAY": TODAY.isoformat()}
-        floor = measure([str(python), "-c", f"import json; json.load(open({str(db)!r}, "
-                         "encoding='utf-8'))"], env)
         peer_env = taskwarrior(n)
-        peer = (measure(["task", "next", "limit:25"], peer_env) if peer_env is not None
-                else None)
+        completion = {**env, "_KAM_COMPLETE": "complete_bash",  # what the shell runs on Tab
+                      "COMP_WORDS": "kam show KH00000", "COMP_CWORD": "2"}
+        jobs: list[Job] = [([str(python), "-c", f"import json; json.load(open({str(db)!r}, "
+                             "encoding='utf-8'))"], env),
+                           *([(["task", "next", "limit:25"], peer_env)] if peer_env else []),
+                           *((kam + args, completion if label == "completion" else env)
+                             for label, args in DAILY),
+                           *((kam + args, env) for args in WRITES)]
+        figures = measure_many(jobs)
+        floor = figures.pop(0)
+        peer = figures.pop(0) if peer_env else None
         mib = db.stat().st_size / 2**20
         log = db.with_name("kam.interactions.json").stat().st_size / 2**20
         out += [f"### {n:,} customers, {10 * n:,} follow-ups (kam.json {mib:.1f} MiB, "
@@ -231,18 +244,14 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
                   file=sys.stderr)
         due = None
         for label, args in DAILY:
-            run_env = env
-            if label == "completion":  # what the shell runs on Tab
-                run_env = {**env, "_KAM_COMPLETE": "complete_bash",
-                           "COMP_WORDS": "kam show KH00000", "COMP_CWORD": "2"}
-            f = measure(kam + args, run_env)
+            f = figures.pop(0)
             due = f if label == "due" else due
             vs_peer = f"{f.cpu / peer.cpu:.2f}" if peer else "-"
             out.append(f"| `kam {' '.join(args) or 'show KH00000<Tab>'}` | {f.cpu:.3f} | "
                        f"{f.cpu / floor.cpu:.2f} | {vs_peer} | {f.wall:.3f} | {f.mib:.0f} |")
         assert due is not None
         for args in WRITES:  # a write: against `kam due` on the same archive
-            f = measure(kam + args, env)
+            f = figures.pop(0)
             out.append(f"| `kam {' '.join(args).replace('{n}', 'N')}` (x `due`: {f.cpu / due.cpu:.2f}) | "
                        f"{f.cpu:.3f} | {f.cpu / floor.cpu:.2f} | - | {f.wall:.3f} | "
                        f"{f.mib:.0f} |")
@@ -294,19 +303,18 @@ def sheets(python: Path, rows: int, out: list[str]) -> None:
     out += [f"### Sheets of {rows:,} rows", "",
             "| what | CPU s | x openpyxl | wall s | peak MiB |", "|---|---|---|---|---|"]
     for label, src in (("16 template columns", template), ("40 CRM columns", crm)):
-        bare = measure([str(python), "-c", read, str(src)], env, times=3)
-        runs = [measure([*kam_command(python), "import", str(src)],  # each into a new archive
-                        {**env, "KAM_DB": str(work / f"{src.stem}{k}" / "kam.json")}, times=1,
-                        warm=False) for k in range(3)]
-        imp = Figure(statistics.median(r.cpu for r in runs),
-                     statistics.median(r.wall for r in runs), max(r.mib for r in runs))
+        bare, imp = measure_many([([str(python), "-c", read, str(src)], env),
+                                  ([*kam_command(python), "--db",  # each into a new archive
+                                    str(work / f"{src.stem}{{n}}" / "kam.json"), "import",
+                                    str(src)], env)], times=3, warm=False)
         out += [f"| openpyxl read-only pass, {label} | {bare.cpu:.2f} | 1.00 | "
                 f"{bare.wall:.2f} | {bare.mib:.0f} |",
                 f"| `kam import`, {label} | {imp.cpu:.2f} | {imp.cpu / bare.cpu:.2f} | "
                 f"{imp.wall:.2f} | {imp.mib:.0f} |"]
     env["KAM_DB"] = str(work / "template0" / "kam.json")  # the template sheet imported
-    bare = measure([str(python), "-c", write, str(work / "bare.xlsx")], env, times=3)
-    exp = measure([*kam_command(python), "export", str(work / "out.xlsx")], env, times=3)
+    bare, exp = measure_many([([str(python), "-c", write, str(work / "bare.xlsx")], env),
+                              ([*kam_command(python), "export", str(work / "out.xlsx")], env)],
+                             times=3)
     out += [f"| openpyxl writing the same cells | {bare.cpu:.2f} | 1.00 | {bare.wall:.2f} | "
             f"{bare.mib:.0f} |",
             f"| `kam export out.xlsx` | {exp.cpu:.2f} | {exp.cpu / bare.cpu:.2f} | "

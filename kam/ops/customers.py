@@ -1,4 +1,4 @@
-"""The customer archive: init, add, edit, find, list, search, show."""
+"""The customer archive: init, add, edit, lose, find (export), show, rename, merge."""
 
 from __future__ import annotations
 
