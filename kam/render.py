@@ -596,13 +596,16 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
     # the line's words looked up once (thousands of lines on a large archive)
     line, last_line, never = t("{who}: {when}; {last}"), t("last: {date} {summary}"), t(
         "never contacted")
+    whens: dict[int, str] = {}  # "12 days late": a few hundred different days at most
     for r in follow:
         who = " ".join(x for x in (r["code"], r["name"], r.get("contact", ""),
                                    r.get("contact_info", "")) if x)
         last = (last_line.format(date=r["last_contact"], summary=r["last_summary"])
                 if r.get("last_contact") else never)
-        lines.append(b + line.format(who=who, when=when(r["days_overdue"]),
-                                     last=last).rstrip())
+        late = r["days_overdue"]
+        if late not in whens:
+            whens[late] = when(late)
+        lines.append(b + line.format(who=who, when=whens[late], last=last).rstrip())
     if not follow:
         lines.append(b + t("nobody"))
     lines += ["", h + t("New at risk ({count}; {watched} on the watch list)",

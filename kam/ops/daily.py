@@ -179,13 +179,13 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
     items = _due(ctx, days, Filter())
     mask = ctx.settings.mask_by_default
     follow = []
-    for item, row in items:
+    for item, row in items:  # the items are _due's own: completed in place
         if item["kind"] == "follow_up" and item["days_overdue"] >= 0:
             assert row.follow is not None
             contact, info, last_contact, last_summary = row.follow[4:8]
-            follow.append({**item, "contact": contact,
-                           "contact_info": mask_value(info) if mask else info,
-                           "last_contact": last_contact, "last_summary": last_summary})
+            item.update(contact=contact, contact_info=mask_value(info) if mask else info,
+                        last_contact=last_contact, last_summary=last_summary)
+            follow.append(item)
     dates = [item for item, _ in items if item["kind"] != "follow_up"]
     at_risk = risk(ctx)
     marks = (ctx.settings.risk.churn_days, ctx.settings.risk.dormant_days)
