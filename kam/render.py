@@ -165,8 +165,10 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
 
 
 def _colour() -> bool:
-    """Styles reach the reader only on a terminal without NO_COLOR (rich's own rule)."""
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """Styles reach the reader only on a terminal that shows them, without NO_COLOR
+    (rich's own rule: a TERM of dumb or unknown shows none)."""
+    return (sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM", "").lower() not in ("dumb", "unknown"))
 
 
 def _ansi() -> bool:

@@ -152,6 +152,28 @@ def test_a_terminal_gets_the_plain_lines_styled(crowd: Kam, monkeypatch: pytest.
     assert all("\x1b[0m\x1b[31m" in ln for ln in rows)  # the row's red again after a badge
 
 
+@pytest.mark.parametrize(("tty", "env", "expected"), [
+    (True, {}, True), (False, {}, False), (True, {"NO_COLOR": "1"}, False),
+    (True, {"TERM": "dumb"}, False), (True, {"TERM": "xterm-256color"}, True),
+])
+def test_colour_only_where_it_shows(monkeypatch: pytest.MonkeyPatch, tty: bool,
+                                    env: dict[str, str], expected: bool) -> None:
+    import io
+
+    from kam import render
+
+    class Out(io.StringIO):
+        def isatty(self) -> bool:
+            return tty
+
+    for name in ("NO_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdout", Out())
+    assert render._colour() is expected
+
+
 @pytest.mark.parametrize(("style", "sgr"), [
     ("bold", "1"), ("red", "31"), ("bold white on red", "1;37;41"), ("black on yellow", "30;43"),
     ("white on grey39", "37;100"), ("dim italic", "2;3"), (None, ""), ("sparkly", ""),
