@@ -95,8 +95,10 @@ def _rows(ctx: Context, f: Filter, parts: tuple[int, ...], include_archived: boo
     """The daily view's rows of the customers the filter chooses (archived on request),
     with these parts of them (ops/view.py)."""
     f = f.resolved(ctx.settings)
-    return [r for r in view.rows(ctx, parts)
-            if (include_archived or not r.archived) and matches(r, f, r.tier)]
+    rows = view.rows(ctx, parts)
+    if not any(f):  # no filter given (the usual morning): only the archived are left out
+        return list(rows) if include_archived else [r for r in rows if not r.archived]
+    return [r for r in rows if (include_archived or not r.archived) and matches(r, f, r.tier)]
 
 
 def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Row]]:
