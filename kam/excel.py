@@ -442,7 +442,6 @@ def _workbook(columns: Sequence[Column], rows: Sequence[Sequence[Any]], sheet_ti
               data_rows: int, widths: Sequence[int]) -> bytes:
     """The workbook written by openpyxl (write-only: rows stream out, no cell kept)."""
     openpyxl = _openpyxl()
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -454,17 +453,9 @@ def _workbook(columns: Sequence[Column], rows: Sequence[Sequence[Any]], sheet_ti
     last_row = max(1, data_rows + 1)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last_row}"
     ws.append(_header_cells(ws, [c.header for c in columns]))
-    for values in rows:
-        out = []
-        for value in values:
-            if type(value) is _Text:
-                cell = WriteOnlyCell(ws, str(value))
-                cell.data_type, cell.number_format = "s", "@"
-                if value.startswith(FORMULA_LEAD):
-                    cell.quotePrefix = True
-                value = cell
-            out.append(value)
-        ws.append(out)  # dates get their yyyy-mm-dd format from openpyxl itself
+    for values in rows:  # dates get their yyyy-mm-dd format from openpyxl itself
+        ws.append([_text_cell(ws, str(value), as_text=True) if type(value) is _Text else value
+                   for value in values])
     lists: list[list[Any]] = []  # the dropdowns' values, a column each, on a hidden sheet
     for i, col in enumerate(columns, start=1):
         if not col.choices:
@@ -481,7 +472,7 @@ def _workbook(columns: Sequence[Column], rows: Sequence[Sequence[Any]], sheet_ti
         hidden = wb.create_sheet("_lists")
         hidden.sheet_state = "hidden"
         for j in range(max(len(values) for values in lists)):
-            hidden.append([_kept_text(hidden, values[j]) if j < len(values) else None
+            hidden.append([_text_cell(hidden, values[j]) if j < len(values) else None
                            for values in lists])
     buf = io.BytesIO()
     wb.save(buf)
@@ -504,11 +495,12 @@ def _with_rows(book: bytes, cells: Sequence[Sequence[Any]], n: int) -> bytes | N
             return None
         sheet = z.read(_SHEET).decode("utf-8")
         sample = _SAMPLE_ROW.search(sheet)
-        styles = [_STYLE_OF[ref].search(sample.group(1)) if sample else None
-                  for ref in ("A2", "B2", "C2")]
-        if sample is None or not all(styles):
+        found = [_STYLE_OF[ref].search(sample.group(1)) for ref in ("A2", "B2", "C2")
+                 ] if sample else []
+        styles = [m.group(1) for m in found if m]
+        if sample is None or len(styles) != len(_SAMPLE):
             return None
-        made = _rows_xml(cells, n, *(m.group(1) for m in styles if m))
+        made = _rows_xml(cells, n, *styles)
         if made is None:
             return None
         sheet = sheet[:sample.start()] + made + sheet[sample.end():]
@@ -557,41 +549,48 @@ def _rows_xml(cells: Sequence[Sequence[Any]], n: int, date_style: str, text_styl
     return "".join(lines)
 
 
-def _header_cells(ws: Any, headers: Sequence[str]) -> list[Any]:
-    """The first row of a write-only sheet: the headers, bold on a light fill, as text."""
+def _header_look() -> tuple[Any, Any, Any]:
+    """A header cell's font, fill and alignment: bold on a light fill, centred upright."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    bold, fill, middle = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(
+    return Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(
         vertical="center")
+
+
+def _header_cells(ws: Any, headers: Sequence[str]) -> list[Any]:
+    """The first row of a write-only sheet (export): the headers, as _header_row."""
+    bold, fill, middle = _header_look()
     cells = []
     for h in headers:
-        cell = _kept_text(ws, _xml_safe(h))
+        cell = _text_cell(ws, _xml_safe(h))
         cell.font, cell.fill, cell.alignment = bold, fill, middle
         cells.append(cell)
     return cells
 
 
-def _kept_text(ws: Any, value: str) -> Any:
-    """A write-only cell of text; text that looks like a formula stays text."""
+def _text_cell(ws: Any, value: str, as_text: bool = False) -> Any:
+    """A write-only cell of text that stays text: never a formula (one that looks like
+    it gets the quote prefix); as_text, formatted as text too ("@": digits stay digits
+    when edited)."""
     from openpyxl.cell import WriteOnlyCell
 
     cell = WriteOnlyCell(ws, value)
+    cell.data_type = "s"
+    if as_text:
+        cell.number_format = "@"
     if value.startswith(FORMULA_LEAD):
-        cell.data_type = "s"
         cell.quotePrefix = True
     return cell
 
 
 def _header_row(ws: Any, headers: Sequence[str]) -> None:
-    """The first row: the headers, bold on a light fill, kept as text."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-
+    """The first row of an ordinary sheet (the review): the headers, bold on a light
+    fill, kept as text."""
     ws.append([_xml_safe(h) for h in headers])
     _keep_text(ws[1])
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    bold, fill, middle = _header_look()
     for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(vertical="center")
+        cell.font, cell.fill, cell.alignment = bold, fill, middle
 
 
 def _keep_text(cells: Any) -> None:
