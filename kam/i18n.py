@@ -97,10 +97,10 @@ def read_mo(path: Path) -> dict[str, str]:
     """A compiled gettext catalogue as {msgid: translation}, as gettext.GNUTranslations
     reads it for gettext(): both byte orders, the entries kept (msgfmt leaves out the
     fuzzy and the untranslated ones), no plural entries (kam has none; gettext() does
-    not find them either). Each run
-    that speaks Chinese reads this file, and this loop over the two tables costs a
-    third of gettext's parse, which does more (plurals, contexts, every header)
-    than kam asks of it. A catalogue in another charset than UTF-8 is left to it."""
+    not find them either). Each run that speaks Chinese reads this file, and this loop
+    over the two tables costs a third of gettext's parse, which does more (plurals,
+    contexts, every header) than kam asks of it. A catalogue in another charset than
+    UTF-8 is left to gettext."""
     import struct
 
     data = path.read_bytes()

@@ -12,6 +12,7 @@ come back on a wider terminal. `kam --wide` shows everything, however wide.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -85,18 +86,15 @@ GAP = 2  # cells between two columns
 FLEX_WANT = 30  # cells a free-text column should keep before other columns give way
 
 
-def layout(rows: Sequence[Sequence[str]], heads: Sequence[str], flex: Sequence[int],
-           drop: Sequence[int], cells: int | None,
-           sizes: Sequence[Sequence[int]] | None = None) -> tuple[list[int], list[int]]:
-    """Which columns to show and how wide: (shown column indexes, widths).
+def layout(sizes: Sequence[Sequence[int]], heads: Sequence[str], flex: Sequence[int],
+           drop: Sequence[int], cells: int | None) -> tuple[list[int], list[int]]:
+    """Which columns to show and how wide: (shown column indexes, widths), from each
+    cell's width in cells (sizes, a list a row).
 
-    Every column gets its natural width (its widest cell; sizes: the cells' widths, when
-    worked out already). While the line is too long and the free-text (`flex`) columns
-    would get less than FLEX_WANT cells each, the `drop` columns go, first listed first.
-    Then the flex columns share the room that is left evenly, a column needing less than
-    its share giving the rest to others."""
-    if sizes is None:
-        sizes = [[width(c) for c in r] for r in rows]
+    Every column gets its natural width (its widest cell). While the line is too long
+    and the free-text (`flex`) columns would get less than FLEX_WANT cells each, the
+    `drop` columns go, first listed first. Then the flex columns share the room that
+    is left evenly, a column needing less than its share giving the rest to others."""
     natural = [max([width(h)] + [r[i] for r in sizes]) for i, h in enumerate(heads)]
     shown = list(range(len(heads)))
     if cells is None:
@@ -131,11 +129,11 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
           drop: Sequence[str] = (), heads: Sequence[str] | None = None) -> None:
     """A table on stdout, one line per row; no colour without a terminal or with NO_COLOR."""
     text = [[visible(cell_text(r.get(k))) for k in columns] for r in rows]
-    sizes = [[len(c) if c.isascii() else width(c) for c in r] for r in text]
+    sizes = [[width(c) for c in r] for r in text]  # each cell measured once
     heads = list(heads) if heads is not None else [header(k) for k in columns]
     cells = None if _wide else screen_width()
-    shown, widths = layout(text, heads, [columns.index(k) for k in flex if k in columns],
-                           [columns.index(k) for k in drop if k in columns], cells, sizes)
+    shown, widths = layout(sizes, heads, [columns.index(k) for k in flex if k in columns],
+                           [columns.index(k) for k in drop if k in columns], cells)
     right = [columns[i] in _NUMERIC for i in shown]
     title = shorten(visible(title), cells or 10**6) if title else None
     colour = _colour()
@@ -186,7 +184,6 @@ def _plain(text: Sequence[Sequence[str]], sizes: Sequence[Sequence[int]], heads:
     gap = " " * GAP
     if not colour:
         styles, tier = None, None
-    badges = {k: _sgr(v) for k, v in _BADGES.items()}
 
     def line(values: Sequence[str], known: Sequence[int] | None, style: str = "",
              badge: int | None = None) -> str:
@@ -198,7 +195,7 @@ def _plain(text: Sequence[Sequence[str]], sizes: Sequence[Sequence[int]], heads:
                 n = width(v)
             pad = " " * (w - n)
             if i == badge and v:
-                v = f"\x1b[{badges.get(v) or _sgr('bold')}m{v}\x1b[0m" + (
+                v = f"\x1b[{_sgr(_BADGES.get(v, 'bold'))}m{v}\x1b[0m" + (
                     f"\x1b[{style}m" if style else "")
             out.append(pad + v if r else v + pad)
         text = gap.join(out).rstrip()
@@ -216,6 +213,7 @@ _COLOURS = {"black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta":
             "white": 7, "grey39": 60}  # grey39: bright black (90/100), in any terminal
 
 
+@functools.lru_cache(maxsize=64)  # a handful of styles, asked for on every row
 def _sgr(style: str | None) -> str:
     """The ANSI parameters of a style as rich writes it ("bold white on red"): bold, dim,
     italic, underline, and the eight colours (and grey39) as foreground or `on` one."""
