@@ -116,6 +116,13 @@ def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) ->
             assert daily.due(ctx, days) == due_from_scratch(ctx, days), (day, days)
         for threshold in (40.0, 60.0, 90.0):
             assert daily.risk(ctx, threshold=threshold) == _risk_from_scratch(ctx, threshold)
+        due_all, risk_all = due_from_scratch(ctx, 60), _risk_from_scratch(ctx, 90.0)
+        for owner in ("张华", "李明"):  # with a filter, each row is tested (without, not)
+            f = Filter(owner=owner)
+            assert daily.due(ctx, 60, f) == [i for i in due_all if i["owner"] == owner]
+            assert daily.risk(ctx, f, threshold=90.0) == [r for r in risk_all
+                                                          if r["owner"] == owner]
+        assert {i["owner"] for i in due_all} == {"张华", "李明"}  # each filter left some out
         _customers, ranks = load_ranked(ctx, include_archived=True)
         assert {k: tuple(v) for k, v in ranks.items()} == _from_scratch(kam, day)
         for f, sort, archived, masked, labels in LISTINGS:
