@@ -7,12 +7,13 @@ date reminders, health).
 the day and the settings. The view is kept in `kam.view.json` under the identity of
 the kam.json it was built from (inode, size and modification time in nanoseconds,
 as fstat gave them while reading it) and a fingerprint of the rest, so that a
-reader checks it with one stat, without parsing kam.json. A write patches it for
-the customers it changed.
+reader checks it with one stat, without parsing kam.json. A write keeps the rows
+of the customers it changed beside it (`kam.view.changes.json`, see Changes), which
+readers apply; they are folded into the view when they grow past a fiftieth of it.
 
 It is never a source of truth: a missing, stale or damaged view is simply worked
 out again. It holds names and contact details like kam.json does, so an erasure
-deletes it before anything else.
+deletes it (and its changes) before anything else.
 """
 
 from __future__ import annotations
@@ -60,15 +61,19 @@ def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[in
     fingerprint, else None. A row is its PARTS lists; only the first and those asked
     for are read (None in the others' places): each command reads and parses only the
     blocks it shows. The parts in raw come as their JSON text (bytes), not parsed."""
-    found = _read_blocks(db, fingerprint, source, {0, *parts, *raw})
+    wanted = {0, *parts, *raw}
+    found = _read_blocks(db, fingerprint, source, wanted)
     if found is None:
         return None
-    count, blocks = found
+    count, blocks, changes = found
     try:
         columns = [[None] * count if block is None else
                    _lines(block, count) if p in raw else
                    json.loads(b"[" + block[:-1].replace(b"\n", b",") + b"]") if count else []
                    for p, block in enumerate(blocks)]
+        if changes is not None:
+            count, columns = changes.apply(columns, lambda p, line: (
+                None if p not in wanted else line if p in raw else json.loads(line)))
     except (ValueError, TypeError):
         return None
     if any(len(c) != count for c in columns):
@@ -80,46 +85,57 @@ def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[in
 
 
 def vouches(db: Path, source: Identity | None) -> bool:
-    """Whether the kept view was made from this very kam.json (identity source), for
-    any day or settings: kam then wrote that file itself or read and checked it, and a
-    reader need not check its shape again (an edit by hand changes its identity)."""
+    """Whether the kept view (or its changes) was made from this very kam.json
+    (identity source), for any day or settings: kam then wrote that file itself or read
+    and checked it, and a reader need not check its shape again (an edit by hand
+    changes its identity)."""
     if source is None:
         return False
-    try:
-        with open(path_for(db), "rb") as f:
-            return bool(json.loads(f.readline())["source"] == source)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+    for path in (path_for(db), changes_path(db)):
+        try:
+            with open(path, "rb") as f:
+                if json.loads(f.readline())["source"] == source:
+                    return True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return False
 
 
-def _header(line: bytes, fingerprint: str, source: Identity) -> tuple[int, list[int]] | None:
-    """(rows, each block's size in bytes) if the header is the one asked for."""
+def _header(line: bytes, fingerprint: str) -> tuple[Identity, int, list[int]] | None:
+    """(source, rows, each block's size in bytes) if the header is of this fingerprint."""
     try:
         doc = json.loads(line)
-        if doc["key"] != fingerprint or doc["source"] != source:
+        if doc["key"] != fingerprint:
             return None
-        count, sizes = doc["rows"], doc["blocks"]
+        source, count, sizes = doc["source"], doc["rows"], doc["blocks"]
     except (ValueError, KeyError, TypeError):
         return None
     if (type(count) is not int or not isinstance(sizes, list) or len(sizes) != PARTS
             or not all(type(n) is int and n >= 0 for n in sizes)):
         return None
-    return count, sizes
+    return source, count, sizes
 
 
 def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
-                 wanted: set[int] | None = None) -> tuple[int, list[bytes | None]] | None:
-    """(rows, each block's bytes) of the kept view if it is the one asked for; only the
-    wanted blocks are read (None in the others' places), each checked to hold a line a
-    row (a file cut short by hand is not a smaller archive)."""
+                 wanted: set[int] | None = None
+                 ) -> tuple[int, list[bytes | None], Changes | None] | None:
+    """(rows, each block's bytes, the changes to apply to them) of the kept view if it
+    is the one asked for, directly (no changes) or with the changes kept since (see
+    Changes); only the wanted blocks are read (None in the others' places), each
+    checked to hold a line a row (a file cut short by hand is not a smaller archive)."""
     if source is None:
         return None
     try:
         with open(path_for(db), "rb") as f:
-            head = _header(f.readline(), fingerprint, source)
+            head = _header(f.readline(), fingerprint)
             if head is None:
                 return None
-            count, sizes = head
+            base, count, sizes = head
+            changes = None
+            if base != source:
+                changes = Changes.read(db, fingerprint, base, count)
+                if changes is None or changes.source != source:
+                    return None
             blocks: list[bytes | None] = []
             for p, size in enumerate(sizes):
                 if wanted is not None and p not in wanted:
@@ -132,7 +148,7 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
                 blocks.append(block)
     except OSError:
         return None
-    return count, blocks
+    return count, blocks, changes
 
 
 def _lines(block: bytes, count: int) -> list[bytes]:
@@ -163,48 +179,158 @@ def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes
                            durable=False)  # checked on reading, worked out again
 
 
+def changes_path(db: Path) -> Path:
+    return db.with_name(db.stem + ".view.changes.json")
+
+
+# The changes are folded into the view when they hold more rows than this, or than
+# the view's rows / FOLD_SHARE: each write rewrites them, each reader applies them.
+FOLD_MIN, FOLD_SHARE = 50, 50
+
+
+class Changes:
+    """The rows writes changed since the view was kept (kam.view.changes.json), so that
+    a write costs what it changed, not a rewrite of the whole view: which rows of the
+    view (base) are replaced or gone, and the rows added, making the view of the
+    kam.json of identity source. Its header names the view it applies to (key and
+    base: the view's fingerprint and source); then each changed row as its place in
+    the view (-1 for a row added) and code, and its PARTS lines. Written whole by each
+    write, atomically; anything that does not fit is ignored (the view is worked out
+    again)."""
+
+    def __init__(self, source: Identity, count: int, gone: set[int] | None = None,
+                 rows: dict[str, tuple[int, list[bytes]]] | None = None):
+        self.source, self.count = source, count
+        self.gone = gone or set()
+        self.rows = rows or {}  # code -> (place in the view or -1, its PARTS lines)
+
+    @classmethod
+    def read(cls, db: Path, fingerprint: str, base: Identity, count: int) -> Changes | None:
+        try:
+            with open(changes_path(db), "rb") as f:
+                head, *lines = f.read().split(b"\n")
+            doc = json.loads(head)
+            if doc["key"] != fingerprint or doc["base"] != base or doc["rows"] != count:
+                return None
+            source, gone, n = doc["source"], doc["gone"], doc["changed"]
+            if (lines[-1:] != [b""] or type(n) is not int or len(lines) != n * (PARTS + 1) + 1
+                    or not isinstance(gone, list)
+                    or not all(type(at) is int and 0 <= at < count for at in gone)):
+                return None
+            rows = {}
+            for i in range(0, n * (PARTS + 1), PARTS + 1):
+                at, code = json.loads(lines[i])
+                if type(at) is not int or not -1 <= at < count or type(code) is not str:
+                    return None
+                rows[code] = (at, lines[i + 1:i + 1 + PARTS])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        places = [at for at, _ in rows.values() if at >= 0]
+        if len(set(places)) != len(places) or set(places) & set(gone) or len(rows) != n:
+            return None
+        return cls(source, count, set(gone), rows)
+
+    def write(self, db: Path, fingerprint: str, base: Identity) -> None:
+        head = json.dumps({"format": FORMAT, "key": fingerprint, "base": base,
+                           "source": self.source, "rows": self.count,
+                           "gone": sorted(self.gone), "changed": len(self.rows)})
+        body = [head.encode("utf-8")]
+        for code, (at, lines) in self.rows.items():
+            body += [json.dumps([at, code], ensure_ascii=False).encode("utf-8"), *lines]
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(changes_path(db), b"\n".join(body) + b"\n", durable=False)
+
+    def change(self, code: str, at: int, lines: list[bytes] | None) -> None:
+        """The customer code (at its place in the view, -1 if not there) now has the row
+        of these lines, or none (lines None)."""
+        was = self.rows.get(code)
+        if was is not None:
+            at = was[0]
+        elif at in self.gone:
+            at = -1  # gone from the view and back: added again, at the end
+        if lines is None:
+            self.rows.pop(code, None)
+            if at >= 0:
+                self.gone.add(at)
+        else:
+            self.rows[code] = (at, lines)
+
+    def size(self) -> int:
+        return len(self.rows) + len(self.gone)
+
+    def apply(self, columns: list[list[Any]], convert: Any) -> tuple[int, list[list[Any]]]:
+        """(rows, columns) of the view's columns (a list a part, a value a row) with the
+        changes made; convert(part, line) is a changed row's value in a column."""
+        added = []
+        for at, lines in self.rows.values():
+            values = [convert(p, line) for p, line in enumerate(lines)]
+            if at < 0:
+                added.append(values)
+                continue
+            for column, value in zip(columns, values, strict=True):
+                column[at] = value
+        if self.gone:
+            gone = self.gone
+            columns = [[v for at, v in enumerate(column) if at not in gone]
+                       for column in columns]
+        for values in added:
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+        return len(columns[0]), columns
+
+
 def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity | None,
           changes: dict[str, list[Any] | None]) -> None:
     """Make the view of kam.json `before` the view of `after`: code -> its new row, or
-    None for a customer no longer there. Only the changed rows are touched (a row's
-    line in the first block starts with its code). Nothing when there is no view of
-    `before`: the next reader works it out."""
+    None for a customer no longer there. Only the changed rows are written, to the
+    view's changes (Changes), folded into the view when they grow past a fiftieth of
+    it. Nothing when there is no view of `before`: the next reader works it out."""
     from kam.formats import encoder
 
-    found = _read_blocks(db, fingerprint, before)
-    if found is None or after is None:
+    if before is None or after is None:
         return
-    blocks = [_lines(block or b"", found[0]) for block in found[1]]
+    try:
+        with open(path_for(db), "rb") as f:
+            head = _header(f.readline(), fingerprint)
+            if head is None:
+                return
+            base, count, sizes = head
+            first = f.read(sizes[0])
+    except OSError:
+        return
+    kept = Changes(after, count) if base == before else \
+        Changes.read(db, fingerprint, base, count)
+    if kept is None or (base != before and kept.source != before) or \
+            len(first) != sizes[0] or first.count(b"\n") != count:
+        return
+    kept.source = after
     line = encoder()
     starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
-    sizes = sorted({len(k) for k in starts})
+    lengths = sorted({len(k) for k in starts})
     where: dict[str, int] = {}
-    for at, first in enumerate(blocks[0]):
-        for n in sizes:
-            code = starts.get(first[:n])
+    for at, text in enumerate(_lines(first, count)):
+        for n in lengths:
+            code = starts.get(text[:n])
             if code is not None:
                 where[code] = at
                 break
-    gone = []
     for code, row in changes.items():
-        at = where.get(code, -1)
-        if row is None:
-            if at >= 0:
-                gone.append(at)
-            continue
-        for p, part in enumerate(row):
-            text = line(part).encode("utf-8")
-            if at >= 0:
-                blocks[p][at] = text
-            else:
-                blocks[p].append(text)
-    for at in sorted(gone, reverse=True):
-        for lines in blocks:
-            del lines[at]
-    _write(db, fingerprint, after, blocks)
+        kept.change(code, where.get(code, -1),
+                    None if row is None else [line(part).encode("utf-8") for part in row])
+    if kept.size() <= max(FOLD_MIN, count // FOLD_SHARE):
+        kept.write(db, fingerprint, base)
+        return
+    found = _read_blocks(db, fingerprint, base)  # fold: the view written whole again
+    if found is None:
+        return
+    count, blocks = found[0], [_lines(block or b"", found[0]) for block in found[1]]
+    _write(db, fingerprint, after, kept.apply(blocks, lambda p, text: text)[1])
+    with contextlib.suppress(OSError):
+        changes_path(db).unlink(missing_ok=True)
 
 
 def drop(db: Path) -> None:
-    """Forget the view (an erasure: it may hold the customer)."""
-    with contextlib.suppress(OSError):
-        path_for(db).unlink(missing_ok=True)
+    """Forget the view and its changes (an erasure: they may hold the customer)."""
+    for path in (path_for(db), changes_path(db)):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
