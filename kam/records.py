@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -249,11 +250,10 @@ def duplicates(c: Customer, others: list[Customer]) -> list[tuple[Customer, str]
 
 def new_interaction(code: str, when: date, kind: str, summary: str, amount: float | None,
                     next_date: date | None, stamp: str, batch: str | None = None) -> Interaction:
-    import uuid
-
     from kam.models import Interaction
 
-    return Interaction(uuid.uuid4().hex[:12], code, when.isoformat(), kind, summary, amount,
+    # 12 random hex digits (uuid4's first 12, without importing uuid and platform)
+    return Interaction(os.urandom(6).hex(), code, when.isoformat(), kind, summary, amount,
                        next_date.isoformat() if next_date else None, stamp, batch)
 
 

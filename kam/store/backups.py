@@ -100,18 +100,29 @@ def keep_backups(backups: list[tuple[int, str]], newest: int, days: int, now: st
     """
     keep = {i for i, _ in sorted(backups, reverse=True)[:newest]}
     ordered = sorted(backups)
-    try:
-        today = datetime.strptime(now, STAMP).date()
-    except ValueError:
+    today = _day(now) if len(now) == 15 and now[8] == "T" and now[9:].isdigit() else None
+    if today is None:
         return sorted(keep)
     seen_days: set[str] = set()
     for i, t in ordered:
         day = t[:8]
-        try:
-            age = (today - date(int(day[:4]), int(day[4:6]), int(day[6:8]))).days
-        except ValueError:
+        when = _day(day)
+        if when is None:
             continue
+        age = (today - when).days
         if age < days and day not in seen_days:
             seen_days.add(day)
             keep.add(i)
     return sorted(keep)
+
+
+def _day(stamp: str) -> date | None:
+    """The day a stamp (YYYYmmdd...) begins with; None if it is not one (datetime's
+    strptime would import _strptime, locale and their patterns on every write)."""
+    digits = stamp[:8]
+    if not (len(digits) == 8 and digits.isascii() and digits.isdigit()):
+        return None
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None

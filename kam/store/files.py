@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -41,10 +42,7 @@ def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600,
     works out again (after a power cut the file may be empty or short, never torn
     into another valid one).
     """
-    import tempfile  # here: a reader never writes, and it costs a twentieth of start-up
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = _temp_beside(path)
     try:
         save(tmp)
         if durable:
@@ -66,6 +64,21 @@ def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600,
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+def _temp_beside(path: Path) -> str:
+    """A new empty file .NAME.RANDOM.tmp beside path, only the user's (tempfile.mkstemp's
+    way, without importing tempfile and random: a tenth of a short write's start-up)."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            os.close(os.open(tmp, flags, 0o600))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(path.parent))
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600,
