@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported: `kam --help` starts here (a tenth of it)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def completing() -> bool:

@@ -53,6 +53,12 @@ def test_the_kept_help_page_is_the_one_kam_writes(env: dict[str, str], tmp_path:
     (tmp_path / "kam.yaml").write_text("language: en\n", encoding="utf-8")
     assert "Start here" in _kam("--help", env=env).stdout
     assert len(list((tmp_path / "cache" / "kam").glob("help-*.txt"))) == 4
+    probe = ("import sys, runpy; sys.argv = ['kam', '--help']; "
+             "runpy.run_module('kam', run_name='__main__'); "
+             "assert not {'typer', 'kam.cli', 'typing', 'json'} & set(sys.modules), "
+             "sorted(sys.modules)")
+    r = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and "Start here" in r.stdout, r.stderr[-300:]
 
 
 def test_no_arguments_prints_the_page_and_exits_0(env: dict[str, str]) -> None:
