@@ -211,6 +211,68 @@ def lane_spec(names: tuple[str, ...]) -> dict[str, Any]:
     return made
 
 
+def completion_spec() -> dict[str, Any]:
+    """The command line as typer builds it, for kam.complete (the completion lane): the
+    global options as lane_spec gives them, and for each command that is not a group,
+    its arguments in order and its options, each with the completer it uses ("code" or
+    "tag": kam's; "other" for another or a type that completes, None for none) and its
+    shape (variadic, flag). A command with a parameter of another shape (several values
+    to an option, a variadic argument before others) is marked, and left to typer."""
+    import inspect
+    import typing
+
+    from kam.commands._common import complete_code, complete_tag
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    ours = {complete_code: "code", complete_tag: "tag"}
+    callbacks = {info.name or info.callback.__name__.replace("_", "-"): info.callback
+                 for module in MODULES for info in module.app.registered_commands
+                 if info.callback is not None}
+    commands: dict[str, Any] = {}
+    for name, command in group.commands.items():
+        body = callbacks.get(name)
+        if isinstance(command, typer.core.TyperGroup) or body is None:
+            continue
+        hints = typing.get_type_hints(body, include_extras=True)
+        defaults = inspect.signature(body).parameters
+
+        def completer(p: Any, hints: Any = hints, defaults: Any = defaults) -> str | None:
+            found = [m for m in getattr(hints.get(p.name), "__metadata__", ())
+                     if hasattr(m, "autocompletion")]
+            default = defaults[p.name].default if p.name in defaults else None
+            info = found[0] if found else default if hasattr(default, "autocompletion") \
+                else None
+            fn = getattr(info, "autocompletion", None)
+            if fn is not None:
+                return ours.get(fn, "other")
+            kind = type(p.type).__name__
+            return None if kind in ("StringParamType", "IntParamType",
+                                    "FloatParamType") else "other"
+
+        arguments: list[dict[str, Any]] = []
+        options: dict[str, Any] = {}
+        simple = True
+        with group.make_context("kam", [name], resilient_parsing=True) as root, \
+                command.make_context(name, [], parent=root, resilient_parsing=True) as ctx:
+            params = command.get_params(ctx)  # with the help option click adds
+        for p in params:
+            if p.param_type_name == "argument":
+                if p.nargs not in (1, -1) or arguments and arguments[-1]["variadic"]:
+                    simple = False
+                arguments.append({"name": p.name, "variadic": p.nargs == -1,
+                                  "complete": completer(p)})
+                continue
+            flag = bool(getattr(p, "is_flag", False) or getattr(p, "count", False))
+            if p.nargs != 1:
+                simple = False
+            for opt in [*p.opts, *p.secondary_opts]:
+                options[opt] = {"flag": flag, "complete": None if flag else completer(p)}
+        commands[name] = {"arguments": arguments, "options": options, "simple": simple}
+    glob = [p for p in (_param(x, _main) for x in group.params) if p is not None]
+    return {"": {"params": glob}, "commands": commands}
+
+
 def _param(p: Any, function: Any) -> dict[str, Any] | None:
     """One click parameter for kam.lane, or None if the lane cannot take it."""
     import inspect

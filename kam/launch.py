@@ -26,13 +26,20 @@ def main() -> None:
         return
     from kam.startup import completing
 
-    if args in HELP_ARGS and not completing() and os.environ.get("KAM_NO_CACHE") is None:
+    shell = completing()
+    if args in HELP_ARGS and not shell and os.environ.get("KAM_NO_CACHE") is None:
         sys.stdout.write(_kept_help(args))
         return
     # kam builds tens of thousands of small containers (one JSON parse, one object per
     # customer) and exits: collecting cycles every 700 allocations cost a third of
     # `kam due` at 10,000 customers. Rarely is enough.
     gc.set_threshold(200_000, 50, 100)
+    if shell:
+        from kam import complete
+
+        code = complete.run()
+        if code is not None:
+            sys.exit(code)
     from kam import lane
 
     code = lane.run(args)
