@@ -192,3 +192,77 @@ def test_log_through_absorb_agrees_with_a_full_refresh(two: Kam) -> None:
     with open_store(two.db) as store:
         for c in store.customers():
             assert refresh(c, store.interactions(c.code), TODAY) == c
+
+
+# --- one customer's follow-ups without parsing the whole log (store/db.py docs_with) --
+
+def _all_by_code(db: Path) -> dict[str, list[str]]:
+    """Every customer's follow-up ids from the whole log (the general path)."""
+    with open_store(db) as store:
+        store._docs_of = lambda code: None  # type: ignore[method-assign]
+        return {c.code: [i.id for i in store.interactions(c.code)]
+                for c in store.customers(include_archived=True)}
+
+
+def _each_by_code(db: Path) -> dict[str, list[str]]:
+    out = {}
+    for code in _all_by_code(db):
+        with open_store(db) as store:
+            out[code] = [i.id for i in store.interactions(code)]
+            assert store._log is None  # found by its lines: the log was not parsed
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_one_customers_follow_ups_by_their_lines_equal_the_whole_log(kam: Kam, seed: int,
+                                                                     monkeypatch: pytest.MonkeyPatch
+                                                                     ) -> None:
+    """Codes that are prefixes of others, quotes, backslashes and Chinese in codes and in
+    summaries naming other codes; follow-ups in the log, in the journal, relogged."""
+    monkeypatch.setattr(store_db, "JOURNAL_FOLD", 600)  # fold now and then
+    rng = random.Random(seed)
+    codes = ["KH1", "KH10", "KH100", "客户甲", "kh1", "A/B", "A.B_C-1"]
+    for code in codes:
+        kam("add", "--code", code, "--name", f"名称{code}")
+    for n in range(60):
+        code, other = rng.choice(codes), rng.choice(codes)
+        summary = rng.choice([f'提到 "{other}" 和 {other}', f"{other}", "普通", '"code":"KH1"'])
+        kam("log", code, summary, "--date",
+            f"2026-{rng.randrange(1, 11):02d}-{rng.randrange(1, 28):02d}")
+        if n % 17 == 5:
+            kam("unlog", kam.json("show", code)["interactions"][0]["id"])
+        if n % 10 == 9:
+            assert _each_by_code(kam.db) == _all_by_code(kam.db)
+    assert _log_file(kam).read_bytes().startswith(b'{\n"interactions":{\n')  # a line each
+    assert _each_by_code(kam.db) == _all_by_code(kam.db)
+    assert sum(map(len, _all_by_code(kam.db).values())) > 40
+
+
+def test_a_log_in_another_layout_is_read_whole(kam: Kam) -> None:
+    """What another program may write (TinyDB's one line, an indented file, escaped
+    Chinese or slashes, a follow-up over two lines): never read by lines."""
+    for code in ("KH1", "客户/甲"):
+        kam("add", "--code", code, "--name", "某公司")
+        kam("log", code, "电话", "--date", "2026-10-01")
+        kam("log", code, "拜访", "--date", "2026-10-02")
+    kam("unlog", kam.json("show", "KH1")["interactions"][0]["id"])  # written whole
+    log = _log_file(kam)
+    doc = json.loads(log.read_text(encoding="utf-8"))
+    want = _all_by_code(kam.db)
+    assert want["KH1"] and want["客户/甲"]
+    ours = log.read_bytes()
+    assert store_db.docs_with(ours, "客户/甲") is not None
+    first, rest = ours.split(b',"code"', 1)
+    for other in (json.dumps(doc, ensure_ascii=False).encode(),  # TinyDB: one line
+                  json.dumps(doc, indent=2, ensure_ascii=False).encode(),
+                  json.dumps(doc, ensure_ascii=True).encode(),
+                  ours.replace(b"/", b"\\/"),
+                  first + b',\n"code"' + rest):  # one of KH1's follow-ups over two lines
+        assert store_db.docs_with(other, "KH1") is None
+        found = store_db.docs_with(other, "客户/甲")  # whole lines: still found right
+        assert found is None or sorted(found[1]) == sorted(want["客户/甲"])
+        assert found is None or other.startswith(first)
+        log.write_bytes(other)
+        for code in want:  # by lines where they are whole, else the log parsed
+            with open_store(kam.db) as store:
+                assert [i.id for i in store.interactions(code)] == want[code]

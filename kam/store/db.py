@@ -128,17 +128,23 @@ Kept = dict[str, tuple[dict[str, Any], bytes]]
 _TABLE_START = b'\n"' + CUSTOMERS.encode() + b'":{\n'
 
 
+# Tables written a document a line: a write reuses the customers' lines it did not
+# change (kept_lines), and a reader finds one customer's follow-ups by their lines
+# (docs_with) without parsing the whole log.
+LINED = (CUSTOMERS, INTERACTIONS)
+
+
 def dumps_tables(data: Tables, kept: Kept | None = None) -> bytes:
-    """kam.json as kam writes it: still one JSON document TinyDB reads, with a table a
-    line and the customers one a line, so that a write encodes only the customers it
-    changed. kept (kept_lines): the lines of the file as read, reused for the documents
-    still the very objects parsed from them."""
+    """kam.json (or the follow-up log) as kam writes it: still one JSON document TinyDB
+    reads, with a table a line and the customers (or follow-ups) one a line. kept
+    (kept_lines): the lines of the file as read, reused for the documents still the
+    very objects parsed from them."""
     from kam.formats import encoder
 
     encode = encoder(compact=True)
     tables = []
     for name, table in data.items():
-        if name != CUSTOMERS:
+        if name not in LINED:
             tables.append(f"{encode(name)}:{encode(table)}".encode())
             continue
         lines = []
@@ -168,6 +174,50 @@ def kept_lines(raw: bytes, docs: dict[str, dict[str, Any]]) -> Kept | None:
             return None
         found[doc_id] = (docs[doc_id], line)
     return found
+
+
+_LOG_START = b'{\n"' + INTERACTIONS.encode() + b'":{\n'
+_LOG_META = b'\n},\n"' + META.encode() + b'":'
+
+
+def docs_with(raw: bytes, code: str) -> tuple[int, dict[str, dict[str, Any]]] | None:
+    """(the log's generation, id -> follow-up) of one customer's follow-ups in a log in
+    dumps_tables' layout, parsing only the lines that hold its code; None for a log in
+    any other layout, or that kam cannot read this way for sure (then it is parsed
+    whole). Without \\u and \\/ escapes a JSON string has one encoding, so every follow-up
+    of the customer holds the code as encoded here, and each line holding it must be a
+    whole follow-up."""
+    meta_at = raw.rfind(_LOG_META)
+    if not raw.startswith(_LOG_START) or meta_at < 0 or not raw.endswith(b"}\n") \
+            or b"\\u" in raw or b"\\/" in raw:
+        return None
+    try:
+        meta = json.loads(b"{" + raw[meta_at + 4:-2] + b"}")
+        generation = meta[META]["1"]["generation"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if type(generation) is not int or len(meta) != 1:
+        return None
+    needle = json.dumps(code, ensure_ascii=False).encode("utf-8")
+    docs: dict[str, dict[str, Any]] = {}
+    at = raw.find(needle, len(_LOG_START), meta_at)
+    while at >= 0:
+        start = raw.rfind(b"\n", 0, at) + 1
+        end = raw.find(b"\n", at)
+        line = raw[start:end]
+        try:
+            found = json.loads(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
+        except ValueError:
+            return None
+        if len(found) != 1:
+            return None
+        ((key, doc),) = found.items()
+        if not isinstance(doc, dict) or not isinstance(doc.get("code"), str):
+            return None
+        if doc["code"] == code:
+            docs[key] = doc
+        at = raw.find(needle, end, meta_at)
+    return generation, docs
 
 
 # --- schema ------------------------------------------------------------------
@@ -542,10 +592,40 @@ class Store:
 
     def interactions(self, code: str | None = None) -> list[Interaction]:
         """Interactions, oldest first (by date, then by when they were recorded)."""
-        docs = self._log_tables()[INTERACTIONS].values()
-        items = [Interaction.from_doc(d) for d in docs if code is None or d.get("code") == code]
+        mine = self._docs_of(code) if code is not None and self._log is None else None
+        if mine is None:
+            docs = self._log_tables()[INTERACTIONS].values()
+            mine = [d for d in docs if code is None or d.get("code") == code]
+        items = [Interaction.from_doc(d) for d in mine]
         items.sort(key=lambda i: (i.date, i.created))
         return items
+
+    def _docs_of(self, code: str) -> list[dict[str, Any]] | None:
+        """One customer's follow-ups without parsing the whole log (docs_with), with the
+        journal's; None when the log must be read whole (another layout, a log newer
+        than kam.json as read, a commit not yet renamed into place, this command's own
+        additions)."""
+        if self._added or self.pending_path.exists():
+            return None
+        journal = self._journal_entries(self.journal.path, self.generation)
+        try:
+            with open(self.log_path, "rb") as f:
+                found = docs_with(f.read(), code)
+        except FileNotFoundError:
+            found = (0, {})
+        except OSError:
+            return None
+        if found is None or found[0] > self.generation:
+            return None
+        written, docs = found
+        for entry in journal:
+            if entry["gen"] > written:
+                for key, doc in entry["put"].items():
+                    if doc.get("code") == code:
+                        docs[key] = doc
+                    else:
+                        docs.pop(key, None)
+        return list(docs.values())
 
     def interaction_docs(self) -> list[dict[str, Any]]:
         """The log as stored, unsorted: for a reader that needs a few fields of many."""
