@@ -1,4 +1,4 @@
-"""The fast lane: the daily commands (due, risk, score, list, digest, log, done, edit) run
+"""The fast lane: the daily commands (due, risk, score, list, digest, show, log, done, edit) run
 without typer or click, whose import and command building are most of a short
 command's time.
 
@@ -23,7 +23,7 @@ from typing import Any
 from kam.startup import choose_language, command_name, completing, failed, start
 
 # The commands the lane runs: each has a body of the same name in kam.commands.quick.
-COMMANDS = ("due", "risk", "score", "list", "digest", "log", "done", "edit")
+COMMANDS = ("due", "risk", "score", "list", "digest", "show", "log", "done", "edit")
 
 
 def run(args: list[str]) -> int | None:

@@ -250,10 +250,6 @@ def search(
              epilog=N_("kam show KH2024001\nkam show acme --format json"))
 def show(ctx: typer.Context, code: CodeArg, mask: MaskOpt = None,
          fmt: FormatOpt = Fmt.table) -> None:
-    from kam.commands.quick import masked
-    from kam.ops.customers import show as run
-    from kam.render import show as render
+    from kam.commands import quick
 
-    c = context(ctx)
-    archive = run(c, code, masked(c, mask))
-    render(archive.doc, archive.labelled, archive.why, fmt.value)
+    quick.show(context(ctx), code, mask, fmt.value)

@@ -85,6 +85,14 @@ def customers(rows: list[Any], fmt: str, title: str, empty: str) -> None:
         render.say(empty)
 
 
+def show(ctx: Context, code: str, mask: bool | None, fmt: str) -> None:
+    from kam import render
+    from kam.ops.customers import show as run
+
+    archive = run(ctx, code, masked(ctx, mask))
+    render.show(archive.doc, archive.labelled, archive.why, fmt)
+
+
 def digest(ctx: Context, fmt: str, days: int) -> None:
     from kam.ops.daily import digest as run
     from kam.render import digest as render
