@@ -6,19 +6,19 @@ day-first with dayfirst=True and costs 12 ms to import (notes/engine.md).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
 from kam.i18n import t
+from kam.text import pattern
 
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_TWO_DIGIT_YEAR = re.compile(r"^\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_ABY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})$")
+_YMD = pattern(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_TWO_DIGIT_YEAR = pattern(r"^\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
+_ISO = pattern(r"^(\d{4})-(\d{2})-(\d{2})$")
+_COMPACT = pattern(r"^(\d{4})(\d{2})(\d{2})$")
+_ABY = pattern(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})$")
 # A datetime written as text: keep the date part.
-_TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_TIME_SUFFIX = pattern(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 # Excel serial days that can be dates: 1954-10-03 .. 2119-01-08.
 SERIAL_MIN, SERIAL_MAX = 20000, 80000

@@ -20,6 +20,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from kam.text import pattern
+
 SOURCE = "en"  # the language the msgids are written in
 DEFAULT = "zh"
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -44,7 +46,7 @@ def normalise(name: str) -> str | None:
 
 
 _MAX_BYTES = 256 * 1024  # as config.MAX_BYTES: a bigger kam.yaml is refused anyway
-_LANGUAGE_LINE = re.compile(r"""^language[ \t]*:[ \t]*["']?([A-Za-z_.-]+)""", re.MULTILINE)
+_LANGUAGE_LINE = pattern(r"""^language[ \t]*:[ \t]*["']?([A-Za-z_.-]+)""", re.MULTILINE)
 
 
 def language_in(path: Path) -> str | None:

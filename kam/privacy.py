@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kam.text import pattern
+
 # Emails, internationalised ones (用户@例子.中国) too.
-_EMAIL = re.compile(r"([\w.%+-])[\w.%+-]*(@[\w-]+(?:\.[\w-]+)*\.\w{2,})")
+_EMAIL = pattern(r"([\w.%+-])[\w.%+-]*(@[\w-]+(?:\.[\w-]+)*\.\w{2,})")
 # Runs of 7 or more digits, allowing the spaces, dashes and dots people type in phones.
-_PHONE = re.compile(r"\+?\d[\d .-]{5,}\d")
+_PHONE = pattern(r"\+?\d[\d .-]{5,}\d")
 # Extra columns whose values identify a person: masked whole, like a WeChat id.
-_CONTACTISH = re.compile(r"电话|手机|邮箱|微信|联系方式|qq|号码|地址|住址|身份证|phone|mobile|"
+_CONTACTISH = pattern(r"电话|手机|邮箱|微信|联系方式|qq|号码|地址|住址|身份证|phone|mobile|"
                          r"tel|e-?mail|wechat|address|id card", re.I)
 
 

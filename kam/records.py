@@ -15,12 +15,13 @@ from kam.i18n import t
 from kam.privacy import contact_tokens, mask, mask_extra
 from kam.schema import EDITABLE, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
 from kam.settings import Settings
+from kam.text import pattern
 
 if TYPE_CHECKING:  # the daily commands read the view: no dataclasses imported
     from kam.models import Customer, Interaction
 
 # Letters, digits and - _ . / after a first letter or digit; no "..": at most 64.
-_CODE = re.compile(r"^(?!.*\.\.)\w[\w.\-/]{0,63}$")
+_CODE = pattern(r"^(?!.*\.\.)\w[\w.\-/]{0,63}$")
 
 
 def new_code(existing: set[str], year: int, prefix: str = "KH") -> str:

@@ -268,7 +268,11 @@ def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str 
 
 
 def text_block(lines: Iterable[str]) -> None:
-    sys.stdout.write("".join(f"{visible(line)}\n" for line in lines))
+    lines = list(lines)
+    if "".join(lines).isprintable():  # the usual case: one test, not one a line
+        sys.stdout.write("\n".join(lines) + "\n" if lines else "")
+    else:
+        sys.stdout.write("".join(f"{visible(line)}\n" for line in lines))
 
 
 # --- one customer -------------------------------------------------------------
@@ -598,14 +602,15 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
         "never contacted")
     whens: dict[int, str] = {}  # "12 days late": a few hundred different days at most
     for r in follow:
-        who = " ".join(x for x in (r["code"], r["name"], r.get("contact", ""),
-                                   r.get("contact_info", "")) if x)
+        who = " ".join([x for x in (r["code"], r["name"], r.get("contact"),
+                                    r.get("contact_info")) if x])
         last = (last_line.format(date=r["last_contact"], summary=r["last_summary"])
                 if r.get("last_contact") else never)
         late = r["days_overdue"]
-        if late not in whens:
-            whens[late] = when(late)
-        lines.append(b + line.format(who=who, when=whens[late], last=last).rstrip())
+        said = whens.get(late)
+        if said is None:
+            said = whens[late] = when(late)
+        lines.append(b + line.format(who=who, when=said, last=last).rstrip())
     if not follow:
         lines.append(b + t("nobody"))
     lines += ["", h + t("New at risk ({count}; {watched} on the watch list)",

@@ -13,12 +13,13 @@ from kam.dates import parse_date
 from kam.i18n import N_, t
 from kam.schema import HEADERS, Rank
 from kam.settings import Indicator, Settings, Tier
+from kam.text import pattern
 
 if TYPE_CHECKING:
     from kam.models import Customer
 
 _MULT = {"万": 1e4, "w": 1e4, "亿": 1e8, "k": 1e3, "千": 1e3, "元": 1.0}
-_NUM = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(%|万元|万|亿元|亿|元|k|w|千)?$", re.IGNORECASE)
+_NUM = pattern(r"^([-+]?\d+(?:\.\d+)?)\s*(%|万元|万|亿元|亿|元|k|w|千)?$", re.IGNORECASE)
 
 
 class Part(NamedTuple):
@@ -76,7 +77,7 @@ def parse_amount(raw: Any, unit: str) -> float:
 Reading = tuple[Any, "float | str | None", float, str]
 Measure = Callable[["Customer"], Reading]
 _MISSING: Reading = (None, None, 0.0, "")
-_YEAR_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_YEAR_MONTH = pattern(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
 def years_of(raw: Any, today: date) -> float:

@@ -154,20 +154,27 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
          ) -> list[dict[str, Any]]:
     """Customers below the health threshold or with a severe churn signal (past the
     churn mark, ...), worst first: followup.risks, from the daily view."""
+
+    return [_risk_doc(r) for r in _at_risk(ctx, f or Filter(), threshold)]
+
+
+def _at_risk(ctx: Context, f: Filter, threshold: float | None) -> list[Row]:
+    """risk()'s customers, as rows of the daily view, in its order."""
     from kam.followup import SEVERE
 
     below = ctx.settings.risk.threshold if threshold is None else threshold
-    out = []
-    for r in _rows(ctx, f or Filter(), (view.RISK,)):
-        if r.health is None:  # lost
-            continue
-        health, reasons, days_since, dormant, signals = r.health
-        if health < below or SEVERE.intersection(signals):
-            out.append({"code": r.code, "name": r.name, "health": health, "reasons": reasons,
-                        "days_since_contact": days_since, "dormant": dormant, "tier": r.tier,
-                        "owner": r.owner, "signals": signals})
-    out.sort(key=lambda h: (h["health"], h["code"]))
+    out = [r for r in _rows(ctx, f, (view.RISK,)) if r.health is not None  # None: lost
+           and (r.health[0] < below or SEVERE.intersection(r.health[4]))]
+    out.sort(key=lambda r: (r.health[0], r.code))  # type: ignore[index]
     return out
+
+
+def _risk_doc(r: Row) -> dict[str, Any]:
+    assert r.health is not None
+    health, reasons, days_since, dormant, signals = r.health
+    return {"code": r.code, "name": r.name, "health": health, "reasons": reasons,
+            "days_since_contact": days_since, "dormant": dormant, "tier": r.tier,
+            "owner": r.owner, "signals": signals}
 
 
 def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
@@ -189,10 +196,11 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
                         last_contact=last_contact, last_summary=last_summary)
             follow.append(item)
     dates = [item for item, _ in items if item["kind"] != "follow_up"]
-    at_risk = risk(ctx)
+    at_risk = _at_risk(ctx, Filter(), None)
     marks = (ctx.settings.risk.churn_days, ctx.settings.risk.dormant_days)
     # New risks: crossed the churn or dormant mark within the last week.
-    new_risk = [r for r in at_risk if r["days_since_contact"] is not None
-                and any(0 <= r["days_since_contact"] - m < 7 for m in marks)]
+    since = [(r, r.health[2]) for r in at_risk]  # type: ignore[index]
+    new_risk = [_risk_doc(r) for r, days in since
+                if days is not None and any(0 <= days - m < 7 for m in marks)]
     return {"date": ctx.today.isoformat(), "due": follow, "dates": dates,
             "new_risks": new_risk, "at_risk": len(at_risk)}
