@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 from kam.errors import ConfigError
 from kam.i18n import t
@@ -27,6 +26,7 @@ from kam.settings import (
     date_names,
     vocabulary,
 )
+from kam.typenames import Any
 
 DEFAULT_YAML = """\
 # kam settings. Every key is optional: what you leave out keeps its default.

@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 from kam.text import pattern
+from kam.typenames import Any
 
 SOURCE = "en"  # the language the msgids are written in
 DEFAULT = "zh"

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from kam.startup import choose_language, command_name, completing, failed, start
+from kam.typenames import Any
 
 # The commands the lane runs: each has a body of the same name in kam.commands.quick.
 COMMANDS = ("due", "risk", "score", "list", "digest", "show", "log", "done", "edit")

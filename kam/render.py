@@ -16,13 +16,13 @@ import functools
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from kam import labels
 from kam.formats import cell_text, json_document, write_csv
 from kam.i18n import N_, t
 from kam.text import shorten, width
 from kam.text import terminal_width as screen_width
+from kam.typenames import Any
 
 Columns = Sequence[str]  # keys; a table's headers come from labels.COLUMNS
 

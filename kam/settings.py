@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import NamedTuple
+
+from kam.typenames import NamedTuple
 
 DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d",
            "days_since_contact")

@@ -206,13 +206,15 @@ def test_the_spec_is_kept_and_a_damaged_one_made_again(two: Any, tmp_path: Path,
 def test_the_installed_script_takes_the_lane_without_typer(two: Any, tmp_path: Path) -> None:
     """The daily commands, once the lane's spec and the view are kept, import none of
     the heavy modules: typer, rich (piped output), yaml (kam.yaml's settings are
-    kept), tinydb (the view is read), dataclasses, gettext (i18n.read_mo)."""
+    kept), tinydb (the view is read), dataclasses, gettext (i18n.read_mo),
+    typing (kam.typenames)."""
     env = {**os.environ, "KAM_DB": str(two.db), "XDG_CACHE_HOME": str(tmp_path / "cache"),
            "KAM_LANG": "zh"}
     probe = ("import sys; sys.argv = ['kam'] + sys.argv[1:]\n"
              "from kam.launch import main\n"
              "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-             "heavy = ('typer', 'click', 'rich', 'yaml', 'tinydb', 'dataclasses', 'gettext')\n"
+             "heavy = ('typer', 'click', 'rich', 'yaml', 'tinydb', 'dataclasses', 'gettext', "
+             "'typing')\n"
              "print(*[m for m in heavy if m in sys.modules], code, file=sys.stderr)\n")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -7,10 +7,9 @@ typer signature (kam/commands/daily.py, customers.py), values as click gives the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from kam.errors import BadInput
 from kam.i18n import t
+from kam.typenames import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import date

@@ -23,9 +23,9 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from kam.store.files import atomic_write_bytes
+from kam.typenames import Any
 
 FORMAT = 10  # the rows' shape (ops/view.py)
 Identity = list[int]
