@@ -39,6 +39,9 @@ def _encoder() -> Callable[[Any], str]:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """field -> [old, new] for each traced field that differs."""
+    if not before:  # created: every value it has (an import creates thousands)
+        return {k: [None, after[k]] for k in sorted(after)
+                if k not in _UNTRACED and after[k] is not None}
     return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
             if k not in _UNTRACED and before.get(k) != after.get(k)}
 
@@ -56,10 +59,13 @@ def os_user() -> str:
 class History:
     def __init__(self, path: Path):
         self.path = path
+        self._stamp: tuple[datetime | None, str] = (None, "")
 
     def entry(self, now: datetime, gen: int, command: str, code: str, action: str,
               changes: dict[str, list[Any]]) -> dict[str, Any]:
-        return {"ts": now.strftime("%Y-%m-%dT%H:%M:%S"), "gen": gen, "user": os_user(),
+        if self._stamp[0] != now:  # one commit's entries share their time
+            self._stamp = (now, now.strftime("%Y-%m-%dT%H:%M:%S"))
+        return {"ts": self._stamp[1], "gen": gen, "user": os_user(),
                 "command": command, "code": code, "action": action, "changes": changes}
 
     def drop_uncommitted(self, gen: int) -> int:
