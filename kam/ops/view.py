@@ -180,15 +180,22 @@ def _made(kept: list[list[Any]], parts: tuple[int, ...] = ALL) -> list[Row] | No
     """Rows of the kept lists with these parts read (the others None; the record and
     the item read as text: one line of `[{...}]`); None if any is not of the shape
     Builder.row makes (a file changed by hand)."""
+    columns = list(zip(*kept, strict=True)) if kept else []
     for at in (0, *parts):
-        n = SHAPE[at]
-        if not all(type(p) is list and len(p) == n
-                   or type(p) is bytes and p[:2] == b"[{" and p[-2:] == b"}]"
-                   for p in [r[at] for r in kept]):
+        if kept and not _shaped(columns[at], SHAPE[at]):
             return None
     return [Row._make([*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])),
                        _one(item), _one(listed)])
             for base, due, risk, scores, listed, item in kept]
+
+
+def _shaped(column: tuple[Any, ...], n: int) -> bool:
+    """Whether each value of a part is a list of n values, or each its text `[{...}]`
+    (the loops over 10,000 rows in C: map, set)."""
+    kinds = set(map(type, column))
+    if kinds == {list}:
+        return set(map(len, column)) == {n}
+    return kinds == {bytes} and all(p[:2] == b"[{" and p[-2:] == b"}]" for p in column)
 
 
 def _one(part: list[Any] | bytes | None) -> Any:
