@@ -11,6 +11,11 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -107,3 +112,23 @@ def write(name: str, data: bytes) -> None:
             old.unlink()
     except OSError:
         pass
+
+
+def kept_json(kind: str, make: Callable[[], Any]) -> Any:
+    """What make() returns (JSON data worked out from kam itself: the command line as
+    typer builds it), kept under `kind` and read back from then on; None without a
+    cache (KAM_NO_CACHE), when the caller does without."""
+    import json
+
+    if not enabled():
+        return None
+    name = f"{kind}-{key(kind)}.json"
+    kept = read(name)
+    if kept is not None:
+        try:
+            return json.loads(kept)
+        except ValueError:
+            pass
+    made = make()
+    write(name, json.dumps(made, ensure_ascii=False).encode("utf-8"))
+    return made

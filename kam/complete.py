@@ -187,22 +187,12 @@ def _narrowest() -> int:
 def _spec() -> dict[str, Any] | None:
     """The command line as typer builds it (kam.cli.completion_spec): from the cache,
     else made and kept. None without a cache (KAM_NO_CACHE): typer answers."""
-    import json
-
     from kam import cache
 
-    if not cache.enabled():
-        return None
-    name = f"complete-{cache.key('complete')}.json"
-    kept = cache.read(name)
-    if kept is not None:
-        try:
-            found: dict[str, Any] = json.loads(kept)
-            return found
-        except ValueError:
-            pass
-    from kam.cli import completion_spec
+    def make() -> dict[str, Any]:
+        from kam.cli import completion_spec
 
-    made = completion_spec()
-    cache.write(name, json.dumps(made, ensure_ascii=False).encode("utf-8"))
-    return made
+        return completion_spec()
+
+    found: dict[str, Any] | None = cache.kept_json("complete", make)
+    return found

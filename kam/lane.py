@@ -69,25 +69,15 @@ def _plain(args: list[str]) -> bool:
 def _spec() -> dict[str, Any] | None:
     """The lane's commands as typer builds them: from the cache, else from kam.cli (and
     kept). None without a cache (KAM_NO_CACHE): typer runs everything."""
-    import json
-
     from kam import cache
 
-    if not cache.enabled():
-        return None
-    name = f"lane-{cache.key('lane')}.json"
-    kept = cache.read(name)
-    if kept is not None:
-        try:
-            found: dict[str, Any] = json.loads(kept)
-            return found
-        except ValueError:
-            pass
-    from kam.cli import lane_spec
+    def make() -> dict[str, Any]:
+        from kam.cli import lane_spec
 
-    made = lane_spec(COMMANDS)
-    cache.write(name, json.dumps(made, ensure_ascii=False).encode("utf-8"))
-    return made
+        return lane_spec(COMMANDS)
+
+    found: dict[str, Any] | None = cache.kept_json("lane", make)
+    return found
 
 
 def parse(spec: dict[str, Any], name: str, args: list[str]
