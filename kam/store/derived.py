@@ -65,13 +65,13 @@ def load(db: Path, fingerprint: str, source: Identity | None, parts: Sequence[in
     found = _read_blocks(db, fingerprint, source, wanted)
     if found is None:
         return None
-    count, blocks, changes = found
+    _base, count, blocks, changes = found
     try:
         columns = [[None] * count if block is None else
                    _lines(block, count) if p in raw else
                    json.loads(b"[" + block[:-1].replace(b"\n", b",") + b"]") if count else []
                    for p, block in enumerate(blocks)]
-        if changes is not None:
+        if changes.size():
             count, columns = changes.apply(columns, lambda p, line: (
                 None if p not in wanted else line if p in raw else json.loads(line)))
     except (ValueError, TypeError):
@@ -118,11 +118,12 @@ def _header(line: bytes, fingerprint: str) -> tuple[Identity, int, list[int]] | 
 
 def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
                  wanted: set[int] | None = None
-                 ) -> tuple[int, list[bytes | None], Changes | None] | None:
-    """(rows, each block's bytes, the changes to apply to them) of the kept view if it
-    is the one asked for, directly (no changes) or with the changes kept since (see
-    Changes); only the wanted blocks are read (None in the others' places), each
-    checked to hold a line a row (a file cut short by hand is not a smaller archive)."""
+                 ) -> tuple[Identity, int, list[bytes | None], Changes] | None:
+    """(the kam.json the kept view was made from, its rows, each block's bytes, the
+    changes that make it the view of `source`: none when it was made from that very
+    file, else those kept since, see Changes) if the view asked for is there; only the
+    wanted blocks are read (None in the others' places), each checked to hold a line a
+    row (a file cut short by hand is not a smaller archive)."""
     if source is None:
         return None
     try:
@@ -131,11 +132,10 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
             if head is None:
                 return None
             base, count, sizes = head
-            changes = None
-            if base != source:
-                changes = Changes.read(db, fingerprint, base, count)
-                if changes is None or changes.source != source:
-                    return None
+            changes = Changes(source, count) if base == source else \
+                Changes.read(db, fingerprint, base, count)
+            if changes is None or changes.source != source:
+                return None
             blocks: list[bytes | None] = []
             for p, size in enumerate(sizes):
                 if wanted is not None and p not in wanted:
@@ -148,7 +148,7 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
                 blocks.append(block)
     except OSError:
         return None
-    return count, blocks, changes
+    return base, count, blocks, changes
 
 
 def _lines(block: bytes, count: int) -> list[bytes]:
@@ -287,28 +287,16 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
     it. Nothing when there is no view of `before`: the next reader works it out."""
     from kam.formats import encoder
 
-    if before is None or after is None:
+    found = _read_blocks(db, fingerprint, before, {0})
+    if found is None or after is None:
         return
-    try:
-        with open(path_for(db), "rb") as f:
-            head = _header(f.readline(), fingerprint)
-            if head is None:
-                return
-            base, count, sizes = head
-            first = f.read(sizes[0])
-    except OSError:
-        return
-    kept = Changes(after, count) if base == before else \
-        Changes.read(db, fingerprint, base, count)
-    if kept is None or (base != before and kept.source != before) or \
-            len(first) != sizes[0] or first.count(b"\n") != count:
-        return
+    base, count, blocks, kept = found
     kept.source = after
     line = encoder()
     starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
     lengths = sorted({len(k) for k in starts})
     where: dict[str, int] = {}
-    for at, text in enumerate(_lines(first, count)):
+    for at, text in enumerate(_lines(blocks[0] or b"", count)):
         for n in lengths:
             code = starts.get(text[:n])
             if code is not None:
@@ -320,11 +308,11 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
     if kept.size() <= max(FOLD_MIN, count // FOLD_SHARE):
         kept.write(db, fingerprint, base)
         return
-    found = _read_blocks(db, fingerprint, base)  # fold: the view written whole again
-    if found is None:
+    whole = _read_blocks(db, fingerprint, base)  # fold: the view written whole again
+    if whole is None:
         return
-    count, blocks = found[0], [_lines(block or b"", found[0]) for block in found[1]]
-    _write(db, fingerprint, after, kept.apply(blocks, lambda p, text: text)[1])
+    lines = [_lines(block or b"", count) for block in whole[2]]
+    _write(db, fingerprint, after, kept.apply(lines, lambda p, text: text)[1])
     with contextlib.suppress(OSError):
         changes_path(db).unlink(missing_ok=True)
 
