@@ -618,14 +618,9 @@ class Store:
         if found is None or found[0] > self.generation:
             return None
         written, docs = found
-        for entry in journal:
-            if entry["gen"] > written:
-                for key, doc in entry["put"].items():
-                    if doc.get("code") == code:
-                        docs[key] = doc
-                    else:
-                        docs.pop(key, None)
-        return list(docs.values())
+        log = {INTERACTIONS: docs, META: {"1": {"generation": written}}}
+        _apply_journal(log, journal)
+        return [d for d in log[INTERACTIONS].values() if d["code"] == code]
 
     def interaction_docs(self) -> list[dict[str, Any]]:
         """The log as stored, unsorted: for a reader that needs a few fields of many."""
