@@ -112,18 +112,10 @@ def _argument(arguments: list[dict[str, Any]], given: int) -> dict[str, Any] | N
 def _items(spec: dict[str, Any], what: str, incomplete: str) -> list[tuple[str, str]]:
     """kam's completer, with the global options as the environment gives them (the
     words hold none)."""
-    from kam.lane import _from_env
+    from kam.lane import from_env
+    from kam.startup import shell_words
 
-    options = {p["name"]: _from_env(p) for p in spec[""]["params"]}
-    try:
-        from kam.ops.listing import completions
-        from kam.startup import start
-
-        return completions(start(options.get("db"), options.get("config"),
-                                 options.get("today"), options.get("lang"), False, ""),
-                           what, incomplete)
-    except Exception:  # a shell completing a word must never see an error
-        return []
+    return shell_words({p["name"]: from_env(p) for p in spec[""]["params"]}, what, incomplete)
 
 
 def _answer(shell: str, items: list[tuple[str, str]]) -> int | None:

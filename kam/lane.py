@@ -146,11 +146,11 @@ def parse(spec: dict[str, Any], name: str, args: list[str]
     if any(p["required"] and p["name"] not in found for p in arguments):
         return None
     kwargs = {p["name"]: found.get(p["name"], p["default"]) for p in command["params"]}
-    options = {p["name"]: values.get(p["name"], _from_env(p)) for p in glob["params"]}
+    options = {p["name"]: values.get(p["name"], from_env(p)) for p in glob["params"]}
     return options, kwargs
 
 
-def _from_env(param: dict[str, Any]) -> Any:
+def from_env(param: dict[str, Any]) -> Any:
     text = os.environ.get(param["envvar"]) if param["envvar"] else None
     return convert(param, text) if text else param["default"]
 

@@ -28,15 +28,9 @@ def context(ctx: typer.Context) -> Context:
 
 def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[tuple[str, str]]:
     """Codes or tags for the shell: from kam.json alone, never the follow-up log; silent."""
-    from kam.ops.listing import completions
-    from kam.startup import start
+    from kam.startup import shell_words
 
-    root = ctx.find_root().params
-    try:  # the global options as for any command: --today decides which view is current
-        return completions(start(root.get("db"), root.get("config"), root.get("today"),
-                                 root.get("lang"), False, ""), what, incomplete)
-    except Exception:  # a shell completing a word must never see an error
-        return []
+    return shell_words(ctx.find_root().params, what, incomplete)
 
 
 def complete_code(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
