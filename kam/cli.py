@@ -237,19 +237,6 @@ def completion_spec() -> dict[str, Any]:
         hints = typing.get_type_hints(body, include_extras=True)
         defaults = inspect.signature(body).parameters
 
-        def completer(p: Any, hints: Any = hints, defaults: Any = defaults) -> str | None:
-            found = [m for m in getattr(hints.get(p.name), "__metadata__", ())
-                     if hasattr(m, "autocompletion")]
-            default = defaults[p.name].default if p.name in defaults else None
-            info = found[0] if found else default if hasattr(default, "autocompletion") \
-                else None
-            fn = getattr(info, "autocompletion", None)
-            if fn is not None:
-                return ours.get(fn, "other")
-            kind = type(p.type).__name__
-            return None if kind in ("StringParamType", "IntParamType",
-                                    "FloatParamType") else "other"
-
         arguments: list[dict[str, Any]] = []
         options: dict[str, Any] = {}
         simple = True
@@ -261,16 +248,32 @@ def completion_spec() -> dict[str, Any]:
                 if p.nargs not in (1, -1) or arguments and arguments[-1]["variadic"]:
                     simple = False
                 arguments.append({"name": p.name, "variadic": p.nargs == -1,
-                                  "complete": completer(p)})
+                                  "complete": _completer(p, hints, defaults, ours)})
                 continue
             flag = bool(getattr(p, "is_flag", False) or getattr(p, "count", False))
             if p.nargs != 1:
                 simple = False
+            complete = None if flag else _completer(p, hints, defaults, ours)
             for opt in [*p.opts, *p.secondary_opts]:
-                options[opt] = {"flag": flag, "complete": None if flag else completer(p)}
+                options[opt] = {"flag": flag, "complete": complete}
         commands[name] = {"arguments": arguments, "options": options, "simple": simple}
     glob = [p for p in (_param(x, _main) for x in group.params) if p is not None]
     return {"": {"params": glob}, "commands": commands}
+
+
+def _completer(p: Any, hints: dict[str, Any], defaults: Any, ours: dict[Any, str]
+               ) -> str | None:
+    """Which completer a click parameter uses: kam's ("code", "tag", as `ours` names
+    them), "other" (another function, or a type that completes: a choice, a path), or
+    None (text and numbers, which complete nothing). The function is read where typer
+    reads it: the parameter's ParameterInfo, in its Annotated hint or its default."""
+    infos = [*getattr(hints.get(p.name), "__metadata__", ()),
+             defaults[p.name].default if p.name in defaults else None]
+    fn = next((i.autocompletion for i in infos if getattr(i, "autocompletion", None)), None)
+    if fn is not None:
+        return ours.get(fn, "other")
+    return None if type(p.type).__name__ in ("StringParamType", "IntParamType",
+                                             "FloatParamType") else "other"
 
 
 def _param(p: Any, function: Any) -> dict[str, Any] | None:
