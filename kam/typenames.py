@@ -63,11 +63,6 @@ else:
                     setattr(made, key, value)
             return made
 
-    _Base = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})
-
-    def NamedTuple(typename, fields=()):  # noqa: N802 - typing's name
-        from collections import namedtuple
-
-        return namedtuple(typename, [name for name, _ in fields])
-
-    NamedTuple.__mro_entries__ = lambda bases: (_Base,)
+    # `class X(NamedTuple)` runs _NamedTupleMeta.__new__, which makes the named tuple
+    # (the only form kam uses; typing's functional form is not given)
+    NamedTuple = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})

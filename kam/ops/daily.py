@@ -153,7 +153,6 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
          ) -> list[dict[str, Any]]:
     """Customers below the health threshold or with a severe churn signal (past the
     churn mark, ...), worst first: followup.risks, from the daily view."""
-
     return [_risk_doc(r) for r in _at_risk(ctx, f or Filter(), threshold)]
 
 
@@ -198,8 +197,7 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
     at_risk = _at_risk(ctx, Filter(), None)
     marks = (ctx.settings.risk.churn_days, ctx.settings.risk.dormant_days)
     # New risks: crossed the churn or dormant mark within the last week.
-    since = [(r, r.health[2]) for r in at_risk]  # type: ignore[index]
-    new_risk = [_risk_doc(r) for r, days in since
-                if days is not None and any(0 <= days - m < 7 for m in marks)]
+    new_risk = [_risk_doc(r) for r in at_risk if r.health and (days := r.health[2]) is not None
+                and any(0 <= days - m < 7 for m in marks)]
     return {"date": ctx.today.isoformat(), "due": follow, "dates": dates,
             "new_risks": new_risk, "at_risk": len(at_risk)}

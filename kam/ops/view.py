@@ -180,10 +180,9 @@ def _made(kept: list[list[Any]], parts: tuple[int, ...] = ALL) -> list[Row] | No
     """Rows of the kept lists with these parts read (the others None; the record and
     the item read as text: one line of `[{...}]`); None if any is not of the shape
     Builder.row makes (a file changed by hand)."""
-    columns = list(zip(*kept, strict=True)) if kept else []
-    for at in (0, *parts):
-        if kept and not _shaped(columns[at], SHAPE[at]):
-            return None
+    columns = list(zip(*kept, strict=True))  # none for an empty archive: nothing to check
+    if columns and not all(_shaped(columns[at], SHAPE[at]) for at in (0, *parts)):
+        return None
     return [Row._make([*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])),
                        _one(item), _one(listed)])
             for base, due, risk, scores, listed, item in kept]
