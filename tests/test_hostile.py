@@ -45,7 +45,7 @@ def test_erase_removes_a_damaged_backup_that_holds_the_data(kam: Kam) -> None:
 def test_markup_and_control_characters_are_text(kam: Kam, name: str) -> None:
     kam("add", "--name", name, "--note", name, "--next", "2026-11-20", "--force")
     for args in (("list",), ("due",), ("show", "KH2026001"), ("search", "KH2026001"),
-                 ("history",), ("risk",)):
+                 ("history",), ("risk",), ("digest",)):
         r = kam(*args)
         assert "\x1b" not in r.stdout and "\x07" not in r.stdout, args
         assert "\x1b" not in r.stderr
