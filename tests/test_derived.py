@@ -248,6 +248,28 @@ def test_writes_keep_their_changes_beside_the_view_then_fold_them(
     assert seen["changes"] > 20 and seen["folds"] >= 2, seen
 
 
+def test_a_row_gone_and_back_is_added_again_at_the_end(tmp_path: Path) -> None:
+    """A customer removed (a merge) and added again under its code is a new row, last,
+    as kam.json holds it: its old place stays gone. Kept and read back the same."""
+    changes = derived.Changes([1, 2, 3], 3)
+    changes.change("B", 1, None)
+    changes.change("B", 1, [b"[1]"] * PARTS)  # the writer still finds B at 1 in the view
+    changes.change("C", 2, [b"[2]"] * PARTS)
+    changes.change("N", -1, [b"[3]"] * PARTS)
+    changes.change("N", -1, None)  # added, then removed: nothing left of it
+    assert changes.gone == {1} and changes.rows == {"B": (-1, [b"[1]"] * PARTS),
+                                                    "C": (2, [b"[2]"] * PARTS)}
+    columns = [["a", "b", "c"] for _ in range(PARTS)]
+    count, out = changes.apply(columns, lambda p, line: line)
+    assert count == 3 and out == [["a", b"[2]", b"[1]"]] * PARTS
+    db = tmp_path / "kam.json"
+    changes.write(db, "key", [9])
+    back = derived.Changes.read(db, "key", [9], 3)
+    assert back is not None and (back.source, back.gone, back.rows) == (
+        changes.source, changes.gone, changes.rows)
+    assert derived.Changes.read(db, "key", [8], 3) is None  # of another view
+
+
 def test_changes_that_do_not_fit_the_view_are_ignored(kam: Kam) -> None:
     _random_archive(kam, 8, n=6)
     kam("due")

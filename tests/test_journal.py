@@ -233,6 +233,10 @@ def test_one_customers_follow_ups_by_their_lines_equal_the_whole_log(kam: Kam, s
             kam("unlog", kam.json("show", code)["interactions"][0]["id"])
         if n % 10 == 9:
             assert _each_by_code(kam.db) == _all_by_code(kam.db)
+            raw = _log_file(kam).read_bytes()
+            for code in codes:  # the log's own lines: each its customer's alone
+                found = store_db.docs_with(raw, code)
+                assert found is not None and {d["code"] for d in found[1].values()} <= {code}
     assert _log_file(kam).read_bytes().startswith(b'{\n"interactions":{\n')  # a line each
     assert _each_by_code(kam.db) == _all_by_code(kam.db)
     assert sum(map(len, _all_by_code(kam.db).values())) > 40
@@ -257,6 +261,7 @@ def test_a_log_in_another_layout_is_read_whole(kam: Kam) -> None:
                   json.dumps(doc, indent=2, ensure_ascii=False).encode(),
                   json.dumps(doc, ensure_ascii=True).encode(),
                   ours.replace(b"/", b"\\/"),
+                  ours.replace('"客户/甲"'.encode(), json.dumps("客户/甲").encode(), 1),
                   first + b',\n"code"' + rest):  # one of KH1's follow-ups over two lines
         assert store_db.docs_with(other, "KH1") is None
         found = store_db.docs_with(other, "客户/甲")  # whole lines: still found right

@@ -254,3 +254,21 @@ def test_a_kam_json_in_another_layout_is_written_whole_and_right(kam: Kam,
             {k: v for k, v in doc.items() if k not in ("stats", "updated", "gen",
                                                        "last_contact", "last_summary")}
     assert len(_lines(kam.db)) == len(data["customers"])
+
+
+@pytest.mark.parametrize(("before", "after", "want"), [
+    ({}, {"code": "A", "name": "甲", "note": None, "tags": [], "updated": "t", "stats": {}},
+     {"code": [None, "A"], "name": [None, "甲"], "tags": [None, []]}),
+    ({"code": "A", "name": "甲"}, {"code": "A", "name": "乙", "gen": 3},
+     {"name": ["甲", "乙"]}),
+    ({"code": "A", "owner": "张"}, {"code": "A"}, {"owner": ["张", None]}),
+    ({}, {}, {}),
+])
+def test_history_diff(before: dict, after: dict, want: dict) -> None:
+    """A created customer's entry (the fast path) is what the two-sided diff gives."""
+    from kam.store.history import _UNTRACED, diff
+
+    assert diff(before, after) == want
+    general = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+               if k not in _UNTRACED and before.get(k) != after.get(k)}
+    assert diff(before, after) == general
