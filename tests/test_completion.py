@@ -177,6 +177,8 @@ def test_the_completion_lane_leaves_unsure_words_to_typer(kam: Kam,
                 COLUMNS="80") is None  # Rich would wrap it
     assert lane("kam show KH4", "fish", _TYPER_COMPLETE_FISH_ACTION="get-args",
                 COLUMNS="200") == (0, "KH4\t" + "精" * 45 + "\n")
+    for line in ("kam edit KH1 KH", "kam merge KH1 KH", "kam log KH1 "):  # the next argument
+        assert lane(line) is not None, line
     for line in ("kam sh", "kam show -", "kam --db x show KH", "kam export --format ",
                  "kam contact add KH", "kam show -- KH", "kam show KH1 KH2 "):
         assert lane(line) is None, line
