@@ -105,7 +105,7 @@ def parse(spec: dict[str, Any], name: str, args: list[str]
             continue
         opt, eq, attached = a.partition("=")
         tables = [(values, glob), (found, command)] if seen_command else [(values, glob)]
-        hit = next(((target, p) for target, t in tables for p in t["params"]  # globals first
+        hit = next(((target, p) for target, table in tables for p in table["params"]  # globals first
                     if opt in p["opts"] or opt in p["secondary"]), None)
         if hit is None or hit[1]["kind"] == "argument":
             return None

@@ -101,7 +101,9 @@ def test_every_uncommitted_history_line_is_trimmed(kam: Kam) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n",
      "line 1: anchors and aliases"),
-    ("risk: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested deeper than 20"),
+    # PyYAML refuses this itself (with its own words, which change between releases):
+    # kam's contract is the exit code, the file and the line
+    ("risk: " + "[" * 100_000 + "]" * 100_000 + "\n", "line 1"),
     ("risk:\n  threshold: .nan\n", "risk.threshold: must be a number, not nan"),
     ("scoring:\n  indicators:\n    x: {weight: .inf, floor: 0, cap: 1}\n", "must be a number"),
     ("privacy:\n  mask_by_default: 'false'\n", "must be true or false, not 'false'"),

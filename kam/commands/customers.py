@@ -60,17 +60,23 @@ def _report_saved(db: Any, saved: Any) -> None:
 
 
 @app.command(help=N_("Create the database and a commented default kam.yaml beside it."),
-             epilog=N_("kam init\nkam --db ~/work/kam.json init"))
-def init(ctx: typer.Context) -> None:
+             epilog=N_("kam init\nkam init --sample\nkam --db ~/work/kam.json init"))
+def init(ctx: typer.Context, sample: Annotated[bool, typer.Option("--sample", help=N_(
+        "Also write the example workbook beside the database, with the example's kam.yaml, "
+        "to try kam on."))] = False) -> None:
     from kam.ops.customers import init as run
     from kam.render import say
 
-    done = run(context(ctx))
+    done = run(context(ctx), sample)
     say(t("Created {path}", path=done.db))
     say(t("Created {path} (edit it to set vocabulary, weights and cadences)", path=done.config)
         if done.config_created else t("Kept the existing settings in {path}", path=done.config))
-    say(t("Next: `kam import customers.xlsx` or `kam add --name ...`, then `kam due` every "
-          "morning."))
+    if done.sample:
+        say(t("Created {path} (the example workbook)", path=done.sample))
+        say(t("Next: `kam import {path}`, then `kam due` and `kam risk`.", path=done.sample))
+    else:
+        say(t("Next: `kam import customers.xlsx` or `kam add --name ...`, then `kam due` every "
+              "morning."))
 
 
 @app.command(help=N_("Add a customer; prints its code."),

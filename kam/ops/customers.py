@@ -48,22 +48,38 @@ class InitResult:
     db: str
     config: str
     config_created: bool
+    sample: str | None = None  # the example workbook written beside the database
 
 
-def init(ctx: Context) -> InitResult:
-    """Create the database and a commented kam.yaml beside it (kept if it exists)."""
+SAMPLE_WORKBOOK = "customers-sample.xlsx"
+
+
+def init(ctx: Context, sample: bool = False) -> InitResult:
+    """Create the database and a commented kam.yaml beside it (kept if it exists). With
+    `sample`, the kam.yaml is the example's and the example workbook is written beside
+    the database, to try `kam import` on (both ship inside the package)."""
+    from importlib.resources import files
+
     from kam.config import DEFAULT_YAML
     from kam.store.files import atomic_write_bytes
 
     if ctx.db.exists():
         raise BadInput(t("{db} already exists; kam init does not overwrite it", db=ctx.db))
+    examples = files("kam.examples")
+    workbook = ctx.db.with_name(SAMPLE_WORKBOOK)
+    if sample and workbook.exists():
+        raise BadInput(t("{path} already exists; kam init does not overwrite it",
+                         path=workbook))
     with ctx.writer(create=True) as store:
         store.commit()
     config = ctx.paths.config
     created = not config.exists()
     if created:
-        atomic_write_bytes(config, DEFAULT_YAML.encode("utf-8"))
-    return InitResult(str(ctx.db), str(config), created)
+        text = (examples / "kam.yaml").read_bytes() if sample else DEFAULT_YAML.encode("utf-8")
+        atomic_write_bytes(config, text)
+    if sample:
+        atomic_write_bytes(workbook, (examples / "customers.xlsx").read_bytes())
+    return InitResult(str(ctx.db), str(config), created, str(workbook) if sample else None)
 
 
 def _apply(ctx: Context, c: Customer, ch: Changes) -> Customer:
