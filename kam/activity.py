@@ -7,9 +7,9 @@ few figures they need, recomputed from its whole log whenever the log changes.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from kam.schema import Stats
-from kam.typenames import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the daily commands read the view: no dataclasses imported
     from kam.models import Customer, Interaction

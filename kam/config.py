@@ -6,8 +6,10 @@ editing YAML by hand needs to know where to look.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
+from typing import Any
 
 from kam.errors import ConfigError
 from kam.i18n import t
@@ -26,7 +28,6 @@ from kam.settings import (
     date_names,
     vocabulary,
 )
-from kam.typenames import Any
 
 DEFAULT_YAML = """\
 # kam settings. Every key is optional: what you leave out keeps its default.
@@ -242,8 +243,10 @@ def _screen(text: str) -> None:
             depth -= 1
 
 
+@functools.lru_cache(maxsize=2)  # one run asks twice: for the language, then the settings
 def _parse(text: str, where: str) -> tuple[Any, dict[tuple[str, ...], int]]:
-    """Parse YAML text; return the data and the line of every mapping key."""
+    """Parse YAML text; return the data and the line of every mapping key. The caller
+    must not change what it gets."""
     yaml = _yaml()
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ConfigError(t("{where}: larger than {value} KiB; not a kam settings file",
@@ -569,45 +572,42 @@ def _language(c: _Checker, value: Any) -> str:
 
 
 def load(path: Path, must_exist: bool = False) -> Settings:
-    """Load kam.yaml at path; a missing file gives the defaults.
-
-    The settings built from a kam.yaml (or from none) are kept in the user's cache
-    (kam/cache.py) under the file's content, the language and kam's own files:
-    parsing YAML is a tenth of a daily command's time. A file kam cannot use is never
-    kept, so its error is said each time."""
-    try:  # the C pickler alone: the pickle module costs ten times more to import
-        import _pickle as pickle
-    except ImportError:  # another Python
-        import pickle  # type: ignore[no-redef]
-
-    from kam import cache, i18n
-
-    name = "settings-" + cache.key("settings", str(path.absolute()), must_exist,
-                                   cache.digest_of(str(path)), i18n.language()) + ".pickle"
-    kept = cache.read(name)
-    if kept is not None:
-        try:
-            found = pickle.loads(kept)
-            if isinstance(found, Settings):
-                return found
-        except Exception:  # noqa: BLE001 - a damaged or foreign cache entry: build again
-            pass
-    settings = _load(path, must_exist)
-    cache.write(name, pickle.dumps(settings, protocol=5))
-    return settings
+    """Load kam.yaml at path; a missing file gives the defaults."""
+    text = _read(path, must_exist)
+    if text is None:
+        return build(None, str(path))
+    data, lines = _parse(text, str(path))
+    return build(data, str(path), lines, path)
 
 
-def _load(path: Path, must_exist: bool) -> Settings:
+def configured_language(path: Path) -> str | None:
+    """`language:` of the kam.yaml at path, as PyYAML parses it, or None (no file, no
+    such key, or a file load() will refuse, in the language chosen without it). Read
+    before the command line is parsed, for help and usage errors; the parse is kept for
+    load(), so the file is parsed once a run."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read(path, False)
+        data = _parse(text, str(path))[0] if text is not None else None
+    except ConfigError:
+        return None
+    found = data.get("language") if isinstance(data, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def _read(path: Path, must_exist: bool) -> str | None:
+    """The text of a settings file; None when there is none and none is required."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device could block
+            raise ConfigError(t("{path}: not a regular file", path=path))
+        return path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
         if must_exist:
             raise ConfigError(t("{path}: no such settings file", path=path)) from None
-        return build(None, str(path))
+        return None
     except UnicodeDecodeError:
         raise ConfigError(t("{path}: not UTF-8 text; save it as UTF-8", path=path)) from None
     except OSError as e:
         raise ConfigError(t("{path}: cannot read: {strerror}",
                             path=path, strerror=e.strerror)) from None
-    data, lines = _parse(text, str(path))
-    return build(data, str(path), lines, path)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 from kam.activity import Windows
 from kam.dates import next_anniversary
 from kam.i18n import t
 from kam.schema import Rank
 from kam.settings import Settings
-from kam.typenames import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from kam.models import Customer

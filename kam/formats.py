@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TextIO
 
 from kam.schema import FORMULA_LEAD
-from kam.typenames import Any, TextIO
 
 
 class Encoded(str):

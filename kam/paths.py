@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pathlib is imported when needed: kam.launch reads user_dir_name() only
     from pathlib import Path

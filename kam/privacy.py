@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from kam.text import pattern
-from kam.typenames import Any
 
 # Emails, internationalised ones (用户@例子.中国) too.
 _EMAIL = pattern(r"([\w.%+-])[\w.%+-]*(@[\w-]+(?:\.[\w-]+)*\.\w{2,})")

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from kam.dates import parse_iso
 from kam.errors import BadInput
@@ -15,7 +16,6 @@ from kam.privacy import contact_tokens, mask, mask_extra
 from kam.schema import EDITABLE, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
 from kam.settings import Settings
 from kam.text import pattern
-from kam.typenames import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:  # the daily commands read the view: no dataclasses imported
     from kam.models import Customer, Interaction

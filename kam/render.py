@@ -12,17 +12,15 @@ come back on a wider terminal. `kam --wide` shows everything, however wide.
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from kam import labels
 from kam.formats import cell_text, json_document, write_csv
 from kam.i18n import N_, t
 from kam.text import shorten, width
 from kam.text import terminal_width as screen_width
-from kam.typenames import Any
 
 Columns = Sequence[str]  # keys; a table's headers come from labels.COLUMNS
 
@@ -127,7 +125,8 @@ def layout(sizes: Sequence[Sequence[int]], heads: Sequence[str], flex: Sequence[
 def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = None,
           styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
           drop: Sequence[str] = (), heads: Sequence[str] | None = None) -> None:
-    """A table on stdout, one line per row; no colour without a terminal or with NO_COLOR."""
+    """A table drawn by Rich on stdout, one line per row, laid out by `layout`; colour as
+    Rich decides it (a terminal, without NO_COLOR or TERM=dumb)."""
     text = [[visible(cell_text(r.get(k))) for k in columns] for r in rows]
     sizes = [[width(c) for c in r] for r in text]  # each cell measured once
     heads = list(heads) if heads is not None else [header(k) for k in columns]
@@ -136,14 +135,6 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
                            [columns.index(k) for k in drop if k in columns], cells)
     right = [columns[i] in _NUMERIC for i in shown]
     title = shorten(visible(title), cells or 10**6) if title else None
-    colour = _colour()
-    if not colour or _ansi():
-        # piped or NO_COLOR: plain lines; a terminal: the same lines with ANSI styles
-        # (rich's import alone was most of `kam due` on a terminal). Windows consoles
-        # are left to rich, which speaks their API where they read no ANSI styles.
-        _plain(text, sizes, heads, shown, widths, right, title, colour, styles,
-               columns.index("tier") if "tier" in columns else None)
-        return
     from rich.table import Table
 
     tbl = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False,
@@ -160,73 +151,6 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
 
         _print(Text(title, style="bold"), cells or width(title))
     _print(tbl, sum(widths) + GAP * (len(widths) - 1) if cells is None else cells)
-
-
-def _colour() -> bool:
-    """Styles reach the reader only on a terminal that shows them, without NO_COLOR
-    (rich's own rule: a TERM of dumb or unknown shows none)."""
-    return (sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-            and os.environ.get("TERM", "").lower() not in ("dumb", "unknown"))
-
-
-def _ansi() -> bool:
-    """The terminal reads ANSI styles: everywhere but a Windows console (rich's own)."""
-    return sys.platform != "win32"
-
-
-def _plain(text: Sequence[Sequence[str]], sizes: Sequence[Sequence[int]], heads: Sequence[str],
-           shown: Sequence[int], widths: Sequence[int], right: Sequence[bool],
-           title: str | None, colour: bool = False,
-           styles: Sequence[str | None] | None = None, tier: int | None = None) -> None:
-    """A table as lines: what rich prints without a terminal, ten times faster. With
-    colour (a terminal), in ANSI styles: each row in its style, the header and the title
-    bold, the tier column (at `tier`) as badges."""
-    gap = " " * GAP
-    if not colour:
-        styles, tier = None, None
-
-    def line(values: Sequence[str], known: Sequence[int] | None, style: str = "",
-             badge: int | None = None) -> str:
-        out = []
-        for i, w, r in zip(shown, widths, right, strict=True):
-            v, n = values[i], known[i] if known is not None else width(values[i])
-            if n > w:
-                v = shorten(v, w)
-                n = width(v)
-            pad = " " * (w - n)
-            if i == badge and v:
-                v = f"\x1b[{_sgr(_BADGES.get(v, 'bold'))}m{v}\x1b[0m" + (
-                    f"\x1b[{style}m" if style else "")
-            out.append(pad + v if r else v + pad)
-        text = gap.join(out).rstrip()
-        return f"\x1b[{style}m{text}\x1b[0m" if style else text
-
-    bold = _sgr("bold") if colour else ""
-    rows = [line(row, sizes[n], _sgr(styles[n]) if styles and styles[n] else "", tier)
-            for n, row in enumerate(text)]
-    lines = ([f"\x1b[{bold}m{title}\x1b[0m" if bold else title] if title else []) + [
-        line(heads, None, bold)] + rows
-    sys.stdout.write("".join(ln + "\n" for ln in lines))
-
-
-_COLOURS = {"black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6,
-            "white": 7, "grey39": 60}  # grey39: bright black (90/100), in any terminal
-
-
-@functools.lru_cache(maxsize=64)  # a handful of styles, asked for on every row
-def _sgr(style: str | None) -> str:
-    """The ANSI parameters of a style as rich writes it ("bold white on red"): bold, dim,
-    italic, underline, and the eight colours (and grey39) as foreground or `on` one."""
-    codes, back = [], False
-    for word in (style or "").split():
-        if word == "on":
-            back = True
-        elif word in _COLOURS:
-            codes.append(str(_COLOURS[word] + (40 if back else 30)))
-        else:
-            code = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}.get(word)
-            codes += [code] if code else []
-    return ";".join(codes)
 
 
 def _print(renderable: Any, cells: int) -> None:
@@ -696,7 +620,10 @@ def bar(value: float, most: float, cells: int) -> str:
 def charts_wanted(chart: bool | None) -> bool:
     """Bars where colour would show (a terminal without NO_COLOR); plain tables when
     piped; --chart / --no-chart decide otherwise."""
-    return _colour() if chart is None else chart
+    if chart is not None:
+        return chart
+    console = _console()  # Rich's rules: a terminal, not dumb, without NO_COLOR
+    return bool(console.is_terminal and not console.is_dumb_terminal and not console.no_color)
 
 
 def review(doc: dict[str, Any], fmt: str, sections: Sequence[Any], chart: bool | None) -> None:

@@ -4,7 +4,7 @@ these without the customer classes of kam/models.py (and the dataclasses module)
 
 from __future__ import annotations
 
-from kam.typenames import NamedTuple, TypedDict
+from typing import NamedTuple, TypedDict
 
 # The 15 template columns with a key, in template order (序号 has none).
 TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kam.activity import Windows
 from kam.dates import parse_date
@@ -13,7 +14,6 @@ from kam.i18n import N_, t
 from kam.schema import HEADERS, Rank
 from kam.settings import Indicator, Settings, Tier
 from kam.text import pattern
-from kam.typenames import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from kam.models import Customer

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-from kam.typenames import NamedTuple
+from typing import NamedTuple
 
 DERIVED = ("order_amount_12m", "years", "repurchase_rate", "interactions_90d", "complaints_90d",
            "days_since_contact")

@@ -1,4 +1,4 @@
-"""What every command's start shares, run by typer or by the fast lane (kam/lane.py):
+"""What every command's start shares:
 the global options (accepted before the command and hoisted from after it), the
 language chosen before anything is parsed, the global options applied (`start`), and
 a failure turned into one line and its exit code (`failed`). Standard library only.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # typing is not imported: `kam --help` starts here (a tenth of it)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -77,13 +77,14 @@ def given(args: list[str], name: str) -> str | None:
 def choose_language(args: list[str]) -> str:
     """--lang, KAM_LANG, `language:` in kam.yaml, Chinese: decided before the help page."""
     from kam import i18n
+    from kam.config import configured_language
     from kam.paths import resolve
 
     option = given(args, "--lang")
     if option is None and not os.environ.get("KAM_LANG"):
         paths = resolve(given(args, "--db") or os.environ.get("KAM_DB"),
                         given(args, "--config") or os.environ.get("KAM_CONFIG"))
-        return i18n.choose(None, i18n.language_in(paths.config))
+        return i18n.choose(None, configured_language(paths.config))
     return i18n.choose(option, None)
 
 

@@ -6,8 +6,8 @@ import os
 import sys
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # typing is not imported: `kam --help` measures the width here
 if TYPE_CHECKING:
     import re
     from typing import Any

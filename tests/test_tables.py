@@ -109,79 +109,36 @@ def test_wrap_keeps_chinese_punctuation_off_the_line_start() -> None:
     assert "".join(lines) == "给定时任务用的每日摘要：今天联系谁、为什么，新增流失风险，本周重要日期。"
 
 
-def test_plain_tables_are_what_rich_prints(crowd: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tables skip rich for speed (rich is left the consoles that read no ANSI styles):
-    the lines must be the ones rich lays out."""
-    from kam import render
-
-    monkeypatch.setenv("COLUMNS", "80")
-    for args in COMMANDS:
-        plain = crowd(*args).stdout
-        with monkeypatch.context() as m:  # through rich (without a terminal: no escapes)
-            m.setattr(render, "_colour", lambda: True)
-            m.setattr(render, "_ansi", lambda: False)
-            through_rich = crowd(*args).stdout
-        assert plain == through_rich, args
-
-
 SGR = re.compile(r"\x1b\[[0-9;]*m")
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7])[;m]")
 
 
-def test_a_terminal_gets_the_plain_lines_styled(crowd: Kam, monkeypatch: pytest.MonkeyPatch
-                                                ) -> None:
-    """On a terminal the same lines come with ANSI styles, written without rich: the
-    title and header bold, overdue rows red, today's bold, tiers as coloured badges."""
-    from kam import render
-
-    monkeypatch.setenv("COLUMNS", "80")
-    for args in COMMANDS:
-        plain = crowd(*args).stdout
-        with monkeypatch.context() as m:
-            m.setattr(render, "_colour", lambda: True)
-            styled = crowd(*args).stdout
-        assert SGR.sub("", styled) == plain, args
-        assert any(ln.startswith("\x1b[1m") and ln.endswith("\x1b[0m")  # a bold header
-                   for ln in styled.splitlines()), args
-    with monkeypatch.context() as m:
-        m.setattr(render, "_colour", lambda: True)
-        late = crowd("due", "--today", "2027-03-01").stdout.splitlines()
-    rows = [ln for ln in late if CODE.search(ln)]
-    assert rows and all(ln.startswith("\x1b[31m") and ln.endswith("\x1b[0m") for ln in rows)
-    tiers = {m.group(1) for ln in rows for m in re.finditer(r"\x1b\[([0-9;]+)m[A-D]\x1b\[0m", ln)}
-    assert tiers and tiers <= {"1;37;41", "30;43", "37;44", "37;100"}
-    assert all("\x1b[0m\x1b[31m" in ln for ln in rows)  # the row's red again after a badge
-
-
-@pytest.mark.parametrize(("tty", "env", "expected"), [
-    (True, {}, True), (False, {}, False), (True, {"NO_COLOR": "1"}, False),
-    (True, {"TERM": "dumb"}, False), (True, {"TERM": "xterm-256color"}, True),
+@pytest.mark.parametrize(("env", "styled"), [
+    ({"FORCE_COLOR": "1"}, True), ({}, False), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ({"FORCE_COLOR": "1", "TERM": "dumb"}, False),
 ])
-def test_colour_only_where_it_shows(monkeypatch: pytest.MonkeyPatch, tty: bool,
-                                    env: dict[str, str], expected: bool) -> None:
-    import io
-
-    from kam import render
-
-    class Out(io.StringIO):
-        def isatty(self) -> bool:
-            return tty
-
-    for name in ("NO_COLOR", "TERM"):
+def test_rich_draws_the_tables_and_decides_the_colour(crowd: Kam, monkeypatch: pytest.MonkeyPatch,
+                                                      env: dict[str, str], styled: bool) -> None:
+    """Rich draws every table: on a terminal (FORCE_COLOR stands for one) with styles,
+    the overdue rows red and tiers as badges; piped, with NO_COLOR or on a dumb terminal,
+    the same lines without colour (Rich keeps bold under NO_COLOR, as no-color.org asks)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    for name in ("NO_COLOR", "TERM", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
+    plain = {args: crowd(*args).stdout for args in COMMANDS}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("sys.stdout", Out())
-    assert render._colour() is expected
-
-
-@pytest.mark.parametrize(("style", "sgr"), [
-    ("bold", "1"), ("red", "31"), ("bold white on red", "1;37;41"), ("black on yellow", "30;43"),
-    ("white on grey39", "37;100"), ("dim italic", "2;3"), (None, ""), ("sparkly", ""),
-])
-def test_styles_as_ansi(style: str | None, sgr: str) -> None:
-    from kam.render import _sgr
-
-    assert _sgr(style) == sgr
+    for args in COMMANDS:
+        out = crowd(*args).stdout
+        assert bool((SGR if styled else COLOUR).search(out)) is styled, (args, env)
+        if "TERM" in env or not env:
+            assert not SGR.search(out), (args, env)
+        lines = [ln.rstrip() for ln in SGR.sub("", out).splitlines()]
+        assert lines == plain[args].splitlines(), args
+    if styled:
+        late = crowd("due", "--today", "2027-03-01").stdout.splitlines()
+        rows = [ln for ln in late if CODE.search(ln)]
+        assert rows and all("\x1b[31m" in ln for ln in rows)  # overdue: red
 
 
 @pytest.mark.parametrize(("word", "keys", "expected"), [

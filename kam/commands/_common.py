@@ -6,17 +6,19 @@ The only module the command modules import from this package.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from kam.commands._help import App as App  # re-exported: every command module makes one
-from kam.commands.quick import amount_opt as amount_opt  # re-exported: the value parsers
-from kam.commands.quick import date_opt as date_opt
-from kam.i18n import N_
+from kam.errors import BadInput
+from kam.i18n import N_, t
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from kam.ops.context import Context
+    from kam.ops.customers import Changes
 
 
 def context(ctx: typer.Context) -> Context:
@@ -117,3 +119,57 @@ ForceOpt = Annotated[bool, typer.Option("--force", help=N_(
 KindOpt = Annotated[str, typer.Option("--kind", "-k", help=N_(
     "What it was: follow_up, call, visit, email, wechat, meeting, order, payment, "
     "complaint or note, or its label from kam.yaml."), metavar=N_("KIND"))]
+
+
+# --- what the commands share between parsing and rendering ---------------------
+
+def masked(ctx: Context, mask: bool | None) -> bool:
+    """--mask/--no-mask, else privacy.mask_by_default."""
+    return bool(ctx.settings.mask_by_default) if mask is None else mask
+
+
+def customers(rows: list[Any], fmt: str, title: str, empty: str) -> None:
+    """Customer records as a table, JSON or CSV; on stderr what an empty list means."""
+    from kam import render
+
+    render.customers(rows, fmt, title)
+    if not rows:
+        render.say(empty)
+
+
+def changes_of(fields: dict[str, Any], tag: list[str] | None = None,
+               untag: list[str] | None = None, extra: list[str] | None = None,
+               dates: list[str] | None = None, person: list[str] | None = None,
+               unset: list[str] | None = None, next_: str | None = None) -> Changes:
+    """What add and edit change, from their options."""
+    from kam.ops.customers import Changes
+    from kam.records import parse_contact, parse_pairs
+
+    return Changes({k: v for k, v in fields.items() if v is not None}, tag or [], untag or [],
+                   parse_pairs(extra or [], "--extra"), parse_pairs(dates or [], "--date"),
+                   [parse_contact(p) for p in person or []], unset or [],
+                   date_opt(next_, "--next"))
+
+
+def date_opt(value: str | None, option: str) -> date | None:
+    """A date option as a date; bad input names the option."""
+    from kam.dates import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as ex:
+        raise BadInput(t("{option}: {ex}", option=option, ex=ex)) from None
+
+
+def amount_opt(text: str | None) -> float | None:
+    from kam.scoring import parse_amount
+
+    if text is None:
+        return None
+    try:
+        return parse_amount(text, "yuan")
+    except ValueError:
+        raise BadInput(t("--amount: not an amount: {value} (e.g. 50000)",
+                         value=repr(text))) from None

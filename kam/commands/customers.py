@@ -39,9 +39,12 @@ from kam.commands._common import (
     TitleOpt,
     ValueFilter,
     ValueOpt,
+    changes_of,
     complete_code,
     complete_tag,
     context,
+    customers,
+    masked,
 )
 from kam.i18n import N_, t
 
@@ -96,7 +99,6 @@ def add(
                                        metavar=N_("DATE"))] = None,
     force: ForceOpt = False,
 ) -> None:
-    from kam.commands.quick import changes_of
     from kam.ops.customers import add as run
     from kam.render import say, write
 
@@ -143,11 +145,24 @@ def edit(
     dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Say what would change; change "
                                           "nothing."))] = False,
 ) -> None:
-    from kam.commands import quick
+    from kam.ops.customers import edit_many
+    from kam.records import parse_pairs
+    from kam.render import edits, say
 
-    quick.edit(context(ctx), codes, name, contact, title, contact_info, industry, size,
-               value_level, need, stage, owner, note, tag, untag, extra, date_, person, unset,
-               next_, reason, force, where, dry_run)
+    fields = {"name": name, "contact": contact, "title": title, "contact_info": contact_info,
+              "industry": industry, "size": size, "value_level": value_level, "need": need,
+              "stage": stage, "owner": owner, "note": note}
+    changes = changes_of(fields, tag, untag, extra, date_, person, unset, next_)
+    changes.lost_reason, changes.force = reason, force
+    done = edit_many(context(ctx), codes or [], parse_pairs(where or [], "--where"), changes,
+                     dry_run)
+    if dry_run:
+        edits(done)
+    for e in done:
+        say(t("Would update {code} {name}", code=e.code, name=e.name) if dry_run
+            else t("Updated {code} {name}", code=e.code, name=e.name))
+    if not done:
+        say(t("Nothing to change."))
 
 
 @app.command(help=N_("Mark a customer lost, with the reason: out of due and risk, counted in "
@@ -226,10 +241,15 @@ def list_(
     all_: AllOpt = False, mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.commands import quick
+    from kam.ops.listing import listing
+    from kam.records import Filter
 
-    quick.list_(context(ctx), stage, value_level, tag, owner, industry, sort, all_, mask,
-                fmt.value)
+    c = context(ctx)
+    found = listing(c, Filter(stage, value_level, tuple(tag or ()), owner, industry), sort,
+                    all_, masked(c, mask), labels=fmt == Fmt.table, encoded=fmt == Fmt.json)
+    customers(found.records, fmt.value, t("{count} customers", count=len(found.records)),
+              t("No customers match.") if found.archive_size else
+              t("No customers yet: `kam add` or `kam import FILE`."))
 
 
 @app.command(help=N_("Find customers by name, contact, notes, extra values or follow-up "
@@ -242,7 +262,6 @@ def search(
     all_: AllOpt = False, mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.commands.quick import customers, masked
     from kam.ops.listing import search as run
 
     c = context(ctx)
@@ -256,6 +275,9 @@ def search(
              epilog=N_("kam show KH2024001\nkam show acme --format json"))
 def show(ctx: typer.Context, code: CodeArg, mask: MaskOpt = None,
          fmt: FormatOpt = Fmt.table) -> None:
-    from kam.commands import quick
+    from kam import render
+    from kam.ops.customers import show as run
 
-    quick.show(context(ctx), code, mask, fmt.value)
+    c = context(ctx)
+    archive = run(c, code, masked(c, mask))
+    render.show(archive.doc, archive.labelled, archive.why, fmt.value)

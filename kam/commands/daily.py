@@ -47,9 +47,18 @@ def log(
         "Amount in yuan for an order or payment."), metavar=N_("AMOUNT"))] = None,
     force: ForceOpt = False,
 ) -> None:
-    from kam.commands import quick
+    from kam.labels import kind as kind_label
+    from kam.ops.interactions import log as run
+    from kam.render import say
 
-    quick.log(context(ctx), code, summary, kind, date_, next_, amount, force)
+    c = context(ctx)
+    when = date_opt(date_, "--date") or c.today
+    cust = run(c, code, summary, kind, when, date_opt(next_, "--next"), amount_opt(amount),
+               force)
+    values = {"kind": kind_label(kind), "code": cust.code, "name": cust.name,
+              "date": when.isoformat(), "next": cust.next_follow_up}
+    say(t("Logged {kind} for {code} {name} on {date}; next follow-up {next}", **values)
+        if cust.next_follow_up else t("Logged {kind} for {code} {name} on {date}", **values))
 
 
 @app.command(help=N_("Remove a follow-up logged by mistake; totals, score and health follow."),
@@ -110,9 +119,13 @@ def done(
     kind: KindOpt = "follow_up",
     force: ForceOpt = False,
 ) -> None:
-    from kam.commands import quick
+    from kam.ops.interactions import done as run
+    from kam.render import say
 
-    quick.done(context(ctx), code, summary, next_, kind, force)
+    c = run(context(ctx), code, summary or t("Follow-up done"), kind, date_opt(next_, "--next"),
+            force)
+    say(t("Done: {code} {name}; next {next}", code=c.code, name=c.name, next=c.next_follow_up)
+        if c.next_follow_up else t("Done: {code} {name}", code=c.code, name=c.name))
 
 
 @app.command(help=N_("Put a follow-up off to a later date."),
@@ -145,9 +158,16 @@ def score(
     all_: AllOpt = False,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.commands import quick
+    from kam import render
+    from kam.ops.daily import scores
+    from kam.records import Filter
 
-    quick.score(context(ctx), code, explain, tier, all_, fmt.value)
+    c = context(ctx)
+    rows, blind = scores(c, code, Filter(tier=tier), all_, explain, encoded=fmt == Fmt.json)
+    render.scores(rows, fmt.value, explain, {x.name: x.label for x in c.settings.tiers},
+                  [i.name for i in c.settings.indicators])
+    for line in blind:
+        render.warn(line)
 
 
 @app.command(help=N_("Follow-ups overdue, due today and coming up, plus date reminders, most "
@@ -167,9 +187,16 @@ def due(
         autocompletion=complete_code)] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.commands import quick
+    from kam import render
+    from kam.ops.daily import due as run
+    from kam.records import Filter
 
-    quick.due(context(ctx), days, owner, tier, stage, limit, explain, fmt.value)
+    c = context(ctx)
+    rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain)
+    render.due(rows, fmt.value, limit, explain is not None)
+    if not rows:
+        render.say(t("Nothing due in the next {days} days.",
+                     days=c.settings.upcoming_days if days is None else days))
 
 
 @app.command(help=N_("At-risk customers (churn warning) with their health score and the "
@@ -183,9 +210,14 @@ def risk(
         metavar=N_("HEALTH"))] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam.commands import quick
+    from kam import render
+    from kam.ops.daily import risk as run
+    from kam.records import Filter
 
-    quick.risk(context(ctx), owner, tier, threshold, fmt.value)
+    rows = run(context(ctx), Filter(owner=owner, tier=tier), threshold)
+    render.risk(rows, fmt.value)
+    if not rows:
+        render.say(t("No customer at risk."))
 
 
 @app.command(help=N_("The morning summary for cron: whom to contact today and why, new risks, "
@@ -201,6 +233,7 @@ def digest(
         "Days ahead to look (dates with a longer lead, such as contract ends, come earlier)."),
         metavar=N_("DAYS"))] = 7,
 ) -> None:
-    from kam.commands import quick
+    from kam.ops.daily import digest as run
+    from kam.render import digest as render
 
-    quick.digest(context(ctx), fmt.value, days)
+    render(run(context(ctx), days), fmt.value)

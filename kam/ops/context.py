@@ -6,10 +6,10 @@ import contextlib
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kam.paths import Paths, resolve
 from kam.settings import Settings
-from kam.typenames import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the store imports tinydb: only when a command opens it
     from kam.store.db import Store

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from kam.errors import BadInput
 from kam.i18n import t
 from kam.ops import view
@@ -9,7 +11,6 @@ from kam.ops.context import Context
 from kam.ops.view import Row
 from kam.records import Filter, matches, select
 from kam.schema import Rank
-from kam.typenames import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kam.models import Customer

@@ -3,13 +3,14 @@ without the customer classes' dataclasses: `kam list` reads the daily view."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, NamedTuple
+
 from kam import records
 from kam.errors import BadInput
 from kam.i18n import t
 from kam.ops.context import Context
 from kam.records import Filter
 from kam.schema import Rank
-from kam.typenames import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from kam.models import Customer

@@ -12,11 +12,11 @@ compares the two on random archives.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
 from kam import i18n
 from kam.formats import Encoded
 from kam.schema import Rank
-from kam.typenames import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager

@@ -53,10 +53,12 @@ from kam.models import FIELD_TYPES, Customer, Interaction
 from kam.store import derived
 from kam.store.backups import Backups
 from kam.store.files import (
+    NotRegular,
     atomic_write_bytes,
     fsync_dir,
     lock_timeout,
     locked,
+    open_regular,
     remove_temp_files,
 )
 from kam.store.history import History, diff, dumps, rewrite_lines
@@ -87,11 +89,14 @@ class AtomicJSONStorage(Storage):
         """The tables; None only when there is no file. A file that exists but is
         empty, blank or `null` was a database once: it is damaged, never new."""
         try:
-            with open(self.path, "rb") as f:
-                self.identity = derived.identity(os.fstat(f.fileno()))
+            with open_regular(self.path) as f:
                 raw = self.raw = f.read()
+            self.identity = derived.identity(raw)
         except FileNotFoundError:
             return None
+        except NotRegular:
+            raise StoreError(t("{path} is not a regular file; kam has not touched it",
+                               path=self.path)) from None
         except IsADirectoryError:
             raise StoreError(t("{path} is a directory, not a kam database",
                                path=self.path)) from None

@@ -5,10 +5,10 @@ date reminders, health).
 `kam due`, `risk`, `list` and the digest need every customer's tier, and scoring
 10,000 customers is most of their time; the answer changes only with the archive,
 the day and the settings. The view is kept in `kam.view.json` under the identity of
-the kam.json it was built from (inode, size and modification time in nanoseconds,
-as fstat gave them while reading it) and a fingerprint of the rest, so that a
-reader checks it with one stat, without parsing kam.json. A write keeps the rows
-of the customers it changed beside it (`kam.view.changes.json`, see Changes), which
+the kam.json it was built from (its size and a hash of its content: an edit that
+keeps the size and puts the modification time back is seen too) and a fingerprint
+of the rest, so that a reader checks it by hashing kam.json, without parsing it.
+A write keeps the rows of the customers it changed beside it (`kam.view.changes.json`, see Changes), which
 readers apply; they are folded into the view when they grow past a fiftieth of it.
 
 It is never a source of truth: a missing, stale or damaged view is simply worked
@@ -23,12 +23,12 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from kam.store.files import atomic_write_bytes
-from kam.typenames import Any
+from kam.store.files import atomic_write_bytes, open_regular
 
-FORMAT = 10  # the rows' shape (ops/view.py)
-Identity = list[int]
+FORMAT = 11  # the rows' shape (ops/view.py) and the identity's
+Identity = list[Any]  # [size, hash of the content]
 PARTS = 6  # lines a row: the customer, due, risk, score, list, score item (ops/view.py)
 
 
@@ -39,18 +39,22 @@ def path_for(db: Path) -> Path:
 def key(*parts: Any) -> str:
     """A fingerprint of what the view depends on besides kam.json (kam's version, the
     settings, the day, the language)."""
-    from kam.cache import digest
+    import hashlib
 
-    return digest(repr((FORMAT, *parts)).encode("utf-8"))
+    return hashlib.blake2b(repr((FORMAT, *parts)).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def identity(st: os.stat_result) -> Identity:
-    return [st.st_ino, st.st_size, st.st_mtime_ns]
+def identity(raw: bytes) -> Identity:
+    """What a kam.json is, for the view: its size and a hash of its bytes."""
+    import hashlib
+
+    return [len(raw), hashlib.blake2b(raw, digest_size=16).hexdigest()]
 
 
 def identity_of(path: Path) -> Identity | None:
     try:
-        return identity(os.stat(path))
+        with open_regular(path) as f:
+            return identity(f.read())
     except OSError:
         return None
 
@@ -93,7 +97,7 @@ def vouches(db: Path, source: Identity | None) -> bool:
         return False
     for path in (path_for(db), changes_path(db)):
         try:
-            with open(path, "rb") as f:
+            with open_regular(path, follow=False) as f:
                 if json.loads(f.readline())["source"] == source:
                     return True
         except (OSError, ValueError, KeyError, TypeError):
@@ -127,7 +131,7 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
     if source is None:
         return None
     try:
-        with open(path_for(db), "rb") as f:
+        with open_regular(path_for(db), follow=False) as f:
             head = _header(f.readline(), fingerprint)
             if head is None:
                 return None
@@ -207,7 +211,7 @@ class Changes:
     @classmethod
     def read(cls, db: Path, fingerprint: str, base: Identity, count: int) -> Changes | None:
         try:
-            with open(changes_path(db), "rb") as f:
+            with open_regular(changes_path(db), follow=False) as f:
                 head, *lines = f.read().split(b"\n")
             doc = json.loads(head)
             if doc["key"] != fingerprint or doc["base"] != base or doc["rows"] != count:

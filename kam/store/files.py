@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from kam.errors import StoreError
 from kam.i18n import t
@@ -90,6 +91,29 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600,
             f.write(data)
 
     atomic_save(path, save, mode, durable)
+
+
+class NotRegular(OSError):
+    """A path that is a FIFO, a device, a directory or a link where kam keeps a file."""
+
+
+def open_regular(path: Path, follow: bool = True) -> BinaryIO:
+    """Open a file for reading only if it is a regular file: a FIFO is opened without
+    blocking and refused (NotRegular), as are a device (/dev/zero would never end) and,
+    with follow=False, a symbolic link (kam's own derived files are never links)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise NotRegular(e.errno, "a symbolic link", str(path)) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegular(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(fd, "rb")
 
 
 def remove_temp_files(directory: Path, prefix: str = ".") -> None:
