@@ -368,3 +368,42 @@ def test_a_kam_json_edited_by_hand_is_checked_though_a_view_was_made_of_it(kam: 
     for cmd in (("show", "H1"), ("edit", "H1", "--note", "x"), ("list",)):
         r = kam(*cmd, code=3)
         assert "'tags'" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_an_edit_in_place_with_the_time_put_back_is_seen(kam: Kam) -> None:
+    """An editor then `touch -r`, `rsync --inplace -t` or a 2-second FAT clock: same size,
+    same modification time, other content. Every daily command sees the edit, as show does."""
+    import os
+
+    kam("add", "--code", "KH1", "--name", "甲公司", "--owner", "张华")
+    kam("due")  # the view, kept
+    db = kam.db
+    before = os.stat(db)
+    raw = db.read_bytes()
+    assert raw.count("张华".encode()) == 1
+    with open(db, "r+b") as f:  # in place: same inode, same size
+        f.write(raw.replace("张华".encode(), "李明".encode()))
+    os.utime(db, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(db).st_size == before.st_size
+    assert kam.json("list")[0]["owner"] == "李明"
+    assert kam.json("show", "KH1")["owner"] == "李明"
+    assert kam.json("list", "--owner", "李明")[0]["code"] == "KH1"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("name", ["kam.view.json", "kam.view.changes.json"])
+def test_a_special_file_in_the_views_place_is_never_read(kam: Kam, kind: str, name: str) -> None:
+    """A FIFO would hang a reader (writers too: they patch the view); a link to /dev/zero
+    would fill the memory. Neither is opened: the answers are worked out from kam.json."""
+    import os
+
+    kam("add", "--code", "KH1", "--name", "甲公司", "--next", "2026-11-25")
+    place = kam.db.with_name(name)
+    place.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(place)
+    else:
+        os.symlink("/dev/zero", place)
+    assert [r["code"] for r in kam.json("due")] == ["KH1"]
+    kam("log", "KH1", "电话", "--next", "2026-12-01")
+    assert [r["due"] for r in kam.json("due", "--days", "30")] == ["2026-12-01"]

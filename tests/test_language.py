@@ -322,3 +322,26 @@ def test_a_third_language_needs_no_code(tmp_path: Path, monkeypatch: pytest.Monk
         assert i18n.t("No customer at risk.") == "Aucun client à risque."
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("text", ['"language": en\n', "{language: en}\n", "language: 'en'  # x\n",
+                                  "risk:\n  threshold: 60\nlanguage:\n  en\n"])
+def test_the_language_is_what_pyyaml_reads_in_kam_yaml(kam: Kam, monkeypatch: pytest.MonkeyPatch,
+                                                      text: str) -> None:
+    """Any YAML spelling of `language: en` speaks English: help, messages and tables."""
+    monkeypatch.delenv("KAM_LANG")
+    i18n.set_language("zh")
+    kam.db.parent.mkdir(parents=True, exist_ok=True)
+    kam.db.with_name("kam.yaml").write_text(text, encoding="utf-8")
+    assert "Add a customer" in kam("add", "--help").stdout
+    r = kam("show", "KH404", code=2)
+    assert "Error:" in r.stderr and "错误" not in r.stderr
+
+
+def test_a_fifo_as_kam_yaml_is_refused_not_waited_on(kam: Kam) -> None:
+    import os
+
+    kam.db.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(kam.db.with_name("kam.yaml"))
+    r = kam("due", code=2)
+    assert "kam.yaml" in r.stderr and "not a regular file" in r.stderr
