@@ -271,3 +271,41 @@ def test_a_log_in_another_layout_is_read_whole(kam: Kam) -> None:
         for code in want:  # by lines where they are whole, else the log parsed
             with open_store(kam.db) as store:
                 assert [i.id for i in store.interactions(code)] == want[code]
+
+
+@pytest.mark.parametrize("damage", [b'{"gen": 7, "put": {"x"\n', b"\xff\xfe not json\n",
+                                    b"[1, 2]\n"])
+def test_a_whole_last_line_that_does_not_parse_is_refused_never_cut(two: Kam,
+                                                                     damage: bytes) -> None:
+    """A last line that ends with its newline was written whole: if it does not parse,
+    the file is damaged (exit 3), not an append a crash cut short. Nothing is cut, and
+    the committed follow-ups before it stay, in the journal and in every backup."""
+    two("log", "KH2024002", "写下日志文件")
+    two("log", "KH2024001", "已提交的跟进")
+    two("log", "KH2024002", "又一条")
+    journal = _journal(two)
+    damaged = journal.read_bytes() + damage
+    journal.write_bytes(damaged)
+    r = two("log", "KH2024001", "再记一条", code=3)
+    assert str(journal) in r.stderr and "damaged" in r.stderr and "Traceback" not in r.stderr
+    assert journal.read_bytes() == damaged
+    backups = two.db.with_name(two.db.stem + ".backups")
+    kept = [p.read_bytes() for p in backups.glob("*.jsonl")]
+    assert kept and any("已提交的跟进".encode() in k for k in kept)
+
+
+def test_backups_of_the_journal_are_copies_not_the_live_file(two: Kam) -> None:
+    """The journal is appended to in place: a backup that were a hard link of it would
+    change with it."""
+    two("log", "KH2024002", "一")
+    two("log", "KH2024001", "二")
+    two("log", "KH2024001", "三")
+    journal = _journal(two)
+    live = journal.stat()
+    backups = two.db.with_name(two.db.stem + ".backups")
+    copies = list(backups.glob("*.jsonl"))
+    assert copies
+    assert all(p.stat().st_ino != live.st_ino for p in copies)
+    before = {p: p.read_bytes() for p in copies}
+    journal.write_bytes(journal.read_bytes()[:10])  # an in-place change of the live file
+    assert {p: p.read_bytes() for p in copies} == before

@@ -1,7 +1,11 @@
-"""Backups kept before every commit: hard links to the files about to be replaced.
+"""Backups kept before every commit: hard links to the files about to be replaced,
+copies of the files appended to in place.
 
-os.replace gives the live file a new inode, so the link keeps the old version
-at no cost in time; it costs the disk space of that version while it is kept.
+os.replace gives a replaced file a new inode, so the link keeps the old version
+at no cost in time; it costs the disk space of that version while it is kept. A
+file kam appends to (the follow-up journal) keeps its inode: a link would be the live
+file itself, and anything done to it in place would reach every backup, so it is
+copied.
 A backup is named GEN-YYYYmmddTHHMMSS.SUFFIX, GEN being the generation it holds.
 """
 
@@ -20,9 +24,10 @@ STAMP = "%Y%m%dT%H%M%S"
 
 
 class Backups:
-    def __init__(self, directory: Path, sources: dict[str, Path]):
+    def __init__(self, directory: Path, sources: dict[str, Path], appended: set[str]):
         self.dir = directory
         self.sources = sources  # suffix -> live file
+        self.appended = appended  # the suffixes of files changed in place: copied
 
     def make(self, gen: int, now: datetime, label: str = "") -> None:
         """Keep the live files as the backup of generation gen; label: the command (and
@@ -38,10 +43,13 @@ class Backups:
             dst = self.dir / f"{gen}-{stamp}.{suffix}"
             if dst.exists():
                 continue
-            try:
-                os.link(src, dst)
-            except OSError:  # no hard links here (some network or FAT disks): copy
-                atomic_write_bytes(dst, src.read_bytes())
+            if suffix not in self.appended:
+                try:
+                    os.link(src, dst)
+                    continue
+                except OSError:  # no hard links here (some network or FAT disks): copy
+                    pass
+            atomic_write_bytes(dst, src.read_bytes())
 
     def list(self) -> list[dict[str, Any]]:
         """Backups, oldest first: id (the generation they hold), time, files, size."""

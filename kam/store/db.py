@@ -360,7 +360,7 @@ class Store:
         self.journal = History(path.with_name(path.stem + JOURNAL))
         self.backup_set = Backups(path.with_name(path.stem + ".backups"),
                                   {"json": path, "interactions.json": self.log_path,
-                                   JOURNAL[1:]: self.journal.path})
+                                   JOURNAL[1:]: self.journal.path}, {JOURNAL[1:]})
         self.writable = writable
         self.command = command
         self.backup_policy = backups  # (newest to keep, days with one kept per day)

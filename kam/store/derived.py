@@ -8,8 +8,9 @@ the day and the settings. The view is kept in `kam.view.json` under the identity
 the kam.json it was built from (its size and a hash of its content: an edit that
 keeps the size and puts the modification time back is seen too) and a fingerprint
 of the rest, so that a reader checks it by hashing kam.json, without parsing it.
-A write keeps the rows of the customers it changed beside it (`kam.view.changes.json`, see Changes), which
-readers apply; they are folded into the view when they grow past a fiftieth of it.
+A write keeps the rows of the customers it changed beside it
+(`kam.view.changes.json`, see Changes), which readers apply; they are folded into
+the view when they grow past a fiftieth of it.
 
 It is never a source of truth: a missing, stale or damaged view is simply worked
 out again. It holds names and contact details like kam.json does, so an erasure

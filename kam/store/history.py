@@ -69,7 +69,10 @@ class History:
                 "command": command, "code": code, "action": action, "changes": changes}
 
     def drop_uncommitted(self, gen: int) -> int:
-        """Cut every line of generation >= gen (and a torn last line); returns the size.
+        """Cut every line of generation >= gen (and a torn last line: an append cut
+        short, without its newline); returns the size. A whole line (ending with its
+        newline) that does not parse is damage, not a torn append: it is refused
+        (StoreError), never cut.
 
         Generations only grow along the file, so the lines to cut are its tail:
         it is read backwards, a block at a time, up to the first committed line.
@@ -93,8 +96,8 @@ class History:
                 if not buf:
                     break
                 line = buf[nl + 1:]
-                if line.endswith(b"\n") and not self._uncommitted(line, gen):
-                    break
+                if line.endswith(b"\n") and self._generation(line) < gen:
+                    break  # a whole committed line: what comes before it stays
                 cut -= len(line)
                 buf = buf[:nl + 1]
             if cut < size:
@@ -103,12 +106,15 @@ class History:
                 os.fsync(f.fileno())
         return cut
 
-    @staticmethod
-    def _uncommitted(line: bytes, gen: int) -> bool:
+    def _generation(self, line: bytes) -> int:
+        """The generation of a whole line; a line that does not parse is damage."""
         try:
-            return int(json.loads(line).get("gen", 0)) >= gen
-        except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
-            return True
+            return int(json.loads(line).get("gen", 0))
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError,
+                ValueError, RecursionError):
+            raise StoreError(t("{path} is damaged (a whole line near its end does not parse); "
+                               "kam has not changed it. Restore a backup with `kam restore`, "
+                               "or repair the file by hand", path=self.path)) from None
 
     def truncate(self, size: int) -> None:
         try:
