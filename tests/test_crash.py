@@ -283,3 +283,36 @@ def test_sigkill_during_erase_never_leaves_the_data(tmp_path: Path) -> None:
     print(f"\n{ERASE_KILLS} kills during erase; {finished_by_next_writer} past the commit point, "
           "finished by the next writer")
     assert finished_by_next_writer > 0
+
+
+def test_an_erase_racing_readers_that_work_the_view_out_leaves_nothing(tmp_path: Path) -> None:
+    """Readers that work the daily view out from a kam.json read before an erasure
+    committed must not write it after the erasure dropped it: no file keeps the phone."""
+    from kam.models import Customer
+
+    db = tmp_path / "kam.json"
+    with open_store(db, write=True, create=True) as store:
+        for i in range(1500):  # a view that takes a while to work out
+            store.put(Customer(f"R{i:04d}", f"客户{i}", contact_info=_phone(i),
+                               created="2026-01-01T09:00:00", updated="2026-01-01T09:00:00"))
+        store.commit()
+    env = {**os.environ, "KAM_DB": str(db), "KAM_TODAY": "2026-11-23", "KAM_LOCK_TIMEOUT": "20"}
+    reader = ("import os, subprocess, sys\n"
+              "view = sys.argv[1]\n"
+              "while not os.path.exists(sys.argv[2]):\n"
+              "    try: os.unlink(view)\n"
+              "    except OSError: pass\n"
+              "    subprocess.run([sys.executable, '-m', 'kam', 'due', '-f', 'json'],"
+              " capture_output=True)\n")
+    for n in range(8):
+        code, phone = f"R{n:04d}", _phone(n).encode()
+        stop = tmp_path / f"stop{n}"
+        readers = [subprocess.Popen([sys.executable, "-c", reader, str(db.with_name(
+            "kam.view.json")), str(stop)], env=env) for _ in range(2)]
+        time.sleep(0.3 + 0.1 * n)
+        subprocess.run(KAM + ["erase", code, "--yes"], env=env, check=True, capture_output=True)
+        stop.touch()  # a reader under way finishes: it must not keep its view of before
+        for p in readers:
+            p.wait(timeout=60)
+        leaks = [f.name for f in tmp_path.rglob("*") if f.is_file() and phone in f.read_bytes()]
+        assert leaks == [], (code, leaks)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kam.store.files import atomic_write_bytes, open_regular
+from kam.store.files import atomic_write_bytes, open_regular, try_locked
 
 FORMAT = 11  # the rows' shape (ops/view.py) and the identity's
 Identity = list[Any]  # [size, hash of the content]
@@ -163,15 +163,19 @@ def _lines(block: bytes, count: int) -> list[bytes]:
 def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]]) -> None:
     """Keep the view: a header line, then PARTS blocks, each with a line a row for its
     part (so that a command reads only the blocks it needs, and a write patches a few
-    rows without parsing the others). A reader that cannot write (read-only place, full
-    disk) just does not keep it."""
+    rows without parsing the others). Readers work it out, so it is written only under
+    the writers' lock, had at once, and only while kam.json is still the one it was made
+    from: a view of a state a writer has since replaced (an erasure above all) never
+    lands. A reader that cannot write (read-only place, full disk) just does not keep it."""
     from kam.formats import encoder
 
     if source is None:
         return
     line = encoder()
-    _write(db, fingerprint, source,
-           [[line(r[p]).encode("utf-8") for r in rows] for p in range(PARTS)])
+    blocks = [[line(r[p]).encode("utf-8") for r in rows] for p in range(PARTS)]
+    with try_locked(db.with_name(db.name + ".lock")) as mine:
+        if mine and identity_of(db) == source:
+            _write(db, fingerprint, source, blocks)
 
 
 def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes]]) -> None:

@@ -169,6 +169,21 @@ def locked(lock_path: Path, timeout: float) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+@contextlib.contextmanager
+def try_locked(lock_path: Path) -> Iterator[bool]:
+    """The writers' lock if it is free now (True), else nothing (False): for a reader
+    that keeps derived data, which must not land between a writer's steps."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        yield False
+        return
+    try:
+        yield _try_lock(fd)
+    finally:
+        os.close(fd)
+
+
 def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import msvcrt
