@@ -139,7 +139,7 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
     check_xlsx(path)
     openpyxl = _openpyxl()
     try:
-        with warnings.catch_warnings(), _no_size_pass():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Workbook contains no default style" etc.
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
@@ -155,8 +155,8 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
             def stream(ws: Any = ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
                 return _stored_rows(ws, path)
 
+            hint = _declared_rows(ws)  # before the rows are read: they reset it
             head = list(itertools.islice(stream(), HEAD_ROWS))
-            hint = _declared_rows(ws)
             sheets.append(SheetData(ws.title, ws.sheet_state == "visible", head, stream,
                                     epoch1904, size_hint=hint))
         yield sheets
@@ -169,85 +169,39 @@ def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
         wb.close()
 
 
-@contextlib.contextmanager
-def _no_size_pass() -> Iterator[None]:
-    """Open read-only sheets without openpyxl's size pass. Opening one, openpyxl looks for
-    the sheet's declared size up to the cell data; a writer that declares none (Apache
-    POI streaming, openpyxl's own write-only mode: most CRM exports) costs a whole parse
-    of the sheet before the real one. kam never asks openpyxl for the size: it reads the
-    declared one itself (_declared_rows) and streams the stored rows (_stored_rows)."""
-    try:
-        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    except ImportError:  # pragma: no cover - another openpyxl layout: keep its pass
-        yield
-        return
-    name = "_get_size"  # private: looked up, and left alone if it is not there
-    original = getattr(ReadOnlyWorksheet, name, None)
-    if original is None:  # pragma: no cover - another openpyxl: keep its pass
-        yield
-        return
-    setattr(ReadOnlyWorksheet, name, lambda self: None)
-    try:
-        yield
-    finally:
-        setattr(ReadOnlyWorksheet, name, original)
-
-
 # What a worksheet can hold (Excel's limits); a file declaring more is not a real sheet.
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 
 
 def _stored_rows(ws: Any, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(row number, values) of each non-empty row the sheet stores.
+    """(row number, values) of each non-empty row of a read-only sheet.
 
-    openpyxl's iter_rows fills every gap between stored rows with empty ones, so a
-    4 KB file declaring row 99,999,999,999 would take hours; the sheet's parser gives
-    only the stored rows, and an impossible row or column number is refused.
+    The size a sheet declares is not trusted (a writer may declare less than it
+    stores: openpyxl would stop there), and openpyxl fills each gap between stored
+    rows with empty ones: a row or column number no worksheet can have is refused as
+    soon as it is reached, so a 4 KB file declaring row 99,999,999,999 costs a second,
+    not hours.
     """
-    try:
-        from openpyxl.worksheet._reader import WorkSheetParser
-    except ImportError:  # pragma: no cover - another openpyxl layout
-        yield from _non_empty(ws.iter_rows(values_only=True))
-        return
-    book = ws.parent
-    with ws._get_source() as src:
-        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
-                                 date_formats=book._date_formats,
-                                 timedelta_formats=book._timedelta_formats)
-        for n, cells in parser.parse():
-            if n > MAX_ROWS:
-                raise BadInput(t("{path}: sheet {title!r} declares row {n:,}, beyond the "
-                                 "{MAX_ROWS:,} rows a worksheet can have; refused as damaged or "
-                                 "unsafe",
-                                 path=path, title=ws.title, n=n, MAX_ROWS=MAX_ROWS))
-            if not cells:
-                continue
-            last = max(c["column"] for c in cells)
-            if last > MAX_COLUMNS:
-                raise BadInput(t("{path}: sheet {title!r} row {n} declares column {width:,}, "
-                                 "beyond the {MAX_COLUMNS:,} a worksheet can have; refused",
-                                 path=path, title=ws.title, n=n, width=last,
-                                 MAX_COLUMNS=MAX_COLUMNS))
-            values: list[Any] = [None] * last
-            for c in cells:
-                values[c["column"] - 1] = c["value"]
-            if any(v is not None and v != "" for v in values):
-                yield n, tuple(values)
-
-
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+    ws.reset_dimensions()
+    for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if n > MAX_ROWS:
+            raise BadInput(t("{path}: sheet {title!r} goes beyond row {MAX_ROWS:,}, the last a "
+                             "worksheet can have; refused as damaged or unsafe",
+                             path=path, title=ws.title, MAX_ROWS=MAX_ROWS))
+        if len(values) > MAX_COLUMNS:
+            raise BadInput(t("{path}: sheet {title!r} row {n} declares column {width:,}, "
+                             "beyond the {MAX_COLUMNS:,} a worksheet can have; refused",
+                             path=path, title=ws.title, n=n, width=len(values),
+                             MAX_COLUMNS=MAX_COLUMNS))
+        if any(v is not None and v != "" for v in values):
+            yield n, tuple(values)
 
 
 def _declared_rows(ws: Any) -> int:
-    """The rows the sheet says it has (for a progress bar and choosing the sheet), read
-    from the start of its XML: openpyxl's max_row parses the whole sheet when a writer
-    (Apache POI streaming, for one) declares no size. 0 when unknown."""
-    try:
-        with ws._get_source() as src:
-            m = _DIMENSION.search(src.read(4096))
-    except Exception:  # pragma: no cover - an unusual workbook layout: no hint
-        return 0
-    return min(int(m.group(1)), MAX_ROWS) if m else 0
+    """The rows the sheet says it has (for a progress bar and choosing the sheet); 0
+    when it says nothing or something impossible."""
+    declared = ws.max_row
+    return declared if isinstance(declared, int) and 0 < declared <= MAX_ROWS else 0
 
 
 def _regular_file(path: Path) -> None:
@@ -368,24 +322,15 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
 
     Every text cell (headers and dropdown lists too) that a spreadsheet would run as
     a formula stays text. Returns the (row index, column index) of the values that
-    held characters a workbook cannot (shown there as their pictures, e.g. ␋).
-
-    openpyxl lays out the workbook (styles, widths, the frozen header, the filter, the
-    dropdowns) with the header and one sample row of each kind of styled cell; the
-    data rows are then written into the sheet's XML directly (_rows_xml), at a tenth
-    of openpyxl's cost per cell (an element tree for each). Anything _rows_xml does
-    not know goes through openpyxl's write-only mode whole.
+    held characters a workbook cannot (shown there as their pictures, e.g. ␋). The
+    workbook is written by openpyxl in write-only mode (rows stream out).
     """
     cells, replaced = _cells(rows, len(columns))
-    widths = _widths(columns, cells)
-    fast = _with_rows(_workbook(columns, [_SAMPLE], sheet_title, len(rows), widths), cells,
-                      len(columns))
-    if fast is None:
-        fast = _workbook(columns, cells, sheet_title, len(rows), widths)
+    made = _workbook(columns, cells, sheet_title, len(rows), _widths(columns, cells))
 
     def save(tmp: str) -> None:
         with open(tmp, "wb") as f:
-            f.write(fast)
+            f.write(made)
 
     atomic_save(path, save, EXPORT_MODE)
     return replaced
@@ -393,10 +338,6 @@ def write_xlsx(path: Path, columns: Sequence[Column], rows: Sequence[Sequence[An
 
 class _Text(str):
     """Text that must stay text: digits (a phone, an id) or a formula-like lead."""
-
-
-# The sample row: one cell of each styled kind, whose style numbers the data rows take.
-_SAMPLE = (date(2000, 1, 1), _Text("0"), _Text("=0"))
 
 
 def _cells(rows: Sequence[Sequence[Any]], n: int) -> tuple[list[list[Any]], list[tuple[int, int]]]:
@@ -477,76 +418,6 @@ def _workbook(columns: Sequence[Column], rows: Sequence[Sequence[Any]], sheet_ti
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-_SHEET = "xl/worksheets/sheet1.xml"
-_SAMPLE_ROW = re.compile(r'<row r="2"[^>]*>(.*?)</row>', re.DOTALL)
-_STYLE_OF = {ref: re.compile(rf'<c r="{ref}"[^>]*?\ss="(\d+)"') for ref in ("A2", "B2", "C2")}
-_EPOCH = date(1899, 12, 30)  # day 0 of a workbook's serial dates (after 1900-02-28)
-_SPACE = " \t\n\r"
-
-
-def _with_rows(book: bytes, cells: Sequence[Sequence[Any]], n: int) -> bytes | None:
-    """The workbook openpyxl wrote with the sample row, that row replaced by the data
-    rows written as XML here; None when a cell is of a kind this writer leaves to
-    openpyxl, or the sheet is not laid out as expected."""
-    with zipfile.ZipFile(io.BytesIO(book)) as z:
-        if _SHEET not in z.namelist():
-            return None
-        sheet = z.read(_SHEET).decode("utf-8")
-        sample = _SAMPLE_ROW.search(sheet)
-        found = [_STYLE_OF[ref].search(sample.group(1)) for ref in ("A2", "B2", "C2")
-                 ] if sample else []
-        styles = [m.group(1) for m in found if m]
-        if sample is None or len(styles) != len(_SAMPLE):
-            return None
-        made = _rows_xml(cells, n, *styles)
-        if made is None:
-            return None
-        sheet = sheet[:sample.start()] + made + sheet[sample.end():]
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
-            for info in z.infolist():
-                new.writestr(info, sheet.encode("utf-8") if info.filename == _SHEET
-                             else z.read(info.filename))
-    return out.getvalue()
-
-
-def _rows_xml(cells: Sequence[Sequence[Any]], n: int, date_style: str, text_style: str,
-              quoted_style: str) -> str | None:
-    """Rows 2 onwards as SpreadsheetML: text inline (as Apache POI's streaming writer
-    does), numbers, booleans, dates as serial days in the sample's date style, text kept
-    as text in its styles. None for any other kind of value."""
-    from openpyxl.utils import get_column_letter
-
-    letters = [get_column_letter(i + 1) for i in range(n)]
-    lines = []
-    for r, values in enumerate(cells, start=2):
-        row = []
-        for letter, value in zip(letters, values, strict=False):
-            kind = type(value)
-            if value is None:
-                continue
-            if kind is str or kind is _Text:
-                text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                keep = ' xml:space="preserve"' if text[:1] in _SPACE or text[-1:] in _SPACE \
-                    else ""
-                style = "" if kind is str else (
-                    f' s="{quoted_style}"' if value.startswith(FORMULA_LEAD)
-                    else f' s="{text_style}"')
-                row.append(f'<c r="{letter}{r}"{style} t="inlineStr"><is><t{keep}>{text}'
-                           f'</t></is></c>')
-            elif kind is bool:
-                row.append(f'<c r="{letter}{r}" t="b"><v>{int(value)}</v></c>')
-            elif kind is int or kind is float and value == value and abs(value) != float("inf"):
-                row.append(f'<c r="{letter}{r}" t="n"><v>{value!r}</v></c>')
-            elif kind is date and value > date(1900, 2, 28):
-                row.append(f'<c r="{letter}{r}" s="{date_style}" t="n"><v>'
-                           f'{(value - _EPOCH).days}</v></c>')
-            else:
-                return None
-        lines.append(f'<row r="{r}">{"".join(row)}</row>')
-    return "".join(lines)
 
 
 def _header_look() -> tuple[Any, Any, Any]:
