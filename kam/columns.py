@@ -142,9 +142,6 @@ class Layout:
     def unmapped(self) -> list[str]:
         return [c.header for c in self.columns if c.key is None]
 
-    def has(self, key: str) -> bool:
-        return any(c.key == key for c in self.columns)
-
     @property
     def covered(self) -> frozenset[int]:
         """The cell positions under a header; a row's other cells are kept as 列N."""

@@ -91,12 +91,6 @@ SECTIONS = ("overdue", "today", "upcoming")
 LOST = "lost"  # the stage of a lost customer: no follow-ups, no warnings
 
 
-def urgency_terms(item: DueItem, stage: str | None, settings: Settings
-                  ) -> tuple[tuple[str, float], ...]:
-    """The terms of an item's urgency: lateness (capped), tier, score, stage, kind."""
-    return _terms(item.days_overdue, item.tier, item.score, stage, item.kind, settings)
-
-
 def urgency(days_overdue: int, tier: str, score: float, stage: str | None, kind: str,
             settings: Settings) -> float:
     """An item's urgency: the sum of its terms."""

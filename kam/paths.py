@@ -32,7 +32,7 @@ def user_dir() -> Path:
 
 class Paths:
     """Where one run's files are. A plain class: kam.launch imports this module on
-    the way to the cached help page, where a dataclass's set-up is a third of the time."""
+    start-up, where a dataclass's set-up costs."""
 
     __slots__ = ("db", "config", "config_given")
 

@@ -44,8 +44,6 @@ INTERACTION_KINDS = (
     "follow_up", "call", "visit", "email", "wechat", "meeting", "order", "payment",
     "complaint", "note",
 )
-CONTACT_ROLES = ("decision_maker", "influencer", "user", "purchaser", "finance", "technical",
-                 "other")
 # The decision chain in Chinese; any other role is kept as written.
 ROLE_NAMES = {"决策人": "decision_maker", "决策者": "decision_maker", "影响人": "influencer",
               "影响者": "influencer", "使用人": "user", "使用者": "user", "采购": "purchaser",

@@ -10,7 +10,8 @@ ratios are CPU time against, in the same run:
 - the floor: `python -c "import json; json.load(open('kam.json'))"`;
 - the peer: Taskwarrior's `task next limit:25` on as many pending tasks (Debian's
   `taskwarrior`; skipped with a message when `task` is not installed);
-- for start-up, `python -c pass`;
+- for start-up, `python -c pass`, and the owner's stack doing nothing,
+  `python -c "import typer, rich.table"` (the floor of a start-bound command);
 - for writes, `kam due -f json` on the same archive;
 - for sheets, openpyxl's read-only pass over the same workbook and openpyxl
   writing the same cells.
@@ -201,16 +202,20 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
     kam = kam_command(python)
     bare = {k: v for k, v in os.environ.items() if not k.startswith(("KAM_", "_KAM"))}
     env0 = {**bare, "XDG_CACHE_HOME": str(WORK / "cache"), "COLUMNS": "100"}
-    py, version, helped = measure_many([([str(python), "-c", "pass"], env0),
-                                        (kam + ["--version"], env0), (kam + ["--help"], env0)])
+    py, stack, version, helped = measure_many([
+        ([str(python), "-c", "pass"], env0),
+        ([str(python), "-c", "import typer, rich.table"], env0),
+        (kam + ["--version"], env0), (kam + ["--help"], env0)])
     out += ["### Start-up", "",
             "| what | CPU s | x `python -c pass` | wall s | peak MiB |", "|---|---|---|---|---|",
             f"| `python -c pass` | {py.cpu:.3f} | 1.00 | {py.wall:.3f} | {py.mib:.0f} |",
+            f"| stack: `python -c \"import typer, rich.table\"` | {stack.cpu:.3f} | "
+            f"{stack.cpu / py.cpu:.2f} | {stack.wall:.3f} | {stack.mib:.0f} |",
             f"| `kam --version` | {version.cpu:.3f} | {version.cpu / py.cpu:.2f} | "
             f"{version.wall:.3f} | {version.mib:.0f} |",
             f"| `kam --help` | {helped.cpu:.3f} | {helped.cpu / py.cpu:.2f} | "
             f"{helped.wall:.3f} | {helped.mib:.0f} |", ""]
-    print("\n".join(out[-7:]), flush=True)
+    print("\n".join(out[-8:]), flush=True)
     for n in sizes:
         db = archive(n)
         env = {**env0, "KAM_DB": str(db), "KAM_TODAY": TODAY.isoformat()}
@@ -230,15 +235,16 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
         log = db.with_name("kam.interactions.json").stat().st_size / 2**20
         out += [f"### {n:,} customers, {10 * n:,} follow-ups (kam.json {mib:.1f} MiB, "
                 f"follow-up log {log:.0f} MiB)", "",
-                "| command | CPU s | x floor | x `task next` | wall s | peak MiB |",
-                "|---|---|---|---|---|---|",
+                "| command | CPU s | x floor | x `task next` | x stack | wall s | peak MiB |",
+                "|---|---|---|---|---|---|---|",
                 f"| floor: `json.load` of kam.json | {floor.cpu:.3f} | 1.00 | "
-                f"{floor.cpu / peer.cpu:.2f} | {floor.wall:.3f} | {floor.mib:.0f} |"
-                if peer else f"| floor | {floor.cpu:.3f} | 1.00 | - | {floor.wall:.3f} | "
+                f"{floor.cpu / peer.cpu:.2f} | - | {floor.wall:.3f} | {floor.mib:.0f} |"
+                if peer else f"| floor | {floor.cpu:.3f} | 1.00 | - | - | {floor.wall:.3f} | "
                 f"{floor.mib:.0f} |"]
         if peer is not None:
             out.append(f"| peer: `task next limit:25` | {peer.cpu:.3f} | "
-                       f"{peer.cpu / floor.cpu:.2f} | 1.00 | {peer.wall:.3f} | {peer.mib:.0f} |")
+                       f"{peer.cpu / floor.cpu:.2f} | 1.00 | - | {peer.wall:.3f} | "
+                       f"{peer.mib:.0f} |")
         else:
             print("(Taskwarrior is not installed: `apt-get install -y taskwarrior` for the peer)",
                   file=sys.stderr)
@@ -248,12 +254,14 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
             due = f if label == "due" else due
             vs_peer = f"{f.cpu / peer.cpu:.2f}" if peer else "-"
             out.append(f"| `kam {' '.join(args) or 'show KH00000<Tab>'}` | {f.cpu:.3f} | "
-                       f"{f.cpu / floor.cpu:.2f} | {vs_peer} | {f.wall:.3f} | {f.mib:.0f} |")
+                       f"{f.cpu / floor.cpu:.2f} | {vs_peer} | {f.cpu / stack.cpu:.2f} | "
+                       f"{f.wall:.3f} | {f.mib:.0f} |")
         assert due is not None
         for args in WRITES:  # a write: against `kam due` on the same archive
             f = figures.pop(0)
             out.append(f"| `kam {' '.join(args).replace('{n}', 'N')}` (x `due`: {f.cpu / due.cpu:.2f}) | "
-                       f"{f.cpu:.3f} | {f.cpu / floor.cpu:.2f} | - | {f.wall:.3f} | "
+                       f"{f.cpu:.3f} | {f.cpu / floor.cpu:.2f} | - | {f.cpu / stack.cpu:.2f} | "
+                       f"{f.wall:.3f} | "
                        f"{f.mib:.0f} |")
         out.append("")
         print("\n".join(out[out.index(next(x for x in out if x.startswith(f"### {n:,}"))):]),

@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from kam.models import Customer
     from kam.scoring import Scorer
 
-DUE_KEYS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner")
-RISK_KEYS = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
-
 
 def _chosen(ctx: Context, f: Filter, include_archived: bool = False
             ) -> tuple[list[Customer], dict[str, Rank]]:
