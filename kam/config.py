@@ -429,13 +429,15 @@ def configured_language(path: Path) -> str | None:
 
 
 def _read(path: Path, must_exist: bool) -> str | None:
-    """The text of a settings file; None when there is none and none is required."""
-    import stat
+    """The text of a settings file; None when there is none and none is required. A
+    FIFO or a device is refused, never waited on (store.files.open_regular)."""
+    from kam.store.files import NotRegular, open_regular
 
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device could block
-            raise ConfigError(t("{path}: not a regular file", path=path))
-        return path.read_text(encoding="utf-8")
+        with open_regular(path) as f:
+            return f.read().decode("utf-8")
+    except NotRegular:
+        raise ConfigError(t("{path}: not a regular file", path=path)) from None
     except (FileNotFoundError, NotADirectoryError):
         if must_exist:
             raise ConfigError(t("{path}: no such settings file", path=path)) from None

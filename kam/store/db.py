@@ -125,7 +125,9 @@ class AtomicJSONStorage(Storage):
         return data  # type: ignore[no-any-return]
 
     def write(self, data: Tables, kept: Kept | None = None) -> None:
-        atomic_write_bytes(self.path, dumps_tables(data, kept))
+        raw = dumps_tables(data, kept)
+        atomic_write_bytes(self.path, raw)
+        self.identity = derived.identity(raw)  # the file now holds exactly these bytes
 
 
 # A customer's line in kam.json as read, and the document parsed from it.
@@ -733,14 +735,15 @@ class Store:
                 AtomicJSONStorage(self.pending_path).write(log)
             elif self._added:
                 self.journal.append([{"gen": gen, "put": self._added}])
-            AtomicJSONStorage(self.path).write(self._tables, self._kept())  # the commit point
+            written = AtomicJSONStorage(self.path)
+            written.write(self._tables, self._kept())  # the commit point
         except OSError as e:  # disk full, read-only disk, ...: nothing was committed
             self._tables[META]["1"]["generation"] = gen - 1
             self.history.truncate(history_size)
             self.journal.truncate(journal_size)
             raise StoreError(t("could not write {path} ({strerror}); nothing was changed",
                                path=self.path, strerror=e.strerror)) from None
-        before, self.identity = self.identity, derived.identity_of(self.path)
+        before, self.identity = self.identity, written.identity
         if self.on_commit is not None:
             self.on_commit(self, before)
         if rewrite:
