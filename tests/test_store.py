@@ -194,14 +194,14 @@ def _lines(db: Path) -> dict[str, bytes]:
     return out
 
 
-def test_kam_json_has_a_customer_a_line_and_a_write_encodes_only_what_it_changed(
+def test_kam_json_has_a_customer_a_line_and_a_write_encodes_every_document(
         kam: Kam) -> None:
     from tinydb import TinyDB
 
     for n in range(5):
         kam("add", "--code", f"L{n}", "--name", f"客户{n}", "--note", "多行\n备注")
-    # L0's line as another writer might spell the same document (escaped, spaced): a
-    # line reused is kept byte for byte, one encoded again would lose the spelling
+    # L0's line as another writer might spell the same document (escaped, spaced): the
+    # next write encodes it from what it means, in kam's own spelling
     raw = kam.db.read_bytes()
     mine = _lines(kam.db)["1"]
     spelled = mine.replace("客户0".encode(), rb"\u5ba2\u6237" + b"0")
@@ -212,11 +212,26 @@ def test_kam_json_has_a_customer_a_line_and_a_write_encodes_only_what_it_changed
     assert len(before) == 5 and all(b"\n" not in v for v in before.values())
     kam("edit", "L2", "--owner", "张华")
     after = _lines(kam.db)
-    assert [k for k in before if before[k] != after[k]] == ["3"]  # L2 is document 3
-    assert after["1"] == spelled  # reused as read
+    assert [k for k in before if before[k] != after[k]] == ["1", "3"]  # L2 is document 3
+    assert after["1"] == mine
     assert json.loads(after["3"][4:])["owner"] == "张华"
     with TinyDB(kam.db, access_mode="r") as db:  # still a TinyDB file
         assert len(db.table("customers")) == 5
+
+
+def test_a_document_changed_in_place_is_written(kam: Kam) -> None:
+    """A use case that changes a parsed customer's nested value in place (extra, dates
+    are dicts shared with the document) and commits another change: the file holds what
+    the store holds, never the line as it was read."""
+    for n in range(3):
+        kam("add", "--code", f"P{n}", "--name", f"客户{n}", "--extra", "微信=wx0")
+    with open_store(kam.db, write=True) as store:
+        careless = store.get("P0")
+        careless.extra["微信"] = "wx_new"  # in place, no put
+        store.put(store.get("P1"))
+        store.commit()
+    with open_store(kam.db) as store:
+        assert store.get("P0").extra["微信"] == "wx_new"
 
 
 @pytest.mark.parametrize("layout", ["compact", "indented", "one split", "one indented",

@@ -3,8 +3,8 @@
 Two TinyDB files:
 - ``kam.json``: customers (with the aggregates the daily commands need), import
   batches and ``_meta`` (schema version, commit generation, erasures under
-  way), written a table a line and a customer a line (dumps_tables), so that a
-  commit encodes only the customers it changed. The daily commands read the
+  way), written a table a line and a customer a line (dumps_tables), every
+  document encoded on every commit. The daily commands read the
   daily view built from it (store/derived.py), not the file itself.
 - ``kam.interactions.json``: the follow-up log, read only by the commands that
   need the history (show, search, import, undo, review).
@@ -83,14 +83,13 @@ class AtomicJSONStorage(Storage):
     def __init__(self, path: str | Path, **_: Any):
         self.path = Path(path)
         self.identity: derived.Identity | None = None  # of the file read (store/derived.py)
-        self.raw = b""  # the file as read
 
     def read(self) -> Tables | None:
         """The tables; None only when there is no file. A file that exists but is
         empty, blank or `null` was a database once: it is damaged, never new."""
         try:
             with open_regular(self.path) as f:
-                raw = self.raw = f.read()
+                raw = f.read()
             self.identity = derived.identity(raw)
         except FileNotFoundError:
             return None
@@ -124,28 +123,21 @@ class AtomicJSONStorage(Storage):
                                path=self.path))
         return data  # type: ignore[no-any-return]
 
-    def write(self, data: Tables, kept: Kept | None = None) -> None:
-        raw = dumps_tables(data, kept)
+    def write(self, data: Tables) -> None:
+        raw = dumps_tables(data)
         atomic_write_bytes(self.path, raw)
         self.identity = derived.identity(raw)  # the file now holds exactly these bytes
 
 
-# A customer's line in kam.json as read, and the document parsed from it.
-Kept = dict[str, tuple[dict[str, Any], bytes]]
-_TABLE_START = b'\n"' + CUSTOMERS.encode() + b'":{\n'
-
-
-# Tables written a document a line: a write reuses the customers' lines it did not
-# change (kept_lines), and a reader finds one customer's follow-ups by their lines
-# (docs_with) without parsing the whole log.
+# Tables written a document a line: a reader finds one customer's follow-ups by their
+# lines (docs_with) without parsing the whole log.
 LINED = (CUSTOMERS, INTERACTIONS)
 
 
-def dumps_tables(data: Tables, kept: Kept | None = None) -> bytes:
+def dumps_tables(data: Tables) -> bytes:
     """kam.json (or the follow-up log) as kam writes it: still one JSON document TinyDB
-    reads, with a table a line and the customers (or follow-ups) one a line. kept
-    (kept_lines): the lines of the file as read, reused for the documents still the
-    very objects parsed from them."""
+    reads, with a table a line and the customers (or follow-ups) one a line. Every
+    document is encoded on every write: a document changed in place is never missed."""
     from kam.formats import encoder
 
     encode = encoder(compact=True)
@@ -154,33 +146,9 @@ def dumps_tables(data: Tables, kept: Kept | None = None) -> bytes:
         if name not in LINED:
             tables.append(f"{encode(name)}:{encode(table)}".encode())
             continue
-        lines = []
-        for doc_id, doc in table.items():
-            was = kept.get(doc_id) if kept else None
-            lines.append(was[1] if was is not None and was[0] is doc else
-                         f"{encode(doc_id)}:{encode(doc)}".encode())
+        lines = [f"{encode(doc_id)}:{encode(doc)}".encode() for doc_id, doc in table.items()]
         tables.append(encode(name).encode() + b":{\n" + b",\n".join(lines) + b"\n}")
     return b"{\n" + b",\n".join(tables) + b"\n}\n"
-
-
-def kept_lines(raw: bytes, docs: dict[str, dict[str, Any]]) -> Kept | None:
-    """doc id -> (its document, its line) of a kam.json in dumps_tables' layout, parsed
-    into docs; None for any other layout (an older kam, an edit by hand), which is then
-    written whole. The lines must be exactly the documents: one a line, each starting
-    with its own id, in the order parsed, and the table closed on the next line."""
-    start = raw.find(_TABLE_START)
-    if start < 0:
-        return None
-    lines = raw[start + len(_TABLE_START):].split(b"\n", len(docs) + 1)
-    if len(lines) < len(docs) + 1 or lines[len(docs)] not in (b"}", b"},"):
-        return None
-    found: Kept = {}
-    for doc_id, line in zip(docs, lines, strict=False):
-        line = line[:-1] if line[-1:] == b"," else line
-        if not line.startswith(f'"{doc_id}":{{'.encode()) or line[-1:] != b"}":
-            return None
-        found[doc_id] = (docs[doc_id], line)
-    return found
 
 
 _LOG_START = b'{\n"' + INTERACTIONS.encode() + b'":{\n'
@@ -381,16 +349,12 @@ class Store:
         self._log_dirty = False  # the log must be written whole (something was removed)
         self._by_code: dict[str, str] = {}
         self._next_id: int | None = None
-        self._raw = b""  # kam.json as read, for the lines a write reuses (dumps_tables)
-        self._parsed: dict[str, dict[str, Any]] = {}  # doc id -> the document as parsed
 
     # reading
     def _load(self) -> None:
         storage = AtomicJSONStorage(self.path)
         data = storage.read()
         self.identity = storage.identity
-        if self.writable and data:
-            self._raw = storage.raw
         if data is None:
             data = {}
             self.created_now = True
@@ -413,8 +377,6 @@ class Store:
         data.setdefault(META, {"1": {"schema_version": SCHEMA_VERSION, "generation": 0}})
         self._tables = data
         self._by_code = {doc["code"]: doc_id for doc_id, doc in data[CUSTOMERS].items()}
-        if self._raw:
-            self._parsed = dict(data[CUSTOMERS])
 
     def _migrate(self, data: Tables, version: int) -> None:
         if not self.writable:
@@ -736,7 +698,7 @@ class Store:
             elif self._added:
                 self.journal.append([{"gen": gen, "put": self._added}])
             written = AtomicJSONStorage(self.path)
-            written.write(self._tables, self._kept())  # the commit point
+            written.write(self._tables)  # the commit point
         except OSError as e:  # disk full, read-only disk, ...: nothing was committed
             self._tables[META]["1"]["generation"] = gen - 1
             self.history.truncate(history_size)
@@ -762,15 +724,6 @@ class Store:
         self._notes = {}
         self._finish_erasures()
         self.backup_set.rotate(*self.backup_policy, self.now)
-
-    def _kept(self) -> Kept | None:
-        """The lines of kam.json as read, once: a commit reuses those of the customers it
-        did not change (their documents are still the objects parsed from them)."""
-        if not self._raw:
-            return None
-        kept = kept_lines(self._raw, self._parsed)
-        self._raw, self._parsed = b"", {}
-        return kept
 
     def _journal_full(self, size: int) -> bool:
         """Whether the journal has grown enough to be folded into the log (compaction)."""
