@@ -7,6 +7,7 @@ command imports what it needs (openpyxl, rich, the store) when it runs.
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -22,7 +23,6 @@ from kam.commands import (
     importing,
     reviewing,
     safety,
-    shell,
 )
 from kam.i18n import N_, t
 from kam.startup import choose_language, command_name, completing, failed, hoist_globals
@@ -107,7 +107,7 @@ def _usage_failed(e: Exception) -> None:
         raise typer.Exit(2) from None
 
 
-MODULES = (customers, daily, reviewing, importing, exporting, safety, shell)
+MODULES = (customers, daily, reviewing, importing, exporting, safety)
 
 
 def _app(modules: tuple[Any, ...] = MODULES, groups: bool = True) -> _help.App:
@@ -118,7 +118,7 @@ def _app(modules: tuple[Any, ...] = MODULES, groups: bool = True) -> _help.App:
         help=N_("kam: key-account manager. Customer archives, follow-ups, churn warning, "
                 "scoring, and the Excel layout everyone already uses."),
         invoke_without_command=True,
-        add_completion=True,
+        add_completion=False,  # `kam completion SHELL` prints kam's own script
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
         rich_markup_mode=None,
@@ -171,6 +171,85 @@ def _main(
 
 
 app.callback()(_main)
+
+Shell = Enum("Shell", [("bash", "bash"), ("zsh", "zsh"), ("fish", "fish")], type=str)
+
+
+@app.command(help=N_("Print the completion script for bash, zsh or fish: commands, options, "
+                     "customer codes and tags complete with Tab, without running kam itself."),
+             epilog=N_("kam completion bash >> ~/.bashrc\n"
+                       "kam completion zsh > ~/.zfunc/_kam\n"
+                       "kam completion fish > ~/.config/fish/completions/kam.fish"))
+def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(
+        help=N_("The shell."), metavar=N_("SHELL"))]) -> None:
+    from kam.ops.listing import keep_words
+    from kam.render import write
+
+    keep_words(ctx.obj)  # an archive no kam of this version has written to yet
+    write(completion_script(shell.value))
+
+
+def completion_script(shell: str) -> str:
+    """kam/shell/kam.<shell> with the command line as Typer builds it (the spec
+    kam/shell/kam.awk reads, in this run's language) and that awk program."""
+    here = Path(__file__).with_name("shell")
+    quote = _fish_quote if shell == "fish" else _sh_quote
+    script = (here / f"kam.{shell}").read_text(encoding="utf-8")
+    return (script.replace("@SPEC@", quote("\n".join(_spec())))
+            .replace("@AWK@", quote((here / "kam.awk").read_text(encoding="utf-8"))))
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _fish_quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _spec() -> list[str]:
+    """The command line for kam.awk: commands, groups, options and arguments, each
+    with what completes it (see the head of kam/shell/kam.awk)."""
+    from kam.paths import resolve
+
+    group = typer.main.get_command(app)
+    lines = [f"d\t{resolve(None).db}"] + _params("", group.params)
+    for name, command in sorted(group.commands.items()):  # type: ignore[attr-defined]
+        if command.hidden:
+            continue
+        lines.append(f"c\t{name}\t{_help.short(command.help)}")
+        subs = getattr(command, "commands", None)
+        for sub, cmd in sorted((subs or {name: command}).items()):
+            path = f"{name} {sub}" if subs else name
+            if subs:
+                lines.append(f"s\t{name}\t{sub}\t{_help.short(cmd.help)}")
+            lines += _params(path, cmd.params)
+    return [line.translate(_ONE_LINE) for line in lines]
+
+
+_ONE_LINE = str.maketrans({"\n": " ", "\r": " "})
+
+
+# What a value completes to, by the metavar that names it in the help.
+_COMPLETES = {"CODE": "code", "KEEP": "code", "OTHER": "code", "TAG": "tag", "FILE": "path",
+              "zh|en": "choice:zh,en"}
+
+
+def _params(path: str, params: list[Any]) -> list[str]:
+    out, index = [f"o\t{path}\t-h\tflag", f"o\t{path}\t--help\tflag"], 0
+    for p in params:
+        choices = [str(getattr(c, "value", c)) for c in getattr(p.type, "choices", ())]
+        kind = (_COMPLETES[p.metavar] if p.metavar in _COMPLETES else
+                "choice:" + ",".join(choices) if choices else
+                "path" if getattr(p.type, "name", "") in ("path", "filename") else "text")
+        if p.param_type_name == "argument":
+            index += 1
+            out.append(f"a\t{path}\t{index}\t{kind}\t{int(p.nargs == -1)}")
+            continue
+        flag = bool(getattr(p, "is_flag", False) or getattr(p, "count", False))
+        out += [f"o\t{path}\t{o}\t{'flag' if flag else kind}"
+                for o in (*p.opts, *p.secondary_opts)]
+    return out
 
 
 def lean_app(args: list[str]) -> _help.App:

@@ -116,22 +116,6 @@ def start(db: Any, config: Any, today: str | None, lang: str | None, wide: bool,
     return Context.create(db, config, the_day, command=command)
 
 
-def shell_words(options: dict[str, Any], what: str, incomplete: str
-                ) -> list[tuple[str, str]]:
-    """Customer codes or tags for the shell (ops.listing.completions), with the global
-    options (db, config, today, lang, as click gives them) applied as for any command:
-    --today decides which daily view is current. Silent: a shell completing a word must
-    never see an error."""
-    try:
-        from kam.ops.listing import completions
-
-        return completions(start(options.get("db"), options.get("config"),
-                                 options.get("today"), options.get("lang"), False, ""),
-                           what, incomplete)
-    except Exception:
-        return []
-
-
 def failed(e: BaseException, obj: Any, debug: bool) -> int:
     """A command's failure said on stderr in one line (a traceback with --debug for a
     bug): its exit code (spec/cli.md)."""

@@ -220,12 +220,16 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
         db = archive(n)
         env = {**env0, "KAM_DB": str(db), "KAM_TODAY": TODAY.isoformat()}
         peer_env = taskwarrior(n)
-        completion = {**env, "_KAM_COMPLETE": "complete_bash",  # what the shell runs on Tab
-                      "COMP_WORDS": "kam show KH00000", "COMP_CWORD": "2"}
+        # a Tab press: bash with the script `kam completion bash` prints, completing a code
+        script = db.with_name("kam.bash")
+        script.write_bytes(subprocess.run(kam + ["completion", "bash"], env=env, check=True,
+                                          capture_output=True).stdout)
+        tab = ["bash", "-c", f"source {script}; COMP_WORDS=(kam show KH00000); COMP_CWORD=2; "
+               "_kam_complete"]
         jobs: list[Job] = [([str(python), "-c", f"import json; json.load(open({str(db)!r}, "
                              "encoding='utf-8'))"], env),
                            *([(["task", "next", "limit:25"], peer_env)] if peer_env else []),
-                           *((kam + args, completion if label == "completion" else env)
+                           *((tab if label == "completion" else kam + args, env)
                              for label, args in DAILY),
                            *((kam + args, env) for args in WRITES)]
         figures = measure_many(jobs)

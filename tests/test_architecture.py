@@ -65,9 +65,8 @@ def test_the_core_imports_no_io() -> None:
 
 
 def test_command_modules_import_no_other_command_module() -> None:
-    """Only the shared ones: _common (options, parsers) and quick (the bodies the fast
-    lane runs without typer)."""
-    shared = ("kam.commands._common", "kam.commands.quick")
+    """Only the shared one: _common (options, parsers, what commands share)."""
+    shared = ("kam.commands._common",)
     for module, deps in _kam_deps(_imports()).items():
         if module.startswith("kam.commands.") and module not in shared:
             others = {d for d in deps if d.startswith("kam.commands") and d not in (

@@ -1,33 +1,19 @@
-"""Shell completion: scripts for bash, zsh and fish; commands, options, codes and tags.
-
-Completing a customer code reads kam.json only, never the follow-up log.
-"""
+"""Shell completion: `kam completion SHELL` prints a script generated from the Typer
+app; a Tab press runs the shell and awk (kam/shell/kam.awk), never Python, reading
+customer codes and tags from kam.words, which every write keeps beside kam.json."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import Kam
 
-
-@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o default -F"),
-                                               ("zsh", "compdef"), ("fish", "complete --command kam")])
-def test_completion_scripts(kam: Kam, shell: str, marker: str) -> None:
-    script = kam("completion", shell).stdout
-    assert marker in script and "_KAM_COMPLETE" in script
-
-
-def _complete(kam: Kam, line: str, shell: str = "bash") -> list[str]:
-    words = line.split(" ")
-    env = {"_KAM_COMPLETE": f"complete_{shell}", "COMP_WORDS": line,
-           "COMP_CWORD": str(len(words) - 1), "_TYPER_COMPLETE_ARGS": line}
-    r = kam.runner.invoke(__import__("kam.cli").cli.app, [], env=env, prog_name="kam")
-    assert r.exit_code == 0, r.output
-    return r.stdout.split()
+BASH = shutil.which("bash")
 
 
 @pytest.fixture
@@ -39,62 +25,135 @@ def three(kam: Kam) -> Kam:
     return kam
 
 
-def test_completes_commands_and_options(three: Kam) -> None:
-    assert _complete(three, "kam sh") == ["show"]
-    assert "--stage" in _complete(three, "kam list --st")
+def _words(kam: Kam) -> list[str]:
+    return kam.db.with_name("kam.words").read_text(encoding="utf-8").splitlines()
 
 
-def test_completes_customer_codes_from_the_archive(three: Kam) -> None:
-    assert _complete(three, "kam show KH") == ["KH2024001", "KH2024002"]
-    assert _complete(three, "kam log HD") == ["HD-001"]
-    assert _complete(three, "kam due --explain KH2024") == ["KH2024001", "KH2024002"]
+def _only_awk(tmp_path: Path) -> str:
+    """A PATH where awk is the only program: proof that a Tab starts no Python."""
+    bin_ = tmp_path / "only-awk"
+    bin_.mkdir(exist_ok=True)
+    awk = shutil.which("awk")
+    assert awk
+    if not (bin_ / "awk").exists():
+        (bin_ / "awk").symlink_to(awk)
+    return str(bin_)
 
 
-def test_zsh_shows_the_name_beside_the_code(three: Kam) -> None:
-    out = " ".join(_complete(three, "kam show KH2024001", "zsh"))
-    assert "KH2024001" in out and "华东精密" in out
-
-
-def test_completes_tags(three: Kam) -> None:
-    assert _complete(three, "kam list --tag 重点") == ["重点客户", "重点跟进"]
-
-
-def test_completion_never_reads_the_follow_up_log(three: Kam) -> None:
-    log = three.db.with_name("kam.interactions.json")
-    log.write_text("{ damaged", encoding="utf-8")
-    assert _complete(three, "kam show KH") == ["KH2024001", "KH2024002"]
-
-
-def test_completion_without_an_archive_is_silent(kam: Kam) -> None:
-    assert _complete(kam, "kam show KH") == []
-
-
-def test_the_installed_command_completes(three: Kam, tmp_path: Path) -> None:
-    """The shell runs `kam` with no arguments and the completion variables: the entry
-    point (kam/launch.py) must not take that for `kam` alone and print the help page."""
-    script = Path(sys.executable).parent / "kam"
+def _bash(kam: Kam, tmp_path: Path, *words: str, env: dict[str, str] | None = None) -> list[str]:
+    """What bash offers for `words` (the last one being completed), with kam's script."""
+    if BASH is None:
+        pytest.skip("no bash")
+    script = tmp_path / "kam.bash"
     if not script.exists():
-        pytest.skip("no kam console script beside this python")
-    env = {**os.environ, "_KAM_COMPLETE": "complete_bash", "COMP_WORDS": "kam show KH2024",
-           "COMP_CWORD": "2", "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    out = subprocess.run([str(script)], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["KH2024001", "KH2024002"]
+        script.write_text(kam("completion", "bash").stdout, encoding="utf-8")
+    quoted = " ".join("'" + w.replace("'", "'\\''") + "'" for w in words)
+    line = (f"source {script}; COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; "
+            "_kam_complete; printf '%s\\n' \"${COMPREPLY[@]}\"")
+    run_env = {"PATH": _only_awk(tmp_path), "HOME": str(tmp_path),
+               "KAM_DB": str(kam.db), **(env or {})}
+    out = subprocess.run([BASH, "--norc", "-c", line], env=run_env, capture_output=True,
+                         text=True, cwd=tmp_path, check=True)
+    assert out.stderr == ""
+    return [x for x in out.stdout.splitlines() if x]
 
 
-def test_completion_from_the_daily_view_gives_the_same_and_never_builds_it(three: Kam) -> None:
-    """Codes and tags come from the daily view when it is current (no kam.json parse),
-    else from kam.json; a tab press never works the view out."""
-    from kam.store.derived import path_for
+@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -F _kam_complete kam"),
+                                               ("zsh", "compdef _kam kam"),
+                                               ("fish", "complete -c kam -f")])
+def test_completion_scripts_start_no_python(kam: Kam, shell: str, marker: str) -> None:
+    script = kam("completion", shell).stdout
+    assert marker in script and "awk" in script
+    assert "_KAM_COMPLETE" not in script  # Typer's completion, which runs kam on each Tab
+    assert "\nc\tshow\t" in script and "o\tlist\t--tag\ttag" in script  # the spec, from Typer
 
+
+def test_commands_options_and_choices(three: Kam, tmp_path: Path) -> None:
+    assert _bash(three, tmp_path, "kam", "sh") == ["show"]
+    assert "--stage" in _bash(three, tmp_path, "kam", "list", "--st")
+    assert _bash(three, tmp_path, "kam", "export", "--format", "") == ["xlsx", "csv", "json"]
+    assert _bash(three, tmp_path, "kam", "contact", "") == ["add", "edit", "main", "rm"]
+    assert _bash(three, tmp_path, "kam", "--lang", "") == ["zh", "en"]
+    assert "--db" in _bash(three, tmp_path, "kam", "--d")  # a global option, before a command
+    assert "--wide" in _bash(three, tmp_path, "kam", "due", "--wi")  # and after it
+
+
+def test_codes_and_tags_come_from_the_word_file(three: Kam, tmp_path: Path) -> None:
+    assert _bash(three, tmp_path, "kam", "show", "KH") == ["KH2024001", "KH2024002"]
+    assert _bash(three, tmp_path, "kam", "show", "kh") == ["KH2024001", "KH2024002"]  # any case
+    assert _bash(three, tmp_path, "kam", "log", "HD") == ["HD-001"]
+    assert _bash(three, tmp_path, "kam", "due", "--explain", "KH2024") == ["KH2024001",
+                                                                          "KH2024002"]
+    assert _bash(three, tmp_path, "kam", "merge", "KH2024001", "HD") == ["HD-001"]
+    assert _bash(three, tmp_path, "kam", "edit", "KH2024001", "KH2024002", "HD") == ["HD-001"]
+    assert _bash(three, tmp_path, "kam", "contact", "add", "HD") == ["HD-001"]
+    assert _bash(three, tmp_path, "kam", "list", "--tag", "重点") == ["重点客户", "重点跟进"]
+    assert _bash(three, tmp_path, "kam", "list", "--tag", "=", "重点") == ["重点客户", "重点跟进"]
+    assert _bash(three, tmp_path, "kam", "log", "KH2024001", "") == []  # a summary: nothing
+
+
+def test_the_database_is_the_one_the_line_or_the_environment_names(three: Kam,
+                                                                   tmp_path: Path) -> None:
+    other = tmp_path / "other" / "kam.json"
+    three("--db", str(other), "add", "--code", "ZZ-1", "--name", "别处")
+    assert _bash(three, tmp_path, "kam", "--db", str(other), "show", "") == ["ZZ-1"]
+    assert _bash(three, tmp_path, "kam", f"--db={other}", "show", "") == ["ZZ-1"]
+    assert _bash(three, tmp_path, "kam", "show", "Z", env={"KAM_DB": str(other)}) == ["ZZ-1"]
+    assert _bash(three, tmp_path, "kam", "show", "", env={"KAM_DB": str(tmp_path / "none.json")}
+                 ) == []  # no archive there: nothing, silently
+
+
+def test_a_file_argument_completes_file_names(three: Kam, tmp_path: Path) -> None:
+    (tmp_path / "客户表.xlsx").write_bytes(b"")
+    assert "客户表.xlsx" in _bash(three, tmp_path, "kam", "import", "")
+    assert "客户表.xlsx" in _bash(three, tmp_path, "kam", "export", "客")
+
+
+def test_every_write_keeps_the_word_file(three: Kam) -> None:
+    words = _words(three)
+    assert "c\tKH2024001\t华东精密" in words and "t\t重点跟进\t1 customers" in words
+    assert stat.S_IMODE(three.db.with_name("kam.words").stat().st_mode) == 0o600
     three("archive", "HD-001")
-    path_for(three.db).unlink(missing_ok=True)
-    asked = [("kam show ", "bash"), ("kam list --tag 重点", "bash"), ("kam show KH", "zsh")]
-    without = [_complete(three, line, shell) for line, shell in asked]
-    assert not path_for(three.db).exists()  # not worked out by a tab press
-    assert "HD-001" not in without[0]  # archived customers are not offered
-    three("due")  # the view, current
-    assert [_complete(three, line, shell) for line, shell in asked] == without
-    # the view is what is read: a name changed only there (as long) shows
-    keep = path_for(three.db)
-    keep.write_bytes(keep.read_bytes().replace("华东精密".encode(), "华东精工".encode()))
-    assert "华东精工" in " ".join(_complete(three, "kam show KH2024001", "zsh"))
+    assert not [w for w in _words(three) if "HD-001" in w or "需维护" in w]
+    three("add", "--code", "KH9", "--name", "换行\n名称", "--tag", "x")
+    assert "c\tKH9\t换行 名称" in _words(three)  # one line, whatever the name holds
+
+
+def test_an_erased_customer_leaves_the_word_file(three: Kam) -> None:
+    three("erase", "KH2024002", "--yes")
+    assert not [w for w in _words(three) if "KH2024002" in w or "远航" in w]
+    assert "c\tKH2024001\t华东精密" in _words(three)
+
+
+def test_kam_completion_keeps_the_words_of_an_archive_that_has_none(three: Kam) -> None:
+    words = three.db.with_name("kam.words")
+    words.unlink()
+    three("completion", "bash")
+    assert "c\tKH2024001\t华东精密" in _words(three)
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="no zsh")
+def test_zsh_shows_the_name_beside_the_code(three: Kam, tmp_path: Path) -> None:
+    script = tmp_path / "_kam"
+    script.write_text(three("completion", "zsh").stdout, encoding="utf-8")
+    stubs = ("compdef() { :; }; _files() { print FILES; }; "
+             "compadd() { while (( $# )); do case $1 in -d) print -l -- ${(P)2}; shift 2;; "
+             "*) shift;; esac; done; }; ")
+    out = subprocess.run(["zsh", "-f", "-c", stubs + f"source {script}; words=(kam show KH); "
+                          "CURRENT=3; _kam; words=(kam import x); CURRENT=3; _kam"],
+                         env={"PATH": os.environ["PATH"], "KAM_DB": str(three.db)},
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["KH2024001  -- 华东精密", "KH2024002  -- 远航集团", "FILES"]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="no fish")
+def test_fish_completes_with_descriptions(three: Kam, tmp_path: Path) -> None:
+    script = tmp_path / "kam.fish"
+    script.write_text(three("completion", "fish").stdout, encoding="utf-8")
+    out = subprocess.run(["fish", "--no-config", "-c",
+                          f"source {script}; complete -C'kam show KH'; complete -C'kam list --tag=重'"],
+                         env={"PATH": os.environ["PATH"], "KAM_DB": str(three.db),
+                              "HOME": str(tmp_path)},
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["KH2024001\t华东精密", "KH2024002\t远航集团", "--tag=重点客户\t1 customers",
+                   "--tag=重点跟进\t1 customers"]

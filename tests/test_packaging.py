@@ -26,7 +26,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_holds_what_a_user_needs(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("kam/__init__.py", "kam/cli.py", "kam/default.yaml", "kam/examples/customers.xlsx",
+    for needed in ("kam/__init__.py", "kam/cli.py", "kam/default.yaml", "kam/shell/kam.awk", "kam/shell/kam.bash", "kam/examples/customers.xlsx",
                    "kam/examples/kam.yaml", "kam/locale/zh/LC_MESSAGES/kam.mo"):
         assert needed in names, needed
     info = next(n for n in names if n.endswith(".dist-info/METADATA"))

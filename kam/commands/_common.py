@@ -28,21 +28,6 @@ def context(ctx: typer.Context) -> Context:
     return obj  # type: ignore[no-any-return]
 
 
-def _completions(ctx: typer.Context, what: str, incomplete: str) -> list[tuple[str, str]]:
-    """Codes or tags for the shell: from kam.json alone, never the follow-up log; silent."""
-    from kam.startup import shell_words
-
-    return shell_words(ctx.find_root().params, what, incomplete)
-
-
-def complete_code(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    return _completions(ctx, "code", incomplete)
-
-
-def complete_tag(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    return _completions(ctx, "tag", incomplete)
-
-
 # Every --format is an Enum that Typer validates.
 Fmt = Enum("Fmt", [("table", "table"), ("json", "json"), ("csv", "csv")], type=str)
 ReportFmt = Enum("ReportFmt", [("table", "table"), ("json", "json")], type=str)
@@ -58,9 +43,9 @@ Opt = Optional[str]  # noqa: UP045 - typer needs Optional
 Many = Optional[list[str]]  # noqa: UP045
 CodeArg = Annotated[str, typer.Argument(
     help=N_("The customer: its code (any case), an old code, or a part of its name."),
-    metavar=N_("CODE"), autocompletion=complete_code)]
+    metavar=N_("CODE"))]
 AnyCodeArg = Annotated[Opt, typer.Argument(help=N_("One customer's code (default: all)."),
-                                           metavar=N_("CODE"), autocompletion=complete_code)]
+                                           metavar=N_("CODE"))]
 MaskOpt = Annotated[Optional[bool], typer.Option(  # noqa: UP045
     "--mask/--no-mask", help=N_("Mask phone numbers and emails (default from "
                                 "privacy.mask_by_default)."), show_default=False)]
@@ -71,7 +56,7 @@ ValueFilter = Annotated[Opt, typer.Option("--value-level", help=N_(
     "Only customers of this value grade."), metavar=N_("GRADE"))]
 TagFilter = Annotated[Many, typer.Option(
     "--tag", help=N_("Only customers with this tag (repeatable: all of them)."),
-    metavar=N_("TAG"), autocompletion=complete_tag)]
+    metavar=N_("TAG"))]
 OwnerFilter = Annotated[Opt, typer.Option("--owner", help=N_(
     "Only customers of this salesperson."), metavar=N_("NAME"))]
 IndustryFilter = Annotated[Opt, typer.Option("--industry", help=N_(
@@ -99,7 +84,7 @@ OwnerOpt = Annotated[Opt, typer.Option("--owner", help=N_("The salesperson respo
                                        metavar=N_("NAME"))]
 NoteOpt = Annotated[Opt, typer.Option("--note", help=N_("Free remarks."))]
 TagOpt = Annotated[Many, typer.Option("--tag", help=N_("A status tag to add (repeatable)."),
-                                      metavar=N_("TAG"), autocompletion=complete_tag)]
+                                      metavar=N_("TAG"))]
 ExtraOpt = Annotated[Many, typer.Option(
     "--extra", help=N_("Another field as NAME=VALUE (repeatable), e.g. wechat=wx123."),
     metavar=N_("NAME=VALUE"))]

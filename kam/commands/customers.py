@@ -40,8 +40,6 @@ from kam.commands._common import (
     ValueFilter,
     ValueOpt,
     changes_of,
-    complete_code,
-    complete_tag,
     context,
     customers,
     masked,
@@ -122,13 +120,13 @@ def edit(
     ctx: typer.Context,
     codes: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP045
         help=N_("The customers: codes (any case) or name fragments; or use --where."),
-        metavar=N_("CODE"), autocompletion=complete_code)] = None,
+        metavar=N_("CODE"))] = None,
     name: NameOpt = None, contact: ContactOpt = None, title: TitleOpt = None,
     contact_info: InfoOpt = None, industry: IndustryOpt = None, size: SizeOpt = None,
     value_level: ValueOpt = None, need: NeedOpt = None, stage: StageOpt = None,
     owner: OwnerOpt = None, note: NoteOpt = None, tag: TagOpt = None,
     untag: Annotated[Many, typer.Option("--untag", help=N_("Tag to remove (repeatable)."),
-                                        metavar=N_("TAG"), autocompletion=complete_tag)] = None,
+                                        metavar=N_("TAG"))] = None,
     extra: ExtraOpt = None, date_: DateOpt = None, person: PersonOpt = None,
     unset: Annotated[Many, typer.Option(
         "--unset", help=N_("Clear a field, extra.NAME or date.NAME (repeatable)."),
@@ -204,9 +202,9 @@ def rename(
 def merge(
     ctx: typer.Context,
     keep: Annotated[str, typer.Argument(help=N_("The customer that stays."),
-                                        metavar=N_("KEEP"), autocompletion=complete_code)],
+                                        metavar=N_("KEEP"))],
     other: Annotated[str, typer.Argument(help=N_("The duplicate merged into it."),
-                                         metavar=N_("OTHER"), autocompletion=complete_code)],
+                                         metavar=N_("OTHER"))],
     prefer: Annotated[str, typer.Option("--prefer", help=N_("Whose value wins where both differ: "
                                         "keep or other (the loser's stays in extra)."))
                       ] = "keep",

@@ -22,7 +22,6 @@ from kam.commands._common import (
     StageFilter,
     TierFilter,
     amount_opt,
-    complete_code,
     context,
     date_opt,
 )
@@ -183,8 +182,7 @@ def due(
         "Rows per section in the table, most urgent first (0: all); JSON and CSV list "
         "everything."), metavar=N_("ROWS"))] = 50,
     explain: Annotated[Opt, typer.Option("--explain", help=N_(
-        "Show what one customer's urgency is made of."), metavar=N_("CODE"),
-        autocompletion=complete_code)] = None,
+        "Show what one customer's urgency is made of."), metavar=N_("CODE"))] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     from kam import render

@@ -13,8 +13,7 @@ from kam.records import Filter
 from kam.schema import Rank
 
 if TYPE_CHECKING:
-    from kam.models import Customer
-    from kam.ops import view
+    pass
 
 
 class Listed(NamedTuple):
@@ -70,29 +69,18 @@ def search(ctx: Context, text: str, include_archived: bool = False, masked: bool
                    for c in found], len(customers))
 
 
-def completions(ctx: Context, what: str, incomplete: str) -> list[tuple[str, str]]:
-    """(value, description) for shell completion: customer codes with their names
-    (what="code") or tags with how many customers carry them (what="tag"), starting
-    with `incomplete`. From the daily view when it is current, else from kam.json
-    (never the follow-up log, and a tab press never works the view out)."""
-    from kam.ops import view
+def keep_words(ctx: Context) -> None:
+    """Write the words shell completion reads (store.derived.save_words) for an archive
+    that has none yet: writers keep them on every change. Under the writers' lock, had
+    at once, or not at all; silent, like a Tab press."""
+    from kam.store import derived
+    from kam.store.files import try_locked
 
-    if not ctx.db.exists():
-        return []
-    prefix = incomplete.casefold()
-    found: dict[str, str] = {}
-    tags: dict[str, int] = {}
-    chosen: list[Customer] | list[view.Row] | None = view.rows(ctx, (), build=False)
-    if chosen is None:
+    if not ctx.db.is_file() or derived.words_path(ctx.db).exists():
+        return
+    with try_locked(ctx.db.with_name(ctx.db.name + ".lock")) as mine:
+        if not mine:
+            return
         with ctx.reader() as store:
-            chosen = store.customers()
-    for c in chosen:
-        if c.archived:
-            continue
-        if what == "code" and c.code.casefold().startswith(prefix):
-            found[c.code] = c.name
-        for tag in c.tags if what == "tag" else ():
-            if tag.casefold().startswith(prefix):
-                tags[tag] = tags.get(tag, 0) + 1
-    found.update((tag, t("{count} customers", count=n)) for tag, n in tags.items())
-    return sorted(found.items())
+            docs = [c.to_doc() for c in store.customers(include_archived=True)]
+        derived.save_words(ctx.db, docs, lambda n: t("{count} customers", count=n))

@@ -723,6 +723,8 @@ class Store:
         self._erased = set()
         self._notes = {}
         self._finish_erasures()
+        derived.save_words(self.path, list(self._customer_docs().values()),
+                           lambda n: t("{count} customers", count=n))
         self.backup_set.rotate(*self.backup_policy, self.now)
 
     def _journal_full(self, size: int) -> bool:

@@ -326,8 +326,40 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
         changes_path(db).unlink(missing_ok=True)
 
 
+def words_path(db: Path) -> Path:
+    return db.with_name(db.stem + ".words")
+
+
+_UNSAFE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
+def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> None:
+    """Keep the words shell completion offers (`kam.words`, read by kam/shell/kam.awk):
+    a line `c<TAB>code<TAB>name` for each customer not archived, `t<TAB>tag<TAB>description`
+    for each of their tags. A value holding a tab or a newline is left out (a shell word
+    could not carry it). Written by writers after each commit; derived data, deleted
+    with the view by an erasure."""
+    lines: list[str] = []
+    tags: dict[str, int] = {}
+    for doc in docs:
+        if doc.get("archived"):
+            continue
+        code = str(doc.get("code", ""))
+        if code and code == code.translate(_UNSAFE):
+            lines.append(f"c\t{code}\t{str(doc.get('name', '')).translate(_UNSAFE)}")
+        for tag in doc.get("tags") or ():
+            if isinstance(tag, str) and tag and tag == tag.translate(_UNSAFE):
+                tags[tag] = tags.get(tag, 0) + 1
+    lines.sort()
+    lines += [f"t\t{tag}\t{describe_tag(n)}".translate({10: 32}) for tag, n in sorted(tags.items())]
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(words_path(db), "".join(x + "\n" for x in lines).encode("utf-8"),
+                           durable=False)
+
+
 def drop(db: Path) -> None:
-    """Forget the view and its changes (an erasure: they may hold the customer)."""
-    for path in (path_for(db), changes_path(db)):
+    """Forget the view, its changes and the completion words (an erasure: they may hold
+    the customer)."""
+    for path in (path_for(db), changes_path(db), words_path(db)):
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
