@@ -181,13 +181,18 @@ def _badge(text: str) -> Any:
 
 def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str | None = None,
          styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
-         drop: Sequence[str] = ()) -> None:
-    """The single branch point for listing output: table, json or csv."""
+         drop: Sequence[str] = (), limit: int = 0) -> None:
+    """The single branch point for listing output: table (its first `limit` rows when
+    limit is not 0), json or csv (every row)."""
     if fmt == "json":
         print_json(rows)
     elif fmt == "csv":
         write_csv(rows, [(k, k) for k in columns], sys.stdout)
     elif rows:  # an empty table says nothing; the command says so on stderr
+        if 0 < limit < len(rows):
+            say(t("showing the first {limit} of {total} (--limit 0 shows all)", limit=limit,
+                  total=len(rows)))
+            rows, styles = rows[:limit], styles[:limit] if styles else styles
         table(rows, columns, title=title, styles=styles, flex=flex, drop=drop)
 
 
@@ -412,10 +417,11 @@ CSV_COLUMNS = ("code", "name", "contact", "title", "contact_info", "industry", "
                "note", "score", "tier", "next_follow_up")
 
 
-def customers(rows: Sequence[dict[str, Any]], fmt: str, title: str | None = None) -> None:
+def customers(rows: Sequence[dict[str, Any]], fmt: str, title: str | None = None,
+              limit: int = 0) -> None:
     """Customer records: the short table, or every field as JSON or CSV."""
     if fmt == "table":
-        emit(rows, LIST_COLUMNS, fmt, title=title, drop=LIST_DROP)
+        emit(rows, LIST_COLUMNS, fmt, title=title, drop=LIST_DROP, limit=limit)
     else:
         emit(rows, CSV_COLUMNS, fmt)
 
@@ -485,19 +491,23 @@ def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = Fa
                  styles=[_SECTION_STYLE[section]] * len(part), drop=("owner",))
 
 
-def risk(rows: Sequence[dict[str, Any]], fmt: str) -> None:
+def risk(rows: Sequence[dict[str, Any]], fmt: str, limit: int = 0) -> None:
     cols = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
     if fmt == "table":
-        emit([{**r, "reasons": t("; ").join(r["reasons"])} for r in rows], cols, "table",
+        shown = rows[:limit] if limit > 0 else rows
+        emit([{**r, "reasons": t("; ").join(r["reasons"])} for r in shown], cols, "table",
              title=t("{count} at risk", count=len(rows)),
-             styles=["red" if r["dormant"] else None for r in rows],
+             styles=["red" if r["dormant"] else None for r in shown],
              flex=("name", "reasons"), drop=("owner", "days_since_contact"))
+        if len(shown) < len(rows):
+            say(t("showing the first {limit} of {total} (--limit 0 shows all)", limit=limit,
+                  total=len(rows)))
     else:
         emit(rows, cols, fmt)
 
 
 def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels: dict[str, str],
-           indicators: Sequence[str]) -> None:
+           indicators: Sequence[str], limit: int = 0) -> None:
     if fmt == "json":
         print_json(rows)
     elif fmt == "table" and explain:
@@ -507,7 +517,7 @@ def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels:
                  "tier_label": tier_labels.get(r["tier"], ""), **r["breakdown"]} for r in rows]
         cols = ("code", "name", "score", "tier", *(("tier_label",) if fmt == "table" else ()))
         emit(flat, (*cols, *indicators), fmt, title=t("{count} scored", count=len(rows)),
-             drop=tuple(reversed(indicators)))
+             drop=tuple(reversed(indicators)), limit=limit)
 
 
 def digest(doc: dict[str, Any], fmt: str) -> None:

@@ -153,3 +153,22 @@ def test_field_names_a_person_types(word: str, keys: tuple[str, ...], expected: 
     from kam.labels import field_key
 
     assert field_key(word, keys) == expected
+
+
+@pytest.mark.parametrize("command", [("list",), ("search", "客户"), ("score",), ("risk",)])
+def test_every_listing_table_has_a_row_limit(kam: Kam, command: tuple[str, ...]) -> None:
+    """Rich draws a table at about half a millisecond a row: 50 by default, `--limit`
+    for more or fewer (0: all); JSON lists every row."""
+    for n in range(55):
+        kam("add", "--code", f"KH{n:04d}", "--name", f"客户{n}", "--stage", "合作中")
+    risky = ["--today", "2027-11-23"] if command == ("risk",) else []  # all silent a year
+    shown = kam(*command, *risky)
+    assert len(CODE_ANY.findall(shown.stdout)) == 50
+    assert "showing the first 50 of 55 (--limit 0 shows all)" in shown.stderr
+    assert len(CODE_ANY.findall(kam(*command, *risky, "--limit", "7").stdout)) == 7
+    everything = kam(*command, *risky, "--limit", "0")
+    assert len(CODE_ANY.findall(everything.stdout)) == 55 and "showing" not in everything.stderr
+    assert len(kam.json(*command, *risky)) == 55
+
+
+CODE_ANY = re.compile(r"^KH\d{4}\b", re.MULTILINE)

@@ -36,6 +36,11 @@ DigestFmt = Enum("DigestFmt", [("text", "text"), ("markdown", "markdown"), ("jso
 ExportFmt = Enum("ExportFmt", [("xlsx", "xlsx"), ("csv", "csv"), ("json", "json")], type=str)
 
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help=N_("Output format."))]
+# Rich draws a table at about half a millisecond a row: a screen's worth by default.
+TABLE_ROWS = 50
+LimitOpt = Annotated[int, typer.Option("--limit", help=N_(
+    "Rows in the table, first ones first (0: all); JSON and CSV list everything."),
+    metavar=N_("ROWS"))]
 ReportFormatOpt = Annotated[ReportFmt, typer.Option("--format", "-f", help=N_(
     "Report as a table or as JSON."))]
 
@@ -113,11 +118,12 @@ def masked(ctx: Context, mask: bool | None) -> bool:
     return bool(ctx.settings.mask_by_default) if mask is None else mask
 
 
-def customers(rows: list[Any], fmt: str, title: str, empty: str) -> None:
-    """Customer records as a table, JSON or CSV; on stderr what an empty list means."""
+def customers(rows: list[Any], fmt: str, title: str, empty: str, limit: int) -> None:
+    """Customer records as a table (at most limit rows), JSON or CSV; on stderr what an
+    empty list means."""
     from kam import render
 
-    render.customers(rows, fmt, title)
+    render.customers(rows, fmt, title, limit)
     if not rows:
         render.say(empty)
 

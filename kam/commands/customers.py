@@ -7,6 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from kam.commands._common import (
+    TABLE_ROWS,
     AllOpt,
     App,
     CodeArg,
@@ -19,6 +20,7 @@ from kam.commands._common import (
     IndustryFilter,
     IndustryOpt,
     InfoOpt,
+    LimitOpt,
     Many,
     MaskOpt,
     NameOpt,
@@ -236,7 +238,7 @@ def list_(
         "Sort by code, name, score, last_contact, next_follow_up, stage, owner, updated or "
         "created (or the column's header); prefix - for descending."), metavar=N_("FIELD"))
     ] = "code",
-    all_: AllOpt = False, mask: MaskOpt = None,
+    all_: AllOpt = False, mask: MaskOpt = None, limit: LimitOpt = TABLE_ROWS,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     from kam.ops.listing import listing
@@ -247,7 +249,7 @@ def list_(
                     all_, masked(c, mask), labels=fmt == Fmt.table, encoded=fmt == Fmt.json)
     customers(found.records, fmt.value, t("{count} customers", count=len(found.records)),
               t("No customers match.") if found.archive_size else
-              t("No customers yet: `kam add` or `kam import FILE`."))
+              t("No customers yet: `kam add` or `kam import FILE`."), limit)
 
 
 @app.command(help=N_("Find customers by name, contact, notes, extra values or follow-up "
@@ -257,7 +259,7 @@ def search(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help=N_("Text to find (Latin letters in any case)."),
                                         metavar=N_("TEXT"))],
-    all_: AllOpt = False, mask: MaskOpt = None,
+    all_: AllOpt = False, mask: MaskOpt = None, limit: LimitOpt = TABLE_ROWS,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     from kam.ops.listing import search as run
@@ -266,7 +268,7 @@ def search(
     found = run(c, text, all_, masked(c, mask), labels=fmt == Fmt.table)
     customers(found.records, fmt.value, t("{count} found for {text}",
                                           count=len(found.records), text=repr(text)),
-              t("Nothing found for {text}.", text=repr(text)))
+              t("Nothing found for {text}.", text=repr(text)), limit)
 
 
 @app.command(help=N_("The whole archive of one customer, follow-up history newest first."),

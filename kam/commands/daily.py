@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from kam.commands._common import (
+    TABLE_ROWS,
     AllOpt,
     AnyCodeArg,
     App,
@@ -16,6 +17,7 @@ from kam.commands._common import (
     ForceOpt,
     FormatOpt,
     KindOpt,
+    LimitOpt,
     NextOpt,
     Opt,
     OwnerFilter,
@@ -155,6 +157,7 @@ def score(
         "Show each indicator's raw value, normalised value, weight and points."))] = False,
     tier: TierFilter = None,
     all_: AllOpt = False,
+    limit: LimitOpt = TABLE_ROWS,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     from kam import render
@@ -164,7 +167,7 @@ def score(
     c = context(ctx)
     rows, blind = scores(c, code, Filter(tier=tier), all_, explain, encoded=fmt == Fmt.json)
     render.scores(rows, fmt.value, explain, {x.name: x.label for x in c.settings.tiers},
-                  [i.name for i in c.settings.indicators])
+                  [i.name for i in c.settings.indicators], limit)
     for line in blind:
         render.warn(line)
 
@@ -180,7 +183,7 @@ def due(
     owner: OwnerFilter = None, tier: TierFilter = None, stage: StageFilter = None,
     limit: Annotated[int, typer.Option("--limit", help=N_(
         "Rows per section in the table, most urgent first (0: all); JSON and CSV list "
-        "everything."), metavar=N_("ROWS"))] = 50,
+        "everything."), metavar=N_("ROWS"))] = 20,
     explain: Annotated[Opt, typer.Option("--explain", help=N_(
         "Show what one customer's urgency is made of."), metavar=N_("CODE"))] = None,
     fmt: FormatOpt = Fmt.table,
@@ -206,6 +209,7 @@ def risk(
     threshold: Annotated[Optional[float], typer.Option(  # noqa: UP045
         "--threshold", help=N_("Health below this is at risk (default risk.threshold, 60)."),
         metavar=N_("HEALTH"))] = None,
+    limit: LimitOpt = TABLE_ROWS,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     from kam import render
@@ -213,7 +217,7 @@ def risk(
     from kam.records import Filter
 
     rows = run(context(ctx), Filter(owner=owner, tier=tier), threshold)
-    render.risk(rows, fmt.value)
+    render.risk(rows, fmt.value, limit)
     if not rows:
         render.say(t("No customer at risk."))
 
