@@ -99,10 +99,10 @@ class KamGroup(_help.KamSubGroup):
 
 
 def _usage_failed(e: Exception) -> None:
-    """A usage error: said in the user's language, exit 2; other click errors pass."""
-    from typer._click.exceptions import UsageError
-
-    if isinstance(e, UsageError):
+    """A usage error (exit code 2, with its context: click's UsageError and its kinds,
+    told by what they carry, not by a private import): said in the user's language;
+    other errors pass."""
+    if getattr(e, "exit_code", None) == 2 and hasattr(e, "ctx"):
         print(_help.usage_error(e), file=sys.stderr)
         raise typer.Exit(2) from None
 

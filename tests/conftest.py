@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.testing
-from typer.main import get_command
 from typer.testing import CliRunner
 
 from kam import i18n
-from kam.cli import app
 
 TODAY = "2026-11-23"
 
@@ -43,15 +41,44 @@ def zh(monkeypatch: pytest.MonkeyPatch) -> None:
     i18n.set_language("zh")
 
 
-@functools.cache
-def _command() -> Any:
-    return get_command(app)
+@dataclass
+class Run:
+    """What a user sees of one kam command."""
+
+    stdout: str
+    stderr: str
+    output: str  # stdout and stderr as they interleaved
+    exit_code: int
+    exception: BaseException | None
 
 
-# kam's click command built once for the whole run: typer's CliRunner builds it from
-# every command's signature on each invoke, a third of the suite's time. Other apps
-# (the lean ones of test_launch) are built as typer builds them.
-typer.testing._get_command = lambda given: _command() if given is app else get_command(given)
+_runner = CliRunner()
+
+
+def run(args: list[str], input: str | None = None, env: dict[str, str] | None = None) -> Run:
+    """kam run in-process through its console entry point (kam.launch.main, which
+    builds the app for these arguments as a user's run does), with stdin, stdout,
+    stderr and the environment isolated by Typer's CliRunner."""
+    from kam.launch import main
+
+    exception: BaseException | None = None
+    with _runner.isolation(input=input, env=env) as (out, err, mixed):
+        argv, sys.argv = sys.argv, ["kam", *args]
+        try:
+            main()
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+            exception = e if code else None
+        except Exception as e:  # noqa: BLE001 - a test shows it, as a traceback would
+            exception, code = e, 1
+        finally:
+            sys.argv = argv
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return Run(out.getvalue().decode("utf-8", "replace"),
+                   err.getvalue().decode("utf-8", "replace"),
+                   mixed.getvalue().decode("utf-8", "replace"), code, exception)
 
 
 class Kam:
@@ -59,10 +86,9 @@ class Kam:
 
     def __init__(self, db: Path):
         self.db = db
-        self.runner = CliRunner()
 
-    def __call__(self, *args: str, code: int = 0, input: str | None = None) -> Any:
-        r = self.runner.invoke(app, list(args), input=input)
+    def __call__(self, *args: str, code: int = 0, input: str | None = None) -> Run:
+        r = run(list(args), input=input)
         assert r.exit_code == code, (
             f"exit {r.exit_code} != {code}\nstdout: {r.stdout}\nstderr: {r.stderr}\n"
             f"exception: {r.exception!r}")

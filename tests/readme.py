@@ -23,23 +23,19 @@ ENV = {"KAM_CONFIG": str(ROOT / "examples" / "kam.yaml"), "KAM_TODAY": "2026-11-
 
 def run_all(commands: list[str]) -> list[str]:
     """The output (stdout, then stderr) of each command line on a fresh example archive."""
-    from typer.testing import CliRunner
-
-    from kam.cli import app
-
-    runner = CliRunner()
+    from conftest import run  # kam's entry point, in-process
     with tempfile.TemporaryDirectory() as tmp:
         env = {**ENV, "KAM_DB": str(Path(tmp) / "kam.json")}
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            runner.invoke(app, ["import", str(ROOT / "examples" / "customers.xlsx")])
+            run(["import", str(ROOT / "examples" / "customers.xlsx")])
             outputs = []
             for line in commands:
                 text = ""
                 for part in line.split(";"):
                     args = shlex.split(part)[1:]  # without "kam"
-                    r = runner.invoke(app, args)
+                    r = run(args)
                     text += r.stdout
                 outputs.append(text)
             return outputs

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from conftest import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,16 +126,11 @@ TOKENS = ["add", "edit", "show", "list", "search", "log", "due", "risk", "score"
 @given(st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), min_size=1,
                 max_size=6))
 def test_cli_option_parsing_never_crashes(kam_env: Path, args: list[str]) -> None:
-    from typer.testing import CliRunner
-
-    from kam.cli import app
-
-    runner = CliRunner()
     if not kam_env.exists():
-        runner.invoke(app, ["add", "--name", "甲"])
+        run(["add", "--name", "甲"])
     if args[0] in ("import", "export"):
         args = args[:1] + ["/nonexistent/x.xlsx"]  # no files written outside tmp
-    r = runner.invoke(app, args, input="n\n")
+    r = run(args, input="n\n")
     assert r.exit_code in (0, 2), (args, r.exit_code, r.stderr, r.exception)
     assert "Traceback" not in r.stderr
 
@@ -156,18 +152,13 @@ def test_hostile_text_round_trips(tmp_path_factory: Any, name: str, note: str, t
     """add -> list (table, json) -> export xlsx/csv -> import into an empty archive:
     every value comes back equal, no exit 1, and no cell of the workbook is a formula."""
     import openpyxl
-    from typer.testing import CliRunner
-
-    from kam.cli import app
-
     work = tmp_path_factory.mktemp("rt")
     # not a header kam knows (those map to template fields); --extra NAME=VALUE splits
     # at the first =, so a name cannot hold one
     header = "列" + header.replace("=", "＝")
-    runner = CliRunner()
 
     def kam(*args: str) -> Any:
-        r = runner.invoke(app, ["--db", str(work / "a" / "kam.json"), *args])
+        r = run(["--db", str(work / "a" / "kam.json"), *args])
         assert r.exit_code == 0, (args, r.stderr)
         return r
 
@@ -182,9 +173,9 @@ def test_hostile_text_round_trips(tmp_path_factory: Any, name: str, note: str, t
             for ws in openpyxl.load_workbook(out).worksheets:
                 assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
         db = work / kind / "kam.json"
-        r = runner.invoke(app, ["--db", str(db), "import", str(out)])
+        r = run(["--db", str(db), "import", str(out)])
         assert r.exit_code == 0, r.stderr
-        back = json.loads(runner.invoke(app, ["--db", str(db), "list", "-f", "json"]).stdout)[0]
+        back = json.loads(run(["--db", str(db), "list", "-f", "json"]).stdout)[0]
         for key in ("name", "note", "tags", "extra"):
             want = _pictured(original[key]) if kind == "xlsx" else _csv_typed(original[key])
             assert back[key] == want, (kind, key)

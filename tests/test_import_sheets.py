@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Kam
+from tests.conftest import Kam, run
 from tests.workbooks import inline_strings, workbook
 
 SURNAMES = ["王先生", "李女士", "张总", "刘经理", "陈先生", "王先生", "赵女士"]
@@ -235,10 +235,6 @@ _token = st.text(alphabet=st.sampled_from(list("abcXYZ019甲乙丙丁客户华�
 def test_no_value_is_lost(tmp_path_factory: pytest.TempPathFactory, headers: list[str],
                           data: st.DataObject) -> None:
     """For generated sheets, every non-empty cell is found in the imported archive."""
-    from typer.testing import CliRunner
-
-    from kam.cli import app
-
     if "客户名称" not in headers:
         headers = ["客户名称", *headers]
     rows = data.draw(st.lists(st.lists(st.one_of(st.none(), _token, st.integers(0, 10**6)),
@@ -251,12 +247,11 @@ def test_no_value_is_lost(tmp_path_factory: pytest.TempPathFactory, headers: lis
     work = tmp_path_factory.mktemp("lost")
     f = workbook(work / "s.xlsx", [("s", [headers, *rows])])
     db = str(work / "kam.json")
-    runner = CliRunner()
-    r = runner.invoke(app, ["--db", db, "import", str(f), "-f", "json"])
+    r = run(["--db", db, "import", str(f), "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["errors"] == []
-    listed = json.loads(runner.invoke(app, ["--db", db, "list", "-f", "json"]).stdout)
-    archive = json.dumps([json.loads(runner.invoke(app, ["--db", db, "show", c["code"], "-f",
+    listed = json.loads(run(["--db", db, "list", "-f", "json"]).stdout)
+    archive = json.dumps([json.loads(run(["--db", db, "show", c["code"], "-f",
                                                          "json"]).stdout) for c in listed],
                          ensure_ascii=False)
     for row in rows:

@@ -173,24 +173,24 @@ class App(typer.Typer):
 
 def usage_error(e: Any) -> str:
     """A usage error (missing argument, unknown option, bad choice) in the user's language."""
-    from typer._click import exceptions as ex
-
     ctx = getattr(e, "ctx", None)
     head = ""
     if ctx is not None:
         head = (f"{ctx.command.get_usage(ctx)}\n"
                 + t("Try '{command} -h' for help.", command=ctx.command_path) + "\n\n")
-    if isinstance(e, ex.MissingParameter):
+    # click's kinds of usage error, told by what each carries (typer re-exports only
+    # BadParameter): MissingParameter has a param_type, NoSuchOption its possibilities
+    if isinstance(e, typer.BadParameter) and hasattr(e, "param_type"):
         name = ""
         if e.param is not None:
             name = (_metavar(e.param, ctx) if e.param.param_type_name == "argument"
                     else "/".join(e.param.opts))
         message = t("missing {name}", name=name.strip("[]"))
-    elif isinstance(e, ex.NoSuchOption):
+    elif hasattr(e, "possibilities") and hasattr(e, "option_name"):
         message = t("no such option: {name}", name=e.option_name)
         if e.possibilities:
             message += " " + t("(did you mean {names}?)", names=", ".join(sorted(e.possibilities)))
-    elif isinstance(e, ex.BadParameter):
+    elif isinstance(e, typer.BadParameter):
         given: Any = e.param_hint or (e.param.get_error_hint(ctx) if e.param is not None
                                       and ctx is not None else "")
         hint = (" / ".join(given) if isinstance(given, (list, tuple)) else str(given)
