@@ -121,9 +121,9 @@ def masked(ctx: Context, mask: bool | None) -> bool:
 def customers(rows: list[Any], fmt: str, title: str, empty: str, limit: int) -> None:
     """Customer records as a table (at most limit rows), JSON or CSV; on stderr what an
     empty list means."""
-    from kam import render
+    from kam import render, report
 
-    render.customers(rows, fmt, title, limit)
+    report.customers(rows, fmt, title, limit)
     if not rows:
         render.say(empty)
 

@@ -147,7 +147,8 @@ def edit(
 ) -> None:
     from kam.ops.customers import edit_many
     from kam.records import parse_pairs
-    from kam.render import edits, say
+    from kam.render import say
+    from kam.report import edits
 
     fields = {"name": name, "contact": contact, "title": title, "contact_info": contact_info,
               "industry": industry, "size": size, "value_level": value_level, "need": need,
@@ -214,11 +215,11 @@ def merge(
                                           "nothing."))] = False,
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
-    from kam import render
+    from kam import render, report
     from kam.ops.customers import merge as run
 
     m = run(context(ctx), keep, other, prefer, dry_run)
-    render.merged(m.customer.code, m.other, m.conflicts, m.follow_ups, dry_run, fmt.value)
+    report.merged(m.customer.code, m.other, m.conflicts, m.follow_ups, dry_run, fmt.value)
     values = {"other": m.other, "code": m.customer.code, "name": m.customer.name,
               "follow_ups": m.follow_ups, "conflicts": len(m.conflicts)}
     render.say(t("Would merge {other} into {code} {name}: {follow_ups} follow-up(s), "
@@ -275,9 +276,9 @@ def search(
              epilog=N_("kam show KH2024001\nkam show acme --format json"))
 def show(ctx: typer.Context, code: CodeArg, mask: MaskOpt = None,
          fmt: FormatOpt = Fmt.table) -> None:
-    from kam import render
+    from kam import report
     from kam.ops.customers import show as run
 
     c = context(ctx)
     archive = run(c, code, masked(c, mask))
-    render.show(archive.doc, archive.labelled, archive.why, fmt.value)
+    report.show(archive.doc, archive.labelled, archive.why, fmt.value)

@@ -160,13 +160,13 @@ def score(
     limit: LimitOpt = TABLE_ROWS,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam import render
+    from kam import render, report
     from kam.ops.daily import scores
     from kam.records import Filter
 
     c = context(ctx)
     rows, blind = scores(c, code, Filter(tier=tier), all_, explain, encoded=fmt == Fmt.json)
-    render.scores(rows, fmt.value, explain, {x.name: x.label for x in c.settings.tiers},
+    report.scores(rows, fmt.value, explain, {x.name: x.label for x in c.settings.tiers},
                   [i.name for i in c.settings.indicators], limit)
     for line in blind:
         render.warn(line)
@@ -188,13 +188,13 @@ def due(
         "Show what one customer's urgency is made of."), metavar=N_("CODE"))] = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam import render
+    from kam import render, report
     from kam.ops.daily import due as run
     from kam.records import Filter
 
     c = context(ctx)
     rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain)
-    render.due(rows, fmt.value, limit, explain is not None)
+    report.due(rows, fmt.value, limit, explain is not None)
     if not rows:
         render.say(t("Nothing due in the next {days} days.",
                      days=c.settings.upcoming_days if days is None else days))
@@ -212,12 +212,12 @@ def risk(
     limit: LimitOpt = TABLE_ROWS,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam import render
+    from kam import render, report
     from kam.ops.daily import risk as run
     from kam.records import Filter
 
     rows = run(context(ctx), Filter(owner=owner, tier=tier), threshold)
-    render.risk(rows, fmt.value, limit)
+    report.risk(rows, fmt.value, limit)
     if not rows:
         render.say(t("No customer at risk."))
 
@@ -236,6 +236,6 @@ def digest(
         metavar=N_("DAYS"))] = 7,
 ) -> None:
     from kam.ops.daily import digest as run
-    from kam.render import digest as render
+    from kam.report import digest as render
 
     render(run(context(ctx), days), fmt.value)

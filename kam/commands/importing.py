@@ -46,26 +46,27 @@ def import_(
     from kam import render
     from kam.ops.importing import StrictRefusal, import_file
     from kam.records import parse_pairs
+    from kam.report import imported
 
     c = context(ctx)
     try:
-        report = import_file(c, file, sheet, parse_pairs(map_ or [], "--map"), dry_run, strict,
-                             render.import_progress, not no_merge, prefer, allow_erased)
+        done = import_file(c, file, sheet, parse_pairs(map_ or [], "--map"), dry_run, strict,
+                           render.import_progress, not no_merge, prefer, allow_erased)
     except StrictRefusal as refusal:
-        render.imported(refusal.report, fmt.value)
+        imported(refusal.report, fmt.value)
         raise
-    render.imported(report, fmt.value)
-    if report.get("created_database"):
+    imported(done, fmt.value)
+    if done.get("created_database"):
         render.say(t("Created a new kam database at {path}", path=c.db))
 
 
 @app.command(help=N_("The import batches that can be undone, newest last."),
              epilog=N_("kam batches"))
 def batches(ctx: typer.Context, fmt: ReportFormatOpt = ReportFmt.table) -> None:
-    from kam import render
+    from kam import report
     from kam.ops.importing import batches as run
 
-    render.batches(run(context(ctx)), fmt.value)
+    report.batches(run(context(ctx)), fmt.value)
 
 
 @app.command(help=N_("Undo an import: every customer it created or changed goes back to its "

@@ -51,7 +51,7 @@ def review(
         show_default=False)] = None,
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
-    from kam import render
+    from kam import report
     from kam.ops.review import Request, review_period
     from kam.records import Filter
 
@@ -59,4 +59,4 @@ def review(
                       date_opt(as_of, "--as-of"), Filter(tags=tuple(tag or ()), owner=owner,
                                                          industry=industry), xlsx)
     doc, sections = review_period(context(ctx), request)
-    render.review(doc, fmt.value, sections, chart)
+    report.review(doc, fmt.value, sections, chart)

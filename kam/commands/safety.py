@@ -17,12 +17,12 @@ app = App()
                      "`kam restore`."),
              epilog=N_("kam backups\nkam backups --format json"))
 def backups(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
-    from kam import render
+    from kam import render, report
     from kam.ops.safety import backups as run
 
     c = context(ctx)
     rows = run(c)
-    render.backups(rows, fmt.value, t("Backups of {path}", path=c.db))
+    report.backups(rows, fmt.value, t("Backups of {path}", path=c.db))
     if not rows:
         render.say(t("No backups yet: kam keeps one before every change."))
 
@@ -54,11 +54,11 @@ def history(
     mask: MaskOpt = None,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam import render
+    from kam import render, report
     from kam.ops.safety import history as run
 
     entries = run(context(ctx), code, mask)
-    render.history(entries, fmt.value, t("History of {code}", code=code) if code
+    report.history(entries, fmt.value, t("History of {code}", code=code) if code
                    else t("History"))
     if not entries:
         render.say(t("No changes recorded yet."))

@@ -1,0 +1,459 @@
+"""What each command shows: which columns, titles, sections and charts, in a table,
+JSON or CSV, built on kam.render's primitives (which alone import Rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from kam import labels
+from kam.formats import cell_text
+from kam.i18n import N_, t
+from kam.render import (
+    GAP,
+    charts_wanted,
+    emit,
+    header,
+    line_cells,
+    print_json,
+    say,
+    table,
+    text_block,
+    visible,
+    warn,
+)
+from kam.text import shorten, width
+
+
+def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> None:
+    """One customer's archive: the fields as label and value, then contacts and history."""
+    from kam.schema import TEMPLATE_KEYS
+
+    pairs = [(header(k), cell_text(labelled.get(k))) for k in TEMPLATE_KEYS]
+    pairs.append((t("Score / tier"), f"{cell_text(doc['score'])} / {cell_text(doc['tier'])}"))
+    pairs.append((header("health"), t("{date} ({why})", date=cell_text(doc["health"]),
+                                      why=t("; ").join(doc["health_reasons"]))
+                   if doc["health_reasons"] else cell_text(doc["health"])))
+    nxt = doc["next_due"] or ""
+    pairs.append((header("next_follow_up"), t("{date} ({why})", date=nxt, why=why)
+                   if nxt else ""))
+    pairs += [(str(k), cell_text(v)) for k, v in doc["extra"].items()]
+    pairs += [(labels.kind(k), cell_text(v)) for k, v in doc["dates"].items()]
+    if doc.get("lost"):
+        pairs.append((t("Lost"), " ".join(cell_text(v) for v in doc["lost"].values() if v)))
+    if doc["archived"]:
+        pairs.append((t("Archived"), t("yes")))
+    pairs.append((t("Created / updated"), f"{doc['created']} / {doc['updated']}"))
+    cells = line_cells()
+    left = max(width(a) for a, _ in pairs)
+    lines = []
+    for a, b in pairs:
+        b = visible(b)
+        if cells is not None:
+            b = shorten(b, max(10, cells - left - GAP))
+        lines.append(f"{visible(a)}{' ' * (left - width(a) + GAP)}{b}".rstrip())
+    text_block(lines)
+    if doc["contacts"]:
+        print()
+        table([{**p, "role": _role(p["role"])} for p in doc["contacts"]],
+              ("name", "role", "title", "contact_info"), title=t("Contacts"),
+              flex=("title", "contact_info"))
+    print()
+    history = [{**i, "id": i["id"][:8], "kind": labels.kind(i["kind"]),
+                "amount": cell_text(i["amount"]), "next": i["next"] or ""}
+               for i in doc["interactions"]]
+    if history:
+        table(history, ("id", "date", "kind", "summary", "amount", "next"),
+              title=t("Follow-ups ({count})", count=len(history)), flex=("summary",),
+              drop=("next", "amount"))
+    else:
+        text_block([t("No follow-ups yet.")])
+
+
+_ROLES = {"decision_maker": N_("decision maker"), "influencer": N_("influencer"),
+          "user": N_("user"), "purchaser": N_("purchaser"), "finance": N_("finance"),
+          "technical": N_("technical"), "other": N_("other")}
+
+
+def _role(role: str) -> str:
+    return t(_ROLES[role]) if role in _ROLES else role
+
+
+def explain_scores(rows: Sequence[dict[str, Any]], labels_: dict[str, str]) -> None:
+    """Per customer, a table of indicator, raw value, normalised value, weight, points."""
+    for r in rows:
+        parts = [{"indicator": name, "source": p["source"].partition(".")[2] or p["source"],
+                  "raw": t("(missing)") if p["missing"] else cell_text(p["raw"]),
+                  "value": cell_text(p["value"]), "normalised": f"{p['normalised']:.2f}",
+                  "weight": cell_text(p["weight"]), "points": f"{p['points']:.1f}"}
+                 for name, p in r["explain"].items()]
+        title = f"{r['code']} {r['name']}: {r['score']:g} → {r['tier']} " + labels_.get(
+            r["tier"], "")
+        table(parts, ("indicator", "source", "raw", "value", "normalised", "weight", "points"),
+              title=title, styles=["yellow" if p["missing"] else None
+                                   for p in r["explain"].values()],
+              flex=("indicator", "source", "raw"))
+        scale = next((p["scale"] for p in r["explain"].values()), 1)
+        if scale != 1:
+            text_block([t("points scaled ×{scale}: the indicators known for it carry only part "
+                          "of the weights (scoring.min_known)", scale=f"{scale:g}")])
+
+
+# --- progress -----------------------------------------------------------------
+
+_SKIPPED = {"numbered": N_("{count} numbered row(s) with nothing else skipped"),
+            "note": N_("{count} title or note row(s) skipped"),
+            "total": N_("{count} total row(s) skipped"),
+            "empty": N_("{count} empty row(s) skipped"),
+            "erased": N_("{count} erased customer(s) skipped")}
+
+
+def import_report(doc: dict[str, Any]) -> None:
+    """The import report: the mapping kam chose, then the row notes and errors."""
+    special = {"extra": N_("extra (kept as is)"), "序号": N_("row number (not kept)"),
+               "name/contact": N_("name, or contact")}
+    mapping = [{"column": h, "target": t(special[k]) if k in special else header(k)}
+               for h, k in doc["columns"].items()]
+    table(mapping, ("column", "target"), flex=("column", "target"),
+          title=t("{file}: sheet {sheet}, header row {row}", file=doc["file"],
+                  sheet=repr(doc["sheet"]), row=doc["header_row"]))
+    lines = [(e["row"], t("error: {message}", message=e["message"]), "red")
+             for e in doc["errors"]]
+    lines += [(m["rows"][-1], m["note"], "") for m in doc.get("merged", [])]
+    lines += [(n["row"], n["message"], "") for n in doc["notes"]]
+    if lines:
+        ordered = sorted(lines, key=lambda x: x[0])
+        table([{"row": str(r), "message": m} for r, m, _ in ordered], ("row", "message"),
+              title=t("Rows"), flex=("message",), styles=[s or None for _, _, s in ordered])
+    for u in doc.get("unknown_values", []):
+        warn(t("{column}: unknown value {value} in {count} row(s) (first: row {row}); imported, "
+               "the value kept in {kept_in}; map it with {hint}", column=u["column"],
+               value=repr(u["value"]), count=u["count"], row=u["rows"][0],
+               kept_in=u["kept_in"], hint=u["hint"]))
+    counts: dict[str, int] = {}
+    for sk in doc.get("skipped", []):
+        counts[sk["reason"]] = counts.get(sk["reason"], 0) + 1
+    for reason, n in counts.items():
+        say(t(_SKIPPED[reason], count=n))
+    if doc.get("dry_run") and doc.get("changes"):
+        table([{**c, "old": cell_text(c["old"]), "new": cell_text(c["new"])}
+               for c in doc["changes"]], ("code", "field", "old", "new"),
+              title=t("{count} field(s) would change", count=len(doc["changes"])),
+              flex=("old", "new"))
+    kept = [c for c in doc.get("conflicts", []) if c["kept"] == "archive"]
+    for c in kept[:20]:
+        warn(t("row {row}: {code} {field}: kept {archive}, the sheet's {sheet} is older "
+               "(--prefer sheet takes it)", row=c["row"], code=c["code"], field=c["field"],
+               archive=repr(cell_text(c["archive"])), sheet=repr(cell_text(c["sheet"]))))
+    for sk in doc.get("skipped", []):
+        if sk["reason"] == "erased":
+            warn(t("row {row}: {text}", row=sk["row"], text=sk["text"]))
+    for line in doc.get("scoring_blind", []):
+        warn(t("scoring: {line}", line=line))
+
+
+def imported(doc: dict[str, Any], fmt: str) -> None:
+    """The import report on stdout, and its one-line summary on stderr."""
+    if fmt == "json":
+        print_json(doc)
+        for err in doc["errors"][:20]:  # the table shows row errors; JSON readers still see them
+            warn(t("{file} row {row}: {message}", file=doc["file"], row=err["row"],
+                   message=err["message"]))
+    else:
+        import_report(doc)
+    values = {"file": doc["file"], "sheet": repr(doc["sheet"]), "row": doc["header_row"],
+              "created": doc["created"], "updated": doc["updated"],
+              "unchanged": doc["unchanged"], "errors": len(doc["errors"])}
+    text = (t("{file} ({sheet}, header row {row}): would import {created} new, {updated} "
+              "updated, {unchanged} unchanged, {errors} row error(s)", **values)
+            if doc["dry_run"] else
+            t("{file} ({sheet}, header row {row}): imported {created} new, {updated} updated, "
+              "{unchanged} unchanged, {errors} row error(s)", **values))
+    if doc["batch"]:
+        text += t("; undo with `kam undo {batch}`", batch=doc["batch"])
+    say(text)
+
+
+def batches(rows: Sequence[dict[str, Any]], fmt: str) -> None:
+    if fmt == "table":
+        from pathlib import Path
+
+        rows = [{**r, "file": Path(r["file"]).name,
+                 "undone": t("yes") if r.get("undone") else ""} for r in rows]
+        emit(rows, ("id", "file", "created", "updated", "undone"), fmt,
+             title=t("Import batches"), flex=("file",))
+    else:
+        emit(rows, ("id", "when", "file", "sheet", "created", "updated", "unchanged", "undone"),
+             fmt)
+
+
+# --- listings -------------------------------------------------------------------
+
+# JSON, CSV and export carry every field; the table shows what fits, in this order.
+LIST_COLUMNS = ("code", "name", "contact", "stage", "tier", "score", "last_contact",
+                "next_follow_up", "owner")
+LIST_DROP = ("contact", "owner", "last_contact")
+CSV_COLUMNS = ("code", "name", "contact", "title", "contact_info", "industry", "size",
+               "value_level", "need", "stage", "last_contact", "last_summary", "owner", "tags",
+               "note", "score", "tier", "next_follow_up")
+
+
+def customers(rows: Sequence[dict[str, Any]], fmt: str, title: str | None = None,
+              limit: int = 0) -> None:
+    """Customer records: the short table, or every field as JSON or CSV."""
+    if fmt == "table":
+        emit(rows, LIST_COLUMNS, fmt, title=title, drop=LIST_DROP, limit=limit)
+    else:
+        emit(rows, CSV_COLUMNS, fmt)
+
+
+def show(doc: dict[str, Any], labelled: dict[str, Any], why: str, fmt: str) -> None:
+    if fmt == "json":
+        print_json(doc)
+    elif fmt == "csv":
+        emit([doc], CSV_COLUMNS, "csv")
+    else:
+        show_customer(labelled, doc, why)
+
+
+SECTIONS = {"overdue": N_("Overdue"), "today": N_("Today"), "upcoming": N_("Coming up")}
+_SECTION_STYLE = {"overdue": "red", "today": "bold", "upcoming": None}
+DUE_COLUMNS = ("code", "name", "kind", "due", "days_overdue", "section", "tier", "owner",
+               "urgency")
+
+
+def when(days_overdue: int) -> str:
+    if days_overdue > 1:
+        return t("{days} days late", days=days_overdue)
+    if days_overdue == 1:
+        return t("1 day late")
+    if days_overdue == 0:
+        return t("today")
+    if days_overdue == -1:
+        return t("tomorrow")
+    return t("in {days} days", days=-days_overdue)
+
+
+_TERMS = {"late": N_("days late"), "tier": N_("tier"), "score": N_("score"),
+          "stage": N_("stage"), "kind": N_("kind")}
+
+
+def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = False) -> None:
+    """Due items: one table per section (most urgent first, at most limit rows each);
+    with explain, only the explained customer's items and what their urgency is made of."""
+    if explain:
+        rows = [r for r in rows if "terms" in r]
+        if fmt == "table":
+            for r in rows:
+                terms = " + ".join(f"{t(_TERMS.get(k, k))} {v:g}" for k, v in r["terms"].items())
+                text_block([t("{code} {name} {kind} {due}: urgency {urgency} = {terms}",
+                              code=r["code"], name=r["name"], kind=labels.kind(r["kind"]),
+                              due=r["due"], urgency=f"{r['urgency']:g}", terms=terms or "0")])
+            return
+    if fmt != "table":
+        emit(rows, DUE_COLUMNS, fmt)
+        return
+    first = True
+    for section in ("overdue", "today", "upcoming"):
+        part = [r for r in rows if r["section"] == section]
+        total = len(part)
+        if limit > 0 and total > limit:
+            part = part[:limit]
+            say(t("{section}: showing the first {limit} of {total} (--limit 0 shows all)",
+                  section=t(SECTIONS[section]), limit=limit, total=total))
+        part = [{**r, "when": when(r["days_overdue"]), "kind_label": labels.kind(r["kind"])}
+                for r in part]  # the shown rows only
+        if part:
+            if not first:
+                print()
+            first = False
+            emit(part, ("code", "name", "kind_label", "due", "when", "tier", "owner"), "table",
+                 title=t("{section} ({count})", section=t(SECTIONS[section]), count=total),
+                 styles=[_SECTION_STYLE[section]] * len(part), drop=("owner",))
+
+
+def risk(rows: Sequence[dict[str, Any]], fmt: str, limit: int = 0) -> None:
+    cols = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
+    if fmt == "table":
+        shown = rows[:limit] if limit > 0 else rows
+        emit([{**r, "reasons": t("; ").join(r["reasons"])} for r in shown], cols, "table",
+             title=t("{count} at risk", count=len(rows)),
+             styles=["red" if r["dormant"] else None for r in shown],
+             flex=("name", "reasons"), drop=("owner", "days_since_contact"))
+        if len(shown) < len(rows):
+            say(t("showing the first {limit} of {total} (--limit 0 shows all)", limit=limit,
+                  total=len(rows)))
+    else:
+        emit(rows, cols, fmt)
+
+
+def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels: dict[str, str],
+           indicators: Sequence[str], limit: int = 0) -> None:
+    if fmt == "json":
+        print_json(rows)
+    elif fmt == "table" and explain:
+        explain_scores(rows, tier_labels)
+    else:
+        flat = [{**{k: r[k] for k in ("code", "name", "score", "tier")},
+                 "tier_label": tier_labels.get(r["tier"], ""), **r["breakdown"]} for r in rows]
+        cols = ("code", "name", "score", "tier", *(("tier_label",) if fmt == "table" else ()))
+        emit(flat, (*cols, *indicators), fmt, title=t("{count} scored", count=len(rows)),
+             drop=tuple(reversed(indicators)), limit=limit)
+
+
+def digest(doc: dict[str, Any], fmt: str) -> None:
+    """The morning summary, actions first: JSON, or plain text / markdown without colour."""
+    if fmt == "json":
+        print_json(doc)
+        return
+    md = fmt == "markdown"
+    h = "## " if md else ""
+    b = "- " if md else "  "
+    follow, new_risk, dates = doc["due"], doc["new_risks"], doc["dates"]
+    lines = [f"{'# ' if md else ''}" + t("kam digest {date}", date=doc["date"]), ""]
+    lines.append(h + t("Contact today ({count})", count=len(follow)))
+    # the line's words looked up once (thousands of lines on a large archive)
+    line, last_line, never = t("{who}: {when}; {last}"), t("last: {date} {summary}"), t(
+        "never contacted")
+    whens: dict[int, str] = {}  # "12 days late": a few hundred different days at most
+    for r in follow:
+        who = " ".join([x for x in (r["code"], r["name"], r.get("contact"),
+                                    r.get("contact_info")) if x])
+        last = (last_line.format(date=r["last_contact"], summary=r["last_summary"])
+                if r.get("last_contact") else never)
+        late = r["days_overdue"]
+        said = whens.get(late)
+        if said is None:
+            said = whens[late] = when(late)
+        lines.append(b + line.format(who=who, when=said, last=last).rstrip())
+    if not follow:
+        lines.append(b + t("nobody"))
+    lines += ["", h + t("New at risk ({count}; {watched} on the watch list)",
+                        count=len(new_risk), watched=doc["at_risk"])]
+    lines += [b + t("{who}: health {health}; {reasons}", who=f"{r['code']} {r['name']}",
+                    health=f"{r['health']:g}", reasons=t("; ").join(r["reasons"]))
+              for r in new_risk] or [b + t("nothing new")]
+    lines += ["", h + t("Dates coming up ({count})", count=len(dates))]
+    lines += [b + t("{date} {who}: {what}", date=r["due"], who=f"{r['code']} {r['name']}",
+                    what=labels.kind(r["kind"])) for r in dates] or [b + t("none")]
+    text_block(lines)
+
+
+_ACTIONS = {"created": N_("created"), "changed": N_("changed"), "removed": N_("removed"),
+            "erased": N_("erased")}
+
+
+def _action(action: str) -> str:
+    label = _ACTIONS.get(action)
+    return t(label) if label else action
+
+
+def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
+    if fmt == "json":
+        print_json(entries)
+        return
+    table_ = fmt == "table"
+    rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if table_ else x["ts"],
+             "action": _action(x["action"]) if table_ else x["action"],
+             "changes": "; ".join(f"{header(k) if table_ else k}: {_short(o)} → {_short(n)}"
+                                  for k, (o, n) in x["changes"].items())}
+            for x in entries]
+    emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title,
+         flex=("changes",), drop=("user", "command"))
+
+
+def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: int,
+           dry_run: bool, fmt: str) -> None:
+    """What kam merge did (or would do): the fields the two customers disagree on."""
+    if fmt == "json":
+        print_json({"code": keep, "merged": other, "follow_ups": moved, "dry_run": dry_run,
+                    "conflicts": [{"field": f, "kept": a, "other": b} for f, a, b in found]})
+        return
+    rows = [{"field": header(f), keep: cell_text(a), other: cell_text(b)} for f, a, b in found]
+    if rows:
+        table(rows, ("field", keep, other), flex=(keep, other),
+              title=t("{count} conflicting value(s)", count=len(rows)))
+
+
+def edits(done: Sequence[Any]) -> None:
+    """What an edit changes, customer by customer (a dry run)."""
+    rows = [{"code": e.code, "name": e.name, "changes": "; ".join(
+        f"{header(k)}: {_short(o)} → {_short(n)}" for k, (o, n) in e.changes.items())}
+        for e in done]
+    emit(rows, ("code", "name", "changes"), "table",
+         title=t("{count} to change", count=len(rows)), flex=("name", "changes"))
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, list) and v and all(isinstance(p, dict) and "name" in p for p in v):
+        v = "、".join(str(p["name"]) for p in v)  # contacts: who, not every field
+    text = cell_text(v)
+    return shorten(text, 40) if text else "∅"
+
+
+def backups(rows: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
+    emit(rows, ("id", "time", "before", "size_kib"), fmt, title=title, flex=("before",))
+
+
+# --- the review -------------------------------------------------------------------
+
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(value: float, most: float, cells: int) -> str:
+    """A horizontal bar of value/most of `cells` cells, in eighths of a cell."""
+    if most <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / most * cells * 8))
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def review(doc: dict[str, Any], fmt: str, sections: Sequence[Any], chart: bool | None) -> None:
+    """The review: each section as bars (a terminal) or as a plain table (piped)."""
+    if fmt == "json":
+        print_json(doc)
+        return
+    p, prev = doc["period"], doc["previous"]
+    text_block([t("Review {label}: {start} to {end}, against {previous}; {count} customers",
+                  label=p["label"], start=p["from"], end=p["as_of"], previous=prev["label"],
+                  count=doc["customers"]), ""])
+    if doc.get("records_from") and doc["records_from"] > prev["from"]:
+        text_block([t("kam's records begin on {date}: of the time before, it knows only the "
+                      "follow-ups logged or imported with their dates.",
+                      date=doc["records_from"]), ""])
+    bars = charts_wanted(chart)
+    for section in sections:
+        if bars and section.chart and section.rows:
+            _bars(section)
+        elif section.rows:
+            keys = [f"c{i}" for i in range(len(section.headers))]
+            table([dict(zip(keys, row, strict=True)) for row in section.rows], keys,
+                  title=section.title, heads=section.headers, flex=keys[:2])
+        else:
+            text_block([section.title, "  " + t("nothing in this period")])
+        if section.notes:
+            cells = line_cells()
+            text_block(["  " + (shorten(n, cells - 2) if cells else n) for n in section.notes])
+        print()
+
+
+def _bars(section: Any) -> None:
+    """One line per row: label, bar of the first charted value, the values as text."""
+    cells = line_cells()
+    labels_ = [visible(cell_text(r[0])) for r in section.rows]
+    first = section.values[0]
+    numbers = [float(r[first] or 0) for r in section.rows]
+    tails = ["  ".join(f"{section.headers[i]} {cell_text(r[i])}" for i in range(1, len(r))
+                       if i != first and cell_text(r[i]) != "") for r in section.rows]
+    values = [cell_text(r[first]) for r in section.rows]
+    left = max([width(x) for x in labels_] or [0])
+    right = max([width(v) for v in values] or [0])
+    tail = max([width(x) for x in tails] or [0])
+    room = max(8, min(40, (cells or 80) - left - right - tail - 3 * GAP))
+    most = max(numbers or [0])
+    lines = [section.title]
+    for lab, n, v, extra in zip(labels_, numbers, values, tails, strict=True):
+        b = bar(n, most, room)
+        lines.append(f"  {lab}{' ' * (left - width(lab))} {b}{' ' * (room - width(b))} "
+                     f"{v:>{right}}  {extra}".rstrip())
+    text_block(lines)
