@@ -12,6 +12,8 @@ from kam.schema import Rank
 from kam.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from kam.models import Customer
 
 _NO_RANK = Rank("", 0.0)
@@ -210,13 +212,23 @@ def health(c: Customer, tier: str, settings: Settings, today: date,
             signals.append("overdue")
 
     value = round(max(0.0, 100.0 - penalty), 1)
-    at_risk = value < r.threshold or bool(SEVERE.intersection(signals))
+    at_risk = is_at_risk(value, signals, r.threshold)
     return Health(c.code, c.name, value, tuple(reasons), days_since, dormant, at_risk,
                   c.owner, tier, tuple(signals))
 
 
 # Signals that alone put a customer on the watch list.
 SEVERE = frozenset({"dormant", "silent", "orders_down", "complaints"})
+
+
+def is_at_risk(health_value: float, signals: Iterable[str], threshold: float) -> bool:
+    """The churn warning's rule: health below the threshold, or one severe signal alone."""
+    return health_value < threshold or not SEVERE.isdisjoint(signals)
+
+
+def risk_order(health_value: float, code: str) -> tuple[float, str]:
+    """Where an at-risk customer stands on the list: lowest health first, then code."""
+    return (health_value, code)
 
 
 def risks(customers: list[Customer], ranks: dict[str, Rank], settings: Settings,
@@ -226,4 +238,4 @@ def risks(customers: list[Customer], ranks: dict[str, Rank], settings: Settings,
     w = Windows(today)
     out = [health(c, ranks.get(c.code, _NO_RANK).tier, settings, today, w) for c in customers
            if c.stage != LOST]
-    return sorted((h for h in out if h.at_risk), key=lambda h: (h.health, h.code))
+    return sorted((h for h in out if h.at_risk), key=lambda h: risk_order(h.health, h.code))

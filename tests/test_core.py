@@ -265,3 +265,17 @@ def test_fast_path_equals_full_scoring_on_varied_customers() -> None:
         assert scorer.rank(c) == (full.tier, full.score), c.code
         assert scorer.breakdown(c) == ((full.tier, full.score),
                                        {p.indicator: p.points for p in full.parts}), c.code
+
+
+@pytest.mark.parametrize(("health", "signals", "threshold", "expected"), [
+    (59.9, (), 60, True), (60.0, (), 60, False), (95.0, ("silent",), 60, True),
+    (95.0, ("overdue",), 60, False), (95.0, ("orders_down", "overdue"), 60, True),
+    (70.0, (), 80, True),  # --threshold 80
+])
+def test_the_churn_warning_rule(health: float, signals: tuple[str, ...], threshold: float,
+                                expected: bool) -> None:
+    """One rule for `kam risk`, the digest and followup.risks: below the threshold, or a
+    severe signal alone."""
+    from kam.followup import is_at_risk
+
+    assert is_at_risk(health, signals, threshold) is expected

@@ -156,12 +156,12 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
 
 def _at_risk(ctx: Context, f: Filter, threshold: float | None) -> list[Row]:
     """risk()'s customers, as rows of the daily view, in its order."""
-    from kam.followup import SEVERE
+    from kam.followup import is_at_risk, risk_order
 
     below = ctx.settings.risk.threshold if threshold is None else threshold
     out = [r for r in _rows(ctx, f, (view.RISK,)) if r.health is not None  # None: lost
-           and (r.health[0] < below or SEVERE.intersection(r.health[4]))]
-    out.sort(key=lambda r: (r.health[0], r.code))  # type: ignore[index]
+           and is_at_risk(r.health[0], r.health[4], below)]
+    out.sort(key=lambda r: risk_order(r.health[0], r.code))  # type: ignore[index]
     return out
 
 
