@@ -19,6 +19,7 @@ from kam.models import Customer, Interaction
 from kam.records import new_interaction
 from kam.store import db as store_db
 from kam.store.db import JOURNAL, open_store
+from kam.store.tables import docs_with
 
 TODAY = date(2026, 11, 23)
 
@@ -235,7 +236,7 @@ def test_one_customers_follow_ups_by_their_lines_equal_the_whole_log(kam: Kam, s
             assert _each_by_code(kam.db) == _all_by_code(kam.db)
             raw = _log_file(kam).read_bytes()
             for code in codes:  # the log's own lines: each its customer's alone
-                found = store_db.docs_with(raw, code)
+                found = docs_with(raw, code)
                 assert found is not None and {d["code"] for d in found[1].values()} <= {code}
     assert _log_file(kam).read_bytes().startswith(b'{\n"interactions":{\n')  # a line each
     assert _each_by_code(kam.db) == _all_by_code(kam.db)
@@ -255,7 +256,7 @@ def test_a_log_in_another_layout_is_read_whole(kam: Kam) -> None:
     want = _all_by_code(kam.db)
     assert want["KH1"] and want["客户/甲"]
     ours = log.read_bytes()
-    assert store_db.docs_with(ours, "客户/甲") is not None
+    assert docs_with(ours, "客户/甲") is not None
     first, rest = ours.split(b',"code"', 1)
     for other in (json.dumps(doc, ensure_ascii=False).encode(),  # TinyDB: one line
                   json.dumps(doc, indent=2, ensure_ascii=False).encode(),
@@ -263,8 +264,8 @@ def test_a_log_in_another_layout_is_read_whole(kam: Kam) -> None:
                   ours.replace(b"/", b"\\/"),
                   ours.replace('"客户/甲"'.encode(), json.dumps("客户/甲").encode(), 1),
                   first + b',\n"code"' + rest):  # one of KH1's follow-ups over two lines
-        assert store_db.docs_with(other, "KH1") is None
-        found = store_db.docs_with(other, "客户/甲")  # whole lines: still found right
+        assert docs_with(other, "KH1") is None
+        found = docs_with(other, "客户/甲")  # whole lines: still found right
         assert found is None or sorted(found[1]) == sorted(want["客户/甲"])
         assert found is None or other.startswith(first)
         log.write_bytes(other)

@@ -48,8 +48,8 @@ from typing import Any
 from tinydb.storages import Storage
 
 from kam.errors import NotFound, StoreError
-from kam.i18n import N_, t
-from kam.models import FIELD_TYPES, Customer, Interaction
+from kam.i18n import t
+from kam.models import Customer, Interaction
 from kam.store import derived
 from kam.store.backups import Backups
 from kam.store.files import (
@@ -61,16 +61,29 @@ from kam.store.files import (
     open_regular,
     remove_temp_files,
 )
-from kam.store.history import History, diff, dumps, rewrite_lines
+from kam.store.history import History, diff
 from kam.store.layout import JOURNAL, check_path, require_database
+from kam.store.tables import (
+    BATCHES,
+    CUSTOMERS,
+    ERASING,
+    INTERACTIONS,
+    META,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Tables,
+    apply_journal,
+    check_shape,
+    docs_with,
+    dumps_tables,
+    journal_line,
+    meta_of,
+    scrub_journal,
+    scrub_tables,
+)
 
-SCHEMA_VERSION = 1
-META, CUSTOMERS, BATCHES, INTERACTIONS = "_meta", "customers", "batches", "interactions"
-ERASING = "erasing"  # _meta key: codes whose erasure is committed but not yet complete
 GEN = "gen"  # on a customer: the generation of the commit that last changed it
 JOURNAL_FOLD = 1 << 20  # bytes: a journal past this and a quarter of the log is folded in
-
-Tables = dict[str, dict[str, dict[str, Any]]]
 
 
 class AtomicJSONStorage(Storage):
@@ -129,145 +142,10 @@ class AtomicJSONStorage(Storage):
         self.identity = derived.identity(raw)  # the file now holds exactly these bytes
 
 
-# Tables written a document a line: a reader finds one customer's follow-ups by their
-# lines (docs_with) without parsing the whole log.
-LINED = (CUSTOMERS, INTERACTIONS)
-
-
-def dumps_tables(data: Tables) -> bytes:
-    """kam.json (or the follow-up log) as kam writes it: still one JSON document TinyDB
-    reads, with a table a line and the customers (or follow-ups) one a line. Every
-    document is encoded on every write: a document changed in place is never missed."""
-    from kam.formats import encoder
-
-    encode = encoder(compact=True)
-    tables = []
-    for name, table in data.items():
-        if name not in LINED:
-            tables.append(f"{encode(name)}:{encode(table)}".encode())
-            continue
-        lines = [f"{encode(doc_id)}:{encode(doc)}".encode() for doc_id, doc in table.items()]
-        tables.append(encode(name).encode() + b":{\n" + b",\n".join(lines) + b"\n}")
-    return b"{\n" + b",\n".join(tables) + b"\n}\n"
-
-
-_LOG_START = b'{\n"' + INTERACTIONS.encode() + b'":{\n'
-_LOG_META = b'\n},\n"' + META.encode() + b'":'
-
-
-def docs_with(raw: bytes, code: str) -> tuple[int, dict[str, dict[str, Any]]] | None:
-    """(the log's generation, id -> follow-up) of one customer's follow-ups in a log in
-    dumps_tables' layout, parsing only the lines that hold its code; None for a log in
-    any other layout, or that kam cannot read this way for sure (then it is parsed
-    whole). Without \\u and \\/ escapes a JSON string has one encoding, so every follow-up
-    of the customer holds the code as encoded here, and each line holding it must be a
-    whole follow-up."""
-    if not raw.startswith(_LOG_START) or not raw.endswith(b"}\n"):
-        return None  # another layout (a log an older kam wrote): known at once
-    meta_at = raw.rfind(_LOG_META)
-    if meta_at < 0 or b"\\u" in raw or b"\\/" in raw:
-        return None
-    try:
-        meta = json.loads(b"{" + raw[meta_at + 4:-2] + b"}")
-        generation = meta[META]["1"]["generation"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    if type(generation) is not int or len(meta) != 1:
-        return None
-    needle = json.dumps(code, ensure_ascii=False).encode("utf-8")
-    docs: dict[str, dict[str, Any]] = {}
-    at = raw.find(needle, len(_LOG_START), meta_at)
-    while at >= 0:
-        start = raw.rfind(b"\n", 0, at) + 1
-        end = raw.find(b"\n", at)
-        line = raw[start:end]
-        try:
-            found = json.loads(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
-        except ValueError:
-            return None
-        if len(found) != 1:
-            return None
-        ((key, doc),) = found.items()
-        if not isinstance(doc, dict) or not isinstance(doc.get("code"), str):
-            return None
-        if doc["code"] == code:
-            docs[key] = doc
-        at = raw.find(needle, end, meta_at)
-    return generation, docs
-
-
-# --- schema ------------------------------------------------------------------
-
-def _m001_initial(data: Tables) -> Tables:
-    """Version 0 (a bare TinyDB file) to 1: the customers and batches tables."""
-    data.pop("_default", None)
-    data.setdefault(CUSTOMERS, {})
-    data.setdefault(BATCHES, {})
-    return data
-
-
-# MIGRATIONS[n] turns a version-n file into version n+1. Pure functions.
-MIGRATIONS: list[Callable[[Tables], Tables]] = [_m001_initial]
-assert len(MIGRATIONS) == SCHEMA_VERSION
-
-
-def _check_shape(data: Any, path: Path) -> None:
-    bad = t("{path} is not a kam database (unexpected structure", path=path)
-    hint = t("); kam has not changed it. Check --db, or restore a backup with `kam restore`")
-    if not isinstance(data, dict):
-        raise StoreError(t("{bad}: top level is not an object{hint}", bad=bad, hint=hint))
-    for name, table in data.items():
-        if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
-            raise StoreError(t("{bad}: table {name!r} is malformed{hint}",
-                               bad=bad, name=name, hint=hint))
-    typed = FIELD_TYPES.get
-    for doc in data.get(CUSTOMERS, {}).values():
-        if not isinstance(doc.get("code"), str) or not isinstance(doc.get("name"), str):
-            raise StoreError(t("{bad}: a customer without code or name{hint}", bad=bad, hint=hint))
-        # the fast path: every typed value of the exact type (or null); else find the culprit
-        if all(type(v) is typed(k, type(v)) or v is None for k, v in doc.items()):
-            continue
-        for key, value in doc.items():
-            kind = FIELD_TYPES.get(key)
-            if kind is not None and value is not None and not isinstance(value, kind):
-                raise StoreError(t("{path}: customer {code!r}: field {key!r} holds {name} "
-                                   "{value!r}, not {value2}; kam has not changed it. Repair the "
-                                   "file by hand or restore a backup with `kam restore`",
-                                   path=path, code=doc['code'], key=key, name=type(value).__name__,
-                                   value=str(value)[:40], value2=t(_TYPE_NAMES[kind])))
-
-
-_TYPE_NAMES = {str: N_("text"), list: N_("a list"), dict: N_("an object"),
-               bool: N_("true/false"), int: N_("a whole number")}
-
-
-def _meta(data: Tables) -> dict[str, Any]:
-    return data.get(META, {}).get("1", {})
-
-
-def scrub_tables(data: Any, code: str) -> bool:
-    """Drop a customer, its interactions and its batch entries from a file's tables."""
-    if not isinstance(data, dict):
-        return False
-    changed = False
-    for name, table in data.items():
-        if not isinstance(table, dict):
-            continue
-        for key in [k for k, d in table.items() if isinstance(d, dict) and d.get("code") == code]:
-            del table[key]
-            changed = True
-        if name == BATCHES:
-            for batch in table.values():
-                if isinstance(batch, dict) and code in batch.get("before", {}):
-                    del batch["before"][code]
-                    changed = True
-    return changed
-
-
 def _scrub_file(path: Path, code: str) -> bool:
     """Scrub one stored copy in place; a copy kam cannot read is removed. True if touched."""
     if path.suffix == ".jsonl":
-        return _scrub_journal(path, code)
+        return scrub_journal(path, code)
     try:
         data = AtomicJSONStorage(path).read() or {}
     except StoreError:
@@ -280,38 +158,6 @@ def _scrub_file(path: Path, code: str) -> bool:
     AtomicJSONStorage(path).write(data)  # in kam's own layout, as the live file
     return True
 
-
-def _apply_journal(log: Tables, entries: list[dict[str, Any]]) -> None:
-    """The log as last written whole, with the journal's lines of later generations."""
-    table = log.setdefault(INTERACTIONS, {})
-    written = _meta(log).get("generation", 0)
-    for entry in entries:
-        if entry["gen"] > written:
-            table.update(entry["put"])
-
-
-def _journal_line(entry: dict[str, Any]) -> bool:
-    """Whether a journal line has its shape: {"gen": int, "put": {id: {"code": ...}}}."""
-    put = entry.get("put")
-    return type(entry.get("gen")) is int and isinstance(put, dict) and all(
-        isinstance(d, dict) and isinstance(d.get("code"), str) for d in put.values())
-
-
-def _scrub_journal(path: Path, code: str) -> bool:
-    """Drop a customer's follow-ups from a journal (live or kept in a backup)."""
-    def without(entry: dict[str, Any], line: bytes) -> bytes | None:
-        put = entry.get("put")
-        if not isinstance(put, dict):
-            return None if code.encode("utf-8") in line else line
-        gone = [k for k, d in put.items() if isinstance(d, dict) and d.get("code") == code]
-        for k in gone:
-            del put[k]
-        return dumps(entry) + b"\n" if gone else line
-
-    return rewrite_lines(path, code, without)
-
-
-# --- the store ---------------------------------------------------------------
 
 class Store:
     """One command's view of the database: one read, at most one write.
@@ -359,8 +205,8 @@ class Store:
             data = {}
             self.created_now = True
         if not derived.vouches(self.path, self.identity):  # kam wrote it or checked it
-            _check_shape(data, self.path)
-        version = _meta(data).get("schema_version", 0) if data else SCHEMA_VERSION
+            check_shape(data, self.path)
+        version = meta_of(data).get("schema_version", 0) if data else SCHEMA_VERSION
         if not isinstance(version, int) or version < 0:
             raise StoreError(t("{path}: bad schema version {version!r}; kam has not changed it",
                                path=self.path, version=version))
@@ -392,12 +238,12 @@ class Store:
         for step in MIGRATIONS[version:]:
             data = step(data)
         data[META] = {"1": {"schema_version": SCHEMA_VERSION,
-                            "generation": _meta(data).get("generation", 0)}}
+                            "generation": meta_of(data).get("generation", 0)}}
         self._dirty = True
 
     @property
     def generation(self) -> int:
-        return int(_meta(self._tables).get("generation", 0))
+        return int(meta_of(self._tables).get("generation", 0))
 
     def _customer_docs(self) -> dict[str, dict[str, Any]]:
         return self._tables[CUSTOMERS]
@@ -450,7 +296,7 @@ class Store:
 
     def aliases(self) -> dict[str, str]:
         """Old code (case-folded) -> the code it is now (after kam merge or kam rename)."""
-        return dict(_meta(self._tables).get("aliases", {}))
+        return dict(meta_of(self._tables).get("aliases", {}))
 
     def add_alias(self, old: str, new: str) -> None:
         self._need_writable()
@@ -498,13 +344,13 @@ class Store:
     def _tombstone(self, code: str) -> str:
         import hashlib
 
-        salt = str(_meta(self._tables).get("salt", ""))
+        salt = str(meta_of(self._tables).get("salt", ""))
         return hashlib.sha256((salt + code.casefold()).encode("utf-8")).hexdigest()[:32]
 
     def erased_on(self, code: str) -> str | None:
         """The day a customer with this code was erased, if it was (kam keeps only a salted
         hash of the code)."""
-        stones = _meta(self._tables).get("tombstones") or {}
+        stones = meta_of(self._tables).get("tombstones") or {}
         return stones.get(self._tombstone(code)) if stones else None
 
     def annotate(self, code: str, note: str) -> None:
@@ -534,11 +380,11 @@ class Store:
             data = None
             if self.pending_path.exists():
                 pending = AtomicJSONStorage(self.pending_path).read()
-                if pending is not None and _meta(pending).get("generation") == self.generation:
+                if pending is not None and meta_of(pending).get("generation") == self.generation:
                     data = pending  # committed, not yet renamed into place
             if data is None:
                 data = AtomicJSONStorage(self.log_path).read() or {}
-                if not self.writable and _meta(data).get("generation", 0) > self.generation:
+                if not self.writable and meta_of(data).get("generation", 0) > self.generation:
                     # a writer committed since this reader loaded the customers:
                     # take both from that newer commit, for one consistent snapshot
                     seen = self.generation
@@ -549,8 +395,8 @@ class Store:
                               "kam has not changed them. Use `kam restore` to go back to a backup",
                               path=self.path, name=self.log_path.name))
                     return self._log_tables()
-            _check_shape(data, self.log_path)
-            _apply_journal(data, journal)
+            check_shape(data, self.log_path)
+            apply_journal(data, journal)
             data[INTERACTIONS].update(self._added)
             self._log = data
         return self._log
@@ -558,7 +404,7 @@ class Store:
     @staticmethod
     def _journal_entries(path: Path, up_to: int) -> list[dict[str, Any]]:
         """The journal's committed lines (generation up to up_to), checked."""
-        return History(path).read(up_to, check=_journal_line)
+        return History(path).read(up_to, check=journal_line)
 
     def interactions(self, code: str | None = None) -> list[Interaction]:
         """Interactions, oldest first (by date, then by when they were recorded)."""
@@ -589,7 +435,7 @@ class Store:
             return None
         written, docs = found
         log = {INTERACTIONS: docs, META: {"1": {"generation": written}}}
-        _apply_journal(log, journal)
+        apply_journal(log, journal)
         return [d for d in log[INTERACTIONS].values() if d["code"] == code]
 
     def interaction_docs(self) -> list[dict[str, Any]]:
@@ -766,7 +612,7 @@ class Store:
     def _finish_erasures(self) -> None:
         """Scrub every erased customer from the history and all stored copies, then
         clear the record. Idempotent: a kill midway leaves it for the next writer."""
-        erasing = list(_meta(self._tables).get(ERASING, []))
+        erasing = list(meta_of(self._tables).get(ERASING, []))
         if not erasing:
             return
         try:
@@ -786,7 +632,7 @@ class Store:
 
     @property
     def erasing(self) -> list[str]:
-        return list(_meta(self._tables).get(ERASING, []))
+        return list(meta_of(self._tables).get(ERASING, []))
 
     def backups(self) -> list[dict[str, Any]]:
         return self.backup_set.list()
@@ -797,11 +643,11 @@ class Store:
         if files is None:
             raise NotFound(t("no backup {backup_id} (see `kam backups`)", backup_id=backup_id))
         tables = AtomicJSONStorage(files["json"]).read() or {}
-        _check_shape(tables, files["json"])
+        check_shape(tables, files["json"])
         log = AtomicJSONStorage(files["interactions.json"]).read() if (
             "interactions.json" in files) else {}
         if log and JOURNAL[1:] in files:  # its journal is a link that may have grown since
-            _apply_journal(log, self._journal_entries(files[JOURNAL[1:]], backup_id))
+            apply_journal(log, self._journal_entries(files[JOURNAL[1:]], backup_id))
         gen = self.generation
         for code in set(self._by_code) | {d["code"] for d in tables.get(CUSTOMERS, {}).values()}:
             doc_id = self._by_code.get(code)
@@ -828,7 +674,7 @@ class Store:
         remove_temp_files(self.path.parent, f".{self.path.stem}")
         if self.pending_path.exists():
             pending = AtomicJSONStorage(self.pending_path).read()
-            if pending is not None and _meta(pending).get("generation") == self.generation:
+            if pending is not None and meta_of(pending).get("generation") == self.generation:
                 os_replace(self.pending_path, self.log_path)
                 self._drop_journal()
             else:

@@ -1,0 +1,190 @@
+"""kam.json and the follow-up log as data: the tables TinyDB reads, written a document
+a line (dumps_tables), one customer's follow-ups found by their lines (docs_with), the
+shape checked, the first migration, and a customer scrubbed from tables, files and
+journals. No tinydb here: store/db.py opens and commits them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kam.errors import StoreError
+from kam.i18n import N_, t
+from kam.models import FIELD_TYPES
+from kam.store.history import dumps, rewrite_lines
+
+SCHEMA_VERSION = 1
+META, CUSTOMERS, BATCHES, INTERACTIONS = "_meta", "customers", "batches", "interactions"
+ERASING = "erasing"  # _meta key: codes whose erasure is committed but not yet complete
+
+Tables = dict[str, dict[str, dict[str, Any]]]
+
+
+# Tables written a document a line: a reader finds one customer's follow-ups by their
+# lines (docs_with) without parsing the whole log.
+LINED = (CUSTOMERS, INTERACTIONS)
+
+
+def dumps_tables(data: Tables) -> bytes:
+    """kam.json (or the follow-up log) as kam writes it: still one JSON document TinyDB
+    reads, with a table a line and the customers (or follow-ups) one a line. Every
+    document is encoded on every write: a document changed in place is never missed."""
+    from kam.formats import encoder
+
+    encode = encoder(compact=True)
+    tables = []
+    for name, table in data.items():
+        if name not in LINED:
+            tables.append(f"{encode(name)}:{encode(table)}".encode())
+            continue
+        lines = [f"{encode(doc_id)}:{encode(doc)}".encode() for doc_id, doc in table.items()]
+        tables.append(encode(name).encode() + b":{\n" + b",\n".join(lines) + b"\n}")
+    return b"{\n" + b",\n".join(tables) + b"\n}\n"
+
+
+_LOG_START = b'{\n"' + INTERACTIONS.encode() + b'":{\n'
+_LOG_META = b'\n},\n"' + META.encode() + b'":'
+
+
+def docs_with(raw: bytes, code: str) -> tuple[int, dict[str, dict[str, Any]]] | None:
+    """(the log's generation, id -> follow-up) of one customer's follow-ups in a log in
+    dumps_tables' layout, parsing only the lines that hold its code; None for a log in
+    any other layout, or that kam cannot read this way for sure (then it is parsed
+    whole). Without \\u and \\/ escapes a JSON string has one encoding, so every follow-up
+    of the customer holds the code as encoded here, and each line holding it must be a
+    whole follow-up."""
+    if not raw.startswith(_LOG_START) or not raw.endswith(b"}\n"):
+        return None  # another layout (a log an older kam wrote): known at once
+    meta_at = raw.rfind(_LOG_META)
+    if meta_at < 0 or b"\\u" in raw or b"\\/" in raw:
+        return None
+    try:
+        meta = json.loads(b"{" + raw[meta_at + 4:-2] + b"}")
+        generation = meta[META]["1"]["generation"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if type(generation) is not int or len(meta) != 1:
+        return None
+    needle = json.dumps(code, ensure_ascii=False).encode("utf-8")
+    docs: dict[str, dict[str, Any]] = {}
+    at = raw.find(needle, len(_LOG_START), meta_at)
+    while at >= 0:
+        start = raw.rfind(b"\n", 0, at) + 1
+        end = raw.find(b"\n", at)
+        line = raw[start:end]
+        try:
+            found = json.loads(b"{" + (line[:-1] if line.endswith(b",") else line) + b"}")
+        except ValueError:
+            return None
+        if len(found) != 1:
+            return None
+        ((key, doc),) = found.items()
+        if not isinstance(doc, dict) or not isinstance(doc.get("code"), str):
+            return None
+        if doc["code"] == code:
+            docs[key] = doc
+        at = raw.find(needle, end, meta_at)
+    return generation, docs
+
+
+# --- schema ------------------------------------------------------------------
+
+def m001_initial(data: Tables) -> Tables:
+    """Version 0 (a bare TinyDB file) to 1: the customers and batches tables."""
+    data.pop("_default", None)
+    data.setdefault(CUSTOMERS, {})
+    data.setdefault(BATCHES, {})
+    return data
+
+
+# MIGRATIONS[n] turns a version-n file into version n+1. Pure functions.
+MIGRATIONS: list[Callable[[Tables], Tables]] = [m001_initial]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def check_shape(data: Any, path: Path) -> None:
+    bad = t("{path} is not a kam database (unexpected structure", path=path)
+    hint = t("); kam has not changed it. Check --db, or restore a backup with `kam restore`")
+    if not isinstance(data, dict):
+        raise StoreError(t("{bad}: top level is not an object{hint}", bad=bad, hint=hint))
+    for name, table in data.items():
+        if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
+            raise StoreError(t("{bad}: table {name!r} is malformed{hint}",
+                               bad=bad, name=name, hint=hint))
+    typed = FIELD_TYPES.get
+    for doc in data.get(CUSTOMERS, {}).values():
+        if not isinstance(doc.get("code"), str) or not isinstance(doc.get("name"), str):
+            raise StoreError(t("{bad}: a customer without code or name{hint}", bad=bad, hint=hint))
+        # the fast path: every typed value of the exact type (or null); else find the culprit
+        if all(type(v) is typed(k, type(v)) or v is None for k, v in doc.items()):
+            continue
+        for key, value in doc.items():
+            kind = FIELD_TYPES.get(key)
+            if kind is not None and value is not None and not isinstance(value, kind):
+                raise StoreError(t("{path}: customer {code!r}: field {key!r} holds {name} "
+                                   "{value!r}, not {value2}; kam has not changed it. Repair the "
+                                   "file by hand or restore a backup with `kam restore`",
+                                   path=path, code=doc['code'], key=key, name=type(value).__name__,
+                                   value=str(value)[:40], value2=t(_TYPE_NAMES[kind])))
+
+
+_TYPE_NAMES = {str: N_("text"), list: N_("a list"), dict: N_("an object"),
+               bool: N_("true/false"), int: N_("a whole number")}
+
+
+def meta_of(data: Tables) -> dict[str, Any]:
+    return data.get(META, {}).get("1", {})
+
+
+def scrub_tables(data: Any, code: str) -> bool:
+    """Drop a customer, its interactions and its batch entries from a file's tables."""
+    if not isinstance(data, dict):
+        return False
+    changed = False
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            continue
+        for key in [k for k, d in table.items() if isinstance(d, dict) and d.get("code") == code]:
+            del table[key]
+            changed = True
+        if name == BATCHES:
+            for batch in table.values():
+                if isinstance(batch, dict) and code in batch.get("before", {}):
+                    del batch["before"][code]
+                    changed = True
+    return changed
+
+
+def apply_journal(log: Tables, entries: list[dict[str, Any]]) -> None:
+    """The log as last written whole, with the journal's lines of later generations."""
+    table = log.setdefault(INTERACTIONS, {})
+    written = meta_of(log).get("generation", 0)
+    for entry in entries:
+        if entry["gen"] > written:
+            table.update(entry["put"])
+
+
+def journal_line(entry: dict[str, Any]) -> bool:
+    """Whether a journal line has its shape: {"gen": int, "put": {id: {"code": ...}}}."""
+    put = entry.get("put")
+    return type(entry.get("gen")) is int and isinstance(put, dict) and all(
+        isinstance(d, dict) and isinstance(d.get("code"), str) for d in put.values())
+
+
+def scrub_journal(path: Path, code: str) -> bool:
+    """Drop a customer's follow-ups from a journal (live or kept in a backup)."""
+    def without(entry: dict[str, Any], line: bytes) -> bytes | None:
+        put = entry.get("put")
+        if not isinstance(put, dict):
+            return None if code.encode("utf-8") in line else line
+        gone = [k for k, d in put.items() if isinstance(d, dict) and d.get("code") == code]
+        for k in gone:
+            del put[k]
+        return dumps(entry) + b"\n" if gone else line
+
+    return rewrite_lines(path, code, without)
+
+
+# --- the store ---------------------------------------------------------------
