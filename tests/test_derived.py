@@ -407,3 +407,25 @@ def test_a_special_file_in_the_views_place_is_never_read(kam: Kam, kind: str, na
     assert [r["code"] for r in kam.json("due")] == ["KH1"]
     kam("log", "KH1", "电话", "--next", "2026-12-01")
     assert [r["due"] for r in kam.json("due", "--days", "30")] == ["2026-12-01"]
+
+
+def test_a_view_row_of_another_shape_is_worked_out_again(kam: Kam) -> None:
+    """The kept lists are read into named fields (Follow, Health): a follow-up list of
+    another length (a file changed by hand) is not read at all; the answers are worked
+    out from kam.json."""
+    kam("add", "--code", "KH1", "--name", "甲", "--next", "2026-11-25")
+    expected = kam.json("due")
+    view = path_for(kam.db)
+    lines = view.read_bytes().split(b"\n")
+    head = json.loads(lines[0])
+    rows = head["rows"]
+    assert rows == 1
+    lines[1 + rows] = b'[[1,"x",2],[]]'  # the first row's due part: a follow-up cut short
+    sizes, at = [], 1
+    for n in range(len(head["blocks"])):
+        sizes.append(sum(len(x) + 1 for x in lines[at:at + rows]))
+        at += rows
+    head["blocks"] = sizes
+    lines[0] = json.dumps(head).encode()
+    view.write_bytes(b"\n".join(lines))
+    assert kam.json("due") == expected

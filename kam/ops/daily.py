@@ -104,8 +104,8 @@ def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Ro
 
     found = []
     for r in _rows(ctx, f, (view.DUE,)):
-        if r.follow is not None and -r.follow[0] <= horizon:
-            found.append(("follow_up", r.follow[0], r.follow[2], r.follow[3], r))
+        if r.follow is not None and -r.follow.days_late <= horizon:
+            found.append(("follow_up", r.follow.days_late, r.follow.urgency, r.follow.due, r))
         found += [(name, late, urgency, when, r) for name, late, urgency, lead, when in r.dates
                   if reminds(late, lead, horizon)]
     out = [({"code": r.code, "name": r.name, "kind": kind, "due": when,
@@ -160,8 +160,8 @@ def _at_risk(ctx: Context, f: Filter, threshold: float | None) -> list[Row]:
 
     below = ctx.settings.risk.threshold if threshold is None else threshold
     out = [r for r in _rows(ctx, f, (view.RISK,)) if r.health is not None  # None: lost
-           and is_at_risk(r.health[0], r.health[4], below)]
-    out.sort(key=lambda r: risk_order(r.health[0], r.code))  # type: ignore[index]
+           and is_at_risk(r.health.value, r.health.signals, below)]
+    out.sort(key=lambda r: risk_order(r.health.value, r.code))  # type: ignore[union-attr]
     return out
 
 
@@ -187,15 +187,17 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
     for item, row in items:  # the items are _due's own: completed in place
         if item["kind"] == "follow_up" and item["days_overdue"] >= 0:
             assert row.follow is not None
-            contact, info, last_contact, last_summary = row.follow[4:8]
-            item.update(contact=contact, contact_info=mask_value(info) if mask else info,
-                        last_contact=last_contact, last_summary=last_summary)
+            f = row.follow
+            item.update(contact=f.contact, contact_info=mask_value(f.contact_info) if mask
+                        else f.contact_info, last_contact=f.last_contact,
+                        last_summary=f.last_summary)
             follow.append(item)
     dates = [item for item, _ in items if item["kind"] != "follow_up"]
     at_risk = _at_risk(ctx, Filter(), None)
     marks = (ctx.settings.risk.churn_days, ctx.settings.risk.dormant_days)
     # New risks: crossed the churn or dormant mark within the last week.
-    new_risk = [_risk_doc(r) for r in at_risk if r.health and (days := r.health[2]) is not None
+    new_risk = [_risk_doc(r) for r in at_risk if r.health
+                and (days := r.health.days_since_contact) is not None
                 and any(0 <= days - m < 7 for m in marks)]
     return {"date": ctx.today.isoformat(), "due": follow, "dates": dates,
             "new_risks": new_risk, "at_risk": len(at_risk)}

@@ -54,14 +54,36 @@ _TEXT = {LIST_TEXT: LIST, ITEM_TEXT: ITEM}
 CODE, TIER, SCORE = 0, 8, 9
 
 
+class Follow(NamedTuple):
+    """A customer's next follow-up in the view (kept as a list of these fields); the
+    contact fields only when it is due (the digest's contact lines)."""
+
+    days_late: int
+    why: str
+    urgency: float
+    due: str
+    contact: str = ""
+    contact_info: str = ""
+    last_contact: str = ""
+    last_summary: str = ""
+
+
+class Health(NamedTuple):
+    """A customer's health in the view (kept as a list of these fields)."""
+
+    value: float
+    reasons: list[str]
+    days_since_contact: int | None
+    dormant: bool
+    signals: list[str]
+
+
 class Row(NamedTuple):
-    """One customer in the view. follow: [days late, why, urgency, date, contact, contact
-    info, last contact, last summary] or None; dates: [[name, days late, urgency, lead,
-    date]]; health: [value, reasons, days since contact, dormant, signals] or None
-    (lost); points: each indicator's points (settings order), missing: the places of the
-    indicators without a value (kam score); item: the customer's item of `kam score -f
-    json`, or its JSON text (ITEM_TEXT); record: records.plain_record (kam list), or its
-    JSON text (LIST_TEXT).
+    """One customer in the view. follow: Follow or None; dates: [[name, days late,
+    urgency, lead, date]]; health: Health or None (lost); points: each indicator's
+    points (settings order); missing: the places of the indicators without a value
+    (kam score); item: the customer's item of `kam score -f json`, or its JSON text
+    (ITEM_TEXT); record: records.plain_record (kam list), or its JSON text (LIST_TEXT).
     last_contact, next_follow_up (the scheduled date), updated and created are the
     customer's own, for sorting."""
 
@@ -79,9 +101,9 @@ class Row(NamedTuple):
     next_follow_up: str | None
     updated: str | None
     created: str | None
-    follow: list[Any] | None
+    follow: Follow | None
     dates: list[list[Any]]
-    health: list[Any] | None
+    health: Health | None
     points: list[float]
     missing: list[int]
     item: dict[str, Any] | Encoded | None
@@ -183,9 +205,14 @@ def _made(kept: list[list[Any]], parts: tuple[int, ...] = ALL) -> list[Row] | No
     columns = list(zip(*kept, strict=True))  # none for an empty archive: nothing to check
     if columns and not all(_shaped(columns[at], SHAPE[at]) for at in (0, *parts)):
         return None
-    return [Row._make([*base, *(due or (None, [])), *(risk or (None,)), *(scores or ([], [])),
-                       _one(item), _one(listed)])
-            for base, due, risk, scores, listed, item in kept]
+    try:  # the kept lists named (a list of another length: a file changed by hand)
+        return [Row._make([*base, *((None if due[0] is None else Follow(*due[0]), due[1])
+                                    if due else (None, [])),
+                           None if not risk or risk[0] is None else Health(*risk[0]),
+                           *(scores or ([], [])), _one(item), _one(listed)])
+                for base, due, risk, scores, listed, item in kept]
+    except TypeError:
+        return None
 
 
 def _shaped(column: tuple[Any, ...], n: int) -> bool:
