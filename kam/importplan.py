@@ -138,7 +138,8 @@ def _protected(c: Customer, r: RowData, prefer: str, p: Plan) -> RowData:
 
 def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[[set[str]], str],
          stamp: str, errors: list[dict[str, Any]] | None = None, merge: bool = True,
-         prefer: str = "newer", erased: Callable[[str], str | None] | None = None) -> Plan:
+         prefer: str = "newer", erased: Callable[[str], str | None] | None = None,
+         erased_person: Callable[[str, str], str | None] | None = None) -> Plan:
     """Decide what an import does. new_code(taken) gives a fresh code.
 
     Rows with the same code are one customer (later values win, replaced ones kept as
@@ -177,11 +178,17 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[
                 code, by = new_code(taken), ""
                 p.notes.append({"row": r.row, "message": t("no code; assigned {code}",
                                                            code=code)})
-        if code not in existing and code not in rows_of and erased is not None and (
-                when := erased(code)):
+        if by == "code" and code not in existing and code not in rows_of and \
+                erased is not None and (when := erased(code)):
             p.skipped.append({"row": r.row, "reason": "erased", "text": t(
                 "{code} was erased on {date}; skipped (use --allow-erased to bring it back)",
                 code=code, date=when)})
+            continue
+        if code not in existing and code not in rows_of and erased_person is not None and (
+                when := erased_person(name, r.fields.get("contact_info") or "")):
+            p.skipped.append({"row": r.row, "reason": "erased", "text": t(
+                "the same name and phone or email as a customer erased on {date}; skipped (use "
+                "--allow-erased to bring them back)", date=when)})
             continue
         current = p.customers.get(code) or existing.get(code)
         if current is not None and code in existing and code not in rows_of:

@@ -44,6 +44,15 @@ def contact_tokens(text: str) -> set[str]:
     return tokens
 
 
+def identity_keys(name: str, contact_info: str) -> set[str]:
+    """What identifies a person across sheets without their code: the name (without
+    spaces, any case: 张 三 is 张三) with each phone number or email of theirs. Kept only as salted
+    hashes once a customer is erased (store.db), so that a sheet without codes does not
+    bring them back under a new one."""
+    folded = "".join((name or "").split()).casefold()
+    return {f"{folded}\x1f{token}" for token in contact_tokens(contact_info)} if folded else set()
+
+
 def mask_id(text: str) -> str:
     """An identifier such as a WeChat id: first character kept (w***)."""
     masked = mask(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
@@ -24,12 +24,15 @@ if TYPE_CHECKING:  # the daily commands read the view: no dataclasses imported
 _CODE = pattern(r"^(?!.*\.\.)\w[\w.\-/]{0,63}$")
 
 
-def new_code(existing: set[str], year: int, prefix: str = "KH") -> str:
-    """The next free code like KH2026001 (the template's own pattern)."""
+def new_code(existing: set[str], year: int, prefix: str = "KH",
+             erased: Callable[[str], object] | None = None) -> str:
+    """The next free code like KH2026001 (the template's own pattern); never a code in
+    use, nor one that was erased (erased(code) true): an erased code is not handed out
+    again."""
     head = f"{prefix}{year}"
     used = [int(c[len(head):]) for c in existing if c.startswith(head) and c[len(head):].isdigit()]
     n = max(used, default=0) + 1
-    while f"{head}{n:03d}" in existing:
+    while f"{head}{n:03d}" in existing or erased is not None and erased(f"{head}{n:03d}"):
         n += 1
     return f"{head}{n:03d}"
 

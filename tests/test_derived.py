@@ -422,7 +422,7 @@ def test_a_view_row_of_another_shape_is_worked_out_again(kam: Kam) -> None:
     assert rows == 1
     lines[1 + rows] = b'[[1,"x",2],[]]'  # the first row's due part: a follow-up cut short
     sizes, at = [], 1
-    for n in range(len(head["blocks"])):
+    for _ in range(len(head["blocks"])):
         sizes.append(sum(len(x) + 1 for x in lines[at:at + rows]))
         at += rows
     head["blocks"] = sizes

@@ -267,3 +267,38 @@ def test_an_erased_customer_is_not_brought_back_silently(kam: Kam, tmp_path: Pat
     assert "远航集团" not in kam.db.read_text(encoding="utf-8")  # a salted hash, no name
     kam("import", str(f), "--allow-erased")
     assert kam.json("show", "KH2024002")["name"] == "远航集团"
+
+
+def test_an_erased_code_is_never_handed_out_again(kam: Kam, tmp_path: Path) -> None:
+    kam("add", "--name", "张三", "--contact-info", "13912345678")
+    kam("erase", "KH2026001", "--yes")
+    assert kam("add", "--name", "李四").stdout.strip() == "KH2026002"
+    f = tmp_path / "leads.csv"  # brand-new leads without codes: kam assigns them codes
+    f.write_text("客户名称,联系方式\n王五,13800000000\n赵六,13700000000\n", encoding="utf-8")
+    doc = json.loads(kam("import", str(f), "-f", "json").stdout)
+    assert (doc["created"], doc["skipped"], doc["errors"]) == (2, [], [])
+    assert sorted(c["code"] for c in kam.json("list")) == ["KH2026002", "KH2026003", "KH2026004"]
+
+
+def test_a_sheet_without_codes_does_not_bring_an_erased_person_back(kam: Kam,
+                                                                    tmp_path: Path) -> None:
+    """The erased person is remembered as salted hashes of name with phone or email: a
+    code-less row of theirs is skipped, counted and said; a namesake with another
+    number, and anyone else, comes in; --allow-erased brings them back."""
+    kam("add", "--name", "张三", "--contact-info", "13912345678, zs@example.com")
+    kam("erase", "KH2026001", "--yes")
+    f = tmp_path / "old.csv"
+    f.write_text("客户名称,联系方式\n张 三,139-1234-5678\n张三,13600000000\n李四,ZS@example.com\n"
+                 "张三,zs@EXAMPLE.com\n", encoding="utf-8")
+    doc = json.loads(kam("import", str(f), "-f", "json").stdout)
+    assert doc["created"] == 2 and doc["errors"] == []
+    text = ("the same name and phone or email as a customer erased on 2026-11-23; skipped "
+            "(use --allow-erased to bring them back)")
+    assert doc["skipped"] == [{"row": 2, "reason": "erased", "text": text},
+                              {"row": 5, "reason": "erased", "text": text}]
+    for p in kam.db.parent.rglob("*"):  # no personal data of theirs anywhere
+        if p.is_file():
+            assert b"13912345678" not in p.read_bytes() and b"zs@" not in p.read_bytes(), p
+    assert "2 erased customer(s) skipped" in kam("import", str(f), "--dry-run").stderr
+    kam("import", str(f), "--allow-erased")
+    assert "张三" in [c["name"] for c in kam.json("list")]

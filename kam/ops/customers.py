@@ -109,7 +109,7 @@ def add(ctx: Context, name: str, ch: Changes, code: str | None = None) -> Saved:
                 raise BadInput(t("code {code} is already used by {name}",
                                  code=code, name=other.name))
         else:
-            code = records.new_code(store.codes(), ctx.today.year)
+            code = records.new_code(store.codes(), ctx.today.year, erased=store.erased_on)
         stamp = ctx.stamp()
         c = _apply(ctx, Customer(code, name.strip(), created=stamp, updated=stamp), ch)
         shared = records.duplicates(c, store.customers(include_archived=True))

@@ -157,9 +157,10 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
     stamp = ctx.stamp()
     existing = {c.code: c for c in store.customers(include_archived=True)} if store else {}
     merge, prefer, allow_erased = how
-    p = plan(read.rows, existing, lambda taken: new_code(taken, ctx.today.year), stamp,
-             read.errors, merge, prefer,
-             None if allow_erased or store is None else store.erased_on)
+    erased = None if store is None else store.erased_on
+    p = plan(read.rows, existing, lambda taken: new_code(taken, ctx.today.year, erased=erased),
+             stamp, read.errors, merge, prefer, None if allow_erased else erased,
+             None if allow_erased or store is None else store.erased_person)
     history = store.interactions_by_code() if store else {}
     batch_id = store.next_batch_id() if store and not dry_run else None
     added = []

@@ -347,6 +347,16 @@ class Store:
         salt = str(meta_of(self._tables).get("salt", ""))
         return hashlib.sha256((salt + code.casefold()).encode("utf-8")).hexdigest()[:32]
 
+    def erased_person(self, name: str, contact_info: str) -> str | None:
+        """The day a person with this name and one of these phones or emails was erased,
+        if one was (kam keeps only salted hashes of privacy.identity_keys)."""
+        from kam.privacy import identity_keys
+
+        people = meta_of(self._tables).get("erased_people") or {}
+        found = [people[k] for k in map(self._tombstone, identity_keys(name, contact_info))
+                 if k in people] if people else []
+        return min(found) if found else None
+
     def erased_on(self, code: str) -> str | None:
         """The day a customer with this code was erased, if it was (kam keeps only a salted
         hash of the code)."""
@@ -360,6 +370,9 @@ class Store:
     def erase(self, code: str) -> None:
         """Erase a customer completely: here, in the log and batches now; on commit,
         in the history and every backup (see the module's docstring)."""
+        from kam.privacy import identity_keys
+
+        gone = self.find(code)
         self.remove(code)
         self.remove_interactions(lambda i: i.code != code)
         scrub_tables({BATCHES: self._tables[BATCHES]}, code)
@@ -367,7 +380,15 @@ class Store:
         meta = self._tables[META]["1"]
         # a tombstone without personal data, so that an old sheet does not bring it back
         meta.setdefault("salt", os.urandom(16).hex())
-        meta.setdefault("tombstones", {})[self._tombstone(code)] = self.now.date().isoformat()
+        day = self.now.date().isoformat()
+        meta.setdefault("tombstones", {})[self._tombstone(code)] = day
+        if gone is not None:  # and who it was, as hashes: a sheet without codes is caught
+            infos = [gone.contact_info, *(c.contact_info for c in gone.contacts)]
+            people = meta.setdefault("erased_people", {})
+            for name in {gone.name, gone.contact}:
+                for info in infos:
+                    for key in identity_keys(name, info or ""):
+                        people[self._tombstone(key)] = day
         erasing = self._tables[META]["1"].setdefault(ERASING, [])
         if code not in erasing:
             erasing.append(code)
