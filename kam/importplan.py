@@ -9,7 +9,9 @@ from datetime import date
 from typing import Any
 
 from kam.columns import RowData
-from kam.i18n import t
+from kam.followup import LOST
+from kam.formats import cell_text
+from kam.i18n import N_, t
 from kam.models import Customer
 from kam.privacy import contact_tokens
 from kam.records import contacts_of, same_person
@@ -111,19 +113,70 @@ def _same_customer(r: RowData, candidates: list[Customer]) -> tuple[str, str] | 
     return None
 
 
-def _protected(c: Customer, r: RowData, prefer: str, p: Plan) -> RowData:
-    """The row without the values that would roll newer archive data back.
+# The commands whose history entries are not the user's own changes: an import (the
+# sheet's), an undo or a restore (putting an earlier state back).
+_NOT_EDITS = frozenset({"import", "undo", "restore"})
 
-    prefer "newer": a row whose 最近跟进时间 is older than the customer's last contact does
-    not overwrite what the archive says; "archive": the archive always wins; "sheet":
-    the sheet always does. Every value the sheet and the archive disagree on is listed.
+
+def kam_changes(entries: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """code -> what was changed in kam (kam edit, lost, log --next, merge, ...) since the
+    customer was last imported or created, from the history (oldest first), as the keys
+    an import compares: a field, an extra column's name, or date.NAME."""
+    out: dict[str, set[str]] = {}
+    for e in entries:
+        code, changes = e.get("code"), e.get("changes") or {}
+        if not isinstance(code, str) or not isinstance(changes, dict):
+            continue
+        if e.get("action") == "created" or e.get("command") == "import":
+            out[code] = set()
+            continue
+        if e.get("command") in _NOT_EDITS:
+            continue
+        mine = out.setdefault(code, set())
+        for key, pair in changes.items():
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, None)
+            if key in ("extra", "dates") and isinstance(old or {}, dict) and \
+                    isinstance(new or {}, dict):
+                old, new = old or {}, new or {}
+                mine |= {(f"date.{k}" if key == "dates" else k) for k in set(old) | set(new)
+                         if old.get(k) != new.get(k)}
+            else:
+                mine.add(key)
+    return out
+
+
+_WHY = {"kam": N_("changed in kam since the last import"), "older": N_("the row is older"),
+        "archive": N_("--prefer archive"), "lost": N_("a lost or archived customer stays so")}
+
+
+def conflict_note(c: dict[str, Any]) -> str:
+    """A value of the sheet an import did not take, and why, for the history."""
+    return t("row {row}: the sheet's {field} {sheet} not taken, {archive} kept ({why})",
+             row=c["row"], field=c["field"], sheet=repr(cell_text(c["sheet"])),
+             archive=repr(cell_text(c["archive"])), why=t(_WHY.get(c["why"], c["why"])))
+
+
+def _protected(c: Customer, r: RowData, prefer: str, p: Plan, mine: set[str]) -> RowData:
+    """The row without the values that would undo work done in kam or roll newer archive
+    data back.
+
+    prefer "newer": a value changed in kam since the customer was last imported or
+    created (mine: kam_changes) stays, and so does everything when the row's 最近跟进时间
+    is older than the customer's last contact; "archive": the archive always wins;
+    "sheet": the sheet does, except that a lost or archived customer is never revived
+    (its stage stays). Every value the sheet and the archive disagree on is listed with
+    what was kept and why; the sheet's value stays in the report and the history.
     """
     older = bool(r.contact_date and c.last_contact and r.contact_date.isoformat() < c.last_contact)
-    keep = prefer == "archive" or (prefer == "newer" and older)
     fields, extra, dates = dict(r.fields), dict(r.extra), dict(r.fields.get("dates", {}))
-    for key, mine, theirs in _disagreements(c, r):
-        p.conflicts.append({"code": c.code, "row": r.row, "field": key, "archive": mine,
-                            "sheet": theirs, "kept": "archive" if keep else "sheet"})
+    for key, mine_value, theirs in _disagreements(c, r):
+        why = ("lost" if key == "stage" and (c.stage == LOST or c.archived) else
+               "archive" if prefer == "archive" else "sheet" if prefer == "sheet" else
+               "kam" if key in mine else "older" if older else "sheet")
+        keep = why != "sheet"
+        p.conflicts.append({"code": c.code, "row": r.row, "field": key, "archive": mine_value,
+                            "sheet": theirs, "kept": "archive" if keep else "sheet",
+                            "why": why})
         if keep:
             if key.startswith("date."):
                 dates.pop(key[5:])
@@ -139,7 +192,8 @@ def _protected(c: Customer, r: RowData, prefer: str, p: Plan) -> RowData:
 def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[[set[str]], str],
          stamp: str, errors: list[dict[str, Any]] | None = None, merge: bool = True,
          prefer: str = "newer", erased: Callable[[str], str | None] | None = None,
-         erased_person: Callable[[str, str], str | None] | None = None) -> Plan:
+         erased_person: Callable[[str, str], str | None] | None = None,
+         changed_in_kam: dict[str, set[str]] | None = None) -> Plan:
     """Decide what an import does. new_code(taken) gives a fresh code.
 
     Rows with the same code are one customer (later values win, replaced ones kept as
@@ -192,7 +246,7 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[
             continue
         current = p.customers.get(code) or existing.get(code)
         if current is not None and code in existing and code not in rows_of:
-            r = _protected(current, r, prefer, p)
+            r = _protected(current, r, prefer, p, (changed_in_kam or {}).get(code, set()))
         if current is None:
             if not name:
                 p.errors.append({"row": r.row, "message": t("new customer {code} has no name",

@@ -135,16 +135,21 @@ def import_report(doc: dict[str, Any]) -> None:
         counts[sk["reason"]] = counts.get(sk["reason"], 0) + 1
     for reason, n in counts.items():
         say(t(_SKIPPED[reason], count=n))
-    if doc.get("dry_run") and doc.get("changes"):
-        table([{**c, "old": cell_text(c["old"]), "new": cell_text(c["new"])}
-               for c in doc["changes"]], ("code", "field", "old", "new"),
-              title=t("{count} field(s) would change", count=len(doc["changes"])),
-              flex=("old", "new"))
+    if doc.get("changes"):  # field by field, a real import as a dry run; JSON has them all
+        emit([{**c, "old": cell_text(c["old"]), "new": cell_text(c["new"])}
+              for c in doc["changes"]], ("code", "field", "old", "new"), "table",
+             title=t("{count} field(s) would change", count=len(doc["changes"]))
+             if doc.get("dry_run") else t("{count} field(s) changed", count=len(doc["changes"])),
+             flex=("old", "new"), limit=50)
+    from kam.importplan import conflict_note
+
     kept = [c for c in doc.get("conflicts", []) if c["kept"] == "archive"]
     for c in kept[:20]:
-        warn(t("row {row}: {code} {field}: kept {archive}, the sheet's {sheet} is older "
-               "(--prefer sheet takes it)", row=c["row"], code=c["code"], field=c["field"],
-               archive=repr(cell_text(c["archive"])), sheet=repr(cell_text(c["sheet"]))))
+        warn(t("{code} {note} (--prefer sheet takes the sheet's)", code=c["code"],
+               note=conflict_note(c)))
+    if len(kept) > 20:
+        warn(t("{count} more value(s) of the sheet not taken: see -f json or kam history",
+               count=len(kept) - 20))
     for sk in doc.get("skipped", []):
         if sk["reason"] == "erased":
             warn(t("row {row}: {text}", row=sk["row"], text=sk["text"]))
@@ -340,7 +345,7 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
 
 
 _ACTIONS = {"created": N_("created"), "changed": N_("changed"), "removed": N_("removed"),
-            "erased": N_("erased")}
+            "erased": N_("erased"), "noted": N_("noted")}
 
 
 def _action(action: str) -> str:

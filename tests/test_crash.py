@@ -86,7 +86,9 @@ def _command(kind: str, tag: str, code: str, work: Path) -> list[str]:
     sheet = work / f"{tag}.csv"
     rows = "".join(f"C{i:05d},{tag}\n" for i in range(2000))
     sheet.write_text("客户编号,备注\n" + rows, encoding="utf-8")
-    return ["import", str(sheet)]
+    # --prefer sheet: every row applies (notes edited in kam since would otherwise stay),
+    # so that a half-applied import shows
+    return ["import", str(sheet), "--prefer", "sheet"]
 
 
 def _worker(work: Path, seed: int) -> dict[str, int]:

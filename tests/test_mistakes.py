@@ -235,7 +235,8 @@ def test_an_older_sheet_does_not_undo_a_signing_or_a_renewal(kam: Kam, tmp_path:
     kam("edit", "KH2024001", "--stage", "合作中", "--date", "合同到期=2027-12-31")
     kam("log", "KH2024001", "签约", "--date", "2026-11-20")
     r = kam("import", str(f), "--dry-run")
-    assert "KH2024001 stage: kept 'active', the sheet's 'intent' is older" in r.stderr
+    assert ("KH2024001 row 2: the sheet's stage 'intent' not taken, 'active' kept (changed in "
+            "kam since the last import) (--prefer sheet takes the sheet's)") in r.stderr
     doc = json.loads(kam("import", str(f), "-f", "json").stdout)
     assert [(c["code"], c["field"], c["kept"]) for c in doc["conflicts"]] == [
         ("KH2024001", "stage", "archive"), ("KH2024001", "date.contract_end", "archive")]
@@ -302,3 +303,53 @@ def test_a_sheet_without_codes_does_not_bring_an_erased_person_back(kam: Kam,
     assert "2 erased customer(s) skipped" in kam("import", str(f), "--dry-run").stderr
     kam("import", str(f), "--allow-erased")
     assert "张三" in [c["name"] for c in kam.json("list")]
+
+
+def test_a_reimport_never_undoes_work_done_in_kam(kam: Kam, tmp_path: Path) -> None:
+    """The same sheet again, after a day's work in kam: a stage changed, a customer lost,
+    an owner handed over, a phone corrected (the sheet's row even has a newer 最近跟进时间):
+    kam's values stay, each of the sheet's is listed and kept in the history; a lost
+    customer is not revived even with --prefer sheet."""
+    f = tmp_path / "team.csv"
+    f.write_text("客户编号,客户名称,合作阶段,负责人,联系方式,最近跟进时间\n"
+                 "KH1,华东精密,意向客户,张华,13900000001,2026-11-01\n"
+                 "KH2,远航集团,合作中,张华,13900000002,2026-11-01\n"
+                 "KH3,恒达,合作中,张华,13900000003,2026-11-01\n", encoding="utf-8")
+    kam("import", str(f))
+    kam("edit", "KH1", "--stage", "合作中")
+    kam("lost", "KH2", "选了别家", "--reason", "竞争对手")
+    kam("edit", "--where", "owner=张华", "--owner", "王芳")
+    kam("edit", "KH3", "--contact-info", "13900000099")
+    f.write_text(f.read_text(encoding="utf-8").replace("2026-11-01", "2026-11-22"),
+                 encoding="utf-8")  # a colleague's newer row
+    doc = json.loads(kam("import", str(f), "-f", "json").stdout)
+    kept = {(c["code"], c["field"], c["why"]) for c in doc["conflicts"] if c["kept"] == "archive"}
+    assert {("KH1", "stage", "kam"), ("KH2", "stage", "lost"), ("KH3", "contact_info", "kam"),
+            ("KH1", "owner", "kam"), ("KH2", "owner", "kam"), ("KH3", "owner", "kam")} <= kept
+    shown = {c["code"]: c for c in kam.json("list", "--all")}
+    assert (shown["KH1"]["stage"], shown["KH2"]["stage"]) == ("active", "lost")
+    assert {c["owner"] for c in shown.values()} == {"王芳"}
+    assert shown["KH3"]["contact_info"] == "13900000099"
+    assert "KH2" not in [d["code"] for d in kam.json("due", "--days", "60")]
+    notes = [e.get("note", "") for e in kam.json("history", "KH3")]
+    assert any("13900000003" in n and "13900000099" in n for n in notes)  # findable
+    r = kam("import", str(f), "--prefer", "sheet")  # the real import shows what changed
+    assert "field(s) changed" in r.stdout and "13900000099" in r.stdout
+    shown = {c["code"]: c for c in kam.json("list", "--all")}
+    assert shown["KH2"]["stage"] == "lost" and shown["KH3"]["contact_info"] == "13900000003"
+
+
+def test_kam_changes_reads_the_history() -> None:
+    from kam.importplan import kam_changes
+
+    entries = [
+        {"code": "A", "command": "import", "action": "created", "changes": {"stage": [None, "x"]}},
+        {"code": "A", "command": "edit", "action": "changed",
+         "changes": {"stage": ["x", "y"], "extra": [{"微信": "a", "k": 1}, {"微信": "b", "k": 1}],
+                     "dates": [None, {"birthday": "2000-01-01"}]}},
+        {"code": "B", "command": "edit", "action": "changed", "changes": {"owner": ["a", "b"]}},
+        {"code": "B", "command": "import", "action": "changed", "changes": {"note": ["", "n"]}},
+        {"code": "C", "command": "undo", "action": "changed", "changes": {"owner": ["a", "b"]}},
+    ]
+    assert kam_changes(entries) == {"A": {"stage", "微信", "date.birthday"}, "B": set()}
+

@@ -151,7 +151,7 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
            how: tuple[bool, str, bool]) -> dict[str, Any]:
     """Plan the import against the archive and, unless dry, stage it in the store."""
     from kam.activity import refresh
-    from kam.importplan import plan, tally
+    from kam.importplan import conflict_note, kam_changes, plan, tally
     from kam.records import new_code, new_interaction
 
     stamp = ctx.stamp()
@@ -160,7 +160,8 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
     erased = None if store is None else store.erased_on
     p = plan(read.rows, existing, lambda taken: new_code(taken, ctx.today.year, erased=erased),
              stamp, read.errors, merge, prefer, None if allow_erased else erased,
-             None if allow_erased or store is None else store.erased_person)
+             None if allow_erased or store is None else store.erased_person,
+             kam_changes(store.read_history()) if store and existing else None)
     history = store.interactions_by_code() if store else {}
     batch_id = store.next_batch_id() if store and not dry_run else None
     added = []
@@ -191,6 +192,9 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
                 changed[code] = b.to_doc() if b is not None else None
         for code, m in p.merged.items():
             store.annotate(code, merge_note(m))
+        for c in p.conflicts:  # the sheet's values not taken stay findable: kam history
+            if c["kept"] == "archive":
+                store.annotate(c["code"], conflict_note(c))
         store.label = f"import {file.name} #{batch_id}"
         if changed or added:
             store.put_batch({"id": batch_id, "created": stamp, "file": str(file),

@@ -364,8 +364,10 @@ class Store:
         return stones.get(self._tombstone(code)) if stones else None
 
     def annotate(self, code: str, note: str) -> None:
-        """Say why a customer changed (e.g. which rows an import merged), in the history."""
-        self._notes[code] = note
+        """Say something of a customer in this commit's history (why it changed, which rows
+        an import merged, a sheet's value it did not take); notes add up."""
+        self._notes[code] = f"{self._notes[code]}\n{note}" if code in self._notes else note
+        self._dirty = True  # a note alone is a commit: its history line
 
     def erase(self, code: str) -> None:
         """Erase a customer completely: here, in the log and batches now; on commit,
@@ -626,6 +628,9 @@ class Store:
             if code in self._notes:
                 entry["note"] = self._notes[code]
             lines.append(entry)
+        lines += [{**self.history.entry(self.now, gen, self.command, code, "noted", {}),
+                   "note": note} for code, note in sorted(self._notes.items())
+                  if code not in self._before and code not in self._erased]
         lines += [self.history.entry(self.now, gen, "erase", code, "erased", {})
                   for code in sorted(self._erased)]
         return lines
