@@ -406,8 +406,11 @@ def _set_field(out: RowData, key: str, header: str, v: Any, text: str, settings:
     if key == "last_contact" or key == "next_follow_up" or key.startswith("date."):
         try:
             when = coerce_date(v, settings.slash_order, epoch1904)
-        except ValueError as e:
-            raise RowError(f"{header}: {e}") from None
+        except ValueError as e:  # kept as written, never the reason a customer is left out
+            out.extra[raw_column(header)] = text
+            out.warnings.append(t("{header}: {problem}; kept as text in {column}",
+                                  header=header, problem=e, column=raw_column(header)))
+            return
         if key == "last_contact":
             out.contact_date = when
         if key.startswith("date."):

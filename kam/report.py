@@ -177,6 +177,11 @@ def imported(doc: dict[str, Any], fmt: str) -> None:
     if doc["batch"]:
         text += t("; undo with `kam undo {batch}`", batch=doc["batch"])
     say(text)
+    left_out = sorted({e["row"] for e in doc["errors"]} | {s["row"] for s in doc.get("skipped", [])
+                                                          if s.get("reason") == "erased"})
+    if left_out:  # a cron import must not look complete
+        say(t("rows not imported: {rows}", rows=", ".join(map(str, left_out[:50])) +
+              (" …" if len(left_out) > 50 else "")))
 
 
 def batches(rows: Sequence[dict[str, Any]], fmt: str) -> None:

@@ -89,18 +89,20 @@ def test_legacy_sheet_every_quirk(kam: Kam, tmp_path: Path) -> None:
     assert report["sheet"] == "客户台账" and report["header_row"] == 3
     assert report["unmapped_columns"] == ["微信", "地址"]
     assert report["columns"]["客户编码"] == "code" and report["columns"]["邮箱"] == "contact_info"
-    assert report["errors"] == [
-        {"row": 15, "message": "最后联系日期: no such date: '2024-02-30'"},
-    ]
-    assert report["created"] == 9
-    assert report["notes"] == [{"row": 13, "message": "no code; assigned KH2026001"}]
+    assert report["errors"] == []  # an unreadable date never leaves a customer out
+    assert report["created"] == 10
+    assert report["notes"] == [
+        {"row": 13, "message": "no code; assigned KH2026001"},
+        {"row": 15, "message": "最后联系日期: no such date: '2024-02-30'; kept as text in "
+                               "最后联系日期(原值)"}]
     assert report["merged"] == [{"rows": [4, 12], "code": "KH001", "by": "code", "note":
                                  "rows 4, 12 merged into KH001: the same code"}]
     assert report["skipped"] == [{"row": 16, "reason": "total", "text": "合计"}]
     assert report["sheets_seen"] == ["填写说明", "隐藏", "客户台账"]
     by_code = {c["code"]: c for c in kam.json("list")}
     assert set(by_code) == {"KH001", "KH002", "KH003", "KH004", "KH005", "KH006", "KH007",
-                            "KH008", "KH2026001"}
+                            "KH008", "KH009", "KH2026001"}
+    assert by_code["KH009"]["extra"] == {"最后联系日期(原值)": "2024-02-30"}
     assert by_code["KH008"]["stage"] == "intent"  # 跟进中: a built-in alias
     a = by_code["KH001"]
     assert a["contact"] == "张三丰"  # the later row's non-empty value wins
@@ -145,7 +147,8 @@ def test_dry_run_without_database_creates_nothing(kam: Kam, tmp_path: Path) -> N
 def test_strict_imports_nothing_on_row_errors(kam: Kam, tmp_path: Path) -> None:
     kam("add", "--name", "已有")
     before = kam.digest()
-    r = kam("import", str(_legacy(tmp_path)), "--strict", code=2)
+    f = workbook(tmp_path / "t.xlsx", [("s", [["客户编号", "客户名称"], ["KH1", "甲"], ["K H!", "乙"]])])
+    r = kam("import", str(f), "--strict", code=2)
     assert "1 row(s) with errors and --strict: nothing imported" in r.stderr
     assert kam.digest() == before
 

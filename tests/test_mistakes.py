@@ -353,3 +353,19 @@ def test_kam_changes_reads_the_history() -> None:
     ]
     assert kam_changes(entries) == {"A": {"stage", "微信", "date.birthday"}, "B": set()}
 
+
+
+def test_one_unreadable_cell_never_leaves_a_customer_out(kam: Kam, tmp_path: Path) -> None:
+    """A VIP whose 最后联系日期 says 下周 comes in: the cell is kept as written in
+    最后联系日期(原值) and reported; the summary names every row that did not come in."""
+    f = tmp_path / "vip.csv"
+    f.write_text("客户编号,客户名称,客户价值等级,最后联系日期,合同到期日\n"
+                 "KH1,VIP公司,高价值,下周,年底\nKH2,,低,2026-11-01,\nKH3,平常公司,低,2026-11-01,\n",
+                 encoding="utf-8")
+    r = kam("import", str(f))
+    assert "rows not imported: 3" in r.stderr
+    vip = kam.json("show", "KH1")
+    assert vip["value_level"] == "high" and vip["last_contact"] is None
+    assert vip["extra"] == {"最后联系日期(原值)": "下周", "合同到期日(原值)": "年底"}
+    doc = json.loads(kam("import", str(f), "--dry-run", "-f", "json").stdout)
+    assert [e["row"] for e in doc["errors"]] == [3]
