@@ -503,21 +503,22 @@ def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
         ws = wb.create_sheet(title)
         _header_row(ws, [str(h) for h in s.headers])
         widths = [width(str(h)) for h in s.headers]
-        signed = []
+        formats = []
         for row in s.rows:
             values = [_xml_safe(v) if isinstance(v, str) else v for v in row]
-            for i, v in enumerate(values):  # "+2" / "-1": a change, kept as a number
-                if isinstance(v, str) and re.fullmatch(r"[+-]?\d+(\.\d+)?", v) and i:
-                    values[i] = float(v) if "." in v else int(v)
-                    signed.append((ws.max_row + 1, i + 1))
+            for i, v in enumerate(values):  # numbers stay numbers, in the format they show
+                look = _REVIEW_FORMATS.get(type(v).__name__)
+                if look is not None:
+                    values[i] = float(v)
+                    formats.append((ws.max_row + 1, i + 1, look))
             ws.append(values)
-            widths = [max(w, width(str(v))) for w, v in zip(widths, values, strict=True)]
+            widths = [max(w, width(str(v))) for w, v in zip(widths, row, strict=True)]
         for note in s.notes:
             ws.append([])
             ws.append([_xml_safe(note)])
         _keep_text(ws[f"A2:A{max(2, ws.max_row)}"])
-        for r, col in signed:
-            ws.cell(row=r, column=col).number_format = "+0;-0;0"
+        for r, col, look in formats:
+            ws.cell(row=r, column=col).number_format = look
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = min(50, w + 2)
         ws.freeze_panes = "A2"
@@ -536,6 +537,10 @@ def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
                 series.smooth = False
             ws.add_chart(chart, f"A{ws.max_row + 2}")  # below the table: one page wide
     atomic_save(path, wb.save, EXPORT_MODE)
+
+
+# review.Change, Amount and Share: numbers in the workbook, formatted as on screen
+_REVIEW_FORMATS = {"Change": "+#,##0;-#,##0;0", "Amount": "#,##0", "Share": "0%"}
 
 
 def _sheet_title(title: str, used: set[str]) -> str:

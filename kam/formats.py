@@ -69,7 +69,7 @@ def cell_text(value: Any, sep: str = "、") -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""
-    if isinstance(value, float):
+    if type(value) is float:  # a subclass (review.Change, Amount, Share) says it itself
         return f"{value:g}" if value != int(value) else str(int(value))
     if isinstance(value, (list, tuple)):
         return sep.join(cell_text(v) for v in value)

@@ -437,8 +437,10 @@ def review(doc: dict[str, Any], fmt: str, sections: Sequence[Any], chart: bool |
             _bars(section)
         elif section.rows:
             keys = [f"c{i}" for i in range(len(section.headers))]
+            coded = section.headers[0] == header("code")  # a code is never cut: the name is
             table([dict(zip(keys, row, strict=True)) for row in section.rows], keys,
-                  title=section.title, heads=section.headers, flex=keys[:2])
+                  title=section.title, heads=section.headers,
+                  flex=keys[1:2] if coded else keys[:1])
         else:
             text_block([section.title, "  " + t("nothing in this period")])
         if section.notes:

@@ -238,8 +238,46 @@ class Table:
     notes: tuple[str, ...] = ()
 
 
-def _signed(n: float) -> str:
-    return f"{n:+g}" if n else "0"
+class Change(float):
+    """A change between two periods: a number (so in a workbook), shown signed with
+    thousands separators: +2,100,000, never +2.1e+06."""
+
+    def __str__(self) -> str:
+        return "0" if not self else f"{self:+,.0f}" if self.is_integer() else f"{self:+,.2f}"
+
+
+class Amount(float):
+    """An amount of money: a number, shown with thousands separators."""
+
+    def __str__(self) -> str:
+        return f"{self:,.0f}" if self.is_integer() else f"{self:,.2f}"
+
+
+class Share(float):
+    """A rate between 0 and 1: a number, shown as a percentage."""
+
+    def __str__(self) -> str:
+        return f"{self:.0%}"
+
+
+def _signed(n: float) -> Change:
+    return Change(n)
+
+
+def without_undone(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One customer's history (oldest first) without what an undo took back: each
+    `kam undo` line and the import line before it that it reverted. An import, its
+    undo and the same import again are one change, not three."""
+    kept: list[dict[str, Any]] = []
+    for e in entries:
+        if e.get("command") == "undo":
+            at = next((i for i in range(len(kept) - 1, -1, -1)
+                       if kept[i].get("command") == "import"), None)
+            if at is not None:
+                del kept[at]
+                continue
+        kept.append(e)
+    return kept
 
 
 def tables(doc: dict[str, Any], names: dict[str, dict[str, str]]) -> list[Table]:
@@ -298,9 +336,9 @@ def tables(doc: dict[str, Any], names: dict[str, dict[str, str]]) -> list[Table]
                      tuple((name("stage", s), n, c["median_days"].get(s, ""))
                            for s, n in funnel), "bar"))
     out.append(Table("conversion", t("Stage changes"),
-                     (t("From"), t("To"), t("Number of customers"), t("Rate")),
+                     (t("From"), t("To"), t("Number of customers"), t("Of"), t("Rate")),
                      tuple((name("stage", r["from"]), name("stage", r["to"]), r["count"],
-                            f"{r['rate']:.0%}" if r["rate"] is not None else "")
+                            r["base"], Share(r["rate"]) if r["rate"] is not None else "")
                            for r in c["transitions"]), None, (2,)))
     life = doc["lifecycle"]
     out.append(Table("lifecycle", t("Lifecycle"), (t("Number of customers"), t("Count")),
@@ -313,18 +351,18 @@ def tables(doc: dict[str, Any], names: dict[str, dict[str, str]]) -> list[Table]
                                                      (t("dormant"), life["crossed_dormant"])))))
     rev = doc["revenue"]
     out.append(Table("revenue", t("Orders per month"), (t("Month"), t("Amount")),
-                     tuple((m["month"], m["amount"]) for m in rev["previous_months"]
+                     tuple((m["month"], Amount(m["amount"])) for m in rev["previous_months"]
                            + rev["months"]), "line",
                      notes=(t("Orders in the period: {total} (previous {previous})",
                               total=f"{rev['total']:,.0f}",
                               previous=f"{rev['previous_total']:,.0f}"),)))
     out.append(Table("top", t("Top customers by orders"),
                      (labels.column("code"), labels.column("name"), now, before, change),
-                     tuple((r["code"], r["name"], r["amount"], r["previous"],
+                     tuple((r["code"], r["name"], Amount(r["amount"]), Amount(r["previous"]),
                             _signed(r["change"])) for r in rev["top"])))
     out.append(Table("top_change", t("Largest changes in orders"),
                      (labels.column("code"), labels.column("name"), now, before, change),
-                     tuple((r["code"], r["name"], r["amount"], r["previous"],
+                     tuple((r["code"], r["name"], Amount(r["amount"]), Amount(r["previous"]),
                             _signed(r["change"])) for r in rev["top_change"])))
     lost = doc["lost"]
     out.append(Table("lost", t("Lost, by reason"), (t("Reason"), t("Number of customers")),

@@ -106,9 +106,9 @@ def test_month_against_the_month_before(past: Kam) -> None:
         ("A", "2026-10-12", 19), ("C", "2026-10-26", 5), ("B", "2026-10-26", 5)]
     c = doc["conversion"]
     assert c["transitions"] == [
-        {"from": "prospect", "to": "intent", "count": 1, "rate": 1.0},
-        {"from": "intent", "to": "active", "count": 1, "rate": 0.5},
-        {"from": "active", "to": "lost", "count": 1, "rate": 0.3333}]
+        {"from": "prospect", "to": "intent", "count": 1, "base": 1, "rate": 1.0},
+        {"from": "intent", "to": "active", "count": 1, "base": 2, "rate": 0.5},
+        {"from": "active", "to": "lost", "count": 1, "base": 3, "rate": 0.3333}]
     assert c["in_stage"] == {"prospect": 1, "intent": 2, "active": 3, "lost": 1}
     # stays that ended in October: A prospect 08-01..10-05, D active ..10-20, B intent ..10-25
     assert c["median_days"] == {"prospect": 65.0, "active": 80.0, "intent": 85.0}
@@ -136,9 +136,9 @@ def test_quarter_so_far_against_the_quarter_before(past: Kam) -> None:
             if m["field"] == "stage"] == [("A", "prospect", "active"), ("B", "intent", "active"),
                                           ("D", "active", "lost")]
     assert doc["conversion"]["transitions"] == [
-        {"from": "prospect", "to": "intent", "count": 1, "rate": 1.0},
-        {"from": "intent", "to": "active", "count": 2, "rate": 1.0},
-        {"from": "active", "to": "lost", "count": 1, "rate": 0.25}]
+        {"from": "prospect", "to": "intent", "count": 1, "base": 1, "rate": 1.0},
+        {"from": "intent", "to": "active", "count": 2, "base": 2, "rate": 1.0},
+        {"from": "active", "to": "lost", "count": 1, "base": 4, "rate": 0.25}]
     r = doc["revenue"]
     assert [m["month"] for m in r["months"]] == ["2026-10", "2026-11", "2026-12"]
     assert [m["amount"] for m in r["months"]] == [30000.0, 5000.0, 0.0]
@@ -220,3 +220,47 @@ def test_libreoffice_opens_the_review(past: Kam, tmp_path: Path) -> None:
                         "--headless", "--convert-to", "pdf", "--outdir",
                         str(tmp_path), str(target)], capture_output=True, timeout=180)
     assert r.returncode == 0 and (tmp_path / "review.pdf").stat().st_size > 1000
+
+
+def test_an_undone_import_is_not_history_and_rates_stay_within_their_base(
+        kam: Kam, tmp_path: Path) -> None:
+    """An import, `kam undo`, the same import again: one change, not three; every rate
+    is at most 100%, with its base shown."""
+    first = tmp_path / "a.csv"
+    first.write_text("客户编号,客户名称,合作阶段\nA1,甲,潜在客户\nA2,乙,潜在客户\n", encoding="utf-8")
+    kam("--today", "2026-11-02", "import", str(first))
+    moved = tmp_path / "b.csv"
+    moved.write_text("客户编号,客户名称,合作阶段\nA1,甲,意向客户\nA2,乙,意向客户\n", encoding="utf-8")
+    kam("--today", "2026-11-10", "import", str(moved))
+    kam("--today", "2026-11-10", "undo", "2")
+    kam("--today", "2026-11-11", "import", str(moved))
+    doc = kam.json("--today", "2026-12-01", "review", "--month", "2026-11")
+    rows = doc["conversion"]["transitions"]
+    assert rows == [{"from": "prospect", "to": "intent", "count": 2, "base": 2, "rate": 1.0}]
+    assert all(r["rate"] <= 1 for r in rows)
+
+
+def test_review_numbers_are_numbers_and_codes_are_never_cut(kam: Kam, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from kam.review import Amount, Change, Share
+
+    assert (str(Change(2_100_000)), str(Change(-3)), str(Change(0)), str(Change(1.5))) == (
+        "+2,100,000", "-3", "0", "+1.50")
+    assert (str(Amount(2_100_000)), str(Share(0.3333))) == ("2,100,000", "33%")
+    kam("add", "--code", "KH2023000001", "--name", "名字很长的" * 6 + "公司", "--stage", "意向客户")
+    kam("log", "KH2023000001", "订单", "-k", "order", "--amount", "2100000", "--date",
+        "2026-11-05")
+    monkeypatch.setenv("COLUMNS", "60")
+    out = kam("--today", "2026-12-01", "review", "--month", "2026-11", "--no-chart").stdout
+    assert "KH2023000001" in out and "2,100,000" in out and "e+06" not in out
+    book = tmp_path / "review.xlsx"
+    kam("--today", "2026-12-01", "review", "--month", "2026-11", "--xlsx", str(book))
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    money = [c for c in cells if c.value == 2100000]
+    assert money and all(c.data_type == "n" and "#,##0" in c.number_format for c in money)
+    assert not [c for c in cells if isinstance(c.value, str) and "e+0" in c.value]
+

@@ -79,6 +79,7 @@ def run(ctx: Context, period: core.Period, f: Filter | None = None) -> dict[str,
         history: dict[str, list[Any]] = {}
         for e in store.read_history():
             history.setdefault(e["code"], []).append(e)
+        history = {code: core.without_undone(es) for code, es in history.items()}
         raw = store.interaction_docs()
     log: dict[str, list[dict[str, Any]]] = {}
     latest: dict[str, str] = {}
@@ -207,21 +208,23 @@ def _activity(settings: Settings, now: State, log: list[Interaction], period: co
 
 def _conversion(now: State, before: State, entries: list[tuple[str, dict[str, Any]]],
                 history: dict[str, list[Any]], period: core.Period) -> dict[str, Any]:
+    """Stage changes in the period: for each (from, to), the customers who made it
+    (count) out of those who were in `from` at some time in the period (base: at its
+    start, or entering `from` in it, or leaving it); a rate is count / base, at most 1
+    by construction."""
     moves = core.transitions(entries, period)
-    pairs: dict[tuple[str, str], int] = {}
-    entering: dict[str, set[str]] = {}
-    for code, a, b, _day in moves:
-        pairs[(a, b)] = pairs.get((a, b), 0) + 1
-        entering.setdefault(b, set()).add(code)
+    pairs: dict[tuple[str, str], set[str]] = {}
     base: dict[str, set[str]] = {}
     for code, c in before.customers.items():
         base.setdefault(c.stage or "", set()).add(code)
-    for stage, codes in entering.items():
-        base.setdefault(stage, set()).update(codes)
+    for code, a, b, _day in moves:
+        pairs.setdefault((a, b), set()).add(code)
+        base.setdefault(a, set()).add(code)
+        base.setdefault(b, set()).add(code)
     rank = {s: i for i, s in enumerate(core.STAGE_ORDER)}
-    rows = [{"from": a, "to": b, "count": n,
-             "rate": round(n / len(base.get(a, ())), 4) if base.get(a) else None}
-            for (a, b), n in sorted(pairs.items(), key=lambda kv: (rank.get(kv[0][0], 99),
+    rows = [{"from": a, "to": b, "count": len(who), "base": len(base[a]),
+             "rate": round(len(who) / len(base[a]), 4)}
+            for (a, b), who in sorted(pairs.items(), key=lambda kv: (rank.get(kv[0][0], 99),
                                                                    rank.get(kv[0][1], 99)))]
     spans = {code: core.stage_spans(history.get(code, []), c.stage)
              for code, c in now.customers.items()}
