@@ -53,8 +53,8 @@ def _count(i: Interaction, since: str, recent: str, orders: dict[str, float],
     if i.kind == "order":
         if first_order is None or i.date < first_order:
             first_order = i.date
-        if i.date >= since and i.amount:
-            orders[i.date] = orders.get(i.date, 0.0) + float(i.amount)
+        if i.date >= since:  # a day with an order, its amount 0 when none was given
+            orders[i.date] = orders.get(i.date, 0.0) + float(i.amount or 0)
     if i.date >= recent:
         contacts.append(i.date)
         if i.kind == "complaint":

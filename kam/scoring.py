@@ -80,6 +80,10 @@ _MISSING: Reading = (None, None, 0.0, "")
 _YEAR_MONTH = pattern(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
+# Days the log must reach back from the first order before its yearly figures count.
+ORDER_HISTORY_DAYS = 90
+
+
 def years_of(raw: Any, today: date) -> float:
     """Years as a figure (5, '5年', 4.5) or since a start date (2021-03-01, 2021年3月).
 
@@ -114,19 +118,24 @@ class Scorer:
         self._floor = settings.min_known * self._positive
 
     def derived(self, name: str, c: Customer) -> float | None:
-        """A figure derived from the customer's log aggregates (amounts in yuan)."""
+        """A figure derived from the customer's log aggregates (amounts in yuan). The
+        figures of a year of orders (amount, tenure, repurchase) are unknown until the
+        first order is ORDER_HISTORY_DAYS old: one order logged today says nothing yet of
+        a year, and counting it as a year's worth would lower the score."""
         st = c.stats or {}
         orders: dict[str, float] = st.get("orders") or {}
         w = self.windows
-        if name == "order_amount_12m":
-            return w.total(orders, 0, 365) if orders else None
-        if name == "years":  # of cooperation: since the first order kam knows of
+        if name in ("order_amount_12m", "years", "repurchase_rate"):
             start = st.get("first_order")
-            if not start:
+            if not start or (self.today - date.fromisoformat(start)).days < ORDER_HISTORY_DAYS:
                 return None
-            return max(0.0, (self.today - date.fromisoformat(start)).days / 365.25)
-        if name == "repurchase_rate":
-            return w.months(orders, 365) / 12 if orders else None
+        if name == "order_amount_12m":  # none this year: 0; orders without amounts: unknown
+            total = w.total(orders, 0, 365)
+            return total if total or not w.months(orders, 365) else None
+        if name == "years":  # of cooperation: since the first order kam knows of
+            return (self.today - date.fromisoformat(st["first_order"])).days / 365.25
+        if name == "repurchase_rate":  # months of the last 12 with an order
+            return w.months(orders, 365) / 12
         if name == "interactions_90d":
             return float(w.count(st.get("contacts") or [], 90))
         if name == "complaints_90d":

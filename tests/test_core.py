@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kam import config
 from kam.activity import refresh, summarize
@@ -279,3 +281,29 @@ def test_the_churn_warning_rule(health: float, signals: tuple[str, ...], thresho
     from kam.followup import is_at_risk
 
     assert is_at_risk(health, signals, threshold) is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(level=st.sampled_from([None, "high", "medium", "low"]),
+       stage=st.sampled_from([None, "prospect", "intent", "active", "long_term"]),
+       tags=st.lists(st.sampled_from(["重点跟进", "需维护", "沉睡客户"]), max_size=2),
+       extra=st.dictionaries(st.sampled_from(["年采购额", "合作年限", "复购率", "行业影响力"]),
+                             st.sampled_from(["300", "2", "80%", "高", "低", "0"]), max_size=3),
+       past=st.lists(st.tuples(st.integers(0, 900), st.sampled_from(["order", "call",
+                                                                     "complaint"]),
+                               st.floats(1, 5e6)), max_size=6),
+       amount=st.one_of(st.none(), st.floats(0, 5e6)))
+def test_logging_an_order_never_lowers_a_score(level: str | None, stage: str | None,
+                                               tags: list[str], extra: dict[str, str],
+                                               past: list[tuple[int, str, float | None]],
+                                               amount: float | None) -> None:
+    """Under the default kam.yaml, an order logged today never lowers a score: a figure
+    derived from too little history counts as unknown, not as a value near zero. (Past
+    orders carry amounts here: after orders logged without one, a first amount is a
+    figure kam did not know, and a small one may lower the score, as any value may.)"""
+    c = _c(value_level=level, stage=stage, tags=tuple(tags), extra=extra)
+    items = [((TODAY - timedelta(days=d)).isoformat(), kind, a if kind == "order" else None)
+             for d, kind, a in past]
+    before = score(_logged(c, *items), S, TODAY).score
+    after = score(_logged(c, *items, (TODAY.isoformat(), "order", amount)), S, TODAY).score
+    assert after >= before - 1e-6, (before, after)

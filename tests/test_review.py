@@ -41,6 +41,8 @@ def past(kam: Kam, kam_env: Path, monkeypatch: pytest.MonkeyPatch) -> Kam:
     on("2026-08-01", "add", "--code", "D", "--name", "丁", "--stage", "active",
        "--value-level", "high", "--owner", "李明")
     on("2026-09-10", "log", "A", "电话介绍", "-k", "call")
+    # an order without an amount in June: the log reaches back far enough for C's figures
+    on("2026-08-01", "log", "C", "样品单（无金额）", "-k", "order", "--date", "2026-06-10")
     on("2026-09-10", "log", "C", "首单", "-k", "order", "--amount", "10000")
     on("2026-10-05", "edit", "A", "--stage", "intent")
     on("2026-10-05", "log", "A", "上门拜访", "-k", "visit")
