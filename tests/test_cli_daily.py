@@ -177,9 +177,32 @@ def test_digest_text_markdown_json(week: Kam) -> None:
     assert [d["kind"] for d in doc["dates"]] == ["birthday"]
 
 
-def test_digest_new_risk_when_crossing_the_mark(week: Kam) -> None:
-    doc = week.json("digest", "--today", "2026-12-31")
-    assert [r["code"] for r in doc["new_risks"]] == ["LATE"]  # 91 days: crossed 90 this week
+def test_digest_new_risk_is_new_since_the_previous_working_day(week: Kam) -> None:
+    """New: on today's watch list and not on the previous working day's, for any
+    signal; said once, not every day of the week after."""
+    days = [f"2026-12-{d:02d}" for d in range(21, 32)]
+    first = next(d for d in days if "LATE" in [r["code"] for r in week.json("risk", "--today", d)])
+    assert [r["code"] for r in week.json("digest", "--today", first)["new_risks"]] == ["LATE"]
+    later = days[days.index(first) + 1]
+    assert week.json("digest", "--today", later)["new_risks"] == []
+
+
+def test_digest_new_risk_from_complaints(week: Kam) -> None:
+    week("log", "FINE", "交期投诉", "-k", "complaint")
+    week("log", "FINE", "质量投诉", "-k", "complaint")
+    assert [r["code"] for r in week.json("digest")["new_risks"]] == ["FINE"]
+
+
+@pytest.mark.parametrize(("today", "before"), [("2026-11-23", "2026-11-20"),
+                                               ("2026-11-24", "2026-11-23"),
+                                               ("2026-11-22", "2026-11-20"),
+                                               ("2026-11-21", "2026-11-20")])
+def test_previous_working_day(today: str, before: str) -> None:
+    from datetime import date
+
+    from kam.ops.daily import previous_working_day
+
+    assert previous_working_day(date.fromisoformat(today)).isoformat() == before
 
 
 def test_archived_customers_are_left_out(week: Kam) -> None:
