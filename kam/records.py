@@ -162,12 +162,18 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
 
 
 def check_dates(today: date, *, happened: date | None = None, next_date: date | None = None,
-                dates: dict[str, str] | None = None, force: bool = False) -> None:
+                dates: dict[str, str] | None = None, force: bool = False) -> list[str]:
     """Dates that cannot be right, refused unless forced: a contact after today, a next
-    follow-up before it, a birthday in the future, a contract ending before it starts."""
+    follow-up before it, a birthday in the future, a contract ending before it starts.
+    A next follow-up before today that follows a past contact (a backfill) is a warning,
+    returned."""
     if force:
-        return
+        return []
     hint = t("; check the year, or add --force if it is right")
+    if next_date is not None and next_date < today and happened is not None \
+            and next_date >= happened:
+        return [t("--next {value} is already past (before today, {value2}): it shows as "
+                  "overdue", value=next_date.isoformat(), value2=today.isoformat())]
     if happened is not None and happened > today:
         raise BadInput(t("--date {value} is after today ({value2}): it cannot have happened "
                          "yet{hint}",
@@ -184,6 +190,7 @@ def check_dates(today: date, *, happened: date | None = None, next_date: date | 
     if end and start and end < start:
         raise BadInput(t("contract end {end} is before the contract start {start}{hint}",
                          end=end, start=start, hint=hint))
+    return []
 
 
 def lost_info(settings: Settings, reason: str | None, day: str, note: str = ""

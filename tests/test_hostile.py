@@ -240,7 +240,7 @@ def test_the_later_of_two_same_second_follow_ups_is_the_last(tmp_path: Path) -> 
     ctx = Context.create(tmp_path / "kam.json", today=date(2026, 11, 23))
     customers.add(ctx, "甲", customers.Changes())
     interactions.log(ctx, "KH2026001", "第一次")
-    c = interactions.log(ctx, "KH2026001", "第二次")
+    c = interactions.log(ctx, "KH2026001", "第二次").customer
     assert c.last_summary == "第二次"
 
 

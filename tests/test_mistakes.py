@@ -369,3 +369,27 @@ def test_one_unreadable_cell_never_leaves_a_customer_out(kam: Kam, tmp_path: Pat
     assert vip["extra"] == {"最后联系日期(原值)": "下周", "合同到期日(原值)": "年底"}
     doc = json.loads(kam("import", str(f), "--dry-run", "-f", "json").stdout)
     assert [e["row"] for e in doc["errors"]] == [3]
+
+
+def test_log_says_what_may_be_a_slip_and_logs_all_the_same(kam: Kam) -> None:
+    kam("add", "--code", "K1", "--name", "甲")
+    kam("log", "K1", "订单", "-k", "order", "--amount", "50000")
+    r = kam("log", "K1", "订单", "-k", "order", "--amount", "50000")
+    assert "K1 already has this on 2026-11-23: logged again" in r.stderr
+    kam("done", "K1", "回访")
+    assert "already has this" in kam("done", "K1", "回访").stderr
+    assert "already has this" not in kam("log", "K1", "另一件事").stderr
+    kam("archive", "K1")
+    assert "K1 甲 is archived: logged all the same (kam unarchive K1)" in kam(
+        "log", "K1", "电话").stderr
+    assert len(kam.json("show", "K1")["interactions"]) == 6  # every line logged
+
+
+def test_a_backfilled_follow_up_may_schedule_a_past_next_step(kam: Kam) -> None:
+    kam("add", "--code", "K1", "--name", "甲")
+    r = kam("log", "K1", "上月的电话", "--date", "2026-11-01", "--next", "2026-11-20")
+    assert "--next 2026-11-20 is already past" in r.stderr
+    assert kam.json("show", "K1")["next_follow_up"] == "2026-11-20"
+    r = kam("log", "K1", "x", "--date", "2026-11-10", "--next", "2026-11-05", code=2)
+    assert "--next 2026-11-05 is before today" in r.stderr  # before its own --date: refused
+    kam("log", "K1", "x", "--next", "2026-11-20", code=2)  # no --date: today, refused

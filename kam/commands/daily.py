@@ -50,12 +50,14 @@ def log(
 ) -> None:
     from kam.labels import kind as kind_label
     from kam.ops.interactions import log as run
-    from kam.render import say
+    from kam.render import say, warn
 
     c = context(ctx)
     when = date_opt(date_, "--date") or c.today
-    cust = run(c, code, summary, kind, when, date_opt(next_, "--next"), amount_opt(amount),
-               force)
+    cust, warnings = run(c, code, summary, kind, when, date_opt(next_, "--next"),
+                         amount_opt(amount), force)
+    for line in warnings:
+        warn(line)
     values = {"kind": kind_label(kind), "code": cust.code, "name": cust.name,
               "date": when.isoformat(), "next": cust.next_follow_up}
     say(t("Logged {kind} for {code} {name} on {date}; next follow-up {next}", **values)
@@ -121,10 +123,12 @@ def done(
     force: ForceOpt = False,
 ) -> None:
     from kam.ops.interactions import done as run
-    from kam.render import say
+    from kam.render import say, warn
 
-    c = run(context(ctx), code, summary or t("Follow-up done"), kind, date_opt(next_, "--next"),
-            force)
+    c, warnings = run(context(ctx), code, summary or t("Follow-up done"), kind,
+                      date_opt(next_, "--next"), force)
+    for line in warnings:
+        warn(line)
     say(t("Done: {code} {name}; next {next}", code=c.code, name=c.name, next=c.next_follow_up)
         if c.next_follow_up else t("Done: {code} {name}", code=c.code, name=c.name))
 

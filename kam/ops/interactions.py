@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kam import labels
 from kam.activity import absorb, refresh
 from kam.errors import BadInput
+from kam.followup import LOST
 from kam.i18n import t
 from kam.models import Customer, Interaction
 from kam.ops.context import Context
@@ -48,21 +49,52 @@ def record(ctx: Context, store: Store, c: Customer, when: date, kind: str, summa
     return c
 
 
+class Logged(NamedTuple):
+    customer: Customer
+    warnings: list[str]  # what the user should know: logged all the same
+
+
 def log(ctx: Context, code: str, summary: str, kind: str = "follow_up",
         when: date | None = None, next_date: date | None = None,
-        amount: float | None = None, force: bool = False) -> Customer:
+        amount: float | None = None, force: bool = False) -> Logged:
     """Record a follow-up, order, complaint, ...; next_date schedules the next step.
 
-    A date after today, or a next step before it, is refused unless forced."""
+    A date after today is refused unless forced; so is a next step before today, except
+    after a backfilled follow-up (--date in the past, --next after it): then a warning.
+    So is the same order, or the same follow-up, logged twice on one day, and a
+    follow-up of an archived or lost customer."""
     kind = check_kind(kind)
-    check_dates(ctx.today, happened=when, next_date=next_date, force=force)
+    day = when or ctx.today
+    warnings = check_dates(ctx.today, happened=when, next_date=next_date, force=force)
     if not summary.strip():
         raise BadInput(t("the summary is empty: say what happened"))
     with ctx.writer() as store:
-        c = record(ctx, store, store.get(code), when or ctx.today, kind, summary.strip(), amount,
-                   next_date)
+        before = store.get(code)
+        warnings += _second_thoughts(before, day, kind, summary.strip(), amount)
+        c = record(ctx, store, before, day, kind, summary.strip(), amount, next_date)
         store.commit()
-    return c
+    return Logged(c, warnings)
+
+
+def _second_thoughts(c: Customer, day: date, kind: str, summary: str,
+                     amount: float | None) -> list[str]:
+    """What a log line may be a slip of: the customer is archived or lost, or the same
+    order or follow-up is already logged that day (from the kept figures: the log is not
+    read)."""
+    out = []
+    if c.archived or c.stage == LOST:
+        out.append(t("{code} {name} is {state}: logged all the same ({how})", code=c.code,
+                     name=c.name, state=t("archived") if c.archived else t("lost"),
+                     how="kam unarchive " + c.code if c.archived else
+                     "kam edit " + c.code + " --stage active"))
+    orders = (c.stats or {}).get("orders") or {}
+    same_order = kind == "order" and amount and orders.get(day.isoformat()) == amount
+    same_note = c.last_contact == day.isoformat() and c.last_summary == summary
+    if same_order or same_note:
+        out.append(t("{code} already has this on {date}: logged again; `kam show {code}` "
+                     "lists it, `kam unlog ID` removes one typed twice", code=c.code,
+                     date=day.isoformat()))
+    return out
 
 
 def _refreshed(ctx: Context, store: Store, code: str) -> Customer:
@@ -110,7 +142,7 @@ def relog(ctx: Context, interaction_id: str, summary: str | None = None,
 
 
 def done(ctx: Context, code: str, summary: str = "", kind: str = "follow_up",
-         next_date: date | None = None, force: bool = False) -> Customer:
+         next_date: date | None = None, force: bool = False) -> Logged:
     """Today's follow-up is done: logged today, so the cadence clock restarts."""
     return log(ctx, code, summary, kind, ctx.today, next_date, force=force)
 
