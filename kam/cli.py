@@ -254,8 +254,8 @@ def _params(path: str, params: list[Any]) -> list[str]:
 
 def lean_app(args: list[str]) -> _help.App:
     """The command line with only the module of the command the arguments run: typer
-    builds every command's parameters from its signature on each run, a third of kam's
-    start-up. Anything else (no command, an unknown one, the contact group, shell
+    builds every command's parameters from its signature on each run, most of kam's
+    start-up (README, Performance). Anything else (no command, an unknown one, the contact group, shell
     completion): the whole app."""
     name = command_name(args)
     if name is None or completing():

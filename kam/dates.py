@@ -1,7 +1,7 @@
 """Date parsing and date arithmetic. Pure functions, no I/O.
 
 Hand-written rather than dateutil: dateutil rejects 2024年5月10日, reads ISO dates
-day-first with dayfirst=True and costs 12 ms to import (notes/engine.md).
+day-first with dayfirst=True, and its import would burden every command.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ class Encoded(str):
 
 def json_document(data: Any) -> str:
     """One JSON document, laid out for people and written by the C encoder (indent=
-    forces the pure-Python one, 5-10x slower on 10,000 customers): a list has one
+    forces the much slower pure-Python one): a list has one
     item a line; an object has one key a line, its objects likewise, and its lists
     of objects or lists one item a line."""
     dumps: Callable[[Any], str] = encoder()

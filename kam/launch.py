@@ -8,8 +8,8 @@ import gc
 
 def main() -> None:
     # kam builds tens of thousands of small containers (one JSON parse, one object per
-    # customer) and exits: collecting cycles every 700 allocations costs a third of
-    # `kam due` at 10,000 customers. Rarely is enough.
+    # customer) and exits: collecting cycles every 700 allocations is a large share of
+    # a daily command (README, Performance). Rarely is enough.
     gc.set_threshold(200_000, 50, 100)
     from kam.cli import main as run
 

@@ -10,7 +10,7 @@ from kam.schema import Contact, Stats
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through
-# object.__setattr__, which made reading 10,000 customers 3x slower. Treat them
+# object.__setattr__, which made reading many customers much slower. Treat them
 # as values all the same: change them with dataclasses.replace().
 @dataclass(slots=True)
 class Customer:
@@ -117,7 +117,7 @@ class Interaction:
             return cls(**{k: v for k, v in doc.items() if k in _INTERACTION_FIELDS})
 
     def to_doc(self) -> dict[str, Any]:
-        # the fields of plain values by hand: asdict copies deeply, a tenth of an import
+        # the fields of plain values by hand: asdict copies deeply, a cost on every import
         return {"id": self.id, "code": self.code, "date": self.date, "kind": self.kind,
                 "summary": self.summary, "amount": self.amount, "next": self.next,
                 "created": self.created, "batch": self.batch}

@@ -134,7 +134,7 @@ def failed(e: BaseException, obj: Any, debug: bool) -> int:
         _silence()
         return 0
     if debug:
-        import traceback  # only here: it costs a tenth of start-up
+        import traceback  # only here: only --debug needs it
 
         traceback.print_exception(e)
     else:

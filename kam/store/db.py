@@ -250,7 +250,7 @@ class Store:
 
     def customers(self, include_archived: bool = False) -> list[Customer]:
         # The raw documents, not TinyDB's Table.all(): that copies each into a
-        # Document first, a tenth of `kam due`'s time at 10,000 customers.
+        # Document first, a cost on every read of many customers.
         out = [Customer.from_doc(d) for d in self._customer_docs().values()]
         return out if include_archived else [c for c in out if not c.archived]
 

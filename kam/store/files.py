@@ -69,7 +69,7 @@ def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600,
 
 def _temp_beside(path: Path) -> str:
     """A new empty file .NAME.RANDOM.tmp beside path, only the user's (tempfile.mkstemp's
-    way, without importing tempfile and random: a tenth of a short write's start-up)."""
+    way, without importing tempfile and random on every write)."""
     flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
              | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     for _ in range(100):
