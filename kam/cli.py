@@ -25,7 +25,7 @@ from kam.commands import (
     safety,
 )
 from kam.i18n import N_, t
-from kam.startup import choose_language, command_name, completing, failed, hoist_globals
+from kam.startup import choose_language, command_name, failed, hoist_globals
 
 # The command list of `kam -h`, by what a salesperson does when.
 SECTIONS = (
@@ -255,10 +255,10 @@ def _params(path: str, params: list[Any]) -> list[str]:
 def lean_app(args: list[str]) -> _help.App:
     """The command line with only the module of the command the arguments run: typer
     builds every command's parameters from its signature on each run, most of kam's
-    start-up (README, Performance). Anything else (no command, an unknown one, the contact group, shell
-    completion): the whole app."""
+    start-up (README, Performance). Anything else (no command, an unknown one, the
+    contact group): the whole app."""
     name = command_name(args)
-    if name is None or completing():
+    if name is None:
         return app
     for module in MODULES:
         for info in module.app.registered_commands:

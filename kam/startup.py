@@ -14,11 +14,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def completing() -> bool:
-    """Whether the shell is asking for completions (typer's _KAM_COMPLETE variable)."""
-    return any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
-
-
 # Global options, accepted before the command and hoisted from after it.
 GLOBAL_VALUE = ("--db", "--config", "--today", "--lang")
 GLOBAL_FLAG = ("--debug", "--wide")
