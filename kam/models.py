@@ -40,6 +40,7 @@ class Customer:
     updated: str = ""
     archived: bool = False
     lost: dict[str, str] = field(default_factory=dict)  # reason, note, date (stage lost)
+    contact_role: str = ""  # the main contact's role in the decision chain (决策人, ...)
     # the commit that last changed it (kam undo compares it); not part of its value
     gen: int = field(default=0, compare=False)
     # Aggregates of the interaction log that the daily commands need, so that
@@ -88,7 +89,7 @@ _CONTACT_FIELDS = frozenset(Contact._fields)
 FIELD_TYPES: dict[str, type] = {
     **dict.fromkeys(("code", "name", "contact", "title", "contact_info", "industry", "size",
                      "value_level", "need", "stage", "last_contact", "last_summary", "owner",
-                     "note", "next_follow_up", "created", "updated"), str),
+                     "note", "next_follow_up", "created", "updated", "contact_role"), str),
     "tags": list, "contacts": list, "extra": dict, "dates": dict, "stats": dict, "lost": dict,
     "gen": int,
     "archived": bool,

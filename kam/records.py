@@ -139,8 +139,11 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
     changes.update(extra=new_extra, dates=new_dates)
     if contacts:
         have = list(changes.get("contacts", c.contacts))
+        main = changes.get("contact", c.contact) or ""
+        mains = [Contact(main, "other", "", changes.get("contact_info", c.contact_info) or "")
+                 ] if main else []  # the main contact is one of the contacts too
         for p in contacts:
-            if any(same_person(p, q) for q in have):
+            if any(same_person(p, q) for q in [*mains, *have]):
                 raise BadInput(t("{name} is already a contact of {code}; change them with `kam "
                                  "contact edit {code} {name}`",
                                  name=p.name, code=c.code))

@@ -53,9 +53,13 @@ def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> No
             b = shorten(b, max(10, cells - left - GAP))
         lines.append(f"{visible(a)}{' ' * (left - width(a) + GAP)}{b}".rstrip())
     text_block(lines)
-    if doc["contacts"]:
+    main = [{"name": doc["contact"], "role": doc.get("contact_role") or "other",
+             "title": doc.get("title") or "", "contact_info": doc.get("contact_info") or "",
+             "main": True}] if doc.get("contact") else []
+    if doc["contacts"] or main and doc.get("contact_role"):
         print()
-        table([{**p, "role": _role(p["role"])} for p in doc["contacts"]],
+        table([{**p, "role": t("{role} (main)", role=_role(p["role"])) if p.get("main")
+                else _role(p["role"])} for p in [*main, *doc["contacts"]]],
               ("name", "role", "title", "contact_info"), title=t("Contacts"),
               flex=("title", "contact_info"))
     print()

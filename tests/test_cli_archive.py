@@ -283,3 +283,28 @@ def test_show_csv(two: Kam) -> None:
         "last_summary,owner,tags,note,score,tier,next_follow_up",
         "KH2024002,某某商贸有限公司,,,buyer@example.com,,,medium,,intent,,,张某,,,34,C,2026-11-30",
     ]
+
+
+def test_the_main_contact_is_one_of_the_contacts(kam: Kam) -> None:
+    """Role, title and details can be set on the main contact (联系人); `contact main`
+    moves the role with the person; the same person twice is refused, main included."""
+    kam("add", "--code", "KH1", "--name", "华东", "--contact", "王建国",
+        "--contact-info", "13900000001")
+    kam("contact", "edit", "KH1", "王建国", "--role", "决策人", "--title", "总经理")
+    one = kam.json("show", "KH1")
+    assert (one["contact"], one["contact_role"], one["title"], one["contacts"]) == (
+        "王建国", "decision_maker", "总经理", [])
+    r = kam("contact", "add", "KH1", "王建国", code=2)
+    assert "王建国 is already a contact of KH1" in r.stderr
+    r = kam("edit", "KH1", "--person", "王建国:决策人::13900000001", code=2)
+    assert "王建国 is already a contact of KH1" in r.stderr
+    kam("contact", "add", "KH1", "李四", "--role", "采购", "--info", "13900000002")
+    kam("contact", "main", "KH1", "李四")
+    one = kam.json("show", "KH1")
+    assert (one["contact"], one["contact_role"], one["contact_info"]) == (
+        "李四", "purchaser", "13900000002")
+    assert [(p["name"], p["role"], p["title"]) for p in one["contacts"]] == [
+        ("王建国", "decision_maker", "总经理")]
+    kam("contact", "rm", "KH1", "李四")  # the next one becomes the main contact
+    assert (kam.json("show", "KH1")["contact"], kam.json("show", "KH1")["contacts"]) == (
+        "王建国", [])

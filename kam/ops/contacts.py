@@ -27,10 +27,30 @@ def _change(ctx: Context, code: str, what: str, change: Callable[[Customer], Cus
     return new
 
 
+def roster(c: Customer) -> list[Contact]:
+    """Everyone at the customer: the main contact (联系人, 职务, 联系方式) first, then
+    the others. The main contact is a contact like the others: a role, a title, details."""
+    main = [Contact(c.contact, c.contact_role or "other", c.title, c.contact_info)] \
+        if c.contact else []
+    return [*main, *c.contacts]
+
+
+def _with(c: Customer, people: list[Contact]) -> Customer:
+    """The customer with this roster, its first the main contact."""
+    if not people:
+        return replace(c, contact="", title="", contact_info="", contact_role="", contacts=())
+    main, *rest = people
+    return replace(c, contact=main.name, title=main.title, contact_info=main.contact_info,
+                   contact_role="" if main.role == "other" else main.role,
+                   contacts=tuple(rest))
+
+
 def _find(c: Customer, name: str) -> int:
-    found = [i for i, p in enumerate(c.contacts) if p.name == name.strip()]
+    """The place of the contact of this name in the roster (0: the main one)."""
+    people = roster(c)
+    found = [i for i, p in enumerate(people) if p.name == name.strip()]
     if not found:
-        names = ", ".join(p.name for p in c.contacts) or t("none yet")
+        names = ", ".join(p.name for p in people) or t("none yet")
         raise BadInput(t("{code} has no contact {name!r} (contacts: {names})",
                          code=c.code, name=name, names=names))
     return found[0]
@@ -38,53 +58,55 @@ def _find(c: Customer, name: str) -> int:
 
 def add(ctx: Context, code: str, name: str, role: str = "", title: str = "",
         info: str = "") -> Customer:
-    """Another contact; the same person (name, and phone when both have one) is refused."""
+    """Another contact (the main one when there is none yet); the same person (name, and
+    phone when both have one) is refused, the main contact included."""
     person = Contact(name.strip(), contact_role(role), title.strip(), info.strip())
     if not person.name:
         raise BadInput(t("the contact needs a name"))
 
     def change(c: Customer) -> Customer:
-        if any(same_person(person, p) for p in c.contacts):
+        if any(same_person(person, p) for p in roster(c)):
             raise BadInput(t("{name} is already a contact of {code}; change them with `kam "
                              "contact edit {code} {name}`",
                              name=person.name, code=c.code))
-        return replace(c, contacts=(*c.contacts, person))
+        return _with(c, [*roster(c), person])
 
     return _change(ctx, code, "add", change)
 
 
 def edit(ctx: Context, code: str, name: str, role: str | None = None, title: str | None = None,
          info: str | None = None, new_name: str | None = None) -> Customer:
+    """Change a contact, the main one included (its role, title, details, name)."""
     def change(c: Customer) -> Customer:
         i = _find(c, name)
-        p = c.contacts[i]
-        p = Contact(new_name.strip() if new_name else p.name,
-                    contact_role(role) if role is not None else p.role,
-                    title.strip() if title is not None else p.title,
-                    info.strip() if info is not None else p.contact_info)
-        return replace(c, contacts=(*c.contacts[:i], p, *c.contacts[i + 1:]))
+        people = roster(c)
+        p = people[i]
+        people[i] = Contact(new_name.strip() if new_name else p.name,
+                            contact_role(role) if role is not None else p.role,
+                            title.strip() if title is not None else p.title,
+                            info.strip() if info is not None else p.contact_info)
+        return _with(c, people)
 
     return _change(ctx, code, "edit", change)
 
 
 def remove(ctx: Context, code: str, name: str) -> Customer:
+    """Remove a contact; removing the main one makes the next one main."""
     def change(c: Customer) -> Customer:
         i = _find(c, name)
-        return replace(c, contacts=(*c.contacts[:i], *c.contacts[i + 1:]))
+        people = roster(c)
+        del people[i]
+        return _with(c, people)
 
     return _change(ctx, code, "remove", change)
 
 
 def make_main(ctx: Context, code: str, name: str) -> Customer:
-    """The contact becomes the main one (联系人, 职务, 联系方式); the main one so far stays
-    as another contact."""
+    """The contact becomes the main one (联系人, 职务, 联系方式), with its role; the main
+    one so far stays a contact, with its own."""
     def change(c: Customer) -> Customer:
         i = _find(c, name)
-        p = c.contacts[i]
-        rest = [*c.contacts[:i], *c.contacts[i + 1:]]
-        if c.contact:
-            rest.insert(0, Contact(c.contact, "other", c.title, c.contact_info))
-        return replace(c, contact=p.name, title=p.title, contact_info=p.contact_info,
-                       contacts=tuple(rest))
+        people = roster(c)
+        return _with(c, [people[i], *people[:i], *people[i + 1:]])
 
     return _change(ctx, code, "main", change)

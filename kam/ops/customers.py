@@ -243,6 +243,8 @@ def show(ctx: Context, code: str, masked: bool) -> Archive:
     when, why = next_contact(c, rank.tier, ctx.settings)
     h = health(c, rank.tier, ctx.settings, ctx.today)
     doc = records.record(c, rank, ctx.settings, masked=masked)
+    if c.contact_role:  # the main contact's role (kam contact edit CODE NAME --role ...)
+        doc["contact_role"] = c.contact_role
     doc.update(created=c.created, updated=c.updated, health=h.health,
                health_reasons=list(h.reasons),
                next_due=when.isoformat() if when else None,
