@@ -300,13 +300,15 @@ def tables(doc: dict[str, Any], names: dict[str, dict[str, str]]) -> list[Table]
                      for r in p[field])
         out.append(Table(field, title, (labels.column(field), now, before, change), rows,
                          "bar", (1, 2)))
-    moves = p["new"], p["upgraded"], p["downgraded"], p["lost"]
-    out[-1] = replace(out[-1], notes=tuple(
-        t("{what}: {count}", what=w, count=len(codes)) + (f" ({', '.join(codes[:8])}"
-                                                          f"{' …' if len(codes) > 8 else ''})"
-                                                          if codes else "")
-        for w, codes in zip((t("New customers"), t("Upgraded"), t("Downgraded"), t("Lost")), moves,
-                            strict=True)))
+    def said(what: str, codes: list[str]) -> str:
+        return t("{what}: {count}", what=what, count=len(codes)) + (
+            f" ({', '.join(codes[:8])}{' …' if len(codes) > 8 else ''})" if codes else "")
+
+    # tier moves under the tiers, the portfolio's comings and goings under the stages
+    out[0] = replace(out[0], notes=(said(t("Upgraded"), p["upgraded"]),
+                                    said(t("Downgraded"), p["downgraded"])))
+    out[-1] = replace(out[-1], notes=(said(t("New customers"), p["new"]),
+                                      said(t("Lost"), p["lost"])))
     out.append(Table("movements", t("Movements"), (labels.column("code"), labels.column("name"),
                                                    t("What"), t("From"), t("To"), t("When or why")),
                      tuple((m["code"], m["name"], labels.column(m["field"]),
