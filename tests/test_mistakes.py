@@ -393,3 +393,13 @@ def test_a_backfilled_follow_up_may_schedule_a_past_next_step(kam: Kam) -> None:
     r = kam("log", "K1", "x", "--date", "2026-11-10", "--next", "2026-11-05", code=2)
     assert "--next 2026-11-05 is before today" in r.stderr  # before its own --date: refused
     kam("log", "K1", "x", "--next", "2026-11-20", code=2)  # no --date: today, refused
+
+
+def test_undo_force_counts_every_follow_up_it_removes(kam: Kam, tmp_path: Path) -> None:
+    f = tmp_path / "new.csv"
+    f.write_text("客户编号,客户名称,最近跟进时间,跟进内容简述\nN1,甲,2026-11-01,初次电话\n"
+                 "N2,乙,2026-11-02,初次拜访\n", encoding="utf-8")
+    kam("import", str(f))
+    kam("log", "N1", "导入后的电话")  # a follow-up of a customer the import created
+    r = kam("undo", "--force")
+    assert "3 follow-up(s)" in r.stderr, r.stderr

@@ -327,7 +327,7 @@ def undo(ctx: Context, batch: str | None = None, force: bool = False) -> Undone:
         ids = set(chosen["interactions"])
         created = {code for code, doc in chosen["before"].items() if doc is None}
         # one pass over the log: the batch's follow-ups and all of its new customers'
-        store.remove_interactions(lambda i: i.id not in ids and i.code not in created)
+        removed = store.remove_interactions(lambda i: i.id not in ids and i.code not in created)
         history = store.interactions_by_code()
         for code, doc in chosen["before"].items():
             if doc is None:
@@ -337,4 +337,4 @@ def undo(ctx: Context, batch: str | None = None, force: bool = False) -> Undone:
                           restored=True)
         store.put_batch({**chosen, "undone": ctx.stamp()})
         store.commit()
-    return Undone(chosen["id"], chosen["file"], len(chosen["before"]), len(ids))
+    return Undone(chosen["id"], chosen["file"], len(chosen["before"]), removed)
