@@ -15,7 +15,7 @@ from kam.i18n import N_, t
 from kam.models import Customer
 from kam.privacy import contact_tokens
 from kam.records import contacts_of, same_person
-from kam.schema import HEADERS
+from kam.schema import HEADERS, Contact
 
 
 @dataclass
@@ -65,8 +65,13 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
     extra.update(r.extra)
     if "contacts" in r.fields:  # the sheet's other contacts join those known
         have = list(c.contacts)
+        main = Contact(changes.get("contact", c.contact) or "", "other", "",
+                       changes.get("contact_info", c.contact_info) or "")
         for p in contacts_of(r.fields["contacts"]):
-            if not any(same_person(p, q) for q in have):
+            if main.name and same_person(p, main):  # the main contact's line: its role
+                if p.role != "other" and not (c.contact_role and c.contact_role != p.role):
+                    changes["contact_role"] = p.role
+            elif not any(same_person(p, q) for q in have):
                 have.append(p)
         changes["contacts"] = tuple(have)
     if "lost_reason" in r.fields:

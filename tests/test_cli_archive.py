@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -308,3 +309,20 @@ def test_the_main_contact_is_one_of_the_contacts(kam: Kam) -> None:
     kam("contact", "rm", "KH1", "李四")  # the next one becomes the main contact
     assert (kam.json("show", "KH1")["contact"], kam.json("show", "KH1")["contacts"]) == (
         "王建国", [])
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_main_contacts_role_survives_export_and_import(kam: Kam, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          fmt: str) -> None:
+    kam("add", "--code", "KH1", "--name", "华东", "--contact", "王建国",
+        "--contact-info", "13900000001")
+    kam("contact", "edit", "KH1", "王建国", "--role", "决策人")
+    kam("contact", "add", "KH1", "李四", "--role", "采购")
+    out = tmp_path / f"out.{fmt}"
+    kam("export", str(out))
+    monkeypatch.setenv("KAM_DB", str(tmp_path / "again" / "kam.json"))
+    kam("import", str(out))
+    back = kam.json("show", "KH1")
+    assert (back["contact"], back["contact_role"]) == ("王建国", "decision_maker")
+    assert [(p["name"], p["role"]) for p in back["contacts"]] == [("李四", "purchaser")]

@@ -14,7 +14,7 @@ from kam.models import Customer
 from kam.ops.context import Context
 from kam.ops.customers import find
 from kam.records import Filter
-from kam.schema import Rank
+from kam.schema import Contact, Rank
 
 KINDS = ("xlsx", "csv", "json")
 
@@ -120,7 +120,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
              for c in customers}
     with_next = any(nexts.values())
     with_lost = any(c.lost for c in customers)
-    with_people = any(c.contacts for c in customers)
+    with_people = any(c.contacts or c.contact_role for c in customers)
     stage, level = ctx.settings.vocab["stage"], ctx.settings.vocab["value_level"]
     rows = []
     for n, c in enumerate(customers, start=1):
@@ -137,7 +137,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
             *(day(c.dates.get(k)) for k in names),
             *([c.lost.get("reason", "")] if with_lost else []),
             *([contacts_text([p._replace(contact_info=mask(p.contact_info)) if masked else p
-                              for p in c.contacts])] if with_people else []),
+                              for p in _people(c)])] if with_people else []),
             *((mask_extra(k, c.extra[k]) if masked else c.extra[k])
               if k in c.extra else None for k in extras),
         ])
@@ -145,3 +145,11 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
                *(date_header(k) for k in names), *([LOST_HEADER] if with_lost else []),
                *([CONTACTS_HEADER] if with_people else []), *extras]
     return headers, rows
+
+
+def _people(c: Customer) -> list[Contact]:
+    """The contacts an exported row lists: the main one first when it has a role (so that
+    an import gives it back), then the others."""
+    main = [Contact(c.contact, c.contact_role, c.title, c.contact_info)] \
+        if c.contact and c.contact_role else []
+    return [*main, *c.contacts]
