@@ -403,3 +403,12 @@ def test_undo_force_counts_every_follow_up_it_removes(kam: Kam, tmp_path: Path) 
     kam("log", "N1", "导入后的电话")  # a follow-up of a customer the import created
     r = kam("undo", "--force")
     assert "3 follow-up(s)" in r.stderr, r.stderr
+
+
+def test_a_merge_that_changes_nothing_of_the_kept_customer_says_so(kam: Kam) -> None:
+    kam("add", "--code", "A1", "--name", "甲")
+    kam("add", "--code", "A2", "--name", "甲")
+    kam("merge", "A1", "A2")
+    kept = [e for e in kam.json("history", "A1") if e["command"] == "merge"]
+    assert [(e["action"], e["changes"]) for e in kept] == [("noted", {})]
+    assert kept[0]["note"].startswith("merged with A2")

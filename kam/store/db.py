@@ -622,8 +622,10 @@ class Store:
                 continue
             action = "created" if before is None else "removed" if after is None else "changed"
             changes = diff(before or {}, after or {})
-            if action == "changed" and not changes and code not in self._notes:
-                continue
+            if action == "changed" and not changes:
+                if code not in self._notes:
+                    continue
+                action = "noted"  # nothing of it changed: what is said of it is the entry
             entry = self.history.entry(self.now, gen, self.command, code, action, changes)
             if code in self._notes:
                 entry["note"] = self._notes[code]
