@@ -14,8 +14,8 @@ from kam.formats import cell_text
 from kam.i18n import N_, t
 from kam.models import Customer
 from kam.privacy import contact_tokens
-from kam.records import contacts_of, same_person
-from kam.schema import HEADERS, Contact
+from kam.records import contacts_of, main_contact, same_person
+from kam.schema import HEADERS
 
 
 @dataclass
@@ -65,10 +65,10 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
     extra.update(r.extra)
     if "contacts" in r.fields:  # the sheet's other contacts join those known
         have = list(c.contacts)
-        main = Contact(changes.get("contact", c.contact) or "", "other", "",
-                       changes.get("contact_info", c.contact_info) or "")
+        main = main_contact(replace(c, **{k: changes[k] for k in ("contact", "contact_info")
+                                          if k in changes}))
         for p in contacts_of(r.fields["contacts"]):
-            if main.name and same_person(p, main):  # the main contact's line: its role
+            if main is not None and same_person(p, main):  # the main contact's line: its role
                 if p.role != "other" and not (c.contact_role and c.contact_role != p.role):
                     changes["contact_role"] = p.role
             elif not any(same_person(p, q) for q in have):

@@ -137,19 +137,18 @@ def apply(c: Customer, settings: Settings, fields: dict[str, Any], *,
             raise BadInput(t("nothing to unset called {key!r} (a field, extra.NAME or date.NAME)",
                              key=key))
     changes.update(extra=new_extra, dates=new_dates)
+    from dataclasses import replace  # a write's: the daily commands never import dataclasses
     if contacts:
         have = list(changes.get("contacts", c.contacts))
-        main = changes.get("contact", c.contact) or ""
-        mains = [Contact(main, "other", "", changes.get("contact_info", c.contact_info) or "")
-                 ] if main else []  # the main contact is one of the contacts too
-        for p in contacts:
-            if any(same_person(p, q) for q in [*mains, *have]):
+        main = main_contact(replace(c, **{k: changes[k] for k in ("contact", "contact_info")
+                                          if k in changes}))
+        for p in contacts:  # the main contact is one of the contacts too
+            if any(same_person(p, q) for q in [*([main] if main else []), *have]):
                 raise BadInput(t("{name} is already a contact of {code}; change them with `kam "
                                  "contact edit {code} {name}`",
                                  name=p.name, code=c.code))
             have.append(p)
         changes["contacts"] = tuple(have)
-    from dataclasses import replace  # a write's: the daily commands never import dataclasses
 
     out = replace(c, **changes)
     if lost_reason and out.stage != LOST:
@@ -225,6 +224,12 @@ def contact_role(text: str) -> str:
     """A role key (决策人 -> decision_maker); a role kam does not know is kept as written."""
     text = text.strip()
     return ROLE_NAMES.get(text) or (text if text else "other")
+
+
+def main_contact(c: Customer) -> Contact | None:
+    """The main contact (联系人, 职务, 联系方式, its role) as one of the contacts."""
+    return Contact(c.contact, c.contact_role or "other", c.title, c.contact_info) \
+        if c.contact else None
 
 
 def same_person(a: Contact, b: Contact) -> bool:

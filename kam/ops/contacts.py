@@ -9,7 +9,7 @@ from kam.errors import BadInput
 from kam.i18n import t
 from kam.models import Customer
 from kam.ops.context import Context
-from kam.records import contact_role, same_person
+from kam.records import contact_role, main_contact, same_person
 from kam.schema import Contact
 
 
@@ -30,9 +30,8 @@ def _change(ctx: Context, code: str, what: str, change: Callable[[Customer], Cus
 def roster(c: Customer) -> list[Contact]:
     """Everyone at the customer: the main contact (联系人, 职务, 联系方式) first, then
     the others. The main contact is a contact like the others: a role, a title, details."""
-    main = [Contact(c.contact, c.contact_role or "other", c.title, c.contact_info)] \
-        if c.contact else []
-    return [*main, *c.contacts]
+    main = main_contact(c)
+    return [*([main] if main else []), *c.contacts]
 
 
 def _with(c: Customer, people: list[Contact]) -> Customer:

@@ -13,7 +13,7 @@ from kam.i18n import t
 from kam.models import Customer
 from kam.ops.context import Context
 from kam.ops.customers import find
-from kam.records import Filter
+from kam.records import Filter, main_contact
 from kam.schema import Contact, Rank
 
 KINDS = ("xlsx", "csv", "json")
@@ -150,6 +150,5 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
 def _people(c: Customer) -> list[Contact]:
     """The contacts an exported row lists: the main one first when it has a role (so that
     an import gives it back), then the others."""
-    main = [Contact(c.contact, c.contact_role, c.title, c.contact_info)] \
-        if c.contact and c.contact_role else []
-    return [*main, *c.contacts]
+    main = main_contact(c) if c.contact_role else None
+    return [*([main] if main else []), *c.contacts]
