@@ -1,26 +1,20 @@
-"""Spreadsheet files in and out: the only module importing openpyxl.
+"""Spreadsheet files out: the only module importing openpyxl.
 
-Reading returns plain rows of Python values; writing takes plain rows. What
-the rows mean (headers, keys, vocabulary) is kam/sheet.py's business.
+Writing takes plain rows; what the rows mean (headers, keys, vocabulary) is
+kam/columns.py's business. Reading is kam/readsheet.py's (python-calamine).
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import io
 import itertools
 import re
-import stat
-import warnings
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kam.errors import BadInput
 from kam.i18n import t
 from kam.schema import FORMULA_LEAD
 from kam.store.files import atomic_save
@@ -35,279 +29,11 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def _xml_safe(text: str) -> str:
     return _FORBIDDEN.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)
 
-# Larger than any honest customer workbook; an XML bomb expands far beyond it.
-MAX_UNCOMPRESSED = 256 * 1024 * 1024
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Chinese Excel and WPS write these built-in number formats without defining
-# them; openpyxl does not know them and returns the serial number. These are
-# their zh-CN meanings (ECMA-376 Part 1, 18.8.30).
-CJK_BUILTIN_FORMATS = {
-    27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy",
-    31: 'yyyy"年"m"月"d"日"', 32: 'h"时"mm"分"', 33: 'h"时"mm"分"ss"秒"',
-    34: '上午/下午h"时"mm"分"', 35: '上午/下午h"时"mm"分"ss"秒"', 36: 'yyyy"年"m"月"',
-    50: 'yyyy"年"m"月"', 51: 'm"月"d"日"', 52: 'yyyy"年"m"月"', 53: 'm"月"d"日"',
-    54: 'm"月"d"日"', 55: '上午/下午h"时"mm"分"', 56: '上午/下午h"时"mm"分"ss"秒"',
-    57: 'yyyy"年"m"月"', 58: 'm"月"d"日"',
-}
-
-
-HEAD_ROWS = 20  # rows of each sheet read to find the header
-
-
-@dataclass
-class SheetData:
-    """One worksheet: its first non-empty rows, and a way to stream them all.
-
-    Rows are (sheet row number, values); empty rows are skipped.
-    """
-
-    name: str
-    visible: bool
-    rows: list[tuple[int, tuple[Any, ...]]]  # the first HEAD_ROWS non-empty rows
-    stream: Callable[[], Iterator[tuple[int, tuple[Any, ...]]]]
-    epoch1904: bool = False
-    text_only: bool = False  # CSV: every value is text
-    size_hint: int = 0  # rows the sheet says it has (for a progress bar)
-
-
-def _non_empty(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for n, values in enumerate(rows, start=1):
-        for v in values:
-            if v is not None and v != "":
-                yield n, tuple(values)
-                break
-
 
 def _openpyxl() -> Any:
     import openpyxl
-    from openpyxl.styles import numbers
 
-    for fmt_id, code in CJK_BUILTIN_FORMATS.items():
-        numbers.BUILTIN_FORMATS.setdefault(fmt_id, code)
     return openpyxl
-
-
-def check_xlsx(path: Path) -> None:
-    """Refuse, with what to do, the files openpyxl would choke on or should not open."""
-    name = path.name
-    _regular_file(path)
-    if name.startswith("~$") or name.startswith(".~lock."):
-        raise BadInput(t("{path}: this is the lock file a spreadsheet program keeps while the "
-                         "workbook is open; import the workbook itself",
-                         path=path))
-    try:
-        with path.open("rb") as f:
-            head = f.read(8)
-    except FileNotFoundError:
-        raise BadInput(t("{path}: no such file", path=path)) from None
-    except IsADirectoryError:
-        raise BadInput(t("{path} is a directory, not a spreadsheet", path=path)) from None
-    except OSError as e:
-        raise BadInput(t("{path}: cannot read: {strerror}",
-                         path=path, strerror=e.strerror)) from None
-    if head == OLE2_MAGIC:
-        data = path.read_bytes()
-        if "EncryptionInfo".encode("utf-16-le") in data:
-            raise BadInput(t("{path}: the workbook is password-protected; open it, remove the "
-                             "password (File > Info > Protect Workbook) and save it again",
-                             path=path))
-        raise BadInput(t("{path}: this is an old .xls workbook; save it as .xlsx (Excel/WPS: Save "
-                         "As > Excel Workbook, or `soffice --headless --convert-to xlsx`)",
-                         path=path))
-    if not head:
-        raise BadInput(t("{path}: the file is empty", path=path))
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            names = {i.filename for i in infos}
-            total = sum(i.file_size for i in infos)
-    except zipfile.BadZipFile:
-        raise BadInput(t("{path}: not an .xlsx workbook (not a zip archive, or damaged); open it "
-                         "in Excel/WPS and save it as .xlsx",
-                         path=path)) from None
-    if total > MAX_UNCOMPRESSED:
-        raise BadInput(t("{path}: unpacks to {value} MiB, more than a customer workbook can be "
-                         "({value2} MiB); refused as unsafe",
-                         path=path, value=total // 2**20, value2=MAX_UNCOMPRESSED // 2**20))
-    if "xl/workbook.xml" not in names:
-        raise BadInput(t("{path}: a zip archive but not an Excel workbook", path=path))
-
-
-@contextlib.contextmanager
-def open_xlsx(path: Path) -> Iterator[list[SheetData]]:
-    """The worksheets, read-only and streamed (formulas give their cached values)."""
-    check_xlsx(path)
-    openpyxl = _openpyxl()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Workbook contains no default style" etc.
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:
-        raise BadInput(t("{path}: cannot read the workbook ({name}: {e}); it may be damaged or "
-                         "unsafe: open it in Excel/WPS and save it again",
-                         path=path, name=type(e).__name__, e=e)) from None
-    try:
-        epoch1904 = wb.epoch.year == 1904
-        sheets = []
-        for ws in wb.worksheets:
-            if not hasattr(ws, "iter_rows"):
-                continue  # chartsheets
-            def stream(ws: Any = ws) -> Iterator[tuple[int, tuple[Any, ...]]]:
-                return _stored_rows(ws, path)
-
-            hint = _declared_rows(ws)  # before the rows are read: they reset it
-            head = list(itertools.islice(stream(), HEAD_ROWS))
-            sheets.append(SheetData(ws.title, ws.sheet_state == "visible", head, stream,
-                                    epoch1904, size_hint=hint))
-        yield sheets
-    except BadInput:
-        raise
-    except Exception as e:
-        raise BadInput(t("{path}: cannot read the workbook ({name}: {e})",
-                         path=path, name=type(e).__name__, e=e)) from None
-    finally:
-        wb.close()
-
-
-# What a worksheet can hold (Excel's limits); a file declaring more is not a real sheet.
-MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
-
-
-def _stored_rows(ws: Any, path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(row number, values) of each non-empty row of a read-only sheet.
-
-    The size a sheet declares is not trusted (a writer may declare less than it
-    stores: openpyxl would stop there), and openpyxl fills each gap between stored
-    rows with empty ones: a row or column number no worksheet can have is refused as
-    soon as it is reached, so a 4 KB file declaring row 99,999,999,999 costs a second,
-    not hours.
-    """
-    ws.reset_dimensions()
-    for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        if n > MAX_ROWS:
-            raise BadInput(t("{path}: sheet {title!r} goes beyond row {MAX_ROWS:,}, the last a "
-                             "worksheet can have; refused as damaged or unsafe",
-                             path=path, title=ws.title, MAX_ROWS=MAX_ROWS))
-        if len(values) > MAX_COLUMNS:
-            raise BadInput(t("{path}: sheet {title!r} row {n} declares column {width:,}, "
-                             "beyond the {MAX_COLUMNS:,} a worksheet can have; refused",
-                             path=path, title=ws.title, n=n, width=len(values),
-                             MAX_COLUMNS=MAX_COLUMNS))
-        if any(v is not None and v != "" for v in values):
-            yield n, tuple(values)
-
-
-def _declared_rows(ws: Any) -> int:
-    """The rows the sheet says it has (for a progress bar and choosing the sheet); 0
-    when it says nothing or something impossible."""
-    declared = ws.max_row
-    return declared if isinstance(declared, int) and 0 < declared <= MAX_ROWS else 0
-
-
-def _regular_file(path: Path) -> None:
-    """A FIFO, a device or a directory is refused before it is opened (it could block)."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise BadInput(t("{path}: no such file", path=path)) from None
-    except OSError as e:
-        raise BadInput(t("{path}: cannot read: {strerror}",
-                         path=path, strerror=e.strerror)) from None
-    if stat.S_ISDIR(mode):
-        raise BadInput(t("{path} is a directory, not a spreadsheet", path=path))
-    if not stat.S_ISREG(mode):
-        raise BadInput(t("{path} is not a regular file (a pipe or a device); save the sheet as a "
-                         "file and import that",
-                         path=path))
-
-
-def _unguard(text: str) -> str:
-    """A CSV cell without the ' that kam (and OWASP) put before a formula-like value."""
-    return text[1:] if text[:1] == "'" and text.lstrip("'").startswith(FORMULA_LEAD) else text
-
-
-def _delimiter(text: str) -> str:
-    """The delimiter that splits the first records into rows (nearly) all as wide as the
-    first, and widest (comma on a tie). The quoting is always Excel's: "" inside quotes."""
-    sample = text[:8192]
-    best, best_score = ",", (False, 0)
-    for d in (",", "\t", ";"):
-        try:
-            rows = [r for r in csv.reader(io.StringIO(sample), csv.excel, delimiter=d) if r]
-        except csv.Error:
-            continue
-        if len(sample) < len(text):
-            rows = rows[:-1]  # the last one may be cut
-        if not rows or len(rows[0]) < 2:
-            continue
-        consistent = sum(len(r) == len(rows[0]) for r in rows) / len(rows)
-        score = (consistent >= 0.9, len(rows[0]))  # then the widest
-        if score > best_score:
-            best, best_score = d, score
-    return best
-
-
-def read_csv(path: Path) -> list[SheetData]:
-    """A CSV (or tab-separated text) as one sheet: UTF-16 with a BOM, UTF-8 with or
-    without one, else GB18030 (a superset of GBK) as Chinese Excel and WPS save it."""
-    _regular_file(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(t("{path}: no such file", path=path)) from None
-    except OSError as e:
-        raise BadInput(t("{path}: cannot read: {strerror}",
-                         path=path, strerror=e.strerror)) from None
-    # Excel's "Unicode text" is UTF-16 with a BOM; else UTF-8 (BOM or not), else GBK/GB18030
-    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
-    for encoding in (("utf-16",) if utf16 else ("utf-8-sig", "gb18030")):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise BadInput(t("{path}: unknown text encoding; save it as UTF-8 CSV", path=path))
-    if "\0" in text:
-        raise BadInput(t("{path}: not a text CSV file", path=path))
-    delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
-    records: list[list[str]] = []
-    start = end = 0  # the lines the last record starts after and ends on
-    try:
-        for record in reader:
-            start, end = end, reader.line_num
-            records.append(record)
-    except csv.Error as e:
-        raise BadInput(t("{path}: line {line_num}: malformed CSV: {e}",
-                         path=path, line_num=reader.line_num, e=e)) from None
-    quote = '"'
-    if records and text.count(quote) % 2 and any("\n" in f for f in records[-1]):
-        raise BadInput(t("{path}: line {value}: a quote ({quote}) opens here and is never closed, "
-                         "so every line after it would become one value; close the quote and "
-                         "import again",
-                         path=path, value=start + 1, quote=quote))
-    rows = list(_non_empty([_unguard(v.strip()) for v in r] for r in records))
-    return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True,
-                      size_hint=len(rows))]
-
-
-@contextlib.contextmanager
-def open_sheets(path: Path) -> Iterator[list[SheetData]]:
-    """The sheets of an .xlsx/.xlsm workbook or a CSV file; rows stream while open."""
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        yield read_csv(path)
-    elif suffix in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".et", ""):
-        with open_xlsx(path) as sheets:
-            yield sheets
-    else:
-        raise BadInput(t("{path}: unknown file type {suffix!r}; kam imports .xlsx, .xlsm and .csv",
-                         path=path, suffix=suffix))
-
-
-# --- writing -----------------------------------------------------------------
-
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,9 @@ def imported(doc: dict[str, Any], fmt: str) -> None:
     if doc["batch"]:
         text += t("; undo with `kam undo {batch}`", batch=doc["batch"])
     say(text)
+    if doc.get("encoding_detected"):
+        say(t("{file}: read as {encoding} (detected); if the text looks wrong, name the "
+              "encoding with --encoding", file=doc["file"], encoding=doc["encoding"]))
     left_out = sorted({e["row"] for e in doc["errors"]} | {s["row"] for s in doc.get("skipped", [])
                                                           if s.get("reason") == "erased"})
     if left_out:  # a cron import must not look complete

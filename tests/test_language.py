@@ -41,7 +41,8 @@ TOKENS = {
     "unlog", "relog", "archived", "unarchive", "birthday", "contract_end", "lost_reasons",
     "min", "label", "floor", "cap", "steps", "weight", "source", "unit", "MDY", "DMY",
     "language", "vocabulary", "scoring", "followup", "privacy", "aliases", "completion", "Tab",
-    "bashrc", "review",
+    "bashrc", "review", "xls", "xlsb", "ods", "tsv", "txt", "OpenDocument", "gb18030", "big5",
+    "latin-1", "utf-8",
 }
 
 

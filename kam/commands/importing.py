@@ -20,7 +20,8 @@ app = App()
                        "kam import crm.csv --map \"Account Name=name\""))
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help=N_("The .xlsx, .xlsm or .csv file."),
+    file: Annotated[Path, typer.Argument(help=N_(
+        "The workbook (.xlsx, .xls, .ods, .et, .xlsb) or text file (.csv, .tsv)."),
                                          metavar=N_("FILE"))],
     dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Report what would happen; "
                                           "change nothing."))] = False,
@@ -41,6 +42,9 @@ def import_(
         "older than the archive's), archive or sheet."))] = "newer",
     allow_erased: Annotated[bool, typer.Option("--allow-erased", help=N_("Bring back customers "
                                                "erased with kam erase."))] = False,
+    encoding: Annotated[Opt, typer.Option("--encoding", help=N_(
+        "A text file's encoding (utf-8, gb18030, big5, latin-1 ...); by default UTF-8 or "
+        "UTF-16, else detected and said."), metavar=N_("ENCODING"))] = None,
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
     from kam import render
@@ -51,7 +55,8 @@ def import_(
     c = context(ctx)
     try:
         done = import_file(c, file, sheet, parse_pairs(map_ or [], "--map"), dry_run, strict,
-                           render.import_progress, not no_merge, prefer, allow_erased)
+                           render.import_progress, not no_merge, prefer, allow_erased,
+                           encoding=encoding)
     except StrictRefusal as refusal:
         imported(refusal.report, fmt.value)
         raise

@@ -13,9 +13,9 @@ from kam.ops.context import Context
 
 if TYPE_CHECKING:
     from kam.columns import Layout, RowData
-    from kam.excel import SheetData
     from kam.importplan import Plan
     from kam.models import Customer
+    from kam.readsheet import SheetData
     from kam.store.db import Store
 
 
@@ -38,6 +38,8 @@ class RowsRead:
     errors: list[dict[str, Any]]
     skipped: list[dict[str, Any]]  # rows that are not records: row, reason, text
     sheets_seen: list[str]
+    encoding: str | None = None  # a text file's encoding
+    detected: bool = False  # ... found by detection (not a BOM, UTF-8 or --encoding)
 
 
 def _maps(maps: dict[str, str]) -> dict[str, str]:
@@ -55,12 +57,13 @@ def _maps(maps: dict[str, str]) -> dict[str, str]:
 
 
 def read_rows(ctx: Context, path: Path, sheet: str | None = None,
-              maps: dict[str, str] | None = None, progress: Progress | None = None) -> RowsRead:
+              maps: dict[str, str] | None = None, progress: Progress | None = None,
+              encoding: str | None = None) -> RowsRead:
     """Read a file, find its layout and convert its rows; row errors are collected."""
-    from kam.excel import open_sheets
+    from kam.readsheet import open_sheets
 
     extra_map = _maps(maps or {})
-    with open_sheets(path) as sheets:
+    with open_sheets(path, encoding) as sheets:
         return _read_rows(ctx, path, sheets, sheet, extra_map, progress)
 
 
@@ -107,19 +110,20 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
         bar.stop()
     if data.text_only:
         infer_numbers(rows)
-    return RowsRead(layout, rows, errors, skipped, [s.name for s in sheets])
+    return RowsRead(layout, rows, errors, skipped, [s.name for s in sheets], data.encoding,
+                    data.detected)
 
 
 def import_file(ctx: Context, path: Path, sheet: str | None = None,
                 maps: dict[str, str] | None = None, dry_run: bool = False,
                 strict: bool = False, progress: Progress | None = None,
-                merge: bool = True, prefer: str = "newer", allow_erased: bool = False
-                ) -> dict[str, Any]:
+                merge: bool = True, prefer: str = "newer", allow_erased: bool = False,
+                encoding: str | None = None) -> dict[str, Any]:
     """Import a spreadsheet (upsert by 客户编号); the report. With strict, a file with row
     errors imports nothing: the report comes back in the BadInput's `report`."""
     if prefer not in ("newer", "archive", "sheet"):
         raise BadInput(t("--prefer: newer, archive or sheet, not {prefer!r}", prefer=prefer))
-    read = read_rows(ctx, path, sheet, maps, progress)
+    read = read_rows(ctx, path, sheet, maps, progress, encoding)
     how = (merge, prefer, allow_erased)
     if dry_run:
         if not ctx.db.exists():
@@ -266,6 +270,7 @@ def report_doc(file: Path, read: RowsRead, counts: dict[str, int], p: Plan | Non
         "unknown_values": unknown,
         "skipped": read.skipped,
         "sheets_seen": read.sheets_seen,
+        "encoding": read.encoding, "encoding_detected": read.detected,
     }
 
 

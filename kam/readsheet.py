@@ -1,0 +1,403 @@
+"""Spreadsheet files in: the only module importing python_calamine and charset_normalizer.
+
+Every workbook is read by python-calamine (Rust's calamine): .xlsx/.xlsm, .xlsb, .xls
+(Excel 97-2003 BIFF8 and Excel 95 BIFF5), .ods, and WPS's .et, told apart by their bytes,
+not their names. Text files (CSV, TSV) by the csv module, their encoding told by a BOM,
+by UTF-8 decoding, else detected by charset-normalizer and said; --encoding overrides.
+
+Reading returns plain rows of Python values (None for an empty cell, int for a whole
+number); what the rows mean is kam/columns.py's business. openpyxl stays the writer
+(kam/excel.py).
+
+calamine holds a whole sheet in memory, as wide as its widest row: a file is first
+checked for what would make that unreasonable (an XML bomb, a cell at row a billion),
+so that a few kilobytes can never ask for gigabytes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+import stat
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from kam.errors import BadInput
+from kam.i18n import t
+from kam.schema import FORMULA_LEAD
+
+HEAD_ROWS = 20  # rows of each sheet read to find the header
+
+# Larger than any honest customer workbook; an XML bomb expands far beyond it.
+MAX_UNCOMPRESSED = 256 * 1024 * 1024
+MAX_FILE = 128 * 1024 * 1024  # an .xls or a CSV: bytes
+# What a worksheet can hold (Excel's limits); a file declaring more is not a real sheet.
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+# calamine keeps a sheet as rows x columns cells: far more than a customer list needs
+# (50,000 rows of 200 columns), far less than the memory of a laptop.
+MAX_CELLS = 40_000_000
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")  # the stream of an encrypted OOXML file
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".xlt", ".et",
+                     ".ett", ".ods", ".ots")
+
+
+@dataclass
+class SheetData:
+    """One worksheet: its first non-empty rows, and a way to stream them all.
+
+    Rows are (sheet row number, values); empty rows are skipped.
+    """
+
+    name: str
+    visible: bool
+    rows: list[tuple[int, tuple[Any, ...]]]  # the first HEAD_ROWS non-empty rows
+    stream: Callable[[], Iterator[tuple[int, tuple[Any, ...]]]]
+    epoch1904: bool = False
+    text_only: bool = False  # CSV: every value is text
+    size_hint: int = 0  # rows the sheet has (for a progress bar and choosing the sheet)
+    encoding: str | None = None  # text files: the encoding read
+    detected: bool = False  # ... and whether it was detected (not UTF-8/16, not given)
+
+
+@contextlib.contextmanager
+def open_sheets(path: Path, encoding: str | None = None) -> Iterator[list[SheetData]]:
+    """The sheets of a workbook or a text file; rows stream while open."""
+    kind, epoch1904 = _kind(path)
+    if kind == "text":
+        yield read_csv(path, encoding)
+        return
+    yield _workbook(path, kind, epoch1904)
+
+
+# --- telling files apart ------------------------------------------------------
+
+def _kind(path: Path) -> tuple[str, bool]:
+    """('text', 'ole2' (BIFF .xls/.et), 'ooxml' (.xlsx/.xlsm/.xlsb, .et) or 'ods'; whether
+    the workbook counts days from 1904), or a refusal that says what the file is and what
+    to do."""
+    name, suffix = path.name, path.suffix.lower()
+    if name.startswith("~$") or name.startswith(".~lock."):
+        raise BadInput(t("{path}: this is the lock file a spreadsheet program keeps while the "
+                         "workbook is open; import the workbook itself", path=path))
+    size = _regular_file(path)
+    head = _head(path)
+    if not head:
+        raise BadInput(t("{path}: the file is empty", path=path))
+    if head.startswith(OLE2_MAGIC):
+        if size > MAX_FILE:
+            raise _too_big(path, size, MAX_FILE)
+        if _ENCRYPTED in path.read_bytes():  # an .xlsx with a password is an OLE2 file
+            raise BadInput(t("{path}: the workbook is password-protected; open it, remove the "
+                             "password (File > Info > Protect Workbook) and save it again",
+                             path=path))
+        return "ole2", False
+    if head.startswith(ZIP_MAGIC):
+        return _zip_kind(path)
+    if suffix in TEXT_SUFFIXES or suffix not in WORKBOOK_SUFFIXES and suffix != "":
+        if suffix not in TEXT_SUFFIXES:
+            raise BadInput(t("{path}: unknown file type {suffix!r}; kam imports workbooks "
+                             "(.xlsx, .xls, .ods, .et) and text (.csv, .tsv, .txt)",
+                             path=path, suffix=suffix))
+        if size > MAX_FILE:
+            raise _too_big(path, size, MAX_FILE)
+        return "text", False
+    if suffix in (".et", ".ett"):
+        raise BadInput(t("{path}: a WPS spreadsheet in a format kam cannot read; in WPS, save "
+                         "it as .xlsx or .xls (File > Save As) and import that", path=path))
+    raise BadInput(t("{path}: not a workbook (neither Excel, OpenDocument nor WPS); if it is a "
+                     "CSV file, name it .csv", path=path))
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(8)
+    except OSError as e:
+        raise BadInput(t("{path}: cannot read: {strerror}", path=path,
+                         strerror=e.strerror)) from None
+
+
+def _regular_file(path: Path) -> int:
+    """The file's size; a FIFO, a device or a directory is refused before it is opened
+    (it could block)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise BadInput(t("{path}: no such file", path=path)) from None
+    except OSError as e:
+        raise BadInput(t("{path}: cannot read: {strerror}",
+                         path=path, strerror=e.strerror)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise BadInput(t("{path} is a directory, not a spreadsheet", path=path))
+    if not stat.S_ISREG(st.st_mode):
+        raise BadInput(t("{path} is not a regular file (a pipe or a device); save the sheet as a "
+                         "file and import that", path=path))
+    return st.st_size
+
+
+def _too_big(path: Path, size: int, most: int) -> BadInput:
+    return BadInput(t("{path}: unpacks to {value} MiB, more than a customer workbook can be "
+                      "({value2} MiB); refused as unsafe", path=path, value=size // 2**20,
+                      value2=most // 2**20))
+
+
+# Serial numbers count from 1904 in workbooks made on old Macs (dates are shown right by
+# calamine; a bare number in a date column needs to know).
+_DATE1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*?\sdate1904="(?:1|true)"')
+
+
+def _zip_kind(path: Path) -> tuple[str, bool]:
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+                raise _too_big(path, sum(i.file_size for i in infos), MAX_UNCOMPRESSED)
+            if "xl/workbook.xml" in names:
+                _check_extents(path, z, [n for n in names if n.startswith("xl/worksheets/")
+                                         and n.endswith(".xml")])
+                return "ooxml", bool(_DATE1904.search(_member(z, "xl/workbook.xml", 1 << 20)))
+            if "xl/workbook.bin" in names:
+                return "ooxml", False
+            if "content.xml" in names and b"spreadsheet" in _member(z, "mimetype", 200):
+                return "ods", False
+    except zipfile.BadZipFile:
+        raise BadInput(t("{path}: not an .xlsx workbook (not a zip archive, or damaged); open it "
+                         "in Excel/WPS and save it as .xlsx", path=path)) from None
+    raise BadInput(t("{path}: a zip archive but not an Excel workbook", path=path))
+
+
+def _member(z: zipfile.ZipFile, name: str, most: int) -> bytes:
+    try:
+        with z.open(name) as f:
+            return f.read(most)
+    except KeyError:
+        return b""
+
+
+# A cell's or a row's position in sheet XML, wherever the attribute stands in the tag.
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,4})([0-9]{1,12})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,12})"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
+_BARE_CELL = re.compile(rb'<(?:\w+:)?c\b(?![^>]*?\sr=")')
+
+
+def _check_extents(path: Path, z: zipfile.ZipFile, members: Sequence[str]) -> None:
+    """Refuse a sheet whose cells would span more rows, columns or cells than a worksheet
+    can have: calamine would allocate all of them before the first row is read. The
+    positions are scanned, not parsed: a row or cell without one counts one more."""
+    for name in members:
+        rows = cols = tags = bare = 0
+        tail = b""
+        with z.open(name) as f:
+            while chunk := f.read(1 << 20):
+                buf = tail + chunk
+                cut = buf.rfind(b">") + 1
+                buf, tail = buf[:cut], buf[cut:]
+                if len(tail) > 1 << 20:  # a tag of a megabyte: no sheet has one
+                    raise _damaged(path, name)
+                for m in _ROW_REF.finditer(buf):
+                    rows = max(rows, int(m.group(1)))
+                for m in _CELL_REF.finditer(buf):
+                    rows = max(rows, int(m.group(2)))
+                    cols = max(cols, _column_number(m.group(1)))
+                tags += len(_ROW_TAG.findall(buf))
+                bare += len(_BARE_CELL.findall(buf))
+        rows, cols = max(rows, tags), max(cols, bare and min(bare, MAX_COLUMNS + 1))
+        if rows > MAX_ROWS or cols > MAX_COLUMNS:
+            raise BadInput(t("{path}: a sheet reaches row {rows:,}, column {cols:,}, beyond the "
+                             "{MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns a worksheet can "
+                             "have; refused as damaged or unsafe", path=path, rows=rows,
+                             cols=cols, MAX_ROWS=MAX_ROWS, MAX_COLUMNS=MAX_COLUMNS))
+        if rows * cols > MAX_CELLS:
+            raise BadInput(t("{path}: a sheet spans {rows:,} rows by {cols:,} columns, more than "
+                             "kam reads at once ({most:,} cells); delete the empty rows and "
+                             "columns at its ends, or split it", path=path, rows=rows,
+                             cols=cols, most=MAX_CELLS))
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
+
+
+def _damaged(path: Path, name: str) -> BadInput:
+    return BadInput(t("{path}: cannot read the workbook ({name}: {e}); it may be damaged or "
+                      "unsafe: open it in Excel/WPS and save it again", path=path,
+                      name="XML", e=name))
+
+
+# --- workbooks ------------------------------------------------------------------
+
+def _workbook(path: Path, kind: str, epoch1904: bool) -> list[SheetData]:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        sheets = []
+        for meta in wb.sheets_metadata:
+            if meta.typ not in (SheetTypeEnum.WorkSheet, SheetTypeEnum.DialogSheet):
+                continue  # chart sheets, macro sheets
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = _rows(sheet)
+            head = [r for _, r in zip(range(HEAD_ROWS), rows, strict=False)]
+
+            def stream(sheet: Any = sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+                return _rows(sheet)
+
+            sheets.append(SheetData(meta.name, meta.visible == SheetVisibleEnum.Visible, head,
+                                    stream, epoch1904, size_hint=sheet.height))
+    except BadInput:
+        raise
+    except Exception as e:  # noqa: BLE001 - calamine's errors are many and all mean this
+        raise _unreadable(path, kind, e) from None
+    return sheets
+
+
+def _unreadable(path: Path, kind: str, e: Exception) -> BadInput:
+    text = str(e)
+    if type(e).__name__ == "PasswordError" or "password" in text.lower() or (
+            kind == "ole2" and "EncryptionInfo" in text):
+        return BadInput(t("{path}: the workbook is password-protected; open it, remove the "
+                          "password (File > Info > Protect Workbook) and save it again",
+                          path=path))
+    return BadInput(t("{path}: cannot read the workbook ({name}: {e}); it may be damaged or "
+                      "unsafe: open it in Excel/WPS and save it again", path=path,
+                      name=type(e).__name__, e=text.splitlines()[0] if text else ""))
+
+
+def _rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(sheet row number, values) of each non-empty row, without its trailing empty cells;
+    an empty cell is None, a whole number an int (as openpyxl and CSV give them)."""
+    first = (sheet.start or (0, 0))[0] + 1
+    for n, values in enumerate(sheet.iter_rows(), start=first):
+        cells = [_value(v) for v in values]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if cells:
+            yield n, tuple(cells)
+
+
+def _value(v: Any) -> Any:
+    if v == "":
+        return None
+    if type(v) is float and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    if type(v) is datetime and not (v.hour or v.minute or v.second or v.microsecond):
+        return date(v.year, v.month, v.day)
+    return v
+
+
+# --- text files -----------------------------------------------------------------
+
+def _unguard(text: str) -> str:
+    """A CSV cell without the ' that kam (and OWASP) put before a formula-like value."""
+    return text[1:] if text[:1] == "'" and text.lstrip("'").startswith(FORMULA_LEAD) else text
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the first records into rows (nearly) all as wide as the
+    first, and widest (comma on a tie). The quoting is always Excel's: "" inside quotes."""
+    sample = text[:8192]
+    best, best_score = ",", (False, 0)
+    for d in (",", "\t", ";"):
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), csv.excel, delimiter=d) if r]
+        except csv.Error:
+            continue
+        if len(sample) < len(text):
+            rows = rows[:-1]  # the last one may be cut
+        if not rows or len(rows[0]) < 2:
+            continue
+        consistent = sum(len(r) == len(rows[0]) for r in rows) / len(rows)
+        score = (consistent >= 0.9, len(rows[0]))  # then the widest
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, bool]:
+    """(text, encoding, detected): the encoding given; else UTF-16 with a BOM (Excel's
+    "Unicode text"), UTF-8 with or without one; else the one charset-normalizer finds
+    (GB18030 for GBK, Big5, Latin-1 ...). Never a guess without a word: a file no
+    encoding reads is refused."""
+    if encoding is not None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise BadInput(t("--encoding: unknown encoding {encoding!r} (for example utf-8, "
+                             "gb18030, big5, latin-1)", encoding=encoding)) from None
+        try:
+            return raw.decode(name), name, False
+        except UnicodeDecodeError as e:
+            raise BadInput(t("{path}: line {line}: not {encoding} text; try another --encoding, "
+                             "or leave it out to have it detected", path=path,
+                             line=raw.count(b"\n", 0, e.start) + 1, encoding=name)) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16", False
+    try:
+        return raw.decode("utf-8-sig"), "utf-8", False
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or best.encoding is None:
+        raise BadInput(t("{path}: unknown text encoding; name it with --encoding (for example "
+                         "gb18030 or big5), or save the file as UTF-8 CSV", path=path))
+    name = codecs.lookup(best.encoding).name
+    if name in ("gbk", "gb2312", "hz"):  # GB18030 reads all of these and more
+        name = "gb18030"
+    return raw.decode(name), name, True
+
+
+def read_csv(path: Path, encoding: str | None = None) -> list[SheetData]:
+    """A CSV (or tab-separated text) as one sheet."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BadInput(t("{path}: cannot read: {strerror}",
+                         path=path, strerror=e.strerror)) from None
+    text, used, detected = decode(path, raw, encoding)
+    if "\0" in text:
+        raise BadInput(t("{path}: not a text CSV file", path=path))
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
+    records: list[list[str]] = []
+    start = end = 0  # the lines the last record starts after and ends on
+    try:
+        for record in reader:
+            start, end = end, reader.line_num
+            records.append(record)
+    except csv.Error as e:
+        raise BadInput(t("{path}: line {line_num}: malformed CSV: {e}",
+                         path=path, line_num=reader.line_num, e=e)) from None
+    quote = '"'
+    if records and text.count(quote) % 2 and any("\n" in f for f in records[-1]):
+        raise BadInput(t("{path}: line {value}: a quote ({quote}) opens here and is never closed, "
+                         "so every line after it would become one value; close the quote and "
+                         "import again",
+                         path=path, value=start + 1, quote=quote))
+    rows = list(_non_empty([_unguard(v.strip()) for v in r] for r in records))
+    return [SheetData(path.stem, True, rows[:HEAD_ROWS], lambda: iter(rows), text_only=True,
+                      size_hint=len(rows), encoding=used, detected=detected)]
+
+
+def _non_empty(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for n, values in enumerate(rows, start=1):
+        for v in values:
+            if v is not None and v != "":
+                yield n, tuple(values)
+                break
