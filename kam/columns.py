@@ -19,9 +19,9 @@ from kam.dates import coerce_date
 from kam.errors import BadInput
 from kam.i18n import t
 from kam.models import Customer
-from kam.records import check_code, split_tags
-from kam.schema import HEADERS
-from kam.settings import Settings
+from kam.records import check_code, contacts_text, split_tags
+from kam.schema import HEADERS, Contact
+from kam.settings import SIMPLIFIED, Settings
 
 MAX_CELL = 32_767  # characters an Excel cell holds
 SEQ = "#seq"  # the 序号 column: numbered on export, ignored on import
@@ -105,10 +105,11 @@ _NOISE = re.compile(r"[*＊:：]|[（(]\s*(必填|选填|必选|可选|required|
 
 
 def norm_header(text: Any) -> str:
-    """NFKC, no spaces (full-width ones too), no * or （必填）, case-folded."""
+    """NFKC, no spaces (full-width ones too), no * or （必填）, case-folded, traditional
+    characters as simplified."""
     s = unicodedata.normalize("NFKC", str(text or ""))
     s = _NOISE.sub("", s)
-    return re.sub(r"\s+", "", s).casefold()
+    return re.sub(r"\s+", "", s).casefold().translate(SIMPLIFIED)
 
 
 def alias_index(settings: Settings, extra_map: dict[str, str] | None = None) -> dict[str, str]:
@@ -216,9 +217,11 @@ _CODE_LIKE = re.compile(r"编号|编码|代码|id$|^id|号$|code|number|no\.?$",
 _NAME_LIKE = re.compile(r"名称|名字|姓名|店名|name", re.IGNORECASE)
 
 
-def refusal(sheets: list[Any], index: dict[str, str], sheet_name: str | None = None) -> str:
-    """Why no header row was found: each sheet's likeliest header, what kam took each
-    column for, and a --map built from the file's own headers."""
+def refusal(sheets: list[Any], index: dict[str, str], sheet_name: str | None = None,
+            named: bool = False) -> str:
+    """Why no header row was found (named=True: why no row made a customer, the sheet
+    having no name column): each sheet's likeliest header, what kam took each column
+    for, and a --map built from the file's own headers."""
     parts: list[str] = []
     suggestion: list[str] = []
     for sh in sheets:
@@ -231,12 +234,17 @@ def refusal(sheets: list[Any], index: dict[str, str], sheet_name: str | None = N
                          for c in cols[:20])
         parts.append(f"sheet {sh.name!r} row {n}: {seen}")
         if not suggestion:
-            code = next((c.header for c in cols if c.key is None
-                         and _CODE_LIKE.search(c.header)), None)
+            code = None if named else next((c.header for c in cols if c.key is None
+                                            and _CODE_LIKE.search(c.header)), None)
             name = next((c.header for c in cols if c.key is None
                          and _NAME_LIKE.search(c.header) and c.header != code), None)
             suggestion = [f"--map {h}={k}" for h, k in ((code, "code"), (name, "name")) if h]
     hint = " ".join(suggestion) or "--map HEADER=name"
+    if named:
+        return t("no row makes a customer: the sheet has no customer name column, and its "
+                 "codes are not in the archive. Found {found}. Map your headers, e.g. {hint} "
+                 "(keys: code, name, contact, contact_info, owner, ...; or import.aliases in "
+                 "kam.yaml)", found="; ".join(parts), hint=hint)
     return t("no header row kam recognises: it needs a name or a code column. Found {found}. "
              "Map your headers, e.g. {hint} (keys: code, name, contact, contact_info, owner, "
              "...; or import.aliases in kam.yaml)", found="; ".join(parts), hint=hint)
@@ -308,11 +316,39 @@ class RowData:
     warnings: list[str] = field(default_factory=list)
     # vocabulary values kam does not know: (field, column, value); kept in extra
     unknown: list[tuple[str, str, str]] = field(default_factory=list)
+    # vocabulary values read by an alias: (field, column, value, key), for the report
+    mapped: list[tuple[str, str, str, str]] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # field -> the column it came from
 
 
 class RowError(Exception):
     pass
+
+
+def continues(r: RowData) -> bool:
+    """Whether a row is a further contact of the customer above it: a contact's name (and
+    perhaps a phone or a title) but neither a code nor a customer name, as a bank's name
+    filled in only on its first contact's row."""
+    f = r.fields
+    return not f.get("code") and not f.get("name") and bool(f.get("contact"))
+
+
+def add_contact(above: RowData, r: RowData) -> str:
+    """Join continuation row r to the row above as one more contact; whatever else r
+    holds is kept in the row above's extra as "HEADER (row N)". The contact's name."""
+    f = r.fields
+    line = contacts_text([Contact(f["contact"], "other", f.get("title", ""),
+                                  f.get("contact_info", ""))])
+    have = above.fields.get("contacts")
+    above.fields["contacts"] = f"{have}\n{line}" if have else line
+    for key, value in f.items():
+        if key not in ("contact", "title", "contact_info"):
+            above.extra[f"{r.headers.get(key, HEADERS.get(key, key))} (row {r.row})"] = \
+                value if not isinstance(value, tuple) else TAG_SEP.join(value)
+    for header, value in r.extra.items():
+        above.extra[f"{header} (row {r.row})"] = value
+    above.warnings.extend(r.warnings)
+    return str(f["contact"])
 
 
 def is_footer(values: tuple[Any, ...]) -> bool:
@@ -418,11 +454,14 @@ def _set_field(out: RowData, key: str, header: str, v: Any, text: str, settings:
         else:
             fields[key] = when.isoformat()
     elif key in ("stage", "value_level"):
-        found = settings.vocab[key].lookup(text)
+        vocab = settings.vocab[key]
+        found = vocab.lookup(text)
         if found is None:  # kept, never dropped: the row comes in, the value is reported
             out.extra[raw_column(header)] = text
             out.unknown.append((key, header, text))
             return
+        if text not in (found, vocab.label(found)):
+            out.mapped.append((key, header, text, found))
         fields[key] = found
     elif key == "tags":
         fields[key] = tuple(split_tags(text))

@@ -28,6 +28,8 @@ class Plan:
     # code -> {"rows": [...], "code": code, "by": "code" | "name+contact" | "name"}
     merged: dict[str, dict[str, Any]] = field(default_factory=dict)
     unknown: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    # vocabulary values read by an alias: (field, column, value, key) -> rows
+    mapped: dict[tuple[str, str, str, str], list[int]] = field(default_factory=dict)
     # the sheet said otherwise than the archive and the archive's value was kept (or not)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)  # e.g. erased customers
@@ -217,6 +219,8 @@ def plan(rows: list[RowData], existing: dict[str, Customer], new_code: Callable[
     for r in rows:
         for field_, column, value in r.unknown:
             p.unknown.setdefault((field_, column, value), []).append(r.row)
+        for m in r.mapped:
+            p.mapped.setdefault(m, []).append(r.row)
         code = r.fields.get("code") or ""
         name = (r.fields.get("name") or "").strip()
         by = "code"

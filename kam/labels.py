@@ -33,7 +33,7 @@ COLUMNS = {
     "weight": N_("Weight"), "points": N_("Points"), "row": N_("Row"), "column": N_("Column"),
     "target": N_("kam field"), "message": N_("Message"), "contacts": N_("Other contacts"),
     "dates": N_("Dates"), "extra": N_("Extra fields"), "lost": N_("Lost"),
-    "archived": N_("Archived"), "aliases": N_("Old codes"),
+    "archived": N_("Archived"), "aliases": N_("Old codes"), "count": N_("Count"),
 }
 
 KINDS = {

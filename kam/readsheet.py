@@ -245,7 +245,8 @@ def _workbook(path: Path, kind: str, epoch1904: bool) -> list[SheetData]:
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as f:  # told by its bytes: an .xls named .xlsx is an .xls
+            wb = CalamineWorkbook.from_filelike(f)
         sheets = []
         for meta in wb.sheets_metadata:
             if meta.typ not in (SheetTypeEnum.WorkSheet, SheetTypeEnum.DialogSheet):
@@ -328,11 +329,14 @@ def _delimiter(text: str) -> str:
     return best
 
 
+LIKELY = ("gb18030", "big5", "cp1252", "shift_jis", "euc_kr")
+
+
 def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, bool]:
     """(text, encoding, detected): the encoding given; else UTF-16 with a BOM (Excel's
     "Unicode text"), UTF-8 with or without one; else the one charset-normalizer finds
-    (GB18030 for GBK, Big5, Latin-1 ...). Never a guess without a word: a file no
-    encoding reads is refused."""
+    among LIKELY (others need --encoding). Never a guess without a word: the report
+    says it, and a file no encoding reads is refused."""
     if encoding is not None:
         try:
             name = codecs.lookup(encoding).name
@@ -353,13 +357,14 @@ def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, bool
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is None or best.encoding is None:
+    # The encodings a salesperson's files come in, most likely first: on a short file two
+    # can read equally well (GBK text is valid EUC-KR), and then the likelier one wins.
+    found = {m.encoding: m.chaos for m in from_bytes(raw, cp_isolation=list(LIKELY))}
+    if not found:
         raise BadInput(t("{path}: unknown text encoding; name it with --encoding (for example "
                          "gb18030 or big5), or save the file as UTF-8 CSV", path=path))
-    name = codecs.lookup(best.encoding).name
-    if name in ("gbk", "gb2312", "hz"):  # GB18030 reads all of these and more
-        name = "gb18030"
+    least = min(found.values())
+    name = next(e for e in LIKELY if e in found and found[e] <= least + 0.05)
     return raw.decode(name), name, True
 
 

@@ -125,10 +125,18 @@ def import_report(doc: dict[str, Any]) -> None:
              for e in doc["errors"]]
     lines += [(m["rows"][-1], m["note"], "") for m in doc.get("merged", [])]
     lines += [(n["row"], n["message"], "") for n in doc["notes"]]
+    lines += [(c["row"], t("a further contact of the customer on row {joins}: {contact}",
+                           joins=c["joins"], contact=c["contact"]), "")
+              for c in doc.get("continued", [])]
     if lines:
         ordered = sorted(lines, key=lambda x: x[0])
         table([{"row": str(r), "message": m} for r, m, _ in ordered], ("row", "message"),
               title=t("Rows"), flex=("message",), styles=[s or None for _, _, s in ordered])
+    if doc.get("mapped_values"):
+        table([{"column": m["column"], "value": m["value"],
+                "target": m["label"], "count": m["count"]}
+               for m in doc["mapped_values"]], ("column", "value", "target", "count"),
+              title=t("Values read as"), flex=("value",))
     for u in doc.get("unknown_values", []):
         warn(t("{column}: unknown value {value} in {count} row(s) (first: row {row}); imported, "
                "the value kept in {kept_in}; map it with {hint}", column=u["column"],

@@ -146,5 +146,15 @@ def date_names(rules: dict[str, DateRule]) -> dict[str, str]:
     return index
 
 
+# Traditional characters of the headers and words kam knows, as Big5 sheets from Hong Kong and
+# Taiwan partners write them (客戶名稱, 聯絡人, 備註): headers and
+# vocabulary words (長期合作, 潛在客戶) match in either script.
+SIMPLIFIED = str.maketrans(
+    "戶稱聯絡係備註價級業規階後時間內簡負責標籤簽電話號碼郵務職員單額購買類狀態資訊區門發"
+    "戰潛議談長期終週於與錄訪歷紀機構屬產據數帳務來實際",
+    "户称联络系备注价级业规阶后时间内简负责标签签电话号码邮务职员单额购买类状态资讯区门发"
+    "战潜议谈长期终周于与录访历纪机构属产据数账务来实际")
+
+
 def norm_word(text: str) -> str:
-    return re.sub(r"\s+", "", str(text)).casefold()
+    return re.sub(r"\s+", "", str(text)).casefold().translate(SIMPLIFIED)

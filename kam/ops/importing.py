@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -40,6 +40,10 @@ class RowsRead:
     sheets_seen: list[str]
     encoding: str | None = None  # a text file's encoding
     detected: bool = False  # ... found by detection (not a BOM, UTF-8 or --encoding)
+    continued: list[dict[str, Any]] = field(default_factory=list)  # row, joins, contact
+    # no name column: what the sheet holds and the --map to try, for when no row makes
+    # a customer (a file of people, not customers, is refused rather than all errors)
+    no_name: str | None = None
 
 
 def _maps(maps: dict[str, str]) -> dict[str, str]:
@@ -70,8 +74,11 @@ def read_rows(ctx: Context, path: Path, sheet: str | None = None,
 def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | None,
                extra_map: dict[str, str], progress: Progress | None) -> RowsRead:
     from kam.columns import (
+        PERSON,
         RowError,
+        add_contact,
         alias_index,
+        continues,
         convert_row,
         find_layout,
         infer_numbers,
@@ -90,7 +97,9 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
     if found is None:
         raise BadInput(t("{path}: {value}", path=path, value=refusal(sheets, index, sheet)))
     data, layout = found
-    rows, errors, skipped = [], [], []
+    rows: list[RowData] = []
+    errors, skipped, continued = [], [], []
+    joined = 0  # the sheet row the last customer's rows reach
     bar = progress(data.size_hint, path.stat().st_size) if progress else None
     for n, values in data.stream():
         if bar:
@@ -103,15 +112,24 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
                 str(v) for v in values if v is not None and str(v).strip())[:80]})
             continue
         try:
-            rows.append(convert_row(n, values, layout, ctx.settings, data.epoch1904))
+            r = convert_row(n, values, layout, ctx.settings, data.epoch1904)
         except RowError as ex:
             errors.append({"row": n, "message": str(ex)})
+            continue
+        if rows and n == joined + 1 and continues(r):  # a further contact of the row above
+            above = rows[-1]
+            continued.append({"row": n, "joins": above.row, "contact": add_contact(above, r)})
+        else:
+            rows.append(r)
+        joined = n
     if bar:
         bar.stop()
     if data.text_only:
         infer_numbers(rows)
+    hint = None if any(c.key in ("name", PERSON) for c in layout.columns) else \
+        refusal([data], index, data.name, named=True)
     return RowsRead(layout, rows, errors, skipped, [s.name for s in sheets], data.encoding,
-                    data.detected)
+                    data.detected, continued, hint)
 
 
 def import_file(ctx: Context, path: Path, sheet: str | None = None,
@@ -166,6 +184,8 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
              stamp, read.errors, merge, prefer, None if allow_erased else erased,
              None if allow_erased or store is None else store.erased_person,
              kam_changes(store.read_history()) if store and existing else None)
+    if read.no_name and not p.customers and not p.skipped and p.errors:
+        raise BadInput(t("{path}: {value}", path=file, value=read.no_name))
     history = store.interactions_by_code() if store else {}
     batch_id = store.next_batch_id() if store and not dry_run else None
     added = []
@@ -211,6 +231,8 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
 
     report = report_doc(file, read, counts, p, None if dry_run else batch_id, dry_run)
     report["scoring_blind"] = blind(ctx, list(after.values()))
+    for m in report["mapped_values"]:
+        m["label"] = ctx.settings.vocab[m["field"]].label(m["to"])
     report["skipped"] = [*report["skipped"], *p.skipped]
     report["conflicts"] = p.conflicts
     report["changes"] = [{"code": code, "field": k, "old": old, "new": new}
@@ -271,6 +293,10 @@ def report_doc(file: Path, read: RowsRead, counts: dict[str, int], p: Plan | Non
         "skipped": read.skipped,
         "sheets_seen": read.sheets_seen,
         "encoding": read.encoding, "encoding_detected": read.detected,
+        "continued": read.continued,
+        "mapped_values": [{"field": f, "column": col, "value": v, "to": key, "label": key,
+                           "count": len(rows), "rows": rows[:10]}
+                          for (f, col, v, key), rows in (p.mapped.items() if p else ())],
     }
 
 
