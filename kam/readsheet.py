@@ -19,7 +19,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import io
+import itertools
 import re
 import stat
 import zipfile
@@ -42,7 +44,7 @@ MAX_FILE = 128 * 1024 * 1024  # an .xls or a CSV: bytes
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 # calamine keeps a sheet as rows x columns cells: far more than a customer list needs
 # (50,000 rows of 200 columns), far less than the memory of a laptop.
-MAX_CELLS = 40_000_000
+MAX_CELLS = 20_000_000
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")  # the stream of an encrypted OOXML file
@@ -164,8 +166,6 @@ def _zip_kind(path: Path) -> tuple[str, bool]:
             if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
                 raise _too_big(path, sum(i.file_size for i in infos), MAX_UNCOMPRESSED)
             if "xl/workbook.xml" in names:
-                _check_extents(path, z, [n for n in names if n.startswith("xl/worksheets/")
-                                         and n.endswith(".xml")])
                 return "ooxml", bool(_DATE1904.search(_member(z, "xl/workbook.xml", 1 << 20)))
             if "xl/workbook.bin" in names:
                 return "ooxml", False
@@ -185,35 +185,62 @@ def _member(z: zipfile.ZipFile, name: str, most: int) -> bytes:
         return b""
 
 
-# A cell's or a row's position in sheet XML, wherever the attribute stands in the tag.
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,4})([0-9]{1,12})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,12})"')
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
-_BARE_CELL = re.compile(rb'<(?:\w+:)?c\b(?![^>]*?\sr=")')
+# --- workbooks ------------------------------------------------------------------
+
+# Run in a child process before a workbook is read here: calamine allocates a sheet's
+# whole rectangle of cells, and a few kilobytes can ask for hundreds of gigabytes (a
+# cell at XFD1048576, a record at row 65,520 column 65,280), which aborts the process.
+# The child, its address space limited where the system can, reads each sheet and says
+# its size; if it dies, the file is refused and nothing here is lost.
+_PROBE = """
+import json, sys
+try:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
+except (ImportError, ValueError, OSError):
+    pass
+from python_calamine import CalamineWorkbook
+try:
+    try:
+        wb = CalamineWorkbook.from_path(sys.argv[1])
+    except Exception as named:
+        try:  # an .xls named .xlsx: told by its bytes
+            with open(sys.argv[1], "rb") as f:
+                wb = CalamineWorkbook.from_filelike(f)
+        except Exception:
+            raise named from None
+    sizes = []
+    for meta in wb.sheets_metadata:
+        sheet = wb.get_sheet_by_name(meta.name)
+        sizes.append([sheet.height, sheet.width])
+        del sheet
+    print(json.dumps({"sizes": sizes}))
+except Exception as e:
+    print(json.dumps({"error": type(e).__name__, "message": str(e)}))
+"""
+PROBE_MEMORY = 4 << 30
 
 
-def _check_extents(path: Path, z: zipfile.ZipFile, members: Sequence[str]) -> None:
-    """Refuse a sheet whose cells would span more rows, columns or cells than a worksheet
-    can have: calamine would allocate all of them before the first row is read. The
-    positions are scanned, not parsed: a row or cell without one counts one more."""
-    for name in members:
-        rows = cols = tags = bare = 0
-        tail = b""
-        with z.open(name) as f:
-            while chunk := f.read(1 << 20):
-                buf = tail + chunk
-                cut = buf.rfind(b">") + 1
-                buf, tail = buf[:cut], buf[cut:]
-                if len(tail) > 1 << 20:  # a tag of a megabyte: no sheet has one
-                    raise _damaged(path, name)
-                for m in _ROW_REF.finditer(buf):
-                    rows = max(rows, int(m.group(1)))
-                for m in _CELL_REF.finditer(buf):
-                    rows = max(rows, int(m.group(2)))
-                    cols = max(cols, _column_number(m.group(1)))
-                tags += len(_ROW_TAG.findall(buf))
-                bare += len(_BARE_CELL.findall(buf))
-        rows, cols = max(rows, tags), max(cols, bare and min(bare, MAX_COLUMNS + 1))
+def _probe(path: Path, kind: str) -> None:
+    """Refuse a workbook whose sheets are beyond what a worksheet can be, or beyond
+    MAX_CELLS, or that the reader cannot survive (see _PROBE)."""
+    import json
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-c", _PROBE, str(path), str(PROBE_MEMORY)],
+                              capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+        answer = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        answer = None
+    if not isinstance(answer, dict):
+        raise BadInput(t("{path}: reading it would take more memory than any real sheet needs "
+                         "(a cell far beyond the last row or column, or damage); refused as "
+                         "unsafe", path=path))
+    if "error" in answer:
+        raise _unreadable(path, kind, answer["error"], str(answer.get("message", "")))
+    for rows, cols in answer["sizes"]:
         if rows > MAX_ROWS or cols > MAX_COLUMNS:
             raise BadInput(t("{path}: a sheet reaches row {rows:,}, column {cols:,}, beyond the "
                              "{MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns a worksheet can "
@@ -226,57 +253,55 @@ def _check_extents(path: Path, z: zipfile.ZipFile, members: Sequence[str]) -> No
                              cols=cols, most=MAX_CELLS))
 
 
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for c in letters:
-        n = n * 26 + c - 64
-    return n
-
-
-def _damaged(path: Path, name: str) -> BadInput:
-    return BadInput(t("{path}: cannot read the workbook ({name}: {e}); it may be damaged or "
-                      "unsafe: open it in Excel/WPS and save it again", path=path,
-                      name="XML", e=name))
-
-
-# --- workbooks ------------------------------------------------------------------
-
 def _workbook(path: Path, kind: str, epoch1904: bool) -> list[SheetData]:
+    """Every worksheet's first rows; the one imported is read again when streamed
+    (calamine holds a whole sheet in memory: one at a time is kept)."""
+    _probe(path, kind)
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
-        with path.open("rb") as f:  # told by its bytes: an .xls named .xlsx is an .xls
-            wb = CalamineWorkbook.from_filelike(f)
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+        except Exception as named:  # noqa: BLE001
+            try:  # an .xls named .xlsx: told by its bytes
+                with path.open("rb") as f:
+                    wb = CalamineWorkbook.from_filelike(f)
+            except Exception:  # noqa: BLE001
+                raise named from None
         sheets = []
         for meta in wb.sheets_metadata:
             if meta.typ not in (SheetTypeEnum.WorkSheet, SheetTypeEnum.DialogSheet):
                 continue  # chart sheets, macro sheets
             sheet = wb.get_sheet_by_name(meta.name)
-            rows = _rows(sheet)
-            head = [r for _, r in zip(range(HEAD_ROWS), rows, strict=False)]
-
-            def stream(sheet: Any = sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
-                return _rows(sheet)
-
+            head = list(itertools.islice(_rows(sheet), HEAD_ROWS))
             sheets.append(SheetData(meta.name, meta.visible == SheetVisibleEnum.Visible, head,
-                                    stream, epoch1904, size_hint=sheet.height))
+                                    functools.partial(_stream, path, kind, wb, meta.name),
+                                    epoch1904, size_hint=sheet.height))
+            del sheet
     except BadInput:
         raise
     except Exception as e:  # noqa: BLE001 - calamine's errors are many and all mean this
-        raise _unreadable(path, kind, e) from None
+        raise _unreadable(path, kind, type(e).__name__, str(e)) from None
     return sheets
 
 
-def _unreadable(path: Path, kind: str, e: Exception) -> BadInput:
-    text = str(e)
-    if type(e).__name__ == "PasswordError" or "password" in text.lower() or (
+def _stream(path: Path, kind: str, wb: Any, name: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    try:
+        sheet = wb.get_sheet_by_name(name)
+    except Exception as e:  # noqa: BLE001
+        raise _unreadable(path, kind, type(e).__name__, str(e)) from None
+    yield from _rows(sheet)
+
+
+def _unreadable(path: Path, kind: str, name: str, text: str) -> BadInput:
+    if name == "PasswordError" or "password" in text.lower() or (
             kind == "ole2" and "EncryptionInfo" in text):
         return BadInput(t("{path}: the workbook is password-protected; open it, remove the "
                           "password (File > Info > Protect Workbook) and save it again",
                           path=path))
     return BadInput(t("{path}: cannot read the workbook ({name}: {e}); it may be damaged or "
                       "unsafe: open it in Excel/WPS and save it again", path=path,
-                      name=type(e).__name__, e=text.splitlines()[0] if text else ""))
+                      name=name, e=text.splitlines()[0] if text else ""))
 
 
 def _rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -284,16 +309,15 @@ def _rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
     an empty cell is None, a whole number an int (as openpyxl and CSV give them)."""
     first = (sheet.start or (0, 0))[0] + 1
     for n, values in enumerate(sheet.iter_rows(), start=first):
-        cells = [_value(v) for v in values]
-        while cells and cells[-1] is None:
-            cells.pop()
-        if cells:
-            yield n, tuple(cells)
+        end = len(values)
+        while end and values[end - 1] == "":
+            end -= 1
+        if end:  # most cells are text or empty: only the others are looked at twice
+            yield n, tuple([None if v == "" else v if type(v) is str else _value(v)
+                            for v in values[:end]])
 
 
 def _value(v: Any) -> Any:
-    if v == "":
-        return None
     if type(v) is float and v.is_integer() and abs(v) < 1e15:
         return int(v)
     if type(v) is datetime and not (v.hour or v.minute or v.second or v.microsecond):
