@@ -391,8 +391,11 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
     extra: dict[str, Any] = {}
     out = RowData(n, fields, extra)
     person: list[tuple[str, str]] = []
-    for col in layout.columns:
-        v = values[col.index] if col.index < len(values) else None
+    width = len(values)  # without its trailing empty cells: the columns past it are empty
+    for col in layout.columns:  # in the order of the sheet
+        if col.index >= width:
+            break
+        v = values[col.index]
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
         key = col.key

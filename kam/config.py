@@ -55,6 +55,7 @@ def _loader() -> Any:
 
 MAX_BYTES = 256 * 1024  # far more than any settings file; a bigger one is refused
 MAX_DEPTH = 20  # kam.yaml nests 4 levels
+MAX_NUMBER = 1e15  # any figure in kam.yaml: far above a yearly purchase in fen
 
 
 def _screen(text: str) -> None:
@@ -146,8 +147,13 @@ class _Checker:
         return ConfigError(t("{loc}: {value}: {msg}", loc=loc, value='.'.join(path), msg=msg))
 
     def number(self, v: Any, path: tuple[str, ...], minimum: float | None = None) -> float:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.fail(path, t("must be a number, not {v!r}", v=v))
+        if isinstance(v, float) and not math.isfinite(v):
+            raise self.fail(path, t("must be a number, not {v!r}", v=v))
+        if abs(v) > MAX_NUMBER:  # a 400-digit integer is no float at all
+            raise self.fail(path, t("must be a number between -{most:g} and {most:g}",
+                                    most=MAX_NUMBER))
         if minimum is not None and v < minimum:
             raise self.fail(path, t("must be at least {minimum}", minimum=minimum))
         return float(v)

@@ -269,13 +269,15 @@ def _workbook(path: Path, kind: str, epoch1904: bool) -> list[SheetData]:
             except Exception:  # noqa: BLE001
                 raise named from None
         sheets = []
+        kept: dict[str, Any] = {}  # the sheet loaded last, kept for when it is streamed
         for meta in wb.sheets_metadata:
             if meta.typ not in (SheetTypeEnum.WorkSheet, SheetTypeEnum.DialogSheet):
                 continue  # chart sheets, macro sheets
-            sheet = wb.get_sheet_by_name(meta.name)
+            kept.clear()
+            sheet = kept[meta.name] = wb.get_sheet_by_name(meta.name)
             head = list(itertools.islice(_rows(sheet), HEAD_ROWS))
             sheets.append(SheetData(meta.name, meta.visible == SheetVisibleEnum.Visible, head,
-                                    functools.partial(_stream, path, kind, wb, meta.name),
+                                    functools.partial(_stream, path, kind, wb, meta.name, kept),
                                     epoch1904, size_hint=sheet.height))
             del sheet
     except BadInput:
@@ -285,9 +287,10 @@ def _workbook(path: Path, kind: str, epoch1904: bool) -> list[SheetData]:
     return sheets
 
 
-def _stream(path: Path, kind: str, wb: Any, name: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _stream(path: Path, kind: str, wb: Any, name: str, kept: dict[str, Any]
+            ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     try:
-        sheet = wb.get_sheet_by_name(name)
+        sheet = kept.pop(name, None) or wb.get_sheet_by_name(name)
     except Exception as e:  # noqa: BLE001
         raise _unreadable(path, kind, type(e).__name__, str(e)) from None
     yield from _rows(sheet)

@@ -272,6 +272,87 @@ def daily(python: Path, sizes: list[int], out: list[str]) -> None:
               flush=True)
 
 
+def _legacy_copies(src: Path, work: Path) -> list[Path]:
+    """src saved by LibreOffice as .xls and .ods (none without soffice)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        print("(LibreOffice is not installed: no .xls/.ods figures)", file=sys.stderr)
+        return []
+    made = []
+    for target in ("xls:MS Excel 97", "ods"):
+        subprocess.run([soffice, f"-env:UserInstallation=file://{work}/profile", "--headless",
+                        "--convert-to", target, "--outdir", str(work), str(src)],
+                       check=True, capture_output=True, timeout=900)
+        made.append(work / f"{src.stem}.{target.split(':')[0]}")
+    return made
+
+
+def _wide_sheet(path: Path, rows: int, cols: int, dense: bool = True) -> Path:
+    """A sheet of rows x cols cells (a code, a name, a phone, then small numbers, or with
+    dense=False formatted empty cells, as a sheet whose whole columns were formatted),
+    written as sheet XML directly: openpyxl takes minutes for ten million cells."""
+    import zipfile
+
+    head = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in
+                   ["客户编号", "客户名称", "联系方式", *(f"列{j}" for j in range(cols - 3))])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _TYPES)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("xl/workbook.xml", _WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                    b'spreadsheetml/2006/main"><sheetData><row>' + head.encode() + b"</row>")
+            filler = "".join(f"<c><v>{j % 10}</v></c>" if dense else '<c s="0"/>'
+                             for j in range(cols - 3)).encode()
+            for i in range(rows):
+                f.write(f'<row><c t="inlineStr"><is><t>KH{i:06d}</t></is></c><c t="inlineStr">'
+                        f"<is><t>客户{i}</t></is></c><c><v>{13900000000 + i}</v></c>".encode()
+                        + filler + b"</row>")
+            f.write(b"</sheetData></worksheet>")
+    return path
+
+
+_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+          'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+          'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+          '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+          'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+          'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+          'worksheet+xml"/></Types>')
+_RELS = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+         '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+         'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+         '</Relationships>')
+_WORKBOOK = ('<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+             '2006/relationships"><sheets><sheet name="客户" sheetId="1" r:id="rId1"/></sheets>'
+             '</workbook>')
+_WORKBOOK_RELS = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                  'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                  'openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                  'Target="worksheets/sheet1.xml"/></Relationships>')
+
+
+def _bloated_styles(src: Path, path: Path, size: int) -> Path:
+    """src with a styles.xml of about `size` bytes (cell formats nobody uses, as years
+    of copying and pasting between workbooks leave them)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(src) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    styles = items["xl/styles.xml"].decode()
+    xf = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    extra = xf * (size // len(xf))
+    styles = re.sub(r"(<cellXfs[^>]*>)", lambda m: m.group(1) + extra, styles, count=1)
+    items["xl/styles.xml"] = styles.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in items.items():
+            z.writestr(n, data)
+    return path
+
+
 def sheets(python: Path, rows: int, out: list[str]) -> None:
     """Import of a template sheet (16 columns) and of a CRM export (40 columns), and
     export, against openpyxl doing the same work, in one process each."""
@@ -314,16 +395,48 @@ def sheets(python: Path, rows: int, out: list[str]) -> None:
     env["KAM_TODAY"] = TODAY.isoformat()
     out += [f"### Sheets of {rows:,} rows", "",
             "| what | CPU s | x openpyxl | wall s | peak MiB |", "|---|---|---|---|---|"]
+    legacy = _legacy_copies(template, work)
+    calamine = ("from python_calamine import CalamineWorkbook\nimport sys\n"
+                "for _ in CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0)"
+                ".iter_rows(): pass\n")
     for label, src in (("16 template columns", template), ("40 CRM columns", crm)):
-        bare, imp = measure_many([([str(python), "-c", read, str(src)], env),
-                                  ([*kam_command(python), "--db",  # each into a new archive
-                                    str(work / f"{src.stem}{{n}}" / "kam.json"), "import",
-                                    str(src)], env)], times=3, warm=False)
+        others = legacy if src == template else []
+        bare, cal, imp, *more = measure_many(
+            [([str(python), "-c", read, str(src)], env),
+             ([str(python), "-c", calamine, str(src)], env),
+             *(([*kam_command(python), "--db",  # each into a new archive
+                 str(work / f"{f.name}{{n}}" / "kam.json"), "import", str(f)], env)
+               for f in (src, *others))], times=3, warm=False)
         out += [f"| openpyxl read-only pass, {label} | {bare.cpu:.2f} | 1.00 | "
                 f"{bare.wall:.2f} | {bare.mib:.0f} |",
-                f"| `kam import`, {label} | {imp.cpu:.2f} | {imp.cpu / bare.cpu:.2f} | "
-                f"{imp.wall:.2f} | {imp.mib:.0f} |"]
-    env["KAM_DB"] = str(work / "template0" / "kam.json")  # the template sheet imported
+                f"| python-calamine pass, {label} | {cal.cpu:.2f} | {cal.cpu / bare.cpu:.2f} | "
+                f"{cal.wall:.2f} | {cal.mib:.0f} |"]
+        for f, fig in zip((src, *others), (imp, *more), strict=True):
+            out.append(f"| `kam import` {f.suffix}, {label} | {fig.cpu:.2f} | "
+                       f"{fig.cpu / bare.cpu:.2f} | {fig.wall:.2f} | {fig.mib:.0f} |")
+    wide = _wide_sheet(work / "wide.xlsx", 50_000, 200)
+    formatted = _wide_sheet(work / "formatted.xlsx", 50_000, 200, dense=False)
+    styled = _bloated_styles(template, work / "styled.xlsx", 10 << 20)
+    bare_styled, imp_wide, imp_formatted, imp_styled = measure_many(
+        [([str(python), "-c", read, str(styled)], env),
+         ([*kam_command(python), "--db", str(work / "wide" / "kam.json"), "import", str(wide),
+           "--dry-run"], env),
+         ([*kam_command(python), "--db", str(work / "wide" / "kam.json"), "import",
+           str(formatted), "--dry-run"], env),
+         ([*kam_command(python), "--db", str(work / "styled" / "kam.json"), "import",
+           str(styled), "--dry-run"], env)], times=1, warm=False)
+    out += [f"| `kam import --dry-run`, 50,000 x 200 cells, every one a value "
+            f"({wide.stat().st_size / 2**20:.1f} MB) | {imp_wide.cpu:.2f} | - | "
+            f"{imp_wide.wall:.2f} | {imp_wide.mib:.0f} |",
+            f"| `kam import --dry-run`, 50,000 x 200 cells, 3 values and 197 formatted empty "
+            f"cells a row ({formatted.stat().st_size / 2**20:.1f} MB) | {imp_formatted.cpu:.2f} "
+            f"| - | {imp_formatted.wall:.2f} | {imp_formatted.mib:.0f} |",
+            f"| openpyxl read-only pass, {rows:,} rows, 10 MB styles.xml | {bare_styled.cpu:.2f}"
+            f" | 1.00 | {bare_styled.wall:.2f} | {bare_styled.mib:.0f} |",
+            f"| `kam import --dry-run`, the same | {imp_styled.cpu:.2f} | "
+            f"{imp_styled.cpu / bare_styled.cpu:.2f} | {imp_styled.wall:.2f} | "
+            f"{imp_styled.mib:.0f} |"]
+    env["KAM_DB"] = str(work / f"{template.name}0" / "kam.json")  # the template imported
     bare, exp = measure_many([([str(python), "-c", write, str(work / "bare.xlsx")], env),
                               ([*kam_command(python), "export", str(work / "out.xlsx")], env)],
                              times=3)

@@ -67,6 +67,10 @@ def test_score_json_and_explain(kam: Kam) -> None:
     ("followup:\n  cadence:\n    tier: {A: -7}\n",
      "line 3: followup.cadence.tier.A: must be a whole number of days, not -7"),
     ("risk:\n  churn_days: 200\n", "risk.dormant_days: must be more than churn_days"),
+    ("scoring:\n  indicators:\n    x: {weight: " + "9" * 401 + ", floor: 0, cap: 1}\n",
+     "line 3: scoring.indicators.x.weight: must be a number between -1e+15 and 1e+15"),
+    ("scoring:\n  indicators:\n    x: {weight: 10, floor: 0, cap: " + "9" * 401 + "}\n",
+     "line 3: scoring.indicators.x.cap: must be a number between -1e+15 and 1e+15"),
 ])
 def test_weights_that_cannot_work(kam: Kam, yaml_text: str, message: str) -> None:
     kam("add", "--name", "甲")
@@ -74,6 +78,10 @@ def test_weights_that_cannot_work(kam: Kam, yaml_text: str, message: str) -> Non
     r = kam("score", code=2)
     assert message in r.stderr, r.stderr
     assert r.stderr.count("\n") == 1
+    f = kam.db.with_name("s.csv")
+    f.write_text("客户名称,联系人\n乙,王\n", encoding="utf-8")
+    r = kam("import", str(f), code=2)  # kam.yaml is named, not the file imported
+    assert message in r.stderr and "s.csv" not in r.stderr, r.stderr
 
 
 @pytest.fixture

@@ -287,3 +287,61 @@ def test_history_diff(before: dict, after: dict, want: dict) -> None:
     general = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
                if k not in _UNTRACED and before.get(k) != after.get(k)}
     assert diff(before, after) == general
+
+
+def _edit_customer(doc: dict, key: str, value: object) -> None:
+    if key == "generation":
+        doc["_meta"]["1"]["generation"] = value
+        return
+    customer = next(iter(doc["customers"].values()))
+    if key.startswith("dates."):
+        customer.setdefault("dates", {})[key[6:]] = value
+    else:
+        customer[key] = value
+
+
+@pytest.mark.parametrize("key, value, named", [
+    ("generation", "abc", "_meta.generation"),
+    ("contacts", ["x"], "'contacts'"),
+    ("contacts", [{"name": 5}], "'contacts'"),
+    ("dates.birthday", "not-a-date", "'dates.birthday'"),
+    ("last_contact", "yesterday", "'last_contact'"),
+    ("next_follow_up", "2026-13-45", "'next_follow_up'"),
+    ("gen", "7", "'gen'"),
+])
+def test_a_value_kam_would_trip_over_is_refused_exit_3(kam: Kam, key: str, value: object,
+                                                        named: str) -> None:
+    """Hand-edited or damaged values inside a customer: exit 3 naming the customer and
+    the field, for readers and writers alike, never a traceback; nothing overwritten."""
+    kam("add", "--name", "甲", "--code", "A1")
+    kam("log", "A1", "电话")
+    doc = json.loads(kam.db.read_text(encoding="utf-8"))
+    _edit_customer(doc, key, value)
+    before = _write(kam.db, json.dumps(doc, ensure_ascii=False))
+    for command in (("list",), ("due",), ("score",), ("show", "A1"), ("log", "A1", "x"),
+                    ("add", "--name", "乙"), ("edit", "A1", "--note", "n")):
+        r = kam(*command, code=3)
+        assert named in r.stderr and "kam has not changed it" in r.stderr, (command, r.stderr)
+        assert r.stderr.count("\n") == 1
+        if key != "generation":
+            assert "'A1'" in r.stderr
+    assert kam.db.read_bytes() == before
+
+
+@pytest.mark.parametrize("field, value", [("date", "yesterday"), ("amount", "many"),
+                                          ("summary", 5)])
+def test_a_follow_up_kam_would_trip_over_is_refused_exit_3(kam: Kam, field: str,
+                                                           value: object) -> None:
+    kam("add", "--name", "甲", "--code", "A1")
+    kam("log", "A1", "电话")
+    kam("add", "--name", "乙")  # folds the journal into the log
+    log = kam.db.with_name("kam.interactions.json")
+    doc = json.loads(log.read_text(encoding="utf-8"))
+    item = next(iter(doc["interactions"].values()))
+    item[field] = value
+    before = _write(log, json.dumps(doc, ensure_ascii=False))
+    for command in (("review", "--month", "2026-11"), ("show", "A1"), ("unlog", "A1")):
+        r = kam(*command, code=3)
+        assert f"'{field}'" in r.stderr and "kam has not changed it" in r.stderr, (command,
+                                                                                 r.stderr)
+    assert log.read_bytes() == before

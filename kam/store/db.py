@@ -73,6 +73,7 @@ from kam.store.tables import (
     SCHEMA_VERSION,
     Tables,
     apply_journal,
+    check_log,
     check_shape,
     docs_with,
     dumps_tables,
@@ -420,6 +421,7 @@ class Store:
                     return self._log_tables()
             check_shape(data, self.log_path)
             apply_journal(data, journal)
+            check_log(data, self.log_path)
             data[INTERACTIONS].update(self._added)
             self._log = data
         return self._log

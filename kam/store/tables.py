@@ -6,7 +6,9 @@ journals. No tinydb here: store/db.py opens and commits them."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +115,22 @@ def check_shape(data: Any, path: Path) -> None:
         if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
             raise StoreError(t("{bad}: table {name!r} is malformed{hint}",
                                bad=bad, name=name, hint=hint))
+    meta = data.get(META, {}).get("1", {})
+    for key in ("schema_version", "generation"):
+        if key in meta and type(meta[key]) is not int:
+            raise StoreError(t("{bad}: {key} is {value!r}, not a whole number{hint}", bad=bad,
+                               key=f"_meta.{key}", value=str(meta[key])[:40], hint=hint))
     typed = FIELD_TYPES.get
     for doc in data.get(CUSTOMERS, {}).values():
         if not isinstance(doc.get("code"), str) or not isinstance(doc.get("name"), str):
             raise StoreError(t("{bad}: a customer without code or name{hint}", bad=bad, hint=hint))
+        wrong = _wrong_value(doc)
+        if wrong is not None:
+            key, value, wanted = wrong
+            raise StoreError(t("{path}: customer {code!r}: field {key!r} holds {value!r}, not "
+                               "{wanted}; kam has not changed it. Repair the file by hand or "
+                               "restore a backup with `kam restore`", path=path, code=doc["code"],
+                               key=key, value=str(value)[:40], wanted=t(wanted)))
         # the fast path: every typed value of the exact type (or null); else find the culprit
         if all(type(v) is typed(k, type(v)) or v is None for k, v in doc.items()):
             continue
@@ -128,6 +142,64 @@ def check_shape(data: Any, path: Path) -> None:
                                    "file by hand or restore a backup with `kam restore`",
                                    path=path, code=doc['code'], key=key, name=type(value).__name__,
                                    value=str(value)[:40], value2=t(_TYPE_NAMES[kind])))
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_A_DATE = N_("a date (YYYY-MM-DD)")
+
+
+def _wrong_value(doc: dict[str, Any]) -> tuple[str, Any, str] | None:
+    """(field, value, what it should be) of the first value inside a customer that kam
+    would trip over later (a date that is no date, a contact that is no contact)."""
+    for key in ("last_contact", "next_follow_up"):
+        v = doc.get(key)
+        if v and not _is_date(v):
+            return key, v, _A_DATE
+    dates = doc.get("dates")
+    if isinstance(dates, dict):
+        for name, v in dates.items():
+            if not _is_date(v):
+                return f"dates.{name}", v, _A_DATE
+    contacts = doc.get("contacts")
+    if isinstance(contacts, list):
+        for c in contacts:
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not all(
+                    isinstance(v, str) for v in c.values()):
+                return "contacts", c, N_("a contact (name, role, title, contact_info)")
+    gen = doc.get("gen")
+    if gen is not None and type(gen) is not int:
+        return "gen", gen, N_("a whole number")
+    return None
+
+
+def _is_date(v: Any) -> bool:
+    if not isinstance(v, str) or not _DATE.match(v):
+        return False
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def check_log(data: Tables, path: Path) -> None:
+    """A follow-up each kam would trip over later refused, naming it (exit 3)."""
+    for key, doc in data.get(INTERACTIONS, {}).items():
+        wrong = None
+        if not isinstance(doc.get("code"), str) or not isinstance(doc.get("id"), str):
+            wrong = ("code", doc.get("code"), N_("text"))
+        elif not _is_date(doc.get("date")):
+            wrong = ("date", doc.get("date"), _A_DATE)
+        elif not isinstance(doc.get("kind", ""), str) or not isinstance(doc.get("summary", ""),
+                                                                        str):
+            wrong = ("summary", doc.get("summary"), N_("text"))
+        elif (a := doc.get("amount")) is not None and (type(a) not in (int, float)):
+            wrong = ("amount", a, N_("a number"))
+        if wrong is not None:
+            raise StoreError(t("{path}: follow-up {key}: field {field!r} holds {value!r}, not "
+                               "{wanted}; kam has not changed it. Repair the file by hand or "
+                               "restore a backup with `kam restore`", path=path, key=key,
+                               field=wrong[0], value=str(wrong[1])[:40], wanted=t(wrong[2])))
 
 
 _TYPE_NAMES = {str: N_("text"), list: N_("a list"), dict: N_("an object"),
