@@ -239,3 +239,21 @@ def test_codes_alone_still_update_customers_the_archive_has(kam: Kam, tmp_path: 
     f = tmp_path / "owners.csv"
     f.write_text("客户编号,负责人\nKH1,李明\n", encoding="utf-8")
     assert kam.json("import", str(f))["updated"] == 1
+
+
+def test_the_1904_date_system(kam: Kam, tmp_path: Path) -> None:
+    """A workbook from an old Mac counts days from 1904: a date cell and a bare serial
+    number in a date column both come in right."""
+    import datetime
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    wb.active.append(["客户名称", "最近跟进时间", "下次跟进日期"])
+    wb.active.append(["甲", datetime.date(2026, 3, 5), 44000])
+    wb.save(tmp_path / "mac.xlsx")
+    kam("import", str(tmp_path / "mac.xlsx"))
+    (c,) = kam.json("list")
+    assert (c["last_contact"], c["next_follow_up"]) == ("2026-03-05", "2024-06-19")
