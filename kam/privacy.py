@@ -7,8 +7,12 @@ from typing import Any
 
 from kam.text import pattern
 
-# Emails, internationalised ones (用户@例子.中国) too.
-_EMAIL = pattern(r"([\w.%+-])[\w.%+-]*(@[\w-]+(?:\.[\w-]+)*\.\w{2,})")
+# Emails, internationalised ones (用户@例子.中国) too, and as people write them to
+# dodge spam robots: zhou[at]example.com, zhou(at)example(dot)com, zhou＠example.com,
+# zhou#example.com, zhou at example dot com.
+_AT = r"(?:@|＠|#|\s*[\[(（{<]\s*(?:at|AT|At|艾特)\s*[\])）}>]\s*|\s+(?:at|AT)\s+)"
+_DOT = r"(?:\.|。|\s*[\[(（{<]\s*(?:dot|DOT|点)\s*[\])）}>]\s*|\s+(?:dot|DOT)\s+)"
+_EMAIL = pattern(rf"([\w.%+-])[\w.%+-]*({_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}\w{{2,}})")
 # Runs of 7 or more digits, allowing the spaces, dashes and dots people type in phones.
 _PHONE = pattern(r"\+?\d[\d .-]{5,}\d")
 # Extra columns whose values identify a person: masked whole, like a WeChat id.
@@ -51,6 +55,15 @@ def identity_keys(name: str, contact_info: str) -> set[str]:
     bring them back under a new one."""
     folded = "".join((name or "").split()).casefold()
     return {f"{folded}\x1f{token}" for token in contact_tokens(contact_info)} if folded else set()
+
+
+PERSONAL_DATES = ("birthday",)  # named dates that are a person's, not the business's
+MASKED_DATE = "****-**-**"
+
+
+def mask_date(name: str, value: Any) -> Any:
+    """A named date as it may leave: a person's (a birthday) hidden, the others as they are."""
+    return MASKED_DATE if name in PERSONAL_DATES and value else value
 
 
 def mask_id(text: str) -> str:

@@ -12,7 +12,7 @@ from kam.dates import parse_iso
 from kam.errors import BadInput
 from kam.followup import LOST, next_contact
 from kam.i18n import t
-from kam.privacy import contact_tokens, mask, mask_extra
+from kam.privacy import contact_tokens, mask, mask_date, mask_extra
 from kam.schema import EDITABLE, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
 from kam.settings import Settings
 from kam.text import pattern
@@ -50,9 +50,11 @@ def check_code(code: str) -> str:
 def vocab_key(settings: Settings, fieldname: str, text: str) -> str:
     key = settings.vocab[fieldname].lookup(text)
     if key is None:
-        allowed = ", ".join(f"{t.key} ({t.label})" for t in settings.vocab[fieldname].terms)
+        from kam.labels import column
+
+        allowed = ", ".join(f"{t.label} ({t.key})" for t in settings.vocab[fieldname].terms)
         raise BadInput(t("unknown {value} {text!r}; use one of: {allowed}",
-                         value=fieldname.replace('_', ' '), text=text, allowed=allowed))
+                         value=column(fieldname).lower(), text=text, allowed=allowed))
     return key
 
 
@@ -322,6 +324,7 @@ def present(d: dict[str, Any], settings: Settings, *, masked: bool = False,
         d["contact_info"] = mask(d["contact_info"])
         d["extra"] = {k: mask_extra(k, v) for k, v in d["extra"].items()}
         d["contacts"] = [{**p, "contact_info": mask(p["contact_info"])} for p in d["contacts"]]
+        d["dates"] = {k: mask_date(k, v) for k, v in d["dates"].items()}
         for key in MASKED_TEXT:  # phone- and email-shaped text anywhere a person typed it
             d[key] = mask(d[key])
     return d

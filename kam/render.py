@@ -68,9 +68,16 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json_document(data))
 
 
+# On a terminal, a document keeps its lines and tabs, but never drives the terminal:
+# ESC and the other control characters from data are shown as their pictures.
+_TERMINAL = {c: 0x2400 + c for c in range(32) if c not in (9, 10, 13)} | {0x7F: 0x2421} | \
+    dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
+
+
 def write(text: str) -> None:
-    """A document (CSV, JSON) as it is, on stdout."""
-    sys.stdout.write(text)
+    """A document (CSV, JSON) on stdout: as it is into a file or a pipe, with control
+    characters made visible on a terminal."""
+    sys.stdout.write(text.translate(_TERMINAL) if sys.stdout.isatty() else text)
 
 
 def _console(stderr: bool = False, cells: int | None = None, file: Any = None) -> Any:
@@ -192,7 +199,11 @@ def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str 
     if fmt == "json":
         print_json(rows)
     elif fmt == "csv":
-        write_csv(rows, [(k, k) for k in columns], sys.stdout)
+        import io
+
+        buf = io.StringIO()
+        write_csv(rows, [(k, k) for k in columns], buf)
+        write(buf.getvalue())
     elif rows:  # an empty table says nothing; the command says so on stderr
         if 0 < limit < len(rows):
             say(t("showing the first {limit} of {total} (--limit 0 shows all)", limit=limit,

@@ -129,9 +129,9 @@ class Scorer:
             start = st.get("first_order")
             if not start or (self.today - date.fromisoformat(start)).days < ORDER_HISTORY_DAYS:
                 return None
-        if name == "order_amount_12m":  # none this year: 0; orders without amounts: unknown
-            total = w.total(orders, 0, 365)
-            return total if total or not w.months(orders, 365) else None
+        if name == "order_amount_12m":  # the amounts known (none this year: 0): an order
+            # logged without its amount adds nothing, and never makes a known 0 unknown
+            return w.total(orders, 0, 365)
         if name == "years":  # of cooperation: since the first order kam knows of
             return (self.today - date.fromisoformat(st["first_order"])).days / 365.25
         if name == "repurchase_rate":  # months of the last 12 with an order

@@ -73,6 +73,9 @@ def test_parse_amount(raw: object, unit: str, expected: float) -> None:
     ("13956781234", "139****1234"), ("u@example.com", "u***@example.com"),
     ("电话 139-5678-1234，邮箱 buyer@x.cn", "电话 139****1234，邮箱 b***@x.cn"), ("", ""),
     ("1395678", "139**78"),
+    ("zhou[at]example.com", "z***[at]example.com"), ("zhou(at)example(dot)com", "z***(at)example(dot)com"),
+    ("zhou＠example.com", "z***＠example.com"), ("zhou#example.com", "z***#example.com"),
+    ("zhou at example dot com", "z*** at example dot com"), ("用户@例子.中国", "用***@例子.中国"),
 ])
 def test_mask(text: str, expected: str) -> None:
     assert mask(text) == expected

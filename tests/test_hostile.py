@@ -55,6 +55,41 @@ def test_markup_and_control_characters_are_text(kam: Kam, name: str) -> None:
     assert kam.json("show", "KH2026001")["name"] == name  # the data itself is unchanged
 
 
+def test_csv_on_a_terminal_never_drives_it_but_a_file_keeps_the_data(kam: Kam,
+                                                                    tmp_path: Path) -> None:
+    """-f csv to stdout: a terminal sees ESC as ␛; a pipe or a file gets the data as it is.
+    Tags with control characters never reach the completion word file."""
+    import os
+    import pty
+
+    name = "坏\x1b]0;pwned\x07名"
+    kam("add", "--name", name, "--tag", "标\x1b[2J签")
+    env = {**os.environ, "KAM_DB": str(kam.db)}
+    for args in (["list", "-f", "csv"], ["export", "-", "-f", "csv"]):
+        main, child = pty.openpty()
+        done = subprocess.run([sys.executable, "-m", "kam", *args], stdout=child,
+                              stderr=subprocess.PIPE, env=env, timeout=60)
+        os.close(child)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(main)
+        assert done.returncode == 0, done.stderr
+        text = seen.decode("utf-8")
+        assert "\x1b" not in text and "\x07" not in text and "坏␛]0;pwned␇名" in text, args
+        piped = subprocess.run([sys.executable, "-m", "kam", *args], capture_output=True,
+                               text=True, env=env, timeout=60).stdout
+        assert name in piped, args
+    words = kam.db.with_name("kam.words").read_text(encoding="utf-8")
+    assert "\x1b" not in words and "\x07" not in words
+
+
 # 3. a declared huge row, and a FIFO
 def test_a_declared_huge_row_is_refused_at_once(tmp_path: Path, kam: Kam) -> None:
     f = workbook(tmp_path / "big.xlsx", [("客户", [["客户编号", "客户名称"], ["A1", "甲"]])])
@@ -159,6 +194,31 @@ def test_mask_covers_free_text_and_history(kam: Kam, tmp_path: Path) -> None:
     cfg.write_text("privacy:\n  mask_by_default: true\n", encoding="utf-8")
     assert PHONE not in kam("--config", str(cfg), "history", "-f", "json").stdout
     assert PHONE in kam("history", "-f", "json").stdout  # the owner's own view is whole
+
+
+def test_mask_covers_written_out_emails_digest_and_birthdays(kam: Kam, tmp_path: Path) -> None:
+    """zhou[at]example.com is an email; the digest masks what was said and takes --mask;
+    a birthday is a person's date and leaves masked."""
+    kam("add", "--name", "甲公司", "--contact", "周", "--contact-info", "zhou[at]example.com",
+        "--note", "备用 zhou(at)example(dot)com", "--date", "birthday=1980-05-10",
+        "--next", "2026-11-20", "--today", "2026-11-01")
+    kam("log", "KH2026001", f"约好回电 {PHONE}", "--date", "2026-11-01", "--next", "2026-11-20")
+    outs = [json.dumps(kam.json("show", "KH2026001", "--mask"), ensure_ascii=False),
+            kam("list", "--mask", "-f", "json").stdout,
+            kam("search", "甲", "--mask", "-f", "json").stdout,
+            kam("export", "-", "-f", "csv", "--mask").stdout,
+            kam("export", "-", "-f", "json", "--mask").stdout,
+            kam("history", "--mask", "-f", "json").stdout,
+            kam("digest", "--mask", "--today", "2026-11-23").stdout,
+            kam("digest", "--mask", "-f", "json", "--today", "2026-11-23").stdout]
+    for text in outs:
+        for secret in ("zhou[at]", "zhou(at)", PHONE, "1980-05-10"):
+            assert secret not in text, (secret, text[:300])
+    cfg = tmp_path / "kam.yaml"
+    cfg.write_text("privacy:\n  mask_by_default: true\n", encoding="utf-8")
+    digest = kam("--config", str(cfg), "digest", "--today", "2026-11-23").stdout
+    assert PHONE not in digest and "约好回电" in digest
+    assert PHONE in kam("--config", str(cfg), "digest", "--no-mask", "--today", "2026-11-23").stdout
 
 
 # 8. a database that was one is never taken for new (empty and null: test_store)

@@ -222,3 +222,19 @@ def test_stale_history_of_a_crashed_commit_is_dropped(kam: Kam) -> None:
     kam("edit", "KH2026001", "--note", "真的")
     entries = kam.json("history", "KH2026001")
     assert [e["changes"].get("note") for e in entries] == [None, [None, "真的"]]
+
+
+def test_backups_are_the_owners_alone_even_of_a_file_the_user_made(kam: Kam) -> None:
+    """A kam.json the user copied in (0644): its backup is a copy made 0600, not a hard
+    link sharing its permissions."""
+    import stat
+
+    kam("add", "--name", "甲")
+    for f in kam.db.parent.iterdir():
+        if f.is_file():
+            f.chmod(0o644)
+    kam("add", "--name", "乙")
+    backups = [f for f in (kam.db.parent / "kam.backups").iterdir() if f.is_file()]
+    assert backups
+    for f in backups:
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f.name

@@ -345,3 +345,29 @@ def test_a_follow_up_kam_would_trip_over_is_refused_exit_3(kam: Kam, field: str,
         assert f"'{field}'" in r.stderr and "kam has not changed it" in r.stderr, (command,
                                                                                  r.stderr)
     assert log.read_bytes() == before
+
+
+def test_a_history_unreadable_throughout_is_refused_not_emptied(kam: Kam) -> None:
+    """Garbage in place of kam.history.jsonl (no line kam wrote, no newline at the end)
+    is not an append cut short: the next writer refuses (exit 3) instead of emptying it."""
+    kam("add", "--name", "甲", "--code", "A1")
+    history = kam.db.with_name("kam.history.jsonl")
+    before = _write(history, "\x00\x01garbage that is no JSON at all" * 100)
+    for command in (("add", "--name", "乙"), ("history", "A1"), ("edit", "A1", "--note", "x")):
+        r = kam(*command, code=3)
+        assert "kam.history.jsonl" in r.stderr and "kam has not changed it" in r.stderr
+        assert r.stderr.count("\n") == 1
+    assert history.read_bytes() == before
+
+
+def test_a_damaged_history_line_in_the_middle_is_refused_not_skipped(kam: Kam) -> None:
+    kam("add", "--name", "甲", "--code", "A1")
+    kam("edit", "A1", "--note", "一")
+    kam("edit", "A1", "--note", "二")
+    history = kam.db.with_name("kam.history.jsonl")
+    lines = history.read_bytes().splitlines(keepends=True)
+    before = _write(history, (b"".join([lines[0], b"{damaged\n", *lines[1:]])).decode())
+    r = kam("history", "A1", code=3)
+    assert "line 2" in r.stderr and "kam has not changed it" in r.stderr
+    kam("edit", "A1", "--note", "三")  # a writer appends; no committed line is cut
+    assert history.read_bytes().startswith(before)

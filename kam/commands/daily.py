@@ -18,6 +18,7 @@ from kam.commands._common import (
     FormatOpt,
     KindOpt,
     LimitOpt,
+    MaskOpt,
     NextOpt,
     Opt,
     OwnerFilter,
@@ -238,8 +239,9 @@ def digest(
     days: Annotated[int, typer.Option("--days", help=N_(
         "Days ahead to look (dates with a longer lead, such as contract ends, come earlier)."),
         metavar=N_("DAYS"))] = 7,
+    mask: MaskOpt = None,
 ) -> None:
     from kam.ops.daily import digest as run
     from kam.report import digest as render
 
-    render(run(context(ctx), days), fmt.value)
+    render(run(context(ctx), days, mask), fmt.value)

@@ -174,16 +174,17 @@ def _risk_doc(r: Row) -> dict[str, Any]:
             "owner": r.owner, "signals": signals}
 
 
-def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
+def digest(ctx: Context, days: int = 7, masked: bool | None = None) -> dict[str, Any]:
     """The morning summary: whom to contact today (with the contact, the number and the
-    last follow-up, most urgent first), new risks, dates coming up."""
+    last follow-up, most urgent first), new risks, dates coming up. masked (default
+    privacy.mask_by_default): phone numbers and emails hidden, in what was said too."""
     from kam.privacy import mask_value
 
     if days < 0:
         raise BadInput(t("--days must be 0 or more"))
     view.rows(ctx, (view.DUE, view.RISK))  # read once for the follow-ups and the risks
     items = _due(ctx, days, Filter())
-    mask = ctx.settings.mask_by_default
+    mask = ctx.settings.mask_by_default if masked is None else masked
     follow = []
     for item, row in items:  # the items are _due's own: completed in place
         if item["kind"] == "follow_up" and item["days_overdue"] >= 0:
@@ -191,7 +192,7 @@ def digest(ctx: Context, days: int = 7) -> dict[str, Any]:
             f = row.follow
             item.update(contact=f.contact, contact_info=mask_value(f.contact_info) if mask
                         else f.contact_info, last_contact=f.last_contact,
-                        last_summary=f.last_summary)
+                        last_summary=mask_value(f.last_summary) if mask else f.last_summary)
             follow.append(item)
     dates = [item for item, _ in items if item["kind"] != "follow_up"]
     at_risk = _at_risk(ctx, Filter(), None)

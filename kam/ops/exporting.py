@@ -107,7 +107,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
         date_names,
         extra_columns,
     )
-    from kam.privacy import mask, mask_extra
+    from kam.privacy import mask, mask_date, mask_extra
     from kam.records import MASKED_TEXT, contacts_text, next_follow_up
     from kam.schema import HEADERS, TEMPLATE_KEYS
 
@@ -134,7 +134,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
             stage.label(c.stage) if c.stage else "", day(c.last_contact), c.last_summary,
             c.owner, TAG_SEP.join(c.tags), c.note,
             *([day(d.isoformat() if (d := nexts[c.code]) else None)] if with_next else []),
-            *(day(c.dates.get(k)) for k in names),
+            *(mask_date(k, c.dates.get(k)) if masked else day(c.dates.get(k)) for k in names),
             *([c.lost.get("reason", "")] if with_lost else []),
             *([contacts_text([p._replace(contact_info=mask(p.contact_info)) if masked else p
                               for p in _people(c)])] if with_people else []),

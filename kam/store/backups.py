@@ -43,7 +43,9 @@ class Backups:
             dst = self.dir / f"{gen}-{stamp}.{suffix}"
             if dst.exists():
                 continue
-            if suffix not in self.appended:
+            # A hard link shares the file's permissions: a kam.json the user made (0644)
+            # is copied, so that every backup is the owner's alone (0600).
+            if suffix not in self.appended and not src.stat().st_mode & 0o077:
                 try:
                     os.link(src, dst)
                     continue

@@ -331,6 +331,13 @@ def words_path(db: Path) -> Path:
 
 
 _UNSAFE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+_CONTROL = dict.fromkeys((*range(32), 127, *range(128, 160)))  # stripped from words
+
+
+def _word(text: str) -> str:
+    """A completion word as the shell may print it: a value holding a control character
+    (ESC ...) is left out, since completing it would drive the terminal."""
+    return text if text == text.translate(_CONTROL) else ""
 
 
 def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> None:
@@ -344,11 +351,12 @@ def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> N
     for doc in docs:
         if doc.get("archived"):
             continue
-        code = str(doc.get("code", ""))
-        if code and code == code.translate(_UNSAFE):
-            lines.append(f"c\t{code}\t{str(doc.get('name', '')).translate(_UNSAFE)}")
+        code = _word(str(doc.get("code", "")))
+        if code:
+            name = str(doc.get("name", "")).translate(_UNSAFE)
+            lines.append(f"c\t{code}\t{name.translate(_CONTROL)}")
         for tag in doc.get("tags") or ():
-            if isinstance(tag, str) and tag and tag == tag.translate(_UNSAFE):
+            if isinstance(tag, str) and _word(tag):
                 tags[tag] = tags.get(tag, 0) + 1
     lines.sort()
     lines += [f"t\t{tag}\t{describe_tag(n)}".translate({10: 32}) for tag, n in sorted(tags.items())]

@@ -98,6 +98,8 @@ class History:
                 line = buf[nl + 1:]
                 if line.endswith(b"\n") and self._generation(line) < gen:
                     break  # a whole committed line: what comes before it stays
+                if not line.endswith(b"\n") and not line.startswith(b"{"):
+                    raise self._damaged()  # not an append cut short: what kam writes
                 cut -= len(line)
                 buf = buf[:nl + 1]
             if cut < size:
@@ -112,9 +114,12 @@ class History:
             return int(json.loads(line).get("gen", 0))
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError,
                 ValueError, RecursionError):
-            raise StoreError(t("{path} is damaged (a whole line near its end does not parse); "
-                               "kam has not changed it. Restore a backup with `kam restore`, "
-                               "or repair the file by hand", path=self.path)) from None
+            raise self._damaged() from None
+
+    def _damaged(self) -> StoreError:
+        return StoreError(t("{path} is damaged (a whole line near its end does not parse); "
+                            "kam has not changed it. Restore a backup with `kam restore`, "
+                            "or repair the file by hand", path=self.path))
 
     def truncate(self, size: int) -> None:
         try:
@@ -136,9 +141,10 @@ class History:
              check: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
         """Committed entries, oldest first (for one customer, or all).
 
-        A line torn by a crash mid-append never committed: it is skipped. With check,
-        only the last line can be one: a line before it that is unreadable, or that
-        check refuses, is damage (StoreError naming the line).
+        A line torn by a crash mid-append never committed: it is skipped. Only the last
+        line can be one (without its newline, the start of what kam writes): any other
+        line that is unreadable, or that check refuses, is damage (StoreError naming the
+        line), never skipped without a word.
         """
         try:
             raw = self.path.read_bytes()
@@ -154,7 +160,7 @@ class History:
                 if not isinstance(entry, dict) or (check is not None and not check(entry)):
                     raise ValueError(line)
             except (ValueError, RecursionError):
-                if check is not None and (n < len(lines) or raw.endswith(b"\n")):
+                if n < len(lines) or raw.endswith(b"\n") or not line.startswith(b"{"):
                     raise StoreError(t("{path} is damaged (line {line}); kam has not changed "
                                        "it. Restore a backup with `kam restore`",
                                        path=self.path, line=n)) from None
