@@ -308,6 +308,11 @@ def _edit_customer(doc: dict, key: str, value: object) -> None:
     ("last_contact", "yesterday", "'last_contact'"),
     ("next_follow_up", "2026-13-45", "'next_follow_up'"),
     ("gen", "7", "'gen'"),
+    ("tags", [1], "'tags'"),
+    ("stats", {"orders": "x"}, "'stats.orders'"),
+    ("stats", {"orders": {"2026-11-01": "many"}}, "'stats.orders'"),
+    ("stats", {"first_order": 5}, "'stats.first_order'"),
+    ("stats", {"contacts": ["yesterday"]}, "'stats.contacts'"),
 ])
 def test_a_value_kam_would_trip_over_is_refused_exit_3(kam: Kam, key: str, value: object,
                                                         named: str) -> None:

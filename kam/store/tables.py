@@ -169,6 +169,31 @@ def _wrong_value(doc: dict[str, Any]) -> tuple[str, Any, str] | None:
     gen = doc.get("gen")
     if gen is not None and type(gen) is not int:
         return "gen", gen, N_("a whole number")
+    tags = doc.get("tags")
+    if isinstance(tags, list) and not all(isinstance(x, str) for x in tags):
+        return "tags", tags, N_("a list of words")
+    stats = doc.get("stats")
+    if isinstance(stats, dict) and stats:
+        return _wrong_stats(stats)
+    return None
+
+
+def _wrong_stats(stats: dict[str, Any]) -> tuple[str, Any, str] | None:
+    """stats (the follow-up figures kam keeps: activity.summarize) of the wrong shape."""
+    orders = stats.get("orders")
+    if orders is not None and not (isinstance(orders, dict) and all(
+            _is_date(d) and type(v) in (int, float) for d, v in orders.items())):
+        return "stats.orders", orders, N_("a date -> amount object")
+    first = stats.get("first_order")
+    if first is not None and not _is_date(first):
+        return "stats.first_order", first, _A_DATE
+    for key in ("complaints", "contacts"):
+        days = stats.get(key)
+        if days is not None and not (isinstance(days, list) and all(map(_is_date, days))):
+            return f"stats.{key}", days, N_("a list of dates")
+    count = stats.get("interactions")
+    if count is not None and type(count) is not int:
+        return "stats.interactions", count, N_("a whole number")
     return None
 
 
