@@ -49,7 +49,7 @@ def test_only_the_cli_floor_imports_typer() -> None:
 
 
 def test_one_module_owns_each_outside_library() -> None:
-    owners = {"tinydb": {"kam.store.db"}, "openpyxl": {"kam.excel"}, "rich": {"kam.render"},
+    owners = {"tinydb": {"kam.store.storage"}, "openpyxl": {"kam.excel"}, "rich": {"kam.render"},
               "yaml": {"kam.config"}, "python_calamine": {"kam.readsheet"},
               "charset_normalizer": {"kam.readsheet"}}
     for module, deps in _imports().items():

@@ -195,6 +195,7 @@ def test_disk_full_changes_nothing(kam: Kam, monkeypatch: pytest.MonkeyPatch) ->
     import errno
 
     from kam.store import db as kam_store
+    from kam.store import storage
 
     kam("add", "--name", "甲")
     before = kam.digest()
@@ -204,6 +205,7 @@ def test_disk_full_changes_nothing(kam: Kam, monkeypatch: pytest.MonkeyPatch) ->
 
     with monkeypatch.context() as m:
         m.setattr(kam_store, "atomic_write_bytes", full)
+        m.setattr(storage, "atomic_write_bytes", full)
         r = kam("edit", "KH2026001", "--note", "x", code=3)
     assert "No space left on device" in r.stderr and "nothing was changed" in r.stderr
     assert kam.digest() == before

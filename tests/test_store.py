@@ -173,7 +173,7 @@ def test_the_file_is_a_tinydb_database(kam: Kam) -> None:
     """Other tools (and a future kam) can open it with plain TinyDB and kam's storage."""
     from tinydb import Query, TinyDB
 
-    from kam.store.db import AtomicJSONStorage
+    from kam.store.storage import AtomicJSONStorage
 
     kam("add", "--name", "甲公司", "--stage", "合作中")
     db = TinyDB(kam.db, storage=AtomicJSONStorage)
@@ -254,7 +254,7 @@ def test_a_kam_json_in_another_layout_is_written_whole_and_right(kam: Kam,
     else:
         only = {**data, "customers": {"1": data["customers"]["1"]}} if "one" in layout else data
         data = only
-        from kam.store.db import dumps_tables
+        from kam.store.tables import dumps_tables
 
         text = (dumps_tables(only).decode().replace(',"name":', ',\n"name":', 1)
                 if layout == "one split" else json.dumps(only, ensure_ascii=False, indent=1))

@@ -1,4 +1,4 @@
-"""The database: the only module that imports tinydb.
+"""The database: one command's read, and at most one write, of kam's files.
 
 Two TinyDB files:
 - ``kam.json``: customers (with the aggregates the daily commands need), import
@@ -37,130 +37,47 @@ readers take no lock (os.replace gives them a consistent snapshot).
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tinydb.storages import Storage
-
 from kam.errors import NotFound, StoreError
 from kam.i18n import t
-from kam.models import Customer, Interaction
+from kam.models import Customer
 from kam.store import derived
 from kam.store.backups import Backups
+from kam.store.erasure import Erasure
 from kam.store.files import (
-    NotRegular,
     atomic_write_bytes,
     fsync_dir,
     lock_timeout,
     locked,
-    open_regular,
     remove_temp_files,
 )
+from kam.store.followups import FollowUpLog
 from kam.store.history import History, diff
 from kam.store.layout import JOURNAL, check_path, require_database
+from kam.store.storage import AtomicJSONStorage
 from kam.store.tables import (
     BATCHES,
     CUSTOMERS,
-    ERASING,
     INTERACTIONS,
     META,
     MIGRATIONS,
     SCHEMA_VERSION,
     Tables,
     apply_journal,
-    check_log,
     check_shape,
-    docs_with,
-    dumps_tables,
-    journal_line,
     meta_of,
-    scrub_journal,
-    scrub_tables,
 )
 
 GEN = "gen"  # on a customer: the generation of the commit that last changed it
 JOURNAL_FOLD = 1 << 20  # bytes: a journal past this and a quarter of the log is folded in
 
 
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage that reads by path and writes atomically.
-
-    Stock JSONStorage writes in place through a long-lived handle: a crash tears
-    the file, and a file replaced under it is silently orphaned (notes/engine.md).
-    """
-
-    def __init__(self, path: str | Path, **_: Any):
-        self.path = Path(path)
-        self.identity: derived.Identity | None = None  # of the file read (store/derived.py)
-
-    def read(self) -> Tables | None:
-        """The tables; None only when there is no file. A file that exists but is
-        empty, blank or `null` was a database once: it is damaged, never new."""
-        try:
-            with open_regular(self.path) as f:
-                raw = f.read()
-            self.identity = derived.identity(raw)
-        except FileNotFoundError:
-            return None
-        except NotRegular:
-            raise StoreError(t("{path} is not a regular file; kam has not touched it",
-                               path=self.path)) from None
-        except IsADirectoryError:
-            raise StoreError(t("{path} is a directory, not a kam database",
-                               path=self.path)) from None
-        except PermissionError:
-            raise StoreError(t("{path}: permission denied", path=self.path)) from None
-        except OSError as e:
-            raise StoreError(t("{path}: cannot read ({strerror})",
-                               path=self.path, strerror=e.strerror)) from None
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-            where = (t(" (line {line}, column {column}: {problem})", line=e.lineno,
-                       column=e.colno, problem=e.msg)
-                     if isinstance(e, json.JSONDecodeError) and raw.strip() else
-                     t(" (empty)") if not raw.strip() else t(" (not UTF-8)")
-                     if isinstance(e, UnicodeDecodeError) else t(" (nested too deep)"))
-            raise StoreError(
-                t("{path} is damaged{where}; kam has not changed it. Restore a backup with `kam "
-                  "restore`, or repair the file by hand",
-                  path=self.path, where=where)
-            ) from None
-        if data is None:
-            raise StoreError(t("{path} is damaged (it holds null); kam has not changed it. "
-                               "Restore a backup with `kam restore`",
-                               path=self.path))
-        return data  # type: ignore[no-any-return]
-
-    def write(self, data: Tables) -> None:
-        raw = dumps_tables(data)
-        atomic_write_bytes(self.path, raw)
-        self.identity = derived.identity(raw)  # the file now holds exactly these bytes
-
-
-def _scrub_file(path: Path, code: str) -> bool:
-    """Scrub one stored copy in place; a copy kam cannot read is removed. True if touched."""
-    if path.suffix == ".jsonl":
-        return scrub_journal(path, code)
-    try:
-        data = AtomicJSONStorage(path).read() or {}
-    except StoreError:
-        with contextlib.suppress(OSError):
-            path.unlink()  # a damaged copy must not keep the data
-        return True
-    if not scrub_tables(data, code):
-        return False
-    path.unlink()  # maybe a hard link to another backup: write a new file, never through it
-    AtomicJSONStorage(path).write(data)  # in kam's own layout, as the live file
-    return True
-
-
-class Store:
+class Store(FollowUpLog, Erasure):
     """One command's view of the database: one read, at most one write.
 
     Open it with :func:`open_store`. Changes stay in memory until commit();
@@ -342,167 +259,11 @@ class Store:
             del self._customer_docs()[doc_id]
             self._dirty = True
 
-    def _tombstone(self, code: str) -> str:
-        import hashlib
-
-        salt = str(meta_of(self._tables).get("salt", ""))
-        return hashlib.sha256((salt + code.casefold()).encode("utf-8")).hexdigest()[:32]
-
-    def erased_person(self, name: str, contact_info: str) -> str | None:
-        """The day a person with this name and one of these phones or emails was erased,
-        if one was (kam keeps only salted hashes of privacy.identity_keys)."""
-        from kam.privacy import identity_keys
-
-        people = meta_of(self._tables).get("erased_people") or {}
-        found = [people[k] for k in map(self._tombstone, identity_keys(name, contact_info))
-                 if k in people] if people else []
-        return min(found) if found else None
-
-    def erased_on(self, code: str) -> str | None:
-        """The day a customer with this code was erased, if it was (kam keeps only a salted
-        hash of the code)."""
-        stones = meta_of(self._tables).get("tombstones") or {}
-        return stones.get(self._tombstone(code)) if stones else None
-
     def annotate(self, code: str, note: str) -> None:
         """Say something of a customer in this commit's history (why it changed, which rows
         an import merged, a sheet's value it did not take); notes add up."""
         self._notes[code] = f"{self._notes[code]}\n{note}" if code in self._notes else note
         self._dirty = True  # a note alone is a commit: its history line
-
-    def erase(self, code: str) -> None:
-        """Erase a customer completely: here, in the log and batches now; on commit,
-        in the history and every backup (see the module's docstring)."""
-        from kam.privacy import identity_keys
-
-        gone = self.find(code)
-        self.remove(code)
-        self.remove_interactions(lambda i: i.code != code)
-        scrub_tables({BATCHES: self._tables[BATCHES]}, code)
-        self._erased.add(code)
-        meta = self._tables[META]["1"]
-        # a tombstone without personal data, so that an old sheet does not bring it back
-        meta.setdefault("salt", os.urandom(16).hex())
-        day = self.now.date().isoformat()
-        meta.setdefault("tombstones", {})[self._tombstone(code)] = day
-        if gone is not None:  # and who it was, as hashes: a sheet without codes is caught
-            infos = [gone.contact_info, *(c.contact_info for c in gone.contacts)]
-            people = meta.setdefault("erased_people", {})
-            for name in {gone.name, gone.contact}:
-                for info in infos:
-                    for key in identity_keys(name, info or ""):
-                        people[self._tombstone(key)] = day
-        erasing = self._tables[META]["1"].setdefault(ERASING, [])
-        if code not in erasing:
-            erasing.append(code)
-        self._dirty = True
-
-    # the interaction log
-    def _log_tables(self) -> Tables:
-        if self._log is None:
-            journal = self._journal_entries(self.journal.path, self.generation)  # first
-            data = None
-            if self.pending_path.exists():
-                pending = AtomicJSONStorage(self.pending_path).read()
-                if pending is not None and meta_of(pending).get("generation") == self.generation:
-                    data = pending  # committed, not yet renamed into place
-            if data is None:
-                data = AtomicJSONStorage(self.log_path).read() or {}
-                if not self.writable and meta_of(data).get("generation", 0) > self.generation:
-                    # a writer committed since this reader loaded the customers:
-                    # take both from that newer commit, for one consistent snapshot
-                    seen = self.generation
-                    self._load()
-                    if self.generation == seen:  # not a writer: kam.json is older than its log
-                        raise StoreError(
-                            t("{path} is older than {name} (it was probably copied back by hand); "
-                              "kam has not changed them. Use `kam restore` to go back to a backup",
-                              path=self.path, name=self.log_path.name))
-                    return self._log_tables()
-            check_shape(data, self.log_path)
-            apply_journal(data, journal)
-            check_log(data, self.log_path)
-            data[INTERACTIONS].update(self._added)
-            self._log = data
-        return self._log
-
-    @staticmethod
-    def _journal_entries(path: Path, up_to: int) -> list[dict[str, Any]]:
-        """The journal's committed lines (generation up to up_to), checked."""
-        return History(path).read(up_to, check=journal_line)
-
-    def interactions(self, code: str | None = None) -> list[Interaction]:
-        """Interactions, oldest first (by date, then by when they were recorded)."""
-        mine = self._docs_of(code) if code is not None and self._log is None else None
-        if mine is None:
-            docs = self._log_tables()[INTERACTIONS].values()
-            mine = [d for d in docs if code is None or d.get("code") == code]
-        items = [Interaction.from_doc(d) for d in mine]
-        items.sort(key=lambda i: (i.date, i.created))
-        return items
-
-    def _docs_of(self, code: str) -> list[dict[str, Any]] | None:
-        """One customer's follow-ups without parsing the whole log (docs_with), with the
-        journal's; None when the log must be read whole (another layout, a log newer
-        than kam.json as read, a commit not yet renamed into place, this command's own
-        additions)."""
-        if self._added or self.pending_path.exists():
-            return None
-        journal = self._journal_entries(self.journal.path, self.generation)
-        try:
-            with open(self.log_path, "rb") as f:
-                found = docs_with(f.read(), code)
-        except FileNotFoundError:
-            found = (0, {})
-        except OSError:
-            return None
-        if found is None or found[0] > self.generation:
-            return None
-        written, docs = found
-        log = {INTERACTIONS: docs, META: {"1": {"generation": written}}}
-        apply_journal(log, journal)
-        return [d for d in log[INTERACTIONS].values() if d["code"] == code]
-
-    def interaction_docs(self) -> list[dict[str, Any]]:
-        """The log as stored, unsorted: for a reader that needs a few fields of many."""
-        return list(self._log_tables()[INTERACTIONS].values())
-
-    def interactions_by_code(self) -> dict[str, list[Interaction]]:
-        """Every customer's interactions, oldest first, in one pass over the log."""
-        out: dict[str, list[Interaction]] = {}
-        for i in self.interactions():
-            out.setdefault(i.code, []).append(i)
-        return out
-
-    def interaction(self, prefix: str) -> Interaction:
-        """The interaction whose id starts with prefix (at least 4 characters, as `kam show`
-        lists them)."""
-        key = prefix.strip().lower()
-        found = [d for k, d in self._log_tables()[INTERACTIONS].items()
-                 if len(key) >= 4 and k.startswith(key)]
-        if len(found) != 1:
-            raise NotFound(t("no follow-up with id {id} (`kam show CODE` lists the ids)",
-                             id=repr(prefix)) if not found else
-                           t("id {id} matches {count} follow-ups; give more of it",
-                             id=repr(prefix), count=len(found)))
-        return Interaction.from_doc(found[0])
-
-    def add_interaction(self, interaction: Interaction) -> None:
-        """Add (or replace, by id) an interaction; the log is not read for it."""
-        self._need_writable()
-        doc = interaction.to_doc()
-        self._added[interaction.id] = doc
-        if self._log is not None:
-            self._log[INTERACTIONS][interaction.id] = doc
-
-    def remove_interactions(self, keep: Callable[[Interaction], bool]) -> int:
-        self._need_writable()
-        table = self._log_tables()[INTERACTIONS]
-        gone = [k for k, d in table.items() if not keep(Interaction.from_doc(d))]
-        for k in gone:
-            del table[k]
-        self._log_dirty = self._log_dirty or bool(gone)
-        return len(gone)
 
     # import batches (for undo)
     def batches(self) -> list[dict[str, Any]]:
@@ -638,31 +399,6 @@ class Store:
         lines += [self.history.entry(self.now, gen, "erase", code, "erased", {})
                   for code in sorted(self._erased)]
         return lines
-
-    def _finish_erasures(self) -> None:
-        """Scrub every erased customer from the history and all stored copies, then
-        clear the record. Idempotent: a kill midway leaves it for the next writer."""
-        erasing = list(meta_of(self._tables).get(ERASING, []))
-        if not erasing:
-            return
-        try:
-            derived.drop(self.path)
-            for code in erasing:
-                self.history.scrub(code)
-                _scrub_file(self.journal.path, code)
-                self.backup_set.scrub(functools.partial(_scrub_file, code=code))
-                for old in self.path.parent.glob(f"{self.path.name}.v*.bak"):
-                    _scrub_file(old, code)
-            del self._tables[META]["1"][ERASING]
-            AtomicJSONStorage(self.path).write(self._tables)
-        except OSError as e:
-            raise StoreError(t("the erasure of {value} is recorded but could not be finished "
-                               "({strerror}); the next kam command that writes finishes it",
-                               value=', '.join(erasing), strerror=e.strerror)) from None
-
-    @property
-    def erasing(self) -> list[str]:
-        return list(meta_of(self._tables).get(ERASING, []))
 
     def backups(self) -> list[dict[str, Any]]:
         return self.backup_set.list()
