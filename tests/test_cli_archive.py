@@ -86,6 +86,31 @@ def test_search_chinese_and_latin_case(two: Kam) -> None:
     assert two.json("search", "没有这个") == []
 
 
+@pytest.mark.parametrize("typed", ["139 5678 1234", "+86 139-5678-1234", "13956781234",
+                                   "0086 13956781234", "(139) 5678.1234", "5678-1234"])
+def test_search_finds_a_phone_number_as_typed(kam: Kam, typed: str) -> None:
+    """However the number was stored and however it is typed."""
+    kam("add", "--code", "A", "--name", "甲", "--contact-info", "13956781234")
+    kam("add", "--code", "B", "--name", "乙", "--contact-info", "+86 139-5678-1234 / b@x.cn")
+    kam("add", "--code", "C", "--name", "丙", "--contact", "王", "--contact-info", "0851-88886666",
+        "--extra", "备用电话=139 5678 1234")
+    kam("add", "--code", "D", "--name", "丁", "--contact-info", "13800001111")
+    assert [c["code"] for c in kam.json("search", typed)] == ["A", "B", "C"]
+    assert [c["code"] for c in kam.json("search", "0851 8888 6666")] == ["C"]
+    assert [c["code"] for c in kam.json("search", "2024")] == []  # not a phone: text
+
+
+def test_names_sort_in_pinyin_order(kam: Kam) -> None:
+    """As Chinese Excel, WPS and phone contacts list them, not by code point."""
+    for name in ("中联重科", "云帆科技", "内蒙古伊利", "北方工业", "安和医疗", "博雅教育", "abc 贸易",
+                 "ABD 公司"):
+        kam("add", "--name", name)
+    names = [c["name"] for c in kam.json("list", "--sort", "name")]
+    assert names == ["abc 贸易", "ABD 公司", "安和医疗", "北方工业", "博雅教育", "内蒙古伊利",
+                     "云帆科技", "中联重科"]
+    assert [c["name"] for c in kam.json("list", "--sort", "-name")] == names[::-1]
+
+
 def test_edit_fields_tags_unset_and_updated(two: Kam) -> None:
     before = two.json("show", "KH2024001")
     two("edit", "KH2024001", "--stage", "长期合作", "--tag", "稳定合作", "--untag", "重点跟进",

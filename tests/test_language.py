@@ -241,7 +241,7 @@ def test_chinese_words_are_accepted_where_a_word_is_typed(kam: Kam) -> None:
     assert "电话" in r.stderr or "call" in r.stderr
     kam("add", "--name", "乙公司", "--code", "B2", "--owner", "张华", "--value-level", "低")
     assert [c["code"] for c in kam.json("list", "--sort", "-评分")] == ["A1", "B2"]
-    assert [c["code"] for c in kam.json("list", "--sort", "客户名称")] == ["B2", "A1"]  # 乙 < 甲
+    assert [c["code"] for c in kam.json("list", "--sort", "客户名称")] == ["A1", "B2"]  # 甲 (jia) < 乙 (yi)
     kam("edit", "--where", "负责人=张华", "--stage", "合作中")
     assert kam.json("show", "B2")["stage"] == "active"
 

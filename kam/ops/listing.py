@@ -60,10 +60,12 @@ def search(ctx: Context, text: str, include_archived: bool = False, masked: bool
     needle = text.strip().casefold()
     if not needle:
         raise BadInput(t("search text is empty"))
+    phone = records.phone_query(text)  # 139 5678 1234 finds 13956781234, and the reverse
     with ctx.reader() as store:
         customers = store.customers(include_archived=include_archived)
         in_log = {i.code for i in store.interactions() if needle in i.summary.casefold()}
-    found = [c for c in customers if c.code in in_log or needle in records.haystack(c)]
+    found = [c for c in customers if c.code in in_log or needle in records.haystack(c)
+             or phone is not None and records.has_phone(c, phone)]
     rank = ranks(found, ctx.settings, ctx.today)
     return Listed([records.record(c, rank[c.code], ctx.settings, masked=masked, labels=labels)
                    for c in found], len(customers))
