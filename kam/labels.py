@@ -41,7 +41,8 @@ KINDS = {
     "email": N_("email"), "wechat": N_("WeChat"), "meeting": N_("meeting"),
     "order": N_("order"), "payment": N_("payment"), "complaint": N_("complaint"),
     "note": N_("note"), "birthday": N_("birthday"), "contract_end": N_("contract end"),
-    "project_start": N_("project start"),
+    "project_start": N_("project start"), "anniversary": N_("anniversary"),
+    "contract_start": N_("contract start"),
 }
 # What people type for a kind, whatever the interface language (with the keys and
 # the labels in the language of this run).

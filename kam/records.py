@@ -13,7 +13,7 @@ from kam.errors import BadInput
 from kam.followup import LOST, next_contact
 from kam.i18n import t
 from kam.privacy import contact_tokens, mask, mask_date, mask_extra
-from kam.schema import EDITABLE, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
+from kam.schema import EDITABLE, ROLE_LABELS, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
 from kam.settings import Settings
 from kam.text import pattern
 
@@ -247,8 +247,10 @@ CONTACT_SEP = " | "
 
 
 def contacts_text(people: Sequence[Contact]) -> str:
-    return "\n".join(CONTACT_SEP.join((p.name, p.role, p.title, p.contact_info)).rstrip(" |")
-                     for p in people)
+    """Contacts as a spreadsheet cell: a line each, the role in Chinese (决策人) as the
+    sheet's other words are; contacts_of reads it back."""
+    return "\n".join(CONTACT_SEP.join((p.name, ROLE_LABELS.get(p.role, p.role), p.title,
+                                       p.contact_info)).rstrip(" |") for p in people)
 
 
 def contacts_of(text: str) -> tuple[Contact, ...]:

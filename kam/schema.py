@@ -48,6 +48,8 @@ INTERACTION_KINDS = (
 ROLE_NAMES = {"决策人": "decision_maker", "决策者": "decision_maker", "影响人": "influencer",
               "影响者": "influencer", "使用人": "user", "使用者": "user", "采购": "purchaser",
               "财务": "finance", "技术": "technical", "其他": "other"}
+# A role as a spreadsheet shows it (the first name of each above): 决策人, not decision_maker.
+ROLE_LABELS = {key: name for name, key in reversed(ROLE_NAMES.items())}
 
 
 class Rank(NamedTuple):

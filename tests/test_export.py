@@ -182,3 +182,30 @@ def test_every_kind_of_value_reads_back_as_written(tmp_path: Path) -> None:
     assert got[2][10][:2] == ("0012", "s")
     assert got[2][8][0].date() == date(2026, 11, 23) and "yy" in got[2][8][2]
     assert [c[0] for c in got[2][:8]] == [1, 2.5, -3, 0, True, False, "1000000000000", 1.25e-7]
+
+
+def test_roles_leave_in_the_sheets_words_and_come_back(kam: Kam, tmp_path: Path) -> None:
+    """其他联系人 says 决策人, not decision_maker; the export imports back as it was."""
+    kam("add", "--code", "K1", "--name", "甲公司", "--contact", "张三", "--contact-info", "13900000001")
+    kam("contact", "add", "K1", "王五", "--role", "决策人", "--title", "总经理", "--info", "13900000002")
+    kam("contact", "add", "K1", "赵六", "--role", "finance")
+    out = tmp_path / "o.xlsx"
+    kam("export", str(out))
+    ws = openpyxl.load_workbook(out)["客户"]
+    headers = [c.value for c in ws[1]]
+    cell = ws.cell(row=2, column=headers.index("其他联系人") + 1).value
+    assert "王五 | 决策人 | 总经理 | 13900000002" in cell and "赵六 | 财务" in cell
+    assert "decision_maker" not in cell and "finance" not in cell
+    before = kam.json("show", "K1")["contacts"]
+    kam("import", str(out))
+    assert kam.json("show", "K1")["contacts"] == before
+
+
+def test_an_imported_follow_up_without_a_summary_says_so_in_the_users_language(
+        kam: Kam, tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("客户名称,最近跟进时间\n甲公司,2026-11-01\n", encoding="utf-8")
+    kam("import", str(f))
+    assert kam.json("list")[0]["last_summary"] in ("（导入）", "(imported)")
+    summary = kam.json("show", "KH2026001")["interactions"][0]["summary"]
+    assert summary == kam.json("list")[0]["last_summary"]

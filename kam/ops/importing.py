@@ -191,7 +191,7 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
     added = []
     for code, when, summary, _row in p.follow_ups:
         known = history.setdefault(code, [])
-        text = summary or "(imported)"
+        text = summary or t("(imported)")  # in the user's language: it is shown as written
         if any(i.date == when.isoformat() and i.summary == text for i in known):
             continue  # the same follow-up imported before
         i = new_interaction(code, when, "follow_up", text, None, None, stamp, batch_id)
