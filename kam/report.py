@@ -112,6 +112,9 @@ _SKIPPED = {"numbered": N_("{count} numbered row(s) with nothing else skipped"),
             "erased": N_("{count} erased customer(s) skipped")}
 
 
+ROW_NOTES = 50  # row notes and errors an import shows on screen
+
+
 def import_report(doc: dict[str, Any]) -> None:
     """The import report: the mapping kam chose, then the row notes and errors."""
     special = {"extra": N_("extra (kept as is)"), "序号": N_("row number (not kept)"),
@@ -128,10 +131,14 @@ def import_report(doc: dict[str, Any]) -> None:
     lines += [(c["row"], t("a further contact of the customer on row {joins}: {contact}",
                            joins=c["joins"], contact=c["contact"]), "")
               for c in doc.get("continued", [])]
-    if lines:
-        ordered = sorted(lines, key=lambda x: x[0])
+    if lines:  # errors first, then the rest, each in sheet order; all of them in JSON
+        ordered = sorted(lines, key=lambda x: (x[2] != "red", x[0]))[:ROW_NOTES]
+        ordered.sort(key=lambda x: x[0])
         table([{"row": str(r), "message": m} for r, m, _ in ordered], ("row", "message"),
               title=t("Rows"), flex=("message",), styles=[s or None for _, _, s in ordered])
+        if len(lines) > ROW_NOTES:
+            say(t("{count} more row note(s) not shown: -f json lists them all",
+                  count=len(lines) - ROW_NOTES))
     if doc.get("mapped_values"):
         table([{"column": m["column"], "value": m["value"],
                 "target": m["label"], "count": m["count"]}

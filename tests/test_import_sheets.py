@@ -275,3 +275,18 @@ def test_a_sheet_that_declares_fewer_rows_than_it_stores_is_read_whole(
         for n, data in items.items():
             z.writestr(n, data)
     assert kam.json("import", str(f))["created"] == 30
+
+
+def test_row_notes_on_screen_are_bounded_and_json_has_them_all(kam: Kam, tmp_path: Path) -> None:
+    """10,000 rows sharing a phone once printed 10,000 notes: the table shows errors first,
+    at most 50 lines, and says how many more; JSON lists every one."""
+    f = tmp_path / "same.csv"
+    f.write_text("客户编号,客户名称,联系方式\n" + "".join(f",客户{i},13900000000\n" for i in range(120))
+                 + "".join(f"!!{i},坏{i},\n" for i in range(3)), encoding="utf-8")
+    r = kam("import", str(f), "--dry-run")
+    rows = [line for line in r.stdout.splitlines() if re.match(r"\s*\d+\s", line)]
+    assert len(rows) == 50
+    assert [line.split()[0] for line in rows[-3:]] == ["122", "123", "124"]  # the errors
+    assert re.search(r"\d+ (more row note|条行说明未显示)", r.stderr)
+    report = kam.json("import", str(f), "--dry-run")
+    assert len(report["notes"]) >= 239 and len(report["errors"]) == 3
