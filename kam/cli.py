@@ -163,12 +163,21 @@ def _main(
 ) -> None:
     from kam.startup import start
 
-    if ctx.invoked_subcommand is None:
-        print(ctx.get_help())
-        raise typer.Exit()
     ctx.meta["kam.debug"] = debug
+    if ctx.invoked_subcommand is None:  # `kam` alone: the morning, once there is an archive
+        obj = ctx.obj = start(db, config, today, lang, wide, "")
+        if not obj.db.is_file():
+            print(ctx.get_help())  # where to start
+            raise typer.Exit()
+        from kam.ops.daily import digest
+        from kam.report import digest as show
+
+        show(digest(obj), "text", limit=MORNING_LINES)
+        raise typer.Exit()
     ctx.obj = start(db, config, today, lang, wide, ctx.invoked_subcommand or "")
 
+
+MORNING_LINES = 5  # a section of `kam` alone: the morning on one screen
 
 app.callback()(_main)
 

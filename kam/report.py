@@ -333,8 +333,10 @@ def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels:
              drop=tuple(reversed(indicators)), limit=limit)
 
 
-def digest(doc: dict[str, Any], fmt: str) -> None:
-    """The morning summary, actions first: JSON, or plain text / markdown without colour."""
+def digest(doc: dict[str, Any], fmt: str, limit: int = 0) -> None:
+    """The morning summary, actions first: JSON, or plain text / markdown without colour;
+    with limit, at most that many lines a section (`kam` alone: one screen) and how many
+    more, with the command that lists them."""
     if fmt == "json":
         print_json(doc)
         return
@@ -348,7 +350,7 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
     line, last_line, never = t("{who}: {when}; {last}"), t("last: {date} {summary}"), t(
         "never contacted")
     whens: dict[int, str] = {}  # "12 days late": a few hundred different days at most
-    for r in follow:
+    for r in follow[:limit or None]:
         who = " ".join([x for x in (r["code"], r["name"], r.get("contact"),
                                     r.get("contact_info")) if x])
         last = (last_line.format(date=r["last_contact"], summary=r["last_summary"])
@@ -360,15 +362,24 @@ def digest(doc: dict[str, Any], fmt: str) -> None:
         lines.append(b + line.format(who=who, when=said, last=last).rstrip())
     if not follow:
         lines.append(b + t("nobody"))
+    lines += _more(b, follow, limit, "kam due")
     lines += ["", h + t("New at risk ({count}; {watched} on the watch list)",
                         count=len(new_risk), watched=doc["at_risk"])]
     lines += [b + t("{who}: health {health}; {reasons}", who=f"{r['code']} {r['name']}",
                     health=f"{r['health']:g}", reasons=t("; ").join(r["reasons"]))
-              for r in new_risk] or [b + t("nothing new")]
+              for r in new_risk[:limit or None]] or [b + t("nothing new")]
+    lines += _more(b, new_risk, limit, "kam risk")
     lines += ["", h + t("Dates coming up ({count})", count=len(dates))]
     lines += [b + t("{date} {who}: {what}", date=r["due"], who=f"{r['code']} {r['name']}",
-                    what=labels.kind(r["kind"])) for r in dates] or [b + t("none")]
+                    what=labels.kind(r["kind"])) for r in dates[:limit or None]] or [b + t("none")]
+    lines += _more(b, dates, limit, "kam due")
     text_block(lines)
+
+
+def _more(bullet: str, items: Sequence[Any], limit: int, command: str) -> list[str]:
+    left = len(items) - limit if limit else 0
+    return [bullet + t("… {count} more: `{command}`", count=left, command=command)] \
+        if left > 0 else []
 
 
 _ACTIONS = {"created": N_("created"), "changed": N_("changed"), "removed": N_("removed"),

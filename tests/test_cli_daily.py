@@ -234,3 +234,17 @@ def test_due_table_limit_per_section(week: Kam) -> None:
     assert "showing the first 1 of 2 (--limit 0 shows all)" in r.stderr
     assert "LATE" in week("due", "--limit", "0").stdout
     assert len(week.json("due", "--limit", "1")) == 5  # JSON is never cut
+
+
+def test_kam_alone_shows_the_morning_once_there_is_an_archive(kam: Kam) -> None:
+    """Without an archive, where to start (the help); with one, the digest on one screen:
+    at most 5 lines a section and how many more, with the command that lists them."""
+    r = kam()
+    assert "kam init" in r.stdout or "Usage" in r.stdout or "用法" in r.stdout
+    for n in range(8):
+        kam("add", "--name", f"公司{n}", "--next", "2026-11-20", "--force", "--today", "2026-11-01")
+    morning = kam("--today", "2026-11-23").stdout
+    digest = kam("digest", "--today", "2026-11-23").stdout
+    assert morning.splitlines()[:7] == digest.splitlines()[:7]
+    assert len(digest.splitlines()) > len(morning.splitlines())
+    assert "`kam due`" in morning and "3" in morning.splitlines()[7]
