@@ -95,3 +95,107 @@ def next_anniversary(d: date, today: date) -> date:
     """The first anniversary of d on or after today."""
     this_year = anniversary(d, today.year)
     return this_year if this_year >= today else anniversary(d, today.year + 1)
+
+
+# --- dates people type (options) ---------------------------------------------------
+
+_NAMED_DAYS = {"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天": 1, "明日": 1,
+               "后天": 2, "大后天": 3, "yesterday": -1, "昨天": -1, "昨日": -1, "前天": -2,
+               "大前天": -3}
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6,
+             "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_UNITS = {"d": "d", "day": "d", "days": "d", "天": "d", "日": "d",
+          "w": "w", "wk": "w", "week": "w", "weeks": "w", "周": "w", "星期": "w", "礼拜": "w",
+          "个星期": "w", "个礼拜": "w",
+          "m": "m", "mo": "m", "month": "m", "months": "m", "个月": "m", "月": "m",
+          "y": "y", "year": "y", "years": "y", "年": "y"}
+_SIGNED = pattern(r"^([+-])\s*(\d{1,4})\s*([a-z]+|天|日|周|星期|礼拜|个月|月|年)?$")
+_SAID = pattern(r"^(\d{1,4})\s*(天|日|周|个星期|星期|个礼拜|礼拜|个月|年|days?|weeks?|months?|"
+                r"years?)\s*(后|以后|之后|later|前|以前|之前|ago)$")
+_WEEKDAY = pattern(r"^(下下|下|本|这|this |next )?\s*(?:周|星期|礼拜)?\s*"
+                   r"([一二三四五六日天七]|mon|tue|wed|thu|fri|sat|sun)[a-z]*$")
+_MONTH_DAY = pattern(r"^(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*[日号]?$")
+_ENDS = {"月底": ("m", 0), "本月底": ("m", 0), "月末": ("m", 0), "eom": ("m", 0),
+         "下月底": ("m", 1), "下个月底": ("m", 1), "月初": ("s", 1), "下月初": ("s", 1),
+         "下个月初": ("s", 1), "som": ("s", 1), "年底": ("y", 0), "年末": ("y", 0),
+         "eoy": ("y", 0), "下周": ("w", 1), "next week": ("w", 1), "下个月": ("s", 1),
+         "next month": ("s", 1)}
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day months later (earlier), the month's last day where it has none."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, _month_end(year, month).day))
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
+    """A date as people type it in an option, resolved against today: a full date
+    (2026-12-01, 2026年12月1日, ...), 今天/明天/后天/昨天 (today, tomorrow, yesterday),
+    +3, +3d, +2w, +1m, 3天后, 2周后, 1个月后, 3天前, 周五/星期五 (the next Friday),
+    下周三 (Wednesday of next week), 本周五, monday, 月底/eom, 下月底, 月初/下月初, 年底/eoy,
+    下周 (next Monday), 11月30日 or 11-30 (the one of that day nearest to today).
+    Raises ValueError with a readable reason."""
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    bare = _TIME_SUFFIX.sub("", s)
+    if any(p.match(bare) for p in (_YMD, _COMPACT, _ABY, _TWO_DIGIT_YEAR)):
+        return parse_date(s, slash_order)  # a whole date: its own reason when it is none
+    if s in _NAMED_DAYS:
+        return today + timedelta(days=_NAMED_DAYS[s])
+    if s in _ENDS:
+        unit, n = _ENDS[s]
+        if unit == "m":
+            there = add_months(today.replace(day=1), n)
+            return _month_end(there.year, there.month)
+        if unit == "s":
+            return add_months(today.replace(day=1), n)
+        if unit == "y":
+            return date(today.year, 12, 31)
+        return today - timedelta(days=today.weekday()) + timedelta(weeks=n)
+    m = _SIGNED.match(s)
+    if m and (m.group(3) or "d") in _UNITS:
+        n = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
+        return _moved(today, n, _UNITS[m.group(3) or "d"])
+    m = _SAID.match(s)
+    if m:
+        n = int(m.group(1)) * (-1 if m.group(3) in ("前", "以前", "之前", "ago") else 1)
+        return _moved(today, n, _UNITS.get(m.group(2), _UNITS.get(m.group(2).rstrip("s"), "d")))
+    m = _WEEKDAY.match(s)
+    if m:
+        day = _WEEKDAYS[m.group(2)]
+        which = (m.group(1) or "").strip()
+        monday = today - timedelta(days=today.weekday())
+        if which in ("下", "next"):
+            return monday + timedelta(weeks=1, days=day)
+        if which == "下下":
+            return monday + timedelta(weeks=2, days=day)
+        if which in ("本", "这", "this"):
+            return monday + timedelta(days=day)
+        return today + timedelta(days=(day - today.weekday() - 1) % 7 + 1)  # the next one
+    m = _MONTH_DAY.match(s)
+    if m:
+        month, day = int(m.group(1)), int(m.group(2))
+        found = []
+        for year in (today.year - 1, today.year, today.year + 1):
+            try:
+                found.append(date(year, month, day))
+            except ValueError:
+                continue
+        if found:
+            return min(found, key=lambda d: abs((d - today).days))
+        raise ValueError(t("no such date: {text!r}", text=text))
+    raise ValueError(t("not a date: {text!r} (use YYYY-MM-DD, or tomorrow, monday, +7, eom, "
+                       "11-30)", text=text))
+
+
+def _moved(d: date, n: int, unit: str) -> date:
+    if unit == "m":
+        return add_months(d, n)
+    if unit == "y":
+        return add_months(d, 12 * n)
+    return d + timedelta(days=n * (7 if unit == "w" else 1))

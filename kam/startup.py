@@ -86,8 +86,10 @@ def choose_language(args: list[str]) -> str:
 def start(db: Any, config: Any, today: str | None, lang: str | None, wide: bool,
           command: str) -> Any:
     """The global options checked and applied: the use-case Context of the command."""
+    from datetime import date
+
     from kam import i18n, render
-    from kam.dates import parse_iso
+    from kam.dates import resolve_date
     from kam.errors import BadInput
     from kam.i18n import t
     from kam.ops.context import Context
@@ -98,7 +100,7 @@ def start(db: Any, config: Any, today: str | None, lang: str | None, wide: bool,
     the_day = None
     if today:
         try:
-            the_day = parse_iso(today.strip())
+            the_day = resolve_date(today, date.today())  # --today 昨天 is yesterday's morning
         except ValueError as e:
             raise BadInput(t("--today: {e}", e=e)) from None
         if not 1900 <= the_day.year <= 2999:

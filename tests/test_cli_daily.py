@@ -248,3 +248,18 @@ def test_kam_alone_shows_the_morning_once_there_is_an_archive(kam: Kam) -> None:
     assert morning.splitlines()[:7] == digest.splitlines()[:7]
     assert len(digest.splitlines()) > len(morning.splitlines())
     assert "`kam due`" in morning and "3" in morning.splitlines()[7]
+
+
+def test_dates_are_typed_as_people_say_them_and_said_back_as_dates(kam: Kam) -> None:
+    r = kam("add", "--name", "甲", "--next", "明天", "--today", "2026-12-07")
+    assert "2026-12-08" in r.stderr
+    r = kam("log", "KH2026001", "电话", "--date", "昨天", "--next", "下周三", "--today", "2026-12-07")
+    assert "2026-12-06" in r.stderr and "2026-12-16" in r.stderr
+    r = kam("snooze", "KH2026001", "--until", "月底", "--today", "2026-12-07")
+    assert "2026-12-31" in r.stderr
+    assert kam.json("show", "KH2026001", "--today", "2026-12-07")["next_follow_up"] == "2026-12-31"
+    r = kam("edit", "KH2026001", "--next", "+7", "--today", "2026-12-07")
+    assert "2026-12-14" in r.stderr
+    assert kam.json("due", "--today", "明天", "--days", "30")[0]["due"] == "2026-12-14"
+    r = kam("snooze", "KH2026001", "--until", "改天", code=2)
+    assert "--until" in r.stderr and "改天" in r.stderr

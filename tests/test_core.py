@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kam import config
 from kam.activity import refresh, summarize
-from kam.dates import coerce_date, next_anniversary, parse_date
+from kam.dates import coerce_date, next_anniversary, parse_date, resolve_date
 from kam.followup import cadence, due_items, health, next_contact
 from kam.models import Customer
 from kam.privacy import mask
@@ -310,3 +310,40 @@ def test_logging_an_order_never_lowers_a_score(level: str | None, stage: str | N
     before = score(_logged(c, *items), S, TODAY).score
     after = score(_logged(c, *items, (TODAY.isoformat(), "order", amount)), S, TODAY).score
     assert after >= before - 1e-6, (before, after)
+
+
+# Dates as people type them in options, against a Monday (2026-12-07).
+MONDAY = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-12-01", "2026-12-01"), ("2026年12月1日", "2026-12-01"), ("今天", "2026-12-07"),
+    ("today", "2026-12-07"), ("明天", "2026-12-08"), ("tomorrow", "2026-12-08"),
+    ("后天", "2026-12-09"), ("昨天", "2026-12-06"), ("前天", "2026-12-05"),
+    ("+7", "2026-12-14"), ("+3d", "2026-12-10"), ("+2w", "2026-12-21"), ("+1m", "2027-01-07"),
+    ("-3", "2026-12-04"), ("3天后", "2026-12-10"), ("2周后", "2026-12-21"),
+    ("1个月后", "2027-01-07"), ("3天前", "2026-12-04"), ("3 days later", "2026-12-10"),
+    ("2 weeks ago", "2026-11-23"), ("周五", "2026-12-11"), ("星期一", "2026-12-14"),
+    ("monday", "2026-12-14"), ("下周三", "2026-12-16"), ("下星期五", "2026-12-18"),
+    ("本周五", "2026-12-11"), ("下周", "2026-12-14"), ("月底", "2026-12-31"),
+    ("eom", "2026-12-31"), ("下月底", "2027-01-31"), ("下月初", "2027-01-01"),
+    ("年底", "2026-12-31"), ("11月30日", "2026-11-30"), ("1月5日", "2027-01-05"),
+    ("12-25", "2026-12-25"), ("１２月２５号", "2026-12-25"),
+])
+def test_dates_people_type(text: str, expected: str) -> None:
+    assert resolve_date(text, MONDAY).isoformat() == expected
+
+
+@pytest.mark.parametrize("text, today, expected", [
+    ("+1m", date(2027, 1, 31), "2027-02-28"), ("月底", date(2028, 2, 3), "2028-02-29"),
+    ("周日", date(2026, 12, 13), "2026-12-20"), ("2月29日", date(2027, 3, 1), "2028-02-29"),
+])
+def test_dates_people_type_at_month_and_week_ends(text: str, today: date, expected: str
+                                                  ) -> None:
+    assert resolve_date(text, today).isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["某一天", "2026-02-30", "26-12-01", "13月1日", "+", "下周八"])
+def test_what_is_no_date_says_so(text: str) -> None:
+    with pytest.raises(ValueError):
+        resolve_date(text, MONDAY)

@@ -131,7 +131,8 @@ def customers(rows: list[Any], fmt: str, title: str, empty: str, limit: int) -> 
 def changes_of(fields: dict[str, Any], tag: list[str] | None = None,
                untag: list[str] | None = None, extra: list[str] | None = None,
                dates: list[str] | None = None, person: list[str] | None = None,
-               unset: list[str] | None = None, next_: str | None = None) -> Changes:
+               unset: list[str] | None = None, next_: str | None = None, *,
+               today: date) -> Changes:
     """What add and edit change, from their options."""
     from kam.ops.customers import Changes
     from kam.records import parse_contact, parse_pairs
@@ -139,17 +140,18 @@ def changes_of(fields: dict[str, Any], tag: list[str] | None = None,
     return Changes({k: v for k, v in fields.items() if v is not None}, tag or [], untag or [],
                    parse_pairs(extra or [], "--extra"), parse_pairs(dates or [], "--date"),
                    [parse_contact(p) for p in person or []], unset or [],
-                   date_opt(next_, "--next"))
+                   date_opt(next_, "--next", today))
 
 
-def date_opt(value: str | None, option: str) -> date | None:
-    """A date option as a date; bad input names the option."""
-    from kam.dates import parse_date
+def date_opt(value: str | None, option: str, today: date) -> date | None:
+    """A date option as a date, as people type it (明天, 下周三, +7, 月底: dates.resolve_date)
+    resolved against today; bad input names the option."""
+    from kam.dates import resolve_date
 
     if value is None:
         return None
     try:
-        return parse_date(value)
+        return resolve_date(value, today)
     except ValueError as ex:
         raise BadInput(t("{option}: {ex}", option=option, ex=ex)) from None
 

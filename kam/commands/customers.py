@@ -106,12 +106,21 @@ def add(
               "industry": industry, "size": size, "value_level": value_level, "need": need,
               "stage": stage, "owner": owner, "note": note, "name": name}
     c = context(ctx)
-    changes = changes_of(fields, tag, None, extra, date_, person, None, next_)
+    changes = changes_of(fields, tag, None, extra, date_, person, None, next_, today=c.today)
     changes.force = force
     saved = run(c, name or "", changes, code)
     _report_saved(c.db, saved)
     say(t("Added {code} {name}", code=saved.customer.code, name=saved.customer.name))
+    _say_next(changes)
     write(saved.customer.code + "\n")
+
+
+def _say_next(changes: Any) -> None:
+    """The next follow-up set, as a date: typed as 明天 or +7, which day it is."""
+    if changes.next_follow_up is not None:
+        from kam.render import say
+
+        say(t("Next follow-up: {date}", date=changes.next_follow_up.isoformat()))
 
 
 @app.command(help=N_("Change customers' fields: one, several, or all matching --where "
@@ -153,17 +162,17 @@ def edit(
     fields = {"name": name, "contact": contact, "title": title, "contact_info": contact_info,
               "industry": industry, "size": size, "value_level": value_level, "need": need,
               "stage": stage, "owner": owner, "note": note}
-    changes = changes_of(fields, tag, untag, extra, date_, person, unset, next_)
+    c = context(ctx)
+    changes = changes_of(fields, tag, untag, extra, date_, person, unset, next_, today=c.today)
     changes.lost_reason, changes.force = reason, force
-    done = edit_many(context(ctx), codes or [], parse_pairs(where or [], "--where"), changes,
+    done = edit_many(c, codes or [], parse_pairs(where or [], "--where"), changes,
                      dry_run)
     if dry_run:
         edits(done)
     for e in done:
         say(t("Would update {code} {name}", code=e.code, name=e.name) if dry_run
             else t("Updated {code} {name}", code=e.code, name=e.name))
-    if not done:
-        say(t("Nothing to change."))
+    _say_next(changes) if done else say(t("Nothing to change."))
 
 
 @app.command(help=N_("Mark a customer lost, with the reason: out of due and risk, counted in "

@@ -54,8 +54,8 @@ def log(
     from kam.render import say, warn
 
     c = context(ctx)
-    when = date_opt(date_, "--date") or c.today
-    cust, warnings = run(c, code, summary, kind, when, date_opt(next_, "--next"),
+    when = date_opt(date_, "--date", c.today) or c.today
+    cust, warnings = run(c, code, summary, kind, when, date_opt(next_, "--next", c.today),
                          amount_opt(amount), force)
     for line in warnings:
         warn(line)
@@ -104,7 +104,8 @@ def relog(
     from kam.ops.interactions import relog as run
     from kam.render import say
 
-    new, c = run(context(ctx), interaction, summary, kind, date_opt(date_, "--date"),
+    k = context(ctx)
+    new, c = run(k, interaction, summary, kind, date_opt(date_, "--date", k.today),
                  amount_opt(amount), force)
     say(t("Corrected {id} of {code} {name}: {date} {kind} {summary}", id=new.id[:8],
           code=c.code, name=c.name, date=new.date, kind=kind_label(new.kind),
@@ -126,8 +127,9 @@ def done(
     from kam.ops.interactions import done as run
     from kam.render import say, warn
 
-    c, warnings = run(context(ctx), code, summary or t("Follow-up done"), kind,
-                      date_opt(next_, "--next"), force)
+    k = context(ctx)
+    c, warnings = run(k, code, summary or t("Follow-up done"), kind,
+                      date_opt(next_, "--next", k.today), force)
     for line in warnings:
         warn(line)
     say(t("Done: {code} {name}; next {next}", code=c.code, name=c.name, next=c.next_follow_up)
@@ -148,7 +150,8 @@ def snooze(
     from kam.ops.interactions import snooze as run
     from kam.render import say
 
-    c = run(context(ctx), code, date_opt(until, "--until"), days)
+    k = context(ctx)
+    c = run(k, code, date_opt(until, "--until", k.today), days)
     say(t("Snoozed {code} {name} until {date}", code=c.code, name=c.name,
           date=c.next_follow_up))
 

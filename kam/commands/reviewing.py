@@ -55,8 +55,9 @@ def review(
     from kam.ops.review import Request, review_period
     from kam.records import Filter
 
-    request = Request(month, quarter, date_opt(from_, "--from"), date_opt(to, "--to"),
-                      date_opt(as_of, "--as-of"), Filter(tags=tuple(tag or ()), owner=owner,
+    day = context(ctx).today
+    request = Request(month, quarter, date_opt(from_, "--from", day), date_opt(to, "--to", day),
+                      date_opt(as_of, "--as-of", day), Filter(tags=tuple(tag or ()), owner=owner,
                                                          industry=industry), xlsx)
     doc, sections = review_period(context(ctx), request)
     report.review(doc, fmt.value, sections, chart)
