@@ -114,6 +114,7 @@ def _workbook(columns: Sequence[Column], rows: Sequence[Sequence[Any]], sheet_ti
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title)
+    _print_ready(ws)
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(60, w + 2)
     ws.freeze_panes = "A2"
@@ -248,10 +249,13 @@ def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = min(50, w + 2)
         ws.freeze_panes = "A2"
+        _print_ready(ws)
         if s.chart and s.rows:
             chart: Any = BarChart() if s.chart == "bar" else LineChart()
             if s.chart == "bar":
                 chart.type = "bar" if s.key in ("funnel", "stage") else "col"
+                if chart.type == "bar":  # the first stage on top, as a funnel is read
+                    chart.x_axis.scaling.orientation = "maxMin"
             chart.title = f"{s.title} {label}"
             chart.height, chart.width = 8, 16
             last = len(s.rows) + 1
@@ -263,6 +267,17 @@ def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
                 series.smooth = False
             ws.add_chart(chart, f"A{ws.max_row + 2}")  # below the table: one page wide
     atomic_save(path, wb.save, EXPORT_MODE)
+
+
+def _print_ready(ws: Any) -> None:
+    """Printed as the boss reads it: A4 landscape, every column on one page's width
+    (as many pages down as it takes), the header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4 (ECMA-376 ST_PaperSize)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 # review.Change, Amount and Share: numbers in the workbook, formatted as on screen

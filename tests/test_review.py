@@ -189,6 +189,27 @@ def test_terminal_charts_and_plain_tables(past: Kam, monkeypatch: pytest.MonkeyP
         assert all(width(line) <= 80 for line in out.splitlines())
 
 
+def test_workbooks_print_as_the_boss_reads_them(past: Kam, tmp_path: Path) -> None:
+    """A4 landscape, every column on one page's width, the header repeated on each page;
+    the funnel drawn top-down (the first stage on top)."""
+    import openpyxl
+
+    target, export = tmp_path / "review.xlsx", tmp_path / "customers.xlsx"
+    past("review", "--quarter", "2026Q4", "--xlsx", str(target))
+    past("export", str(export))
+    for book in (target, export):
+        for ws in openpyxl.load_workbook(book).worksheets:
+            if ws.sheet_state != "visible":
+                continue
+            setup = ws.page_setup
+            assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (
+                "landscape", 9, 1, 0), (book.name, ws.title)
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+    bars = [c for ws in openpyxl.load_workbook(target).worksheets for c in ws._charts
+            if getattr(c, "type", None) == "bar"]
+    assert bars and all(c.x_axis.scaling.orientation == "maxMin" for c in bars)
+
+
 def test_workbook_has_a_chart_per_charted_section(past: Kam, tmp_path: Path) -> None:
     import openpyxl
 
