@@ -136,11 +136,17 @@ def layout(sizes: Sequence[Sequence[int]], heads: Sequence[str], flex: Sequence[
 
 def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = None,
           styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
-          drop: Sequence[str] = (), heads: Sequence[str] | None = None) -> None:
+          drop: Sequence[str] = (), heads: Sequence[str] | None = None,
+          wrap: Sequence[str] = ()) -> None:
     """A table drawn by Rich on stdout, one line per row, laid out by `layout`; colour as
-    Rich decides it (a terminal, without NO_COLOR or TERM=dumb)."""
-    text = [[visible(cell_text(r.get(k))) for k in columns] for r in rows]
-    sizes = [[width(c) for c in r] for r in text]  # each cell measured once
+    Rich decides it (a terminal, without NO_COLOR or TERM=dumb). The text of a `wrap`
+    column (advice, notes) is never cut: it goes on over as many lines as it needs."""
+    lines = {columns.index(k) for k in wrap if k in columns}  # their own lines kept
+    text = [[visible(cell_text(r.get(k))) if i not in lines else
+             "\n".join(map(visible, cell_text(r.get(k)).split("\n")))
+             for i, k in enumerate(columns)] for r in rows]
+    sizes = [[max(map(width, c.split("\n"))) if i in lines else width(c)
+              for i, c in enumerate(r)] for r in text]  # each cell measured once
     heads = list(heads) if heads is not None else [header(k) for k in columns]
     cells = line_cells()
     shown, widths = layout(sizes, heads, [columns.index(k) for k in flex if k in columns],
@@ -151,11 +157,14 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
 
     tbl = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False,
                 header_style="bold", expand=False)
+    folded = lines
     for i, w, r in zip(shown, widths, right, strict=True):
-        tbl.add_column(heads[i], width=w, no_wrap=True, overflow="ellipsis",
+        tbl.add_column(heads[i], width=w, no_wrap=i not in folded,
+                       overflow="fold" if i in folded else "ellipsis",
                        justify="right" if r else "left")
     for n, row in enumerate(text):
-        tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else shorten(row[i], w)
+        tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else
+                      row[i] if i in folded else shorten(row[i], w)
                       for i, w in zip(shown, widths, strict=True)),
                     style=styles[n] if styles else None)
     if title:  # a line of its own: a title wider than the table is shortened, never wrapped
@@ -193,7 +202,7 @@ def _badge(text: str) -> Any:
 
 def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str | None = None,
          styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
-         drop: Sequence[str] = (), limit: int = 0) -> None:
+         drop: Sequence[str] = (), limit: int = 0, wrap: Sequence[str] = ()) -> None:
     """The single branch point for listing output: table (its first `limit` rows when
     limit is not 0), json or csv (every row)."""
     if fmt == "json":
@@ -209,7 +218,7 @@ def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str 
             say(t("showing the first {limit} of {total} (--limit 0 shows all)", limit=limit,
                   total=len(rows)))
             rows, styles = rows[:limit], styles[:limit] if styles else styles
-        table(rows, columns, title=title, styles=styles, flex=flex, drop=drop)
+        table(rows, columns, title=title, styles=styles, flex=flex, drop=drop, wrap=wrap)
 
 
 def text_block(lines: Iterable[str]) -> None:

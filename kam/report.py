@@ -308,10 +308,10 @@ def risk(rows: Sequence[dict[str, Any]], fmt: str, limit: int = 0) -> None:
     cols = ("code", "name", "health", "days_since_contact", "reasons", "tier", "owner")
     if fmt == "table":
         shown = rows[:limit] if limit > 0 else rows
-        emit([{**r, "reasons": t("; ").join(r["reasons"])} for r in shown], cols, "table",
+        emit([{**r, "reasons": "\n".join(r["reasons"])} for r in shown], cols, "table",
              title=t("{count} at risk", count=len(rows)),
              styles=["red" if r["dormant"] else None for r in shown],
-             flex=("name", "reasons"), drop=("owner", "days_since_contact"))
+             flex=("name", "reasons"), drop=("owner", "days_since_contact"), wrap=("reasons",))
         if len(shown) < len(rows):
             say(t("showing the first {limit} of {total} (--limit 0 shows all)", limit=limit,
                   total=len(rows)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -263,3 +264,18 @@ def test_dates_are_typed_as_people_say_them_and_said_back_as_dates(kam: Kam) -> 
     assert kam.json("due", "--today", "明天", "--days", "30")[0]["due"] == "2026-12-14"
     r = kam("snooze", "KH2026001", "--until", "改天", code=2)
     assert "--until" in r.stderr and "改天" in r.stderr
+
+
+def test_risk_shows_the_whole_advice_at_80_columns(kam: Kam, monkeypatch: pytest.MonkeyPatch
+                                                    ) -> None:
+    """The advice (分析原因，打电话挽回) is what to do: wrapped, never cut."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("KAM_LANG", "en")
+    kam("add", "--name", "Sleepy Trading Co", "--stage", "合作中", "--today", "2026-01-01")
+    kam("log", "KH2026001", "电话", "--date", "2026-01-01", "--today", "2026-01-01")
+    table = kam("risk", "--today", "2026-11-23").stdout.splitlines()
+    at = table[1].index("Reasons")
+    text = "".join(re.sub(r"\s{2,}[A-D]\s*$", "", line[at:]) for line in table[2:])
+    for reason in kam.json("risk", "--today", "2026-11-23")[0]["reasons"]:
+        assert reason.replace(" ", "") in text.replace(" ", ""), (reason, table)
+    assert all(len(line) <= 80 for line in table) and "…" not in "".join(table)
