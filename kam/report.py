@@ -22,7 +22,7 @@ from kam.render import (
     visible,
     warn,
 )
-from kam.text import shorten, width
+from kam.text import shorten, width, wrap
 
 
 def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> None:
@@ -47,11 +47,11 @@ def show_customer(labelled: dict[str, Any], doc: dict[str, Any], why: str) -> No
     cells = line_cells()
     left = max(width(a) for a, _ in pairs)
     lines = []
-    for a, b in pairs:
-        b = visible(b)
-        if cells is not None:
-            b = shorten(b, max(10, cells - left - GAP))
-        lines.append(f"{visible(a)}{' ' * (left - width(a) + GAP)}{b}".rstrip())
+    for a, b in pairs:  # a value wider than the line goes on below, never cut
+        values = wrap(visible(b), max(10, cells - left - GAP)) if cells is not None else [
+            visible(b)]
+        lines.append(f"{visible(a)}{' ' * (left - width(a) + GAP)}{values[0]}".rstrip())
+        lines += [" " * (left + GAP) + more for more in values[1:]]
     text_block(lines)
     main = [{"name": doc["contact"], "role": doc.get("contact_role") or "other",
              "title": doc.get("title") or "", "contact_info": doc.get("contact_info") or "",
@@ -476,9 +476,10 @@ def review(doc: dict[str, Any], fmt: str, sections: Sequence[Any], chart: bool |
                   flex=keys[1:2] if coded else keys[:1])
         else:
             text_block([section.title, "  " + t("nothing in this period")])
-        if section.notes:
+        if section.notes:  # what the figures mean: wrapped, never cut
             cells = line_cells()
-            text_block(["  " + (shorten(n, cells - 2) if cells else n) for n in section.notes])
+            text_block([("  " if i == 0 else "    ") + line for n in section.notes
+                        for i, line in enumerate(wrap(n, cells - 4) if cells else [n])])
         print()
 
 

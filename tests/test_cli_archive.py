@@ -351,3 +351,16 @@ def test_the_main_contacts_role_survives_export_and_import(kam: Kam, tmp_path: P
     back = kam.json("show", "KH1")
     assert (back["contact"], back["contact_role"]) == ("王建国", "decision_maker")
     assert [(p["name"], p["role"]) for p in back["contacts"]] == [("李四", "purchaser")]
+
+
+def test_show_gives_the_whole_name_and_note_at_60_columns(kam: Kam,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    name = "北京市海淀区中关村科技园区某某某某某某某某某某有限责任公司"
+    note = "客户希望在明年第一季度之前完成设备更新，需要我们提供三套方案，并安排技术人员上门演示。"
+    kam("add", "--name", name, "--note", note)
+    out = kam("show", "KH2026001").stdout
+    joined = "".join(line.strip() for line in out.splitlines())
+    assert name in joined and note in joined and "…" not in out
+    from kam.text import width
+    assert all(width(line) <= 60 for line in out.splitlines())
