@@ -398,11 +398,11 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     table_ = fmt == "table"
     rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if table_ else x["ts"],
              "action": _action(x["action"]) if table_ else x["action"],
-             "changes": "; ".join(f"{header(k) if table_ else k}: {_short(o)} → {_short(n)}"
-                                  for k, (o, n) in x["changes"].items())}
+             "changes": "; ".join(f"{_field(k) if table_ else k}: {_short(o)} → {_short(n)}"
+                                  for k, (o, n) in _itemised(x["changes"]))}
             for x in entries]
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title,
-         flex=("changes",), drop=("user", "command"))
+         flex=("changes",), drop=("user", "command"), wrap=("changes",))
 
 
 def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: int,
@@ -421,10 +421,34 @@ def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: 
 def edits(done: Sequence[Any]) -> None:
     """What an edit changes, customer by customer (a dry run)."""
     rows = [{"code": e.code, "name": e.name, "changes": "; ".join(
-        f"{header(k)}: {_short(o)} → {_short(n)}" for k, (o, n) in e.changes.items())}
+        f"{_field(k)}: {_short(o)} → {_short(n)}" for k, (o, n) in _itemised(e.changes))}
         for e in done]
     emit(rows, ("code", "name", "changes"), "table",
-         title=t("{count} to change", count=len(rows)), flex=("name", "changes"))
+         title=t("{count} to change", count=len(rows)), flex=("name", "changes"),
+         wrap=("changes",))
+
+
+def _itemised(changes: dict[str, Any]) -> list[tuple[str, tuple[Any, Any]]]:
+    """Changes field by field, an extra column or a named date by itself (extra.微信:
+    a → b), not the whole unchanged set of them around the one that changed."""
+    out: list[tuple[str, tuple[Any, Any]]] = []
+    for k, (o, n) in changes.items():
+        if k in ("extra", "dates") and isinstance(o or {}, dict) and isinstance(n or {}, dict):
+            o, n = o or {}, n or {}
+            out += [(f"{k}.{key}", (o.get(key), n.get(key))) for key in dict.fromkeys([*o, *n])
+                    if o.get(key) != n.get(key)]
+        else:
+            out.append((k, (o, n)))
+    return out
+
+
+def _field(key: str) -> str:
+    """A field's name as a table shows it: 微信 for extra.微信, 生日 for dates.birthday."""
+    if key.startswith("extra."):
+        return key[6:]
+    if key.startswith("dates."):
+        return labels.kind(key[6:])
+    return header(key)
 
 
 def _short(v: Any) -> str:

@@ -364,3 +364,16 @@ def test_show_gives_the_whole_name_and_note_at_60_columns(kam: Kam,
     assert name in joined and note in joined and "…" not in out
     from kam.text import width
     assert all(width(line) <= 60 for line in out.splitlines())
+
+
+def test_history_and_dry_run_name_the_extra_that_changed(kam: Kam,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the whole unchanged set of extra columns around the one that changed."""
+    monkeypatch.setenv("COLUMNS", "80")
+    kam("add", "--name", "甲", "--extra", "微信=wx1", "--extra", "地址=北京", "--extra", "QQ=123")
+    dry = kam("edit", "KH2026001", "--extra", "微信=wx2", "--dry-run").stdout
+    assert "微信: wx1 → wx2" in dry and "北京" not in dry and "123" not in dry
+    kam("edit", "KH2026001", "--extra", "微信=wx2")
+    last = kam("history", "KH2026001").stdout.split("KH2026001")[-1]
+    assert "微信: wx1 → wx2" in last and "北京" not in last
+    assert kam.json("history", "KH2026001")[-1]["changes"]["extra"][1]["地址"] == "北京"  # whole
