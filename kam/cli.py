@@ -195,16 +195,17 @@ def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(
     from kam.render import write
 
     keep_words(ctx.obj)  # an archive no kam of this version has written to yet
-    write(completion_script(shell.value))
+    write(completion_script(shell.value, _values(ctx.obj.settings)))
 
 
-def completion_script(shell: str) -> str:
+def completion_script(shell: str, values: dict[str, str] | None = None) -> str:
     """kam/shell/kam.<shell> with the command line as Typer builds it (the spec
-    kam/shell/kam.awk reads, in this run's language) and that awk program."""
+    kam/shell/kam.awk reads, in this run's language) and that awk program; values:
+    what an option's value completes to, by option (_values)."""
     here = Path(__file__).with_name("shell")
     quote = _fish_quote if shell == "fish" else _sh_quote
     script = (here / f"kam.{shell}").read_text(encoding="utf-8")
-    return (script.replace("@SPEC@", quote("\n".join(_spec())))
+    return (script.replace("@SPEC@", quote("\n".join(_spec(values or {}))))
             .replace("@AWK@", quote((here / "kam.awk").read_text(encoding="utf-8"))))
 
 
@@ -216,13 +217,32 @@ def _fish_quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _spec() -> list[str]:
+def _values(settings: Any) -> dict[str, str]:
+    """What the values of the vocabulary options complete to: their keys and labels as
+    kam.yaml has them, the tiers, the kinds, the sort keys; owners from the word file."""
+    from kam.labels import KIND_ALIASES
+    from kam.records import SORT_KEYS
+    from kam.schema import INTERACTION_KINDS
+
+    def words(*groups: Any) -> str:
+        found = dict.fromkeys(w for g in groups for w in g if w and "," not in w)
+        return "choice:" + ",".join(found)
+
+    vocab = settings.vocab
+    return {"--stage": words(*((x.key, x.label) for x in vocab["stage"].terms)),
+            "--value-level": words(*((x.key, x.label) for x in vocab["value_level"].terms)),
+            "--tier": words(x.name for x in settings.tiers),
+            "--kind": words(INTERACTION_KINDS, KIND_ALIASES),
+            "--sort": words(SORT_KEYS, (f"-{k}" for k in SORT_KEYS)), "--owner": "owner"}
+
+
+def _spec(values: dict[str, str]) -> list[str]:
     """The command line for kam.awk: commands, groups, options and arguments, each
     with what completes it (see the head of kam/shell/kam.awk)."""
     from kam.paths import resolve
 
     group = typer.main.get_command(app)
-    lines = [f"d\t{resolve(None).db}"] + _params("", group.params)
+    lines = [f"d\t{resolve(None).db}"] + _params("", group.params, values)
     for name, command in sorted(group.commands.items()):  # type: ignore[attr-defined]
         if command.hidden:
             continue
@@ -232,7 +252,7 @@ def _spec() -> list[str]:
             path = f"{name} {sub}" if subs else name
             if subs:
                 lines.append(f"s\t{name}\t{sub}\t{_help.short(cmd.help)}")
-            lines += _params(path, cmd.params)
+            lines += _params(path, cmd.params, values)
     return [line.translate(_ONE_LINE) for line in lines]
 
 
@@ -244,11 +264,13 @@ _COMPLETES = {"CODE": "code", "KEEP": "code", "OTHER": "code", "TAG": "tag", "FI
               "zh|en": "choice:zh,en"}
 
 
-def _params(path: str, params: list[Any]) -> list[str]:
+def _params(path: str, params: list[Any], values: dict[str, str]) -> list[str]:
     out, index = [f"o\t{path}\t-h\tflag", f"o\t{path}\t--help\tflag"], 0
     for p in params:
         choices = [str(getattr(c, "value", c)) for c in getattr(p.type, "choices", ())]
-        kind = (_COMPLETES[p.metavar] if p.metavar in _COMPLETES else
+        given = next((values[o] for o in p.opts if o in values), None)
+        kind = (given if given is not None else
+                _COMPLETES[p.metavar] if p.metavar in _COMPLETES else
                 "choice:" + ",".join(choices) if choices else
                 "path" if getattr(p.type, "name", "") in ("path", "filename") else "text")
         if p.param_type_name == "argument":

@@ -78,6 +78,23 @@ def test_commands_options_and_choices(three: Kam, tmp_path: Path) -> None:
     assert "--wide" in _bash(three, tmp_path, "kam", "due", "--wi")  # and after it
 
 
+def test_vocabulary_tier_kind_sort_and_owner_values_complete(three: Kam, tmp_path: Path
+                                                              ) -> None:
+    """--stage, --value-level, --tier, --kind and --sort from kam.yaml and kam's own words
+    (keys and labels); --owner from the archive's owners, through the word file."""
+    stages = _bash(three, tmp_path, "kam", "list", "--stage", "")
+    assert "prospect" in stages and "合作中" in stages
+    assert _bash(three, tmp_path, "kam", "list", "--stage", "long") == ["long_term"]
+    assert "高价值" in _bash(three, tmp_path, "kam", "list", "--value-level", "")
+    assert _bash(three, tmp_path, "kam", "due", "--tier", "") == ["A", "B", "C"]
+    assert "visit" in _bash(three, tmp_path, "kam", "log", "KH2024001", "x", "--kind", "")
+    assert "拜访" in _bash(three, tmp_path, "kam", "log", "KH2024001", "x", "-k", "")
+    assert "-score" in _bash(three, tmp_path, "kam", "list", "--sort", "-")
+    three("edit", "KH2024001", "--owner", "李明")
+    three("edit", "HD-001", "--owner", "张华")
+    assert _bash(three, tmp_path, "kam", "list", "--owner", "") == ["张华", "李明"]
+
+
 def test_codes_and_tags_come_from_the_word_file(three: Kam, tmp_path: Path) -> None:
     assert _bash(three, tmp_path, "kam", "show", "KH") == ["KH2024001", "KH2024002"]
     assert _bash(three, tmp_path, "kam", "show", "kh") == ["KH2024001", "KH2024002"]  # any case

@@ -12,7 +12,7 @@
 #   o PATH OPTION KIND      an option of a command ("" for the global ones)
 #   a PATH INDEX KIND VAR   the INDEXth argument of a command; VAR 1: it takes many
 #   d DB                    the database when neither --db nor KAM_DB says
-# KIND: flag, text, code, tag, path, or choice:A,B,C.
+# KIND: flag, text, code, tag, owner, path, or choice:A,B,C.
 
 function kind_of(path, name) {
     if ((path SUBSEP name) in opt) return opt[path SUBSEP name]
@@ -44,7 +44,7 @@ function complete(kind, prefix, cur,    file, line, f, n, i, choices) {
         for (i = 1; i <= n; i++) if (starts(choices[i], cur)) print prefix choices[i] "\t"
         return
     }
-    if (kind != "code" && kind != "tag") return
+    if (kind != "code" && kind != "tag" && kind != "owner") return
     file = words_file(db)
     while ((getline line < file) > 0) {
         split(line, f, "\t")

@@ -343,11 +343,13 @@ def _word(text: str) -> str:
 def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> None:
     """Keep the words shell completion offers (`kam.words`, read by kam/shell/kam.awk):
     a line `c<TAB>code<TAB>name` for each customer not archived, `t<TAB>tag<TAB>description`
-    for each of their tags. A value holding a tab or a newline is left out (a shell word
-    could not carry it). Written by writers after each commit; derived data, deleted
-    with the view by an erasure."""
+    for each of their tags, `o<TAB>owner<TAB>description` for each of their owners. A
+    value holding a tab, a newline or another control character is left out (a shell
+    word could not carry it). Written by writers after each commit; derived data,
+    deleted with the view by an erasure."""
     lines: list[str] = []
     tags: dict[str, int] = {}
+    owners: dict[str, int] = {}
     for doc in docs:
         if doc.get("archived"):
             continue
@@ -358,8 +360,13 @@ def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> N
         for tag in doc.get("tags") or ():
             if isinstance(tag, str) and _word(tag):
                 tags[tag] = tags.get(tag, 0) + 1
+        owner = doc.get("owner")
+        if isinstance(owner, str) and owner and _word(owner) == owner.translate(_UNSAFE):
+            owners[owner] = owners.get(owner, 0) + 1
     lines.sort()
     lines += [f"t\t{tag}\t{describe_tag(n)}".translate({10: 32}) for tag, n in sorted(tags.items())]
+    lines += [f"o\t{name}\t{describe_tag(n)}".translate({10: 32})
+              for name, n in sorted(owners.items())]
     with contextlib.suppress(OSError):
         atomic_write_bytes(words_path(db), "".join(x + "\n" for x in lines).encode("utf-8"),
                            durable=False)
