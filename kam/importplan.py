@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from kam import labels
 from kam.columns import RowData
 from kam.followup import LOST
 from kam.formats import cell_text
@@ -159,7 +160,7 @@ _WHY = {"kam": N_("changed in kam since the last import"), "older": N_("the row 
 def conflict_note(c: dict[str, Any]) -> str:
     """A value of the sheet an import did not take, and why, for the history."""
     return t("row {row}: the sheet's {field} {sheet} not taken, {archive} kept ({why})",
-             row=c["row"], field=c["field"], sheet=repr(cell_text(c["sheet"])),
+             row=c["row"], field=labels.field(c["field"]), sheet=repr(cell_text(c["sheet"])),
              archive=repr(cell_text(c["archive"])), why=t(_WHY.get(c["why"], c["why"])))
 
 

@@ -63,6 +63,16 @@ def column(key: str) -> str:
     return t(label) if label else key
 
 
+def field(key: str) -> str:
+    """A field as the user knows it: its header (合作阶段 for stage), an extra column's own
+    name (微信 for extra.微信), a named date's name (生日 for dates.birthday)."""
+    for prefix in ("extra.", "dates.", "date."):
+        if key.startswith(prefix):
+            rest = key[len(prefix):]
+            return rest if prefix == "extra." else kind(rest)
+    return column(key)
+
+
 def kind(key: str) -> str:
     label = KINDS.get(key)
     return t(label) if label else key

@@ -398,7 +398,7 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
     table_ = fmt == "table"
     rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if table_ else x["ts"],
              "action": _action(x["action"]) if table_ else x["action"],
-             "changes": "; ".join(f"{_field(k) if table_ else k}: {_short(o)} → {_short(n)}"
+             "changes": "; ".join(f"{labels.field(k) if table_ else k}: {_short(o)} → {_short(n)}"
                                   for k, (o, n) in _itemised(x["changes"]))}
             for x in entries]
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title,
@@ -421,7 +421,7 @@ def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: 
 def edits(done: Sequence[Any]) -> None:
     """What an edit changes, customer by customer (a dry run)."""
     rows = [{"code": e.code, "name": e.name, "changes": "; ".join(
-        f"{_field(k)}: {_short(o)} → {_short(n)}" for k, (o, n) in _itemised(e.changes))}
+        f"{labels.field(k)}: {_short(o)} → {_short(n)}" for k, (o, n) in _itemised(e.changes))}
         for e in done]
     emit(rows, ("code", "name", "changes"), "table",
          title=t("{count} to change", count=len(rows)), flex=("name", "changes"),
@@ -440,15 +440,6 @@ def _itemised(changes: dict[str, Any]) -> list[tuple[str, tuple[Any, Any]]]:
         else:
             out.append((k, (o, n)))
     return out
-
-
-def _field(key: str) -> str:
-    """A field's name as a table shows it: 微信 for extra.微信, 生日 for dates.birthday."""
-    if key.startswith("extra."):
-        return key[6:]
-    if key.startswith("dates."):
-        return labels.kind(key[6:])
-    return header(key)
 
 
 def _short(v: Any) -> str:
