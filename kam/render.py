@@ -202,7 +202,8 @@ def _badge(text: str) -> Any:
 
 def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str | None = None,
          styles: Sequence[str | None] | None = None, flex: Sequence[str] = ("name",),
-         drop: Sequence[str] = (), limit: int = 0, wrap: Sequence[str] = ()) -> None:
+         drop: Sequence[str] = (), limit: int = 0, wrap: Sequence[str] = (),
+         heads: Sequence[str] | None = None) -> None:
     """The single branch point for listing output: table (its first `limit` rows when
     limit is not 0), json or csv (every row)."""
     if fmt == "json":
@@ -218,7 +219,8 @@ def emit(rows: Sequence[dict[str, Any]], columns: Columns, fmt: str, title: str 
             say(t("showing the first {limit} of {total} (--limit 0 shows all)", limit=limit,
                   total=len(rows)))
             rows, styles = rows[:limit], styles[:limit] if styles else styles
-        table(rows, columns, title=title, styles=styles, flex=flex, drop=drop, wrap=wrap)
+        table(rows, columns, title=title, styles=styles, flex=flex, drop=drop, wrap=wrap,
+              heads=heads)
 
 
 def text_block(lines: Iterable[str]) -> None:

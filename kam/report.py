@@ -320,7 +320,9 @@ def risk(rows: Sequence[dict[str, Any]], fmt: str, limit: int = 0) -> None:
 
 
 def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels: dict[str, str],
-           indicators: Sequence[str], limit: int = 0) -> None:
+           indicators: dict[str, str], limit: int = 0) -> None:
+    """Scores, best first; indicators: name -> the header a table gives it (JSON and CSV
+    keep the names)."""
     if fmt == "json":
         print_json(rows)
     elif fmt == "table" and explain:
@@ -330,7 +332,8 @@ def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels:
                  "tier_label": tier_labels.get(r["tier"], ""), **r["breakdown"]} for r in rows]
         cols = ("code", "name", "score", "tier", *(("tier_label",) if fmt == "table" else ()))
         emit(flat, (*cols, *indicators), fmt, title=t("{count} scored", count=len(rows)),
-             drop=tuple(reversed(indicators)), limit=limit)
+             drop=tuple(reversed(indicators)), limit=limit,
+             heads=[*(header(k) for k in cols), *indicators.values()])
 
 
 def digest(doc: dict[str, Any], fmt: str, limit: int = 0) -> None:

@@ -308,6 +308,26 @@ def _where(source: str) -> str:
     return t(COLUMNS[found]) if found in COLUMNS else t(found)
 
 
+_DERIVED_NAMES = {"complaints_90d": N_("complaints, 90 days"),
+                  "interactions_90d": N_("follow-ups, 90 days"),
+                  "order_amount_12m": N_("orders, 12 months"), "years": N_("years of orders"),
+                  "repurchase_rate": N_("repurchase rate"),
+                  "days_since_contact": N_("days silent")}
+
+
+def indicator_label(ind: Indicator) -> str:
+    """An indicator as a table heads it, in the user's words: the sheet's column it reads
+    (年采购额), the template's header (合作阶段), or what kam works out (days silent)."""
+    extra = next((s.partition(".")[2] for s in ind.sources if s.startswith("extra.")), None)
+    if extra:
+        return extra
+    source = ind.sources[0] if ind.sources else ""
+    if source.startswith("field."):
+        return _where(source)
+    name = source.partition(".")[2] if source.startswith("derived.") else ind.name
+    return t(_DERIVED_NAMES[name]) if name in _DERIVED_NAMES else ind.name
+
+
 def blind_spots(customers: list[Customer], scorer: Scorer) -> list[tuple[str, str, int, int]]:
     """Indicators without a value for most customers: (indicator, where it looks first,
     customers without a value, customers). Scores say little about those."""

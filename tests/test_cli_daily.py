@@ -279,3 +279,14 @@ def test_risk_shows_the_whole_advice_at_80_columns(kam: Kam, monkeypatch: pytest
     for reason in kam.json("risk", "--today", "2026-11-23")[0]["reasons"]:
         assert reason.replace(" ", "") in text.replace(" ", ""), (reason, table)
     assert all(len(line) <= 80 for line in table) and "…" not in "".join(table)
+
+
+def test_score_table_heads_indicators_in_the_users_words(kam: Kam, zh: None,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """年采购额 and 合作阶段, not annual_purchase and stage; JSON keeps the names."""
+    monkeypatch.setenv("COLUMNS", "250")
+    kam("add", "--name", "甲", "--extra", "年采购额=300万", "--stage", "合作中")
+    head = kam("score").stdout.splitlines()[1]
+    assert "年采购额" in head and "合作阶段" in head and "未联系天数" in head
+    assert "annual_purchase" not in head and "complaints_90d" not in head
+    assert "annual_purchase" in kam.json("score")[0]["breakdown"]

@@ -171,11 +171,12 @@ def score(
     from kam import render, report
     from kam.ops.daily import scores
     from kam.records import Filter
+    from kam.scoring import indicator_label
 
     c = context(ctx)
     rows, blind = scores(c, code, Filter(tier=tier), all_, explain, encoded=fmt == Fmt.json)
     report.scores(rows, fmt.value, explain, {x.name: x.label for x in c.settings.tiers},
-                  [i.name for i in c.settings.indicators], limit)
+                  {i.name: indicator_label(i) for i in c.settings.indicators}, limit)
     for line in blind:
         render.warn(line)
 
