@@ -34,6 +34,7 @@ COLUMNS = {
     "target": N_("kam field"), "message": N_("Message"), "contacts": N_("Other contacts"),
     "dates": N_("Dates"), "extra": N_("Extra fields"), "lost": N_("Lost"),
     "archived": N_("Archived"), "aliases": N_("Old codes"), "count": N_("Count"),
+    "customers": N_("Customers"),
 }
 
 KINDS = {

@@ -81,13 +81,19 @@ def write(text: str) -> None:
 
 
 def _console(stderr: bool = False, cells: int | None = None, file: Any = None) -> Any:
-    from rich.console import Console
-
     # markup and emoji off: text from data ("ACME[/]", "[link=...]", ":x:") stays text;
     # colour only when stdout is a terminal (and NO_COLOR is not set: rich reads it)
+    # CLICOLOR_FORCE (as git and ls read it) colours output that is not a terminal, as
+    # FORCE_COLOR does (Rich reads that one itself); NO_COLOR still wins
+    import os
+
+    from rich.console import Console
+
+    forced = os.environ.get("CLICOLOR_FORCE", "0") not in ("", "0") or None
     return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False,
                    width=cells or screen_width(), file=file,
-                   force_terminal=(sys.stdout.isatty() or None) if file is not None else None)
+                   force_terminal=forced or ((sys.stdout.isatty() or None) if file is not None
+                                             else None))
 
 
 GAP = 2  # cells between two columns

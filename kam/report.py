@@ -210,9 +210,10 @@ def batches(rows: Sequence[dict[str, Any]], fmt: str) -> None:
     if fmt == "table":
         from pathlib import Path
 
-        rows = [{**r, "file": Path(r["file"]).name,
-                 "undone": t("yes") if r.get("undone") else ""} for r in rows]
-        emit(rows, ("id", "file", "created", "updated", "undone"), fmt,
+        rows = [{**r, "file": Path(r["file"]).name, "when": str(r.get("when") or "")[:16]
+                 .replace("T", " "), "undone": t("yes") if r.get("undone") else ""}
+                for r in rows]
+        emit(rows, ("id", "when", "file", "created", "updated", "undone"), fmt,
              title=t("Import batches"), flex=("file",))
     else:
         emit(rows, ("id", "when", "file", "sheet", "created", "updated", "unchanged", "undone"),
@@ -453,7 +454,17 @@ def _short(v: Any) -> str:
 
 
 def backups(rows: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
-    emit(rows, ("id", "time", "before", "size_kib"), fmt, title=title, flex=("before",))
+    """The backups, each with the command it came before and the customers it touched."""
+    if fmt == "table":
+        rows = [{**r, "customers": _some(r["customers"])} for r in rows]
+    emit(rows, ("id", "time", "before", "customers", "size_kib"), fmt, title=title,
+         flex=("before", "customers"))
+
+
+def _some(codes: Sequence[str], most: int = 3) -> str:
+    """A few codes, and how many more: KH1, KH2, KH3 (+97)."""
+    shown = ", ".join(codes[:most])
+    return shown + (f" (+{len(codes) - most})" if len(codes) > most else "")
 
 
 # --- the review -------------------------------------------------------------------

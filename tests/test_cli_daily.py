@@ -290,3 +290,14 @@ def test_score_table_heads_indicators_in_the_users_words(kam: Kam, zh: None,
     assert "年采购额" in head and "合作阶段" in head and "未联系天数" in head
     assert "annual_purchase" not in head and "complaints_90d" not in head
     assert "annual_purchase" in kam.json("score")[0]["breakdown"]
+
+
+@pytest.mark.parametrize("env, coloured", [({}, False), ({"CLICOLOR_FORCE": "1"}, True),
+                                           ({"FORCE_COLOR": "1"}, True),
+                                           ({"CLICOLOR_FORCE": "0"}, False)])
+def test_colour_can_be_forced_through_a_pipe(kam: Kam, monkeypatch: pytest.MonkeyPatch,
+                                            env: dict[str, str], coloured: bool) -> None:
+    kam("add", "--name", "甲", "--next", "2026-11-20", "--force", "--today", "2026-11-01")
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert ("\x1b[" in kam("due", "--today", "2026-11-23").stdout) is coloured

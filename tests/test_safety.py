@@ -240,3 +240,28 @@ def test_backups_are_the_owners_alone_even_of_a_file_the_user_made(kam: Kam) -> 
     assert backups
     for f in backups:
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f.name
+
+
+def test_each_backup_lists_the_customers_its_command_touched(kam: Kam) -> None:
+    """kam backups says which customers each command touched; an erasure takes the
+    erased code out of every label too."""
+    kam("add", "--name", "甲")
+    kam("add", "--name", "乙")
+    kam("edit", "KH2026001", "--note", "x")
+    kam("edit", "KH2026002", "--note", "y")
+    found = kam.json("backups")
+    assert [(b["before"], b["customers"]) for b in found] == [
+        ("add", ["KH2026002"]), ("edit KH2026001", ["KH2026001"]),
+        ("edit KH2026002", ["KH2026002"])]
+    assert "KH2026001" in kam("backups").stdout
+    kam("erase", "KH2026001", "--yes")
+    assert "KH2026001" not in kam("backups", "-f", "json").stdout
+    for f in (kam.db.parent / "kam.backups").iterdir():
+        assert b"KH2026001" not in f.read_bytes(), f.name
+
+
+def test_batches_show_when(kam: Kam, tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("客户名称,联系人\n丙,王\n", encoding="utf-8")
+    kam("import", str(f), "--today", "2026-11-23")
+    assert "2026-11-23" in kam("batches").stdout

@@ -20,7 +20,7 @@ def backups(ctx: Context) -> list[dict[str, Any]]:
     require_database(ctx.db)
     return [{"id": b["id"], "time": f"{b['time'][:4]}-{b['time'][4:6]}-{b['time'][6:8]} "
              f"{b['time'][9:11]}:{b['time'][11:13]}:{b['time'][13:15]}",
-             "before": b["label"], "size_kib": round(b["bytes"] / 1024)}
+             "before": b["label"], "customers": b["touched"], "size_kib": round(b["bytes"] / 1024)}
             for b in Store(ctx.db, False).backups()]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,16 @@ class Backups:
         self.sources = sources  # suffix -> live file
         self.appended = appended  # the suffixes of files changed in place: copied
 
-    def make(self, gen: int, now: datetime, label: str = "") -> None:
+    def make(self, gen: int, now: datetime, label: str = "", touched: Sequence[str] = ()
+             ) -> None:
         """Keep the live files as the backup of generation gen; label: the command (and
-        batch) whose change it precedes."""
+        batch) whose change it precedes; touched: the customers that change touches (a
+        second line of the label file, read by list())."""
         stamp = now.strftime(STAMP)
         if label and self.sources and any(src.exists() for src in self.sources.values()):
             self.dir.mkdir(mode=0o700, exist_ok=True)
-            atomic_write_bytes(self.dir / f"{gen}-{stamp}.label", label.encode("utf-8"))
+            text = label.replace("\n", " ") + ("\n" + " ".join(touched) if touched else "")
+            atomic_write_bytes(self.dir / f"{gen}-{stamp}.label", text.encode("utf-8"))
         for suffix, src in self.sources.items():
             if not src.exists():
                 continue
@@ -63,9 +66,12 @@ class Backups:
             if not head.isdigit():
                 continue
             b = found.setdefault(int(head), {"id": int(head), "time": rest.split(".")[0],
-                                             "files": [], "bytes": 0, "label": ""})
+                                             "files": [], "bytes": 0, "label": "",
+                                             "touched": []})
             if f.suffix == ".label":
-                b["label"] = f.read_text(encoding="utf-8", errors="replace")
+                label, _, touched = f.read_text(encoding="utf-8", errors="replace").partition(
+                    "\n")
+                b["label"], b["touched"] = label, touched.split()
                 b["files"].append(f)
                 continue
             b["files"].append(f)
@@ -88,6 +94,18 @@ class Backups:
                 for f in b["files"]:
                     with contextlib.suppress(OSError):
                         f.unlink()
+
+    def forget(self, code: str) -> None:
+        """Take an erased customer's code out of every backup's label: the command it came
+        before (edit KH1) and the customers it touched."""
+        for b in self.list():
+            words = b["label"].split(" ")
+            if code in b["touched"] or code in words:  # in the list, or in the command
+                rest = [c for c in b["touched"] if c != code]
+                head = " ".join(w for w in words if w != code)
+                text = head + ("\n" + " ".join(rest) if rest else "")
+                label = next(f for f in b["files"] if f.suffix == ".label")
+                atomic_write_bytes(label, text.encode("utf-8"))
 
     def scrub(self, scrub_file: Callable[[Path], bool]) -> int:
         """Apply scrub_file to every backup file (it rewrites or removes); files touched."""

@@ -321,7 +321,8 @@ class Store(FollowUpLog, Erasure):
         if self._erased:
             derived.drop(self.path)  # the view may hold them: gone before anything else
         try:
-            self.backup_set.make(gen - 1, self.now, self.label or self.command)
+            touched = sorted(set(self._before) - self._erased)  # an erased one leaves no trace
+            self.backup_set.make(gen - 1, self.now, self.label or self.command, touched)
             self.history.append(self._history_entries(gen))
             if rewrite:
                 log = self._log_tables()

@@ -105,6 +105,7 @@ class Erasure:
                 self.history.scrub(code)
                 scrub_file(self.journal.path, code)
                 self.backup_set.scrub(functools.partial(scrub_file, code=code))
+                self.backup_set.forget(code)
                 for old in self.path.parent.glob(f"{self.path.name}.v*.bak"):
                     scrub_file(old, code)
             del self._tables[META]["1"][ERASING]
