@@ -21,6 +21,7 @@ from kam.formats import cell_text, json_document, write_csv
 from kam.i18n import t
 from kam.text import shorten, width
 from kam.text import terminal_width as screen_width
+from kam.text import wrap as wrap_lines
 
 Columns = Sequence[str]  # keys; a table's headers come from labels.COLUMNS
 
@@ -170,7 +171,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
                        justify="right" if r else "left")
     for n, row in enumerate(text):
         tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else
-                      row[i] if i in folded else shorten(row[i], w)
+                      "\n".join(wrap_lines(row[i], w)) if i in folded else shorten(row[i], w)
                       for i, w in zip(shown, widths, strict=True)),
                     style=styles[n] if styles else None)
     if title:  # a line of its own: a title wider than the table is shortened, never wrapped
