@@ -159,9 +159,10 @@ _WHY = {"kam": N_("changed in kam since the last import"), "older": N_("the row 
 
 def conflict_note(c: dict[str, Any]) -> str:
     """A value of the sheet an import did not take, and why, for the history."""
+    archive, sheet = c.get("shown") or (c["archive"], c["sheet"])  # labels, where known
     return t("row {row}: the sheet's {field} {sheet} not taken, {archive} kept ({why})",
-             row=c["row"], field=labels.field(c["field"]), sheet=repr(cell_text(c["sheet"])),
-             archive=repr(cell_text(c["archive"])), why=t(_WHY.get(c["why"], c["why"])))
+             row=c["row"], field=labels.field(c["field"]), sheet=repr(cell_text(sheet)),
+             archive=repr(cell_text(archive)), why=t(_WHY.get(c["why"], c["why"])))
 
 
 def _protected(c: Customer, r: RowData, prefer: str, p: Plan, mine: set[str]) -> RowData:

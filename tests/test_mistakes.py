@@ -235,7 +235,7 @@ def test_an_older_sheet_does_not_undo_a_signing_or_a_renewal(kam: Kam, tmp_path:
     kam("edit", "KH2024001", "--stage", "合作中", "--date", "合同到期=2027-12-31")
     kam("log", "KH2024001", "签约", "--date", "2026-11-20")
     r = kam("import", str(f), "--dry-run")
-    assert ("KH2024001 row 2: the sheet's Stage 'intent' not taken, 'active' kept (changed in "
+    assert ("KH2024001 row 2: the sheet's Stage '意向客户' not taken, '合作中' kept (changed in "
             "kam since the last import) (--prefer sheet takes the sheet's)") in r.stderr
     doc = json.loads(kam("import", str(f), "-f", "json").stdout)
     assert [(c["code"], c["field"], c["kept"]) for c in doc["conflicts"]] == [

@@ -184,6 +184,10 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
              stamp, read.errors, merge, prefer, None if allow_erased else erased,
              None if allow_erased or store is None else store.erased_person,
              kam_changes(store.read_history()) if store and existing else None)
+    for c in p.conflicts:  # stage and grade as the user knows them: 合作中, not active
+        if c["field"] in ("stage", "value_level"):
+            vocab = ctx.settings.vocab[c["field"]]
+            c["shown"] = [vocab.label(c["archive"]), vocab.label(c["sheet"])]
     if read.no_name and not p.customers and not p.skipped and p.errors:
         raise BadInput(t("{path}: {value}", path=file, value=read.no_name))
     history = store.interactions_by_code() if store else {}
