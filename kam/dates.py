@@ -164,7 +164,7 @@ def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
     m = _SAID.match(s)
     if m:
         n = int(m.group(1)) * (-1 if m.group(3) in ("前", "以前", "之前", "ago") else 1)
-        return _moved(today, n, _UNITS.get(m.group(2), _UNITS.get(m.group(2).rstrip("s"), "d")))
+        return _moved(today, n, _UNITS[m.group(2)])
     m = _WEEKDAY.match(s)
     if m:
         day = _WEEKDAYS[m.group(2)]

@@ -30,12 +30,6 @@ def _xml_safe(text: str) -> str:
     return _FORBIDDEN.sub(lambda m: chr(0x2400 + ord(m.group(0))), text)
 
 
-def _openpyxl() -> Any:
-    import openpyxl
-
-    return openpyxl
-
-
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -108,7 +102,7 @@ def _widths(columns: Sequence[Column], cells: Sequence[Sequence[Any]]) -> list[i
 def _workbook(columns: Sequence[Column], rows: Sequence[Sequence[Any]], sheet_title: str,
               data_rows: int, widths: Sequence[int]) -> bytes:
     """The workbook written by openpyxl (write-only: rows stream out, no cell kept)."""
-    openpyxl = _openpyxl()
+    import openpyxl
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -218,7 +212,7 @@ def write_text(path: Path, text: str, encoding: str) -> None:
 def write_review(path: Path, sections: Sequence[Any], label: str) -> None:
     """The review for the boss: a sheet per section with its table (frozen header, widths)
     and a native chart (bar for distributions and the funnel, line for weeks and months)."""
-    openpyxl = _openpyxl()
+    import openpyxl
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.utils import get_column_letter
 

@@ -22,8 +22,8 @@ import csv
 import functools
 import io
 import itertools
+import os
 import re
-import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ from typing import Any
 from kam.errors import BadInput
 from kam.i18n import t
 from kam.schema import FORMULA_LEAD
+from kam.store.files import NotRegular, open_regular
 
 HEAD_ROWS = 20  # rows of each sheet read to find the header
 
@@ -91,8 +92,7 @@ def _kind(path: Path) -> tuple[str, bool]:
     if name.startswith("~$") or name.startswith(".~lock."):
         raise BadInput(t("{path}: this is the lock file a spreadsheet program keeps while the "
                          "workbook is open; import the workbook itself", path=path))
-    size = _regular_file(path)
-    head = _head(path)
+    size, head = _opened(path)
     if not head:
         raise BadInput(t("{path}: the file is empty", path=path))
     if head.startswith(OLE2_MAGIC):
@@ -120,31 +120,23 @@ def _kind(path: Path) -> tuple[str, bool]:
                      "CSV file, name it .csv", path=path))
 
 
-def _head(path: Path) -> bytes:
+def _opened(path: Path) -> tuple[int, bytes]:
+    """The file's size and first bytes. A FIFO, a device or a directory is refused without
+    being read (store.files.open_regular checks the file it opened: nothing can swap it
+    in between)."""
     try:
-        with path.open("rb") as f:
-            return f.read(8)
-    except OSError as e:
-        raise BadInput(t("{path}: cannot read: {strerror}", path=path,
-                         strerror=e.strerror)) from None
-
-
-def _regular_file(path: Path) -> int:
-    """The file's size; a FIFO, a device or a directory is refused before it is opened
-    (it could block)."""
-    try:
-        st = path.stat()
+        with open_regular(path) as f:
+            return os.fstat(f.fileno()).st_size, f.read(8)
     except FileNotFoundError:
         raise BadInput(t("{path}: no such file", path=path)) from None
+    except (NotRegular, IsADirectoryError):
+        if path.is_dir():
+            raise BadInput(t("{path} is a directory, not a spreadsheet", path=path)) from None
+        raise BadInput(t("{path} is not a regular file (a pipe or a device); save the sheet as a "
+                         "file and import that", path=path)) from None
     except OSError as e:
         raise BadInput(t("{path}: cannot read: {strerror}",
                          path=path, strerror=e.strerror)) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise BadInput(t("{path} is a directory, not a spreadsheet", path=path))
-    if not stat.S_ISREG(st.st_mode):
-        raise BadInput(t("{path} is not a regular file (a pipe or a device); save the sheet as a "
-                         "file and import that", path=path))
-    return st.st_size
 
 
 def _too_big(path: Path, size: int, most: int) -> BadInput:
@@ -290,7 +282,9 @@ def _workbook(path: Path, kind: str, epoch1904: bool) -> list[SheetData]:
 def _stream(path: Path, kind: str, wb: Any, name: str, kept: dict[str, Any]
             ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     try:
-        sheet = kept.pop(name, None) or wb.get_sheet_by_name(name)
+        sheet = kept.pop(name, None)
+        if sheet is None:  # another sheet was read since, or this one streamed before
+            sheet = wb.get_sheet_by_name(name)
     except Exception as e:  # noqa: BLE001
         raise _unreadable(path, kind, type(e).__name__, str(e)) from None
     yield from _rows(sheet)

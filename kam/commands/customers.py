@@ -115,11 +115,14 @@ def add(
     write(saved.customer.code + "\n")
 
 
-def _say_next(changes: Any) -> None:
-    """The next follow-up set, as a date: typed as 明天 or +7, which day it is."""
-    if changes.next_follow_up is not None:
-        from kam.render import say
+def _say_next(changes: Any, done: Any = True) -> None:
+    """The next follow-up set, as a date: typed as 明天 or +7, which day it is; or, when
+    nothing was done, that there was nothing to change."""
+    from kam.render import say
 
+    if not done:
+        say(t("Nothing to change."))
+    elif changes.next_follow_up is not None:
         say(t("Next follow-up: {date}", date=changes.next_follow_up.isoformat()))
 
 
@@ -172,7 +175,7 @@ def edit(
     for e in done:
         say(t("Would update {code} {name}", code=e.code, name=e.name) if dry_run
             else t("Updated {code} {name}", code=e.code, name=e.name))
-    _say_next(changes) if done else say(t("Nothing to change."))
+    _say_next(changes, done)
 
 
 @app.command(help=N_("Mark a customer lost, with the reason: out of due and risk, counted in "

@@ -361,7 +361,7 @@ def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> N
             if isinstance(tag, str) and _word(tag):
                 tags[tag] = tags.get(tag, 0) + 1
         owner = doc.get("owner")
-        if isinstance(owner, str) and owner and _word(owner) == owner.translate(_UNSAFE):
+        if isinstance(owner, str) and _word(owner):
             owners[owner] = owners.get(owner, 0) + 1
     lines.sort()
     lines += [f"t\t{tag}\t{describe_tag(n)}".translate({10: 32}) for tag, n in sorted(tags.items())]
