@@ -257,3 +257,24 @@ def test_the_1904_date_system(kam: Kam, tmp_path: Path) -> None:
     kam("import", str(tmp_path / "mac.xlsx"))
     (c,) = kam.json("list")
     assert (c["last_contact"], c["next_follow_up"]) == ("2026-03-05", "2024-06-19")
+
+
+def test_a_sheet_past_twenty_million_cells_is_refused_with_what_to_do(kam: Kam, tmp_path: Path
+                                                                      ) -> None:
+    """Cells at A1 and T1048576: a rectangle of 21 million cells that calamine can hold but
+    no customer list needs; refused with the size and what to do, nothing written."""
+    from tests.workbooks import workbook
+
+    f = workbook(tmp_path / "tall.xlsx", [("客户", [["客户编号", "客户名称"], ["A1", "甲"]])])
+    with zipfile.ZipFile(f) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    items["xl/worksheets/sheet1.xml"] = items["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", b'<row r="1048576"><c r="T1048576"><v>1</v></c></row></sheetData>')
+    with zipfile.ZipFile(f, "w") as z:
+        for n, data in items.items():
+            z.writestr(n, data)
+    kam("add", "--name", "已有")
+    before = kam.digest()
+    r = kam("import", str(f), code=2)
+    assert "1,048,576" in r.stderr and "20,000,000" in r.stderr and r.stderr.count("\n") == 1
+    assert kam.digest() == before
