@@ -139,10 +139,14 @@ def _opened(path: Path) -> tuple[int, bytes]:
                          path=path, strerror=e.strerror)) from None
 
 
-def _too_big(path: Path, size: int, most: int) -> BadInput:
-    return BadInput(t("{path}: unpacks to {value} MiB, more than a customer workbook can be "
-                      "({value2} MiB); refused as unsafe", path=path, value=size // 2**20,
-                      value2=most // 2**20))
+def _too_big(path: Path, size: int, most: int, packed: bool = False) -> BadInput:
+    """A file too big to be a customer list; packed: its size unpacked (a zip archive)."""
+    if packed:
+        return BadInput(t("{path}: unpacks to {value} MiB, more than a customer workbook can be "
+                          "({value2} MiB); refused as unsafe", path=path, value=size // 2**20,
+                          value2=most // 2**20))
+    return BadInput(t("{path}: {value} MiB, more than a customer list can be ({value2} MiB); "
+                      "refused", path=path, value=size // 2**20, value2=most // 2**20))
 
 
 # Serial numbers count from 1904 in workbooks made on old Macs (dates are shown right by
@@ -156,7 +160,7 @@ def _zip_kind(path: Path) -> tuple[str, bool]:
             infos = z.infolist()
             names = {i.filename for i in infos}
             if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
-                raise _too_big(path, sum(i.file_size for i in infos), MAX_UNCOMPRESSED)
+                raise _too_big(path, sum(i.file_size for i in infos), MAX_UNCOMPRESSED, True)
             if "xl/workbook.xml" in names:
                 return "ooxml", bool(_DATE1904.search(_member(z, "xl/workbook.xml", 1 << 20)))
             if "xl/workbook.bin" in names:

@@ -278,3 +278,15 @@ def test_a_sheet_past_twenty_million_cells_is_refused_with_what_to_do(kam: Kam, 
     r = kam("import", str(f), code=2)
     assert "1,048,576" in r.stderr and "20,000,000" in r.stderr and r.stderr.count("\n") == 1
     assert kam.digest() == before
+
+
+@pytest.mark.parametrize("name, head", [("huge.csv", b"a,b\n"), ("huge.xls",
+                                                               b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")])
+def test_a_file_bigger_than_any_customer_list_is_refused_unread(kam: Kam, tmp_path: Path,
+                                                                name: str, head: bytes) -> None:
+    f = tmp_path / name
+    with f.open("wb") as out:  # a sparse file: 129 MiB that take no disk
+        out.write(head)
+        out.truncate(129 * 2**20)
+    r = kam("import", str(f), code=2)
+    assert "129 MiB" in r.stderr and "128 MiB" in r.stderr and "unpacks" not in r.stderr
