@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from kam import kept
 from kam.dates import coerce_date
 from kam.errors import BadInput
 from kam.i18n import t
@@ -25,6 +26,7 @@ from kam.settings import SIMPLIFIED, Settings
 
 MAX_CELL = 32_767  # characters an Excel cell holds
 SEQ = "#seq"  # the 序号 column: numbered on export, ignored on import
+DERIVED = "#kam"  # kam's 评分 and 分层 read back: computed, not imported
 # The one table of headers kam understands, per canonical key (matched without spaces,
 # * or （必填）, case-insensitively). Chinese templates, legacy sheets, CRM and address-book
 # exports (Zoho, Salesforce, HubSpot, Outlook/Google/Thunderbird, 企业微信, 钉钉).
@@ -96,6 +98,8 @@ LOST_HEADER = "流失原因"
 CONTACTS_HEADER = "其他联系人"  # one contact a line: NAME | ROLE | TITLE | PHONE
 _DATE_HEADER = re.compile(r"^(?:日期|date)[:：]\s*(.+)$", re.IGNORECASE)
 NEXT_HEADER = "下次跟进时间"
+# kam's own figures, written after the template's columns (see _kams_figures).
+SCORE_HEADER, TIER_HEADER = "评分", "分层"
 # Several columns may feed contact_info (电话 and 邮箱); they are joined.
 MULTI_KEYS = {"contact_info"}
 JOIN = " / "
@@ -182,6 +186,21 @@ def map_header(values: tuple[Any, ...], index: dict[str, str]) -> list[ColumnMap
         if key is not None:
             used.add(key)
         cols.append(ColumnMap(i, header, key))
+    return _kams_figures(cols)
+
+
+def _kams_figures(cols: list[ColumnMap]) -> list[ColumnMap]:
+    """评分 and 分层 side by side are kam's own figures (an export read back): computed
+    again, not imported. Either one alone is the sheet's figure, kept as 评分(原值)."""
+    for n, c in enumerate(cols):
+        if c.key is not None or c.header not in (SCORE_HEADER, TIER_HEADER):
+            continue
+        pair = [d for d in cols[max(n - 1, 0):n + 2] if abs(d.index - c.index) == 1
+                and {c.header, d.header} == {SCORE_HEADER, TIER_HEADER}]
+        if pair:
+            c.key = DERIVED
+        else:
+            c.header = kept.raw(c.header)
     return cols
 
 
@@ -202,7 +221,7 @@ def find_layout(sheets: list[Any], index: dict[str, str], sheet_name: str | None
             continue
         for n, values in sh.rows[:scan_rows]:
             cols = map_header(values, index)
-            keys = {c.key for c in cols if c.key and c.key != SEQ}
+            keys = {c.key for c in cols if c.key and c.key not in (SEQ, DERIVED)}
             if not keys & {"name", "code", PERSON} or len(cols) < 2:
                 continue
             below = sum(1 for m, _ in sh.rows if m > n)
@@ -230,7 +249,7 @@ def refusal(sheets: list[Any], index: dict[str, str], sheet_name: str | None = N
         # the widest of the first rows is most likely the header
         n, values = max(sh.rows[:5], key=lambda r: sum(v is not None for v in r[1]))
         cols = map_header(values, index)
-        seen = ", ".join(f"{c.header}→{c.key}" if c.key and c.key != SEQ else c.header
+        seen = ", ".join(c.header if c.key in (None, SEQ, DERIVED) else f"{c.header}→{c.key}"
                          for c in cols[:20])
         parts.append(f"sheet {sh.name!r} row {n}: {seen}")
         if not suggestion:
@@ -343,10 +362,10 @@ def add_contact(above: RowData, r: RowData) -> str:
     above.fields["contacts"] = f"{have}\n{line}" if have else line
     for key, value in f.items():
         if key not in ("contact", "title", "contact_info"):
-            above.extra[f"{r.headers.get(key, HEADERS.get(key, key))} (row {r.row})"] = \
+            above.extra[kept.replaced(r.headers.get(key, HEADERS.get(key, key)), r.row)] = \
                 value if not isinstance(value, tuple) else TAG_SEP.join(value)
     for header, value in r.extra.items():
-        above.extra[f"{header} (row {r.row})"] = value
+        above.extra[kept.replaced(header, r.row)] = value
     above.warnings.extend(r.warnings)
     return str(f["contact"])
 
@@ -374,11 +393,6 @@ def noise(values: tuple[Any, ...], layout: Layout) -> str | None:
     return None
 
 
-# The extra column that keeps a vocabulary value kam does not know, e.g. 客户价值等级(原值).
-def raw_column(header: str) -> str:
-    return f"{header}(原值)"
-
-
 def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Settings,
                 epoch1904: bool = False) -> RowData:
     """One data row as fields and extras; raises RowError naming the column.
@@ -399,7 +413,7 @@ def convert_row(n: int, values: tuple[Any, ...], layout: Layout, settings: Setti
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
         key = col.key
-        if key == SEQ:
+        if key == SEQ or key == DERIVED:
             continue
         text = _checked_text(v, col.header, out)
         if key is None:
@@ -446,9 +460,9 @@ def _set_field(out: RowData, key: str, header: str, v: Any, text: str, settings:
         try:
             when = coerce_date(v, settings.slash_order, epoch1904)
         except ValueError as e:  # kept as written, never the reason a customer is left out
-            out.extra[raw_column(header)] = text
+            out.extra[kept.raw(header)] = text
             out.warnings.append(t("{header}: {problem}; kept as text in {column}",
-                                  header=header, problem=e, column=raw_column(header)))
+                                  header=header, problem=e, column=kept.raw(header)))
             return
         if key == "last_contact":
             out.contact_date = when
@@ -460,7 +474,7 @@ def _set_field(out: RowData, key: str, header: str, v: Any, text: str, settings:
         vocab = settings.vocab[key]
         found = vocab.lookup(text)
         if found is None:  # kept, never dropped: the row comes in, the value is reported
-            out.extra[raw_column(header)] = text
+            out.extra[kept.raw(header)] = text
             out.unknown.append((key, header, text))
             return
         if text not in (found, vocab.label(found)):
@@ -489,7 +503,8 @@ def _first_met(keys: Iterable[Iterable[str]]) -> list[str]:
 
 def extra_columns(customers: list[Customer]) -> list[str]:
     """Every extra column but those the template or kam's own columns already have."""
-    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER, LOST_HEADER, CONTACTS_HEADER} | set(
+    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER, LOST_HEADER, CONTACTS_HEADER,
+                                     SCORE_HEADER, TIER_HEADER} | set(
         DATE_HEADERS.values())
     return [k for k in _first_met(c.extra for c in customers) if k not in taken]
 

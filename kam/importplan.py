@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from kam import labels
+from kam import kept, labels
 from kam.columns import RowData
 from kam.followup import LOST
 from kam.formats import cell_text
@@ -62,7 +62,7 @@ def _merge(c: Customer, r: RowData, origin: dict[str, int] | None) -> Customer:
                     and had <= contact_tokens(new)):
                 continue  # nothing lost (another spelling of the same phone is no conflict)
             header = HEADERS.get(key) or r.headers.get(key) or key
-            extra[f"{header} (row {origin.get(key, '?')})"] = old
+            extra[kept.replaced(header, origin.get(key, "?"))] = old
     if "tags" in changes:  # tags add up
         changes["tags"] = tuple(dict.fromkeys((*c.tags, *changes["tags"])))
     extra.update(r.extra)

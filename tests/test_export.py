@@ -52,8 +52,8 @@ def test_xlsx_export_looks_finished(archive: Kam, tmp_path: Path) -> None:
     ws = wb["客户"]
     headers = [c.value for c in ws[1]]
     assert headers[:16] == TEMPLATE_HEADER
-    assert headers[16:] == ["下次跟进时间", "生日", "微信", "年采购额", "备忘"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:U5"
+    assert headers[16:] == ["评分", "分层", "下次跟进时间", "生日", "微信", "年采购额", "备忘"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:W5"
     assert all(c.font.b for c in ws[1]) and ws["A1"].fill.fgColor.rgb.endswith("DDEBF7")
     assert [ws.cell(row=i, column=1).value for i in range(2, 6)] == [1, 2, 3, 4]
     row = {h: ws.cell(row=2, column=i + 1) for i, h in enumerate(headers)}
@@ -209,3 +209,73 @@ def test_an_imported_follow_up_without_a_summary_says_so_in_the_users_language(
     assert kam.json("list")[0]["last_summary"] in ("（导入）", "(imported)")
     summary = kam.json("show", "KH2026001")["interactions"][0]["summary"]
     assert summary == kam.json("list")[0]["last_summary"]
+
+
+def _sheet(path: Path) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path)["客户"]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def test_export_carries_score_and_tier_and_filters_by_tier(archive: Kam, tmp_path: Path) -> None:
+    scores = {r["code"]: (r["score"], r["tier"]) for r in archive.json("score")}
+    out = tmp_path / "all.csv"
+    archive("export", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert header[:19] == [*TEMPLATE_HEADER, "评分", "分层", "下次跟进时间"]
+    assert {r["客户编号"]: (float(r["评分"]), r["分层"]) for r in rows} == {
+        code: (round(s, 1), tier) for code, (s, tier) in scores.items()}
+    tier = scores["KH2024001"][1]
+    r = archive("export", "-", "-f", "csv", "--tier", tier)
+    got = [row["客户编号"] for row in csv.DictReader(io.StringIO(r.stdout))]
+    assert got == sorted(c for c, (_, t) in scores.items() if t == tier)
+    assert archive("export", "-", "--tier", "Z", code=2).stderr.count("\n") == 1
+
+
+def test_kams_figures_read_back_are_not_imported(archive: Kam, tmp_path: Path) -> None:
+    """An export read back: 评分 and 分层 are computed again, not kept as extras."""
+    out = tmp_path / "o.xlsx"
+    archive("export", str(out))
+    report = archive.json("import", str(out), "--dry-run")
+    assert report["columns"]["评分"] == report["columns"]["分层"] == "kam"
+    assert "评分" not in report["unmapped_columns"]
+
+
+def test_a_sheets_own_score_is_kept_and_left_out_of_the_bosss_sheet(
+        kam: Kam, tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("客户名称,评分,客户价值等级\n甲公司,95,钻石级\n", encoding="utf-8")
+    kam("import", str(f))
+    extra = kam.json("show", "KH2026001")["extra"]
+    assert extra == {"评分(原值)": 95, "客户价值等级(原值)": "钻石级"}
+    out = tmp_path / "o.xlsx"
+    r = kam("export", str(out))
+    assert "2" in r.stderr and "--all-columns" in r.stderr
+    row, = _sheet(out)
+    assert "评分(原值)" not in row and "客户价值等级(原值)" not in row and row["评分"] != 95
+    kam("export", str(out), "--all-columns")
+    row, = _sheet(out)
+    assert (row["评分(原值)"], row["客户价值等级(原值)"]) == (95, "钻石级")
+    assert kam.json("export", "-")[0]["extra"] == extra  # JSON has every extra
+
+
+def test_merge_and_replaced_values_are_kept_out_of_the_sheet_unless_asked(
+        kam: Kam, tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("客户编号,客户名称,微信号,年采购额 (万元)\nK1,甲公司,wx1,10\nK1,甲公司,wx2,\n"
+                 "K2,乙公司,wx3,(2)\n", encoding="utf-8")
+    kam("import", str(f))
+    kam("edit", "K2", "--extra", "微信号=wx9")
+    kam("merge", "K1", "K2")
+    extra = kam.json("show", "K1")["extra"]
+    assert extra["微信号 (row 2)"] == "wx1" and extra["微信号 (K2)"] == "wx9"
+    row, = _sheet_csv(kam("export", "-", "-f", "csv").stdout)
+    assert set(row) >= {"微信号", "年采购额 (万元)"}  # the sheet's own columns stay
+    assert "微信号 (row 2)" not in row and "微信号 (K2)" not in row
+    row, = _sheet_csv(kam("export", "-", "-f", "csv", "--all-columns").stdout)
+    assert (row["微信号 (row 2)"], row["微信号 (K2)"]) == ("wx1", "wx9")
+
+
+def _sheet_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))

@@ -145,8 +145,8 @@ def test_next_follow_up_is_the_reminder_date_everywhere(kam: Kam) -> None:
     table = kam("list").stdout
     assert "2026-11-27" in table and "2026-12-01" in table
     exported = kam("export", "-", "-f", "csv").stdout.splitlines()
-    assert exported[0].split(",")[16] == "下次跟进时间"
-    assert [line.split(",")[16] for line in exported[1:]] == ["2026-11-27", "2026-12-01"]
+    assert exported[0].split(",")[18] == "下次跟进时间"
+    assert [line.split(",")[18] for line in exported[1:]] == ["2026-11-27", "2026-12-01"]
 
 
 def test_lost_customers_need_a_reason_and_leave_due_and_risk(kam: Kam) -> None:

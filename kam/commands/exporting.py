@@ -13,9 +13,10 @@ from kam.i18n import N_, t
 app = opt.App()
 
 
-@app.command(help=N_("Write the template layout (16 columns, then every extra column)."),
+@app.command(help=N_("Write the template layout: its 16 columns, kam's score and tier, then "
+                     "every other column the customers have."),
              epilog=N_("kam export customers.xlsx\nkam export - --format csv --owner Zhang > "
-                       "mine.csv\nkam export report.xlsx --mask"))
+                       "mine.csv\nkam export a.xlsx --tier A --mask"))
 def export(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help=N_("Output file, or - for stdout (csv/json)."),
@@ -25,16 +26,18 @@ def export(
     ] = None,
     stage: opt.StageFilter = None, value_level: opt.ValueFilter = None, tag: opt.TagFilter = None,
     owner: opt.OwnerFilter = None, industry: opt.IndustryFilter = None,
-    all_: opt.AllOpt = False,
+    tier: opt.TierFilter = None, all_: opt.AllOpt = False,
+    all_columns: Annotated[bool, typer.Option("--all-columns", help=N_(
+        "Also write the columns where kam keeps replaced or unknown values."))] = False,
     mask: opt.MaskOpt = None,
 ) -> None:
     from kam import render
     from kam.ops.exporting import export as run
     from kam.records import Filter
 
-    f = Filter(stage, value_level, tuple(tag or ()), owner, industry)
+    f = Filter(stage, value_level, tuple(tag or ()), owner, industry, tier)
     target = None if file == "-" else Path(file)
-    out = run(opt.context(ctx), target, fmt.value if fmt else None, f, all_, mask)
+    out = run(opt.context(ctx), target, fmt.value if fmt else None, f, all_, mask, all_columns)
     for w in out.warnings:
         render.warn(w)
     if out.text is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from kam import records
+from kam import kept, records
 from kam.errors import BadInput
 from kam.followup import LOST
 from kam.i18n import t
@@ -321,18 +321,18 @@ def merge(ctx: Context, keep: str, other: str, prefer: str = "keep", dry_run: bo
                 changes[key] = theirs
             elif theirs not in (None, "") and theirs != mine:
                 conflicts.append((key, getattr(a, key), getattr(b, key)))
-                extra[f"{HEADERS.get(key, key)} ({lost.code})"] = theirs
+                extra[kept.merged(HEADERS.get(key, key), lost.code)] = theirs
                 changes[key] = mine
         for key in set(a.extra) & set(b.extra):
             if a.extra[key] != b.extra[key]:
                 conflicts.append((key, a.extra[key], b.extra[key]))
                 extra[key] = won.extra[key]
-                extra[f"{key} ({lost.code})"] = lost.extra[key]
+                extra[kept.merged(key, lost.code)] = lost.extra[key]
         dates = {**lost.dates, **won.dates}
         for key in set(a.dates) & set(b.dates):
             if a.dates[key] != b.dates[key]:
                 conflicts.append((f"date.{key}", a.dates[key], b.dates[key]))
-                extra[f"date.{key} ({lost.code})"] = lost.dates[key]
+                extra[kept.merged(f"date.{key}", lost.code)] = lost.dates[key]
         people = list(dict.fromkeys((*a.contacts, *b.contacts)))
         merged = replace(a, **changes, extra=extra, dates=dates, contacts=tuple(people),
                          tags=tuple(dict.fromkeys((*a.tags, *b.tags))),

@@ -29,18 +29,20 @@ class Exported:
 
 def export(ctx: Context, target: Path | None, kind: str | None = None,
            f: Filter | None = None, include_archived: bool = False,
-           masked: bool | None = None) -> Exported:
-    """Write the template layout (16 columns, then every extra column) to target, or
-    return it as text when target is None (csv and json only)."""
+           masked: bool | None = None, all_columns: bool = False) -> Exported:
+    """Write the template layout (16 columns, kam's score and tier, then the other
+    columns) to target, or return it as text when target is None (csv and json only).
+    The columns where kam keeps values it did not take (kam/kept.py) are left out of a
+    sheet unless all_columns; JSON always has every extra."""
     try:
-        return _export(ctx, target, kind, f, include_archived, masked)
+        return _export(ctx, target, kind, f, include_archived, masked, all_columns)
     except OSError as e:  # a full or read-only disk, a path that cannot be written
         raise BadInput(t("{target}: cannot write ({strerror}); nothing was exported",
                          target=target, strerror=e.strerror)) from None
 
 
 def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | None,
-            include_archived: bool, masked: bool | None) -> Exported:
+            include_archived: bool, masked: bool | None, all_columns: bool) -> Exported:
     kind = (kind or (target.suffix.lower().lstrip(".") if target else "csv")).lower()
     if kind not in KINDS:
         raise BadInput(t("--format: use xlsx, csv or json, not {kind!r}", kind=kind))
@@ -50,27 +52,33 @@ def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | Non
         raise BadInput(t("{parent}: no such directory", parent=target.parent))
     mask = ctx.settings.mask_by_default if masked is None else masked
     listing = find(ctx, f or Filter(), "code", include_archived)
+    warnings: list[str] = []
     if kind == "json":
         from kam.formats import json_document
 
         text = json_document(listing.records(ctx, mask))
     else:
-        headers, rows = export_rows(ctx, listing.customers, mask, dates_as_text=kind == "csv",
-                                    ranks=listing.ranks)
+        headers, rows, left_out = export_rows(ctx, listing.customers, mask,
+                                              dates_as_text=kind == "csv",
+                                              ranks=listing.ranks, all_columns=all_columns)
+        if left_out:
+            warnings.append(t("{count} column(s) where kam keeps replaced or unknown values "
+                              "left out (e.g. {header}); --all-columns writes them",
+                              count=len(left_out), header=left_out[0]))
         if kind == "xlsx":
             assert target is not None
             replaced = _write_xlsx(ctx, target, headers, rows)
-            return Exported(len(listing.customers), mask, warnings=[
+            return Exported(len(listing.customers), mask, warnings=warnings + [
                 t("{code} {header}: characters a workbook cannot hold are shown as their "
                   "pictures (e.g. ␋)", code=rows[r][1], header=headers[c]) for r, c in replaced])
         text = _csv_text(headers, rows, crlf=target is not None)
     if target is None:
-        return Exported(len(listing.customers), mask, text)
+        return Exported(len(listing.customers), mask, text, warnings)
     from kam.excel import write_text
 
     # Excel wants a BOM in a CSV file to read it as UTF-8; a pipe wants none.
     write_text(target, text, "utf-8-sig" if kind == "csv" else "utf-8")
-    return Exported(len(listing.customers), mask)
+    return Exported(len(listing.customers), mask, warnings=warnings)
 
 
 def _write_xlsx(ctx: Context, target: Path, headers: list[str], rows: list[list[Any]]
@@ -95,14 +103,18 @@ def _csv_text(headers: list[str], rows: list[list[Any]], crlf: bool) -> str:
 
 
 def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_text: bool,
-                ranks: dict[str, Rank] | None = None) -> tuple[list[str], list[list[Any]]]:
-    """The template's 16 columns, then the next follow-up (the date kam reminds on), named
-    dates and the lost reason if any, then extras."""
+                ranks: dict[str, Rank], all_columns: bool = False
+                ) -> tuple[list[str], list[list[Any]], list[str]]:
+    """The template's 16 columns, kam's score and tier, the next follow-up (the date kam
+    reminds on), named dates and the lost reason if any, then extras. Also the kept-value
+    columns left out (none when all_columns)."""
     from kam.columns import (
         CONTACTS_HEADER,
         LOST_HEADER,
         NEXT_HEADER,
+        SCORE_HEADER,
         TAG_SEP,
+        TIER_HEADER,
         date_header,
         date_names,
         extra_columns,
@@ -115,9 +127,10 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
         return iso if dates_as_text or not iso else date.fromisoformat(iso)
 
     extras = extra_columns(customers)
+    left_out = [] if all_columns else _kept_columns(ctx, extras)
+    extras = [k for k in extras if k not in left_out]
     names = date_names(customers)
-    nexts = {c.code: next_follow_up(c, (ranks or {}).get(c.code), ctx.settings)
-             for c in customers}
+    nexts = {c.code: next_follow_up(c, ranks[c.code], ctx.settings) for c in customers}
     with_next = any(nexts.values())
     with_lost = any(c.lost for c in customers)
     with_people = any(c.contacts or c.contact_role for c in customers)
@@ -133,6 +146,7 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
             level.label(c.value_level) if c.value_level else "", c.need,
             stage.label(c.stage) if c.stage else "", day(c.last_contact), c.last_summary,
             c.owner, TAG_SEP.join(c.tags), c.note,
+            round(ranks[c.code].score, 1), ranks[c.code].tier,
             *([day(d.isoformat() if (d := nexts[c.code]) else None)] if with_next else []),
             *(mask_date(k, c.dates.get(k)) if masked else day(c.dates.get(k)) for k in names),
             *([c.lost.get("reason", "")] if with_lost else []),
@@ -141,10 +155,22 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
             *((mask_extra(k, c.extra[k]) if masked else c.extra[k])
               if k in c.extra else None for k in extras),
         ])
-    headers = ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), *([NEXT_HEADER] if with_next else []),
+    headers = ["序号", *(HEADERS[k] for k in TEMPLATE_KEYS), SCORE_HEADER, TIER_HEADER,
+               *([NEXT_HEADER] if with_next else []),
                *(date_header(k) for k in names), *([LOST_HEADER] if with_lost else []),
                *([CONTACTS_HEADER] if with_people else []), *extras]
-    return headers, rows
+    return headers, rows, left_out
+
+
+def _kept_columns(ctx: Context, extras: list[str]) -> list[str]:
+    """The extras that are kam's kept values (kam/kept.py), not the sheet's own columns."""
+    from kam.kept import is_kept
+
+    if not any(h.endswith(")") for h in extras):
+        return []
+    with ctx.reader() as store:  # a merge's kept value is named after a code now an alias
+        merged = set(store.aliases())
+    return [h for h in extras if is_kept(h, merged)]
 
 
 def _people(c: Customer) -> list[Contact]:

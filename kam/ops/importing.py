@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kam import kept
 from kam.errors import BadInput
 from kam.i18n import t
 from kam.ops.context import Context
@@ -276,11 +277,11 @@ def merge_note(m: dict[str, Any]) -> str:
 def report_doc(file: Path, read: RowsRead, counts: dict[str, int], p: Plan | None,
                batch: str | None, dry_run: bool) -> dict[str, Any]:
     """The import report (spec/cli.md keys first)."""
-    from kam.columns import PERSON, SEQ
+    from kam.columns import DERIVED, PERSON, SEQ
 
     layout = read.layout
     unknown = [{"field": f, "column": col, "value": v, "count": len(rows), "rows": rows[:10],
-                "kept_in": f"{col}(原值)",
+                "kept_in": kept.raw(col),
                 "hint": t("vocabulary.{field}.<key>.aliases in kam.yaml: add {value}", field=f,
                           value=repr(v))}
                for (f, col, v), rows in (p.unknown.items() if p else ())]
@@ -289,7 +290,8 @@ def report_doc(file: Path, read: RowsRead, counts: dict[str, int], p: Plan | Non
         **counts, "errors": sorted(p.errors if p else read.errors, key=lambda x: x["row"]),
         "unmapped_columns": layout.unmapped,
         "columns": {c.header: ("序号" if c.key == SEQ else "name/contact" if c.key == PERSON
-                               else c.key or "extra") for c in layout.columns},
+                               else "kam" if c.key == DERIVED else c.key or "extra")
+                    for c in layout.columns},
         "notes": p.notes if p else [], "batch": batch, "dry_run": dry_run,
         "merged": [{"rows": m["rows"], "code": m["code"], "by": m["by"], "note": merge_note(m)}
                    for m in (p.merged.values() if p else ())],
