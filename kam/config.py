@@ -212,12 +212,12 @@ def build(user: Any, where: str = "kam.yaml", lines: dict[tuple[str, ...], int] 
             p = ("vocabulary", fname, key)
             if isinstance(spec, str):
                 spec = {"label": spec}
-            spec = c.mapping(spec, p, ("label", "aliases"))
+            spec = c.mapping(spec, p, ("label", "aliases", "en"))
             term_aliases = spec.get("aliases") or []
             if not isinstance(term_aliases, list):
                 raise c.fail((*p, "aliases"), t("must be a list"))
             terms.append(Term(key, str(spec.get("label", key)),
-                              tuple(str(a) for a in term_aliases)))
+                              tuple(str(a) for a in term_aliases), str(spec.get("en") or "")))
         if not terms:
             raise c.fail(("vocabulary", fname), t("needs at least one entry"))
         vocab[fname] = vocabulary(fname, tuple(terms))
@@ -389,11 +389,11 @@ def _tiers(c: _Checker, raw: Any) -> tuple[Tier, ...]:
     tiers = []
     for i, spec in enumerate(raw):
         p = ("scoring", "tiers", str(i))
-        spec = c.mapping(spec, p, ("name", "label", "min"))
+        spec = c.mapping(spec, p, ("name", "label", "min", "en"))
         if "name" not in spec or "min" not in spec:
             raise c.fail(p, t("needs a name and a min"))
         tiers.append(Tier(str(spec["name"]), str(spec.get("label", spec["name"])),
-                          c.number(spec["min"], (*p, "min"))))
+                          c.number(spec["min"], (*p, "min")), str(spec.get("en") or "")))
     for i in range(1, len(tiers)):
         if tiers[i].min >= tiers[i - 1].min:
             raise c.fail(("scoring", "tiers", str(i), "min"),

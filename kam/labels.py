@@ -8,9 +8,13 @@ headers for its columns (a test checks they agree with models.HEADERS).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from kam.i18n import N_, t
+from kam.i18n import N_, language, t
 from kam.schema import INTERACTION_KINDS
+
+if TYPE_CHECKING:
+    from kam.settings import Settings
 
 COLUMNS = {
     "code": N_("Code"), "name": N_("Name"), "contact": N_("Contact"), "title": N_("Position"),
@@ -72,6 +76,23 @@ def field(key: str) -> str:
             rest = key[len(prefix):]
             return rest if prefix == "extra." else kind(rest)
     return column(key)
+
+
+def term(settings: Settings, field: str, key: str | None) -> str:
+    """A stage or value grade as a table shows it: its English label in English (when
+    kam.yaml gives one), else its label (the spreadsheets' word)."""
+    for x in settings.vocab[field].terms:
+        if x.key == key:
+            return x.en if x.en and language() == "en" else x.label
+    return key or ""
+
+
+def tier(settings: Settings, name: str) -> str:
+    """A tier's label in the language of the run (see term)."""
+    for x in settings.tiers:
+        if x.name == name:
+            return x.en if x.en and language() == "en" else x.label
+    return ""
 
 
 def kind(key: str) -> str:

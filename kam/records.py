@@ -12,6 +12,7 @@ from kam.dates import parse_iso
 from kam.errors import BadInput
 from kam.followup import LOST, next_contact
 from kam.i18n import t
+from kam.labels import term
 from kam.privacy import contact_tokens, mask, mask_date, mask_extra
 from kam.schema import EDITABLE, ROLE_LABELS, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
 from kam.settings import Settings
@@ -320,8 +321,8 @@ def present(d: dict[str, Any], settings: Settings, *, masked: bool = False,
         return d
     d = dict(d)
     if labels:
-        d["value_level"] = settings.vocab["value_level"].label(d["value_level"])
-        d["stage"] = settings.vocab["stage"].label(d["stage"])
+        d["value_level"] = term(settings, "value_level", d["value_level"])
+        d["stage"] = term(settings, "stage", d["stage"])
     if masked:
         d["contact_info"] = mask(d["contact_info"])
         d["extra"] = {k: mask_extra(k, v) for k, v in d["extra"].items()}

@@ -17,11 +17,13 @@ UNITS = ("number", "yuan", "10k", "ratio", "years")
 
 
 class Term(NamedTuple):
-    """A vocabulary term: its canonical key, its label, and the aliases it is known by."""
+    """A vocabulary term: its canonical key, its label (spreadsheets, Chinese tables),
+    the aliases it is known by, and its English label (English tables; none: the label)."""
 
     key: str
     label: str
     aliases: tuple[str, ...]
+    en: str = ""
 
 
 class Vocabulary(NamedTuple):
@@ -68,11 +70,12 @@ class Indicator(NamedTuple):
 
 
 class Tier(NamedTuple):
-    """A tier (A, B, C ...) and the lowest score that reaches it."""
+    """A tier (A, B, C ...), its label (and English label), the lowest score reaching it."""
 
     name: str
     label: str
     min: float
+    en: str = ""
 
 
 class DateRule(NamedTuple):

@@ -35,6 +35,12 @@ def extract() -> Catalog:
             comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
         cat.add(message, None, [(f"kam/{filename}", lineno)], auto_comments=comments,
                 context=context)
+    from kam.yamlnotes import notes  # the comments of the kam.yaml files init writes
+
+    for path in (PACKAGE / "default.yaml", ROOT / "examples" / "kam.yaml"):
+        for message in notes(path.read_text(encoding="utf-8")):
+            cat.add(message, None, [(str(path.relative_to(ROOT)), 0)],
+                    auto_comments=["A kam.yaml comment: keep its line breaks short"])
     return cat
 
 

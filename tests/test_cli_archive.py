@@ -67,7 +67,7 @@ def test_list_filters_and_sort(two: Kam) -> None:
 
 def test_list_table_is_plain_without_terminal(two: Kam) -> None:
     r = two("list")
-    assert "KH2024001" in r.stdout and "合作中" in r.stdout
+    assert "KH2024001" in r.stdout and "Active" in r.stdout
     assert "\x1b[" not in r.stdout
 
 
@@ -145,7 +145,7 @@ def test_show_json_has_history_newest_first(two: Kam) -> None:
 
 def test_show_table(two: Kam) -> None:
     r = two("show", "KH2024001")
-    for text in ("某某科技有限公司", "高价值", "合作中", "wx_abc", "birthday"):
+    for text in ("某某科技有限公司", "High value", "Active", "wx_abc", "birthday"):
         assert text in r.stdout
 
 

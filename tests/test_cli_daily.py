@@ -50,7 +50,7 @@ def test_score_json_and_explain(kam: Kam) -> None:
                                              "weight": 20.0, "points": 40.0, "missing": False,
                                              "source": "field.value_level", "scale": 2.0}
     r = kam("score", "--explain")
-    assert "KH2026001 甲: 40 → C 试探型" in r.stdout and "Normalised" in r.stdout
+    assert "KH2026001 甲: 40 → C Trial" in r.stdout and "Normalised" in r.stdout
     assert "points scaled ×2" in r.stdout
     # scoring that sees nothing says so
     assert ("warning: annual_purchase (年采购额): no value for 1 of 1 customers" in r.stderr)

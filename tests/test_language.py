@@ -346,3 +346,48 @@ def test_a_fifo_as_kam_yaml_is_refused_not_waited_on(kam: Kam) -> None:
     os.mkfifo(kam.db.with_name("kam.yaml"))
     r = kam("due", code=2)
     assert "kam.yaml" in r.stderr and "not a regular file" in r.stderr
+
+
+@pytest.mark.parametrize("sample", [False, True])
+def test_init_writes_kam_yaml_commented_in_the_users_language(
+        kam: Kam, monkeypatch: pytest.MonkeyPatch, sample: bool) -> None:
+    """The kam.yaml init writes is commented in Chinese (English with --lang en), and
+    holds the same settings whatever the language."""
+    import yaml
+
+    from kam.yamlnotes import notes
+
+    read = {}
+    for lang in ("zh", "en"):
+        monkeypatch.setenv("KAM_LANG", lang)
+        monkeypatch.setenv("KAM_DB", str(kam.db.parent / lang / "kam.json"))
+        kam("init", *(["--sample"] if sample else []))
+        text = (kam.db.parent / lang / "kam.yaml").read_text(encoding="utf-8")
+        comments = [line.partition("# ")[2] for line in text.splitlines() if "# " in line]
+        english = [c for c in comments if re.search(r"\b(the|a|of|is|and)\b", c)]
+        if lang == "zh":
+            assert len(english) == 0, english
+            assert sum(bool(CJK.search(c)) for c in comments) == len(comments)
+        else:
+            assert len(english) > len(comments) // 3
+        source = Path(__file__).parent.parent / ("examples" if sample else "kam") / (
+            "kam.yaml" if sample else "default.yaml")
+        assert len(notes(text)) == len(notes(source.read_text(encoding="utf-8")))
+        read[lang] = yaml.safe_load(text)
+    assert read["zh"] == read["en"]
+
+
+def test_english_tables_show_english_labels_spreadsheets_keep_the_templates_words(
+        kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
+    kam("add", "--code", "K1", "--name", "甲公司", "--stage", "合作中", "--value-level", "高")
+    monkeypatch.setenv("KAM_LANG", "en")
+    table = kam("list").stdout
+    assert "Active" in table and "合作中" not in table
+    shown = kam("show", "K1").stdout
+    assert "Active" in shown and "High value" in shown and "高价值" not in shown
+    assert "Trial" in kam("score").stdout
+    csv = kam("export", "-", "-f", "csv").stdout
+    assert ",高价值," in csv and ",合作中," in csv  # the template's words, for the boss
+    assert kam.json("list")[0]["stage"] == "active"
+    monkeypatch.setenv("KAM_LANG", "zh")
+    assert "合作中" in kam("list").stdout and "试探型" in kam("score").stdout

@@ -168,14 +168,15 @@ def score(
     limit: LimitOpt = TABLE_ROWS,
     fmt: FormatOpt = Fmt.table,
 ) -> None:
-    from kam import render, report
+    from kam import labels, render, report
     from kam.ops.daily import scores
     from kam.records import Filter
     from kam.scoring import indicator_label
 
     c = context(ctx)
     rows, blind = scores(c, code, Filter(tier=tier), all_, explain, encoded=fmt == Fmt.json)
-    report.scores(rows, fmt.value, explain, {x.name: x.label for x in c.settings.tiers},
+    tiers = {x.name: labels.tier(c.settings, x.name) for x in c.settings.tiers}
+    report.scores(rows, fmt.value, explain, tiers,
                   {i.name: indicator_label(i) for i in c.settings.indicators}, limit)
     for line in blind:
         render.warn(line)

@@ -55,13 +55,15 @@ SAMPLE_WORKBOOK = "customers-sample.xlsx"
 
 
 def init(ctx: Context, sample: bool = False) -> InitResult:
-    """Create the database and a commented kam.yaml beside it (kept if it exists). With
+    """Create the database and a kam.yaml beside it, commented in the language of the run
+    (kept if it exists). With
     `sample`, the kam.yaml is the example's and the example workbook is written beside
     the database, to try `kam import` on (both ship inside the package)."""
     from importlib.resources import files
 
     from kam.config import DEFAULT_YAML
     from kam.store.files import atomic_write_bytes
+    from kam.yamlnotes import translated
 
     if ctx.db.exists():
         raise BadInput(t("{db} already exists; kam init does not overwrite it", db=ctx.db))
@@ -75,8 +77,8 @@ def init(ctx: Context, sample: bool = False) -> InitResult:
     config = ctx.paths.config
     created = not config.exists()
     if created:
-        text = (examples / "kam.yaml").read_bytes() if sample else DEFAULT_YAML.encode("utf-8")
-        atomic_write_bytes(config, text)
+        text = (examples / "kam.yaml").read_text("utf-8") if sample else DEFAULT_YAML
+        atomic_write_bytes(config, translated(text, t).encode("utf-8"))
     if sample:
         atomic_write_bytes(workbook, (examples / "customers.xlsx").read_bytes())
     return InitResult(str(ctx.db), str(config), created, str(workbook) if sample else None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from kam import labels
 from kam import review as core
 from kam.followup import LOST
 from kam.i18n import t
@@ -316,9 +317,10 @@ class Request:
 
 def names(settings: Settings) -> dict[str, dict[str, str]]:
     """The labels of stages, value grades and tiers, for the review's tables."""
-    out = {field: {term.key: term.label for term in vocab.terms}
+    out = {field: {x.key: labels.term(settings, field, x.key) for x in vocab.terms}
            for field, vocab in settings.vocab.items()}
-    out["tier"] = {tier.name: f"{tier.name} {tier.label}".strip() for tier in settings.tiers}
+    out["tier"] = {x.name: f"{x.name} {labels.tier(settings, x.name)}".strip()
+                   for x in settings.tiers}
     return out
 
 
