@@ -36,10 +36,6 @@ SECTIONS = (
     (N_("Mending and safety"), ("unlog", "relog", "rename", "merge", "history", "backups",
                                 "restore", "archive", "unarchive", "erase")),
 )
-# Typer's own help texts (the completion options), translated like kam's.
-TYPER_TEXTS = (N_("Install completion for the current shell."),
-               N_("Show completion for the current shell, to copy it or customize the "
-                  "installation."))
 START_HERE = N_("""Start here:
   kam init                       create the archive and kam.yaml
   kam import customers.xlsx      read your spreadsheet (any layout kam recognises)

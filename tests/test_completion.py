@@ -163,6 +163,21 @@ def test_zsh_shows_the_name_beside_the_code(three: Kam, tmp_path: Path) -> None:
     assert out == ["KH2024001  -- 华东精密", "KH2024002  -- 远航集团", "FILES"]
 
 
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="no zsh")
+def test_zsh_completes_on_the_first_tab_of_a_new_shell(three: Kam, tmp_path: Path) -> None:
+    """Installed in fpath, _kam is autoloaded by the first Tab: that Tab completes too."""
+    (tmp_path / "_kam").write_text(three("completion", "zsh").stdout, encoding="utf-8")
+    stubs = ("compdef() { print COMPDEF; }; "
+             "compadd() { while (( $# )); do case $1 in -d) print -l -- ${(P)2}; shift 2;; "
+             "*) shift;; esac; done; }; ")
+    out = subprocess.run(["zsh", "-f", "-c", stubs + f"fpath=({tmp_path} $fpath); "
+                          "autoload -Uz _kam; words=(kam show KH); CURRENT=3; _kam; "
+                          "words=(kam show KH2024002); CURRENT=3; _kam"],
+                         env={"PATH": os.environ["PATH"], "KAM_DB": str(three.db)},
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["KH2024001  -- 华东精密", "KH2024002  -- 远航集团", "KH2024002  -- 远航集团"]
+
+
 @pytest.mark.skipif(shutil.which("fish") is None, reason="no fish")
 def test_fish_completes_with_descriptions(three: Kam, tmp_path: Path) -> None:
     script = tmp_path / "kam.fish"

@@ -108,7 +108,8 @@ ForceOpt = Annotated[bool, typer.Option("--force", help=N_(
     "Take dates that look wrong (a contact after today, a next step before it)."))]
 KindOpt = Annotated[str, typer.Option("--kind", "-k", help=N_(
     "What it was: follow_up, call, visit, email, wechat, meeting, order, payment, "
-    "complaint or note, or its label from kam.yaml."), metavar=N_("KIND"))]
+    "complaint or note, or its label from kam.yaml."), metavar=N_("KIND"),
+    show_default=N_("follow-up"))]
 
 
 # --- what the commands share between parsing and rendering ---------------------

@@ -52,9 +52,11 @@ def _option_names(p: Any) -> str:
 def _default(p: Any) -> str:
     value = p.default
     if (getattr(p, "is_flag", False) or value is None or p.show_default is False
-            or value == () or value == [] or callable(value)):
+            or value in ((), [], "") or callable(value)):
         return ""
-    if isinstance(value, Enum):
+    if isinstance(p.show_default, str):  # the default as the user knows it (a message)
+        value = t(p.show_default)
+    elif isinstance(value, Enum):
         value = value.value
     return t("[default: {value}]", value=value)
 

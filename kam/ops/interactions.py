@@ -25,7 +25,7 @@ def check_kind(kind: str) -> str:
     found = labels.kind_key(kind)
     if found is None:
         raise BadInput(t("--kind: unknown kind {kind}; use one of: {known}", kind=repr(kind),
-                         known=", ".join(f"{k} ({labels.kind(k)})" for k in INTERACTION_KINDS)))
+                         known=", ".join(labels.kind(k) for k in INTERACTION_KINDS)))
     return found
 
 

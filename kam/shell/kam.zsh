@@ -23,4 +23,10 @@ _kam() {
     done
     (( ${#values} )) && compadd -U -l -d descs -a values
 }
-compdef _kam kam
+# Autoloaded from fpath on the first Tab, the file itself is that Tab's function: it
+# completes now too (else the first Tab of every shell does nothing).
+if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then
+    _kam "$@"
+else
+    compdef _kam kam
+fi
