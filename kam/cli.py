@@ -83,8 +83,11 @@ class KamGroup(_help.KamSubGroup):
             raise
 
     def invoke(self, ctx: Any) -> Any:
+        from kam.render import paged
+
         try:
-            return super().invoke(ctx)
+            with paged():
+                return super().invoke(ctx)
         except (typer.Exit, typer.Abort):
             raise
         except (Exception, KeyboardInterrupt) as e:
@@ -152,6 +155,9 @@ def _main(
         show_default=False, metavar="zh|en")] = None,
     wide: Annotated[bool, typer.Option("--wide", help=N_(
         "Tables show every column and the whole text, however wide."))] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help=N_(
+        "Print a long page on the terminal, not through the pager (KAM_PAGER, PAGER or "
+        "less)."))] = False,
     debug: Annotated[bool, typer.Option("--debug", help=N_(
         "Show tracebacks of unexpected errors."))] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
@@ -161,7 +167,7 @@ def _main(
 
     ctx.meta["kam.debug"] = debug
     if ctx.invoked_subcommand is None:  # `kam` alone: the morning, once there is an archive
-        obj = ctx.obj = start(db, config, today, lang, wide, "")
+        obj = ctx.obj = start(db, config, today, lang, wide, "", not no_pager)
         if not obj.db.is_file():
             print(ctx.get_help())  # where to start
             raise typer.Exit()
@@ -170,7 +176,7 @@ def _main(
 
         show(digest(obj), "text", limit=MORNING_LINES)
         raise typer.Exit()
-    ctx.obj = start(db, config, today, lang, wide, ctx.invoked_subcommand or "")
+    ctx.obj = start(db, config, today, lang, wide, ctx.invoked_subcommand or "", not no_pager)
 
 
 MORNING_LINES = 5  # a section of `kam` alone: the morning on one screen
@@ -297,5 +303,6 @@ def lean_app(args: list[str]) -> _help.App:
 
 
 def main() -> None:
-    """What kam.launch runs: the app for these arguments."""
-    lean_app(sys.argv[1:])()
+    """What kam.launch runs: the app for these arguments, named kam in usage lines
+    however it was started (click would say `python -m kam`)."""
+    lean_app(sys.argv[1:])(prog_name="kam")

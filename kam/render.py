@@ -12,8 +12,10 @@ come back on a wider terminal. `kam --wide` shows everything, however wide.
 
 from __future__ import annotations
 
+import io
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from kam import labels
@@ -26,6 +28,7 @@ from kam.text import wrap as wrap_lines
 Columns = Sequence[str]  # keys; a table's headers come from labels.COLUMNS
 
 _wide = False
+_pager = True
 
 
 def line_cells() -> int | None:
@@ -37,6 +40,75 @@ def set_wide(wide: bool) -> None:
     """--wide: tables keep every column and the whole text."""
     global _wide
     _wide = wide
+
+
+def set_pager(wanted: bool) -> None:
+    """--no-pager: a long page goes straight to the terminal."""
+    global _pager
+    _pager = wanted
+
+
+class _Held(io.StringIO):
+    """A terminal's output, held until the command ends (see paged)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@contextmanager
+def paged() -> Iterator[None]:
+    """On a terminal, a page taller than the screen goes through a pager, as git and gh
+    do: KAM_PAGER, else PAGER, else `less` (with LESS=FRX unless LESS is set: colours
+    pass, and a page that fits after all stays on the screen). An empty value or `cat`,
+    or --no-pager, prints it as it is. Not a terminal: nothing changes."""
+    real = sys.stdout
+    if not real.isatty():
+        yield
+        return
+    held = sys.stdout = _Held()
+    try:
+        yield
+    finally:
+        sys.stdout = real
+        _show(held.getvalue(), real)
+
+
+def _show(text: str, out: Any) -> None:
+    import os
+    import shutil
+
+    command = os.environ.get("KAM_PAGER", os.environ.get("PAGER", "less")).strip()
+    if (not _pager or command in ("", "cat") or text.count("\n") < shutil.get_terminal_size().lines
+            or (command == "less" and shutil.which("less") is None)):
+        out.write(text)
+        out.flush()
+        return
+    import subprocess
+
+    out.flush()
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")  # the pager lv, as git sets it: colours pass
+    try:
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        out.write(text)
+        return
+    try:
+        assert pager.stdin is not None
+        pager.stdin.write(text.encode(getattr(out, "encoding", None) or "utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the pager quit early (q in less): the rest is not wanted
+        pass
+    while True:
+        try:
+            code = pager.wait()
+            break
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager while it runs
+            continue
+    if code == 127:  # the shell found no such pager: the page as it is
+        out.write(text)
+        out.flush()
 
 
 def header(key: str) -> str:
@@ -183,8 +255,6 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
 
 def _print(renderable: Any, cells: int) -> None:
     """Print through rich, without the spaces rich pads lines with (plain output only)."""
-    import io
-
     buf = io.StringIO()
     _console(cells=cells, file=buf).print(renderable)
     out = buf.getvalue()

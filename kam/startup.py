@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # Global options, accepted before the command and hoisted from after it.
 GLOBAL_VALUE = ("--db", "--config", "--today", "--lang")
-GLOBAL_FLAG = ("--debug", "--wide")
+GLOBAL_FLAG = ("--debug", "--wide", "--no-pager")
 
 
 def hoist_globals(args: list[str]) -> list[str]:
@@ -84,7 +84,7 @@ def choose_language(args: list[str]) -> str:
 
 
 def start(db: Any, config: Any, today: str | None, lang: str | None, wide: bool,
-          command: str) -> Any:
+          command: str, pager: bool = True) -> Any:
     """The global options checked and applied: the use-case Context of the command."""
     from datetime import date
 
@@ -110,6 +110,7 @@ def start(db: Any, config: Any, today: str | None, lang: str | None, wide: bool,
         raise BadInput(t("--db: the path is empty; give the database file, e.g. "
                          "--db ~/kam.json"))
     render.set_wide(wide)
+    render.set_pager(pager)
     return Context.create(db, config, the_day, command=command)
 
 
