@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kam.activity import Windows
 from kam.dates import parse_date
-from kam.i18n import N_, t
+from kam.i18n import N_, language, t
 from kam.schema import HEADERS, Rank
 from kam.settings import Indicator, Settings, Tier
 from kam.text import pattern
@@ -317,10 +317,13 @@ _DERIVED_NAMES = {"complaints_90d": N_("complaints, 90 days"),
 
 def indicator_label(ind: Indicator) -> str:
     """An indicator as a table heads it, in the user's words: the sheet's column it reads
-    (年采购额), the template's header (合作阶段), or what kam works out (days silent)."""
-    extra = next((s.partition(".")[2] for s in ind.sources if s.startswith("extra.")), None)
-    if extra:
-        return extra
+    (年采购额), the template's header (合作阶段), or what kam works out (days silent).
+    Of several columns, the first in the language of the run (年采购额 in Chinese,
+    annual_purchase in English)."""
+    extras = [s.partition(".")[2] for s in ind.sources if s.startswith("extra.")]
+    if extras:
+        chinese = language() == "zh"
+        return next((x for x in extras if x.isascii() != chinese), extras[0])
     source = ind.sources[0] if ind.sources else ""
     if source.startswith("field."):
         return _where(source)

@@ -35,6 +35,10 @@ def test_worked_example_from_the_example_sheet(kam: Kam) -> None:
         (95, "A"), (40, "C"), (75, "B")]
     assert rows["A公司"]["breakdown"] == {"annual_purchase": 40.0, "years": 20.0,
                                          "repurchase_rate": 20.0, "influence": 15.0}
+    # the score table heads each indicator by its column in the language of the run
+    assert "annual_purchase" in kam("score", "--config", str(EXAMPLE_CONFIG)).stdout
+    head = kam("score", "--config", str(EXAMPLE_CONFIG), "--lang", "zh").stdout.splitlines()[1]
+    assert "年采购额(万元)" in head and "合作年限" in head and "annual" not in head
 
 
 def test_score_json_and_explain(kam: Kam) -> None:
