@@ -58,6 +58,11 @@ def test_score_json_and_explain(kam: Kam) -> None:
     assert "points scaled ×2" in r.stdout
     # scoring that sees nothing says so
     assert ("warning: annual_purchase (年采购额): no value for 1 of 1 customers" in r.stderr)
+    # a listing says it in one line, however many indicators, and not in JSON output
+    listed = kam("score").stderr.splitlines()
+    assert len(listed) == 1 and listed[0].startswith("warning: 8 indicator(s) without a value "
+                                                     "for most customers (年采购额, 合作年限")
+    assert kam("score", "-f", "json").stderr == ""
 
 
 @pytest.mark.parametrize("yaml_text, message", [

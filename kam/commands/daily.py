@@ -169,7 +169,7 @@ def score(
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     from kam import labels, render, report
-    from kam.ops.daily import scores
+    from kam.ops.daily import blind_lines, blind_summary, scores
     from kam.records import Filter
     from kam.scoring import indicator_label
 
@@ -178,8 +178,9 @@ def score(
     tiers = {x.name: labels.tier(c.settings, x.name) for x in c.settings.tiers}
     report.scores(rows, fmt.value, explain, tiers,
                   {i.name: indicator_label(i) for i in c.settings.indicators}, limit)
-    for line in blind:
-        render.warn(line)
+    if blind and fmt == Fmt.table:  # one line for a person; each, with what to do, explained
+        for line in blind_lines(blind) if explain else [blind_summary(blind)]:
+            render.warn(line)
 
 
 @app.command(help=N_("Follow-ups overdue, due today and coming up, plus date reminders, most "

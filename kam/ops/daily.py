@@ -26,25 +26,36 @@ def _chosen(ctx: Context, f: Filter, include_archived: bool = False
     return select(customers, f.resolved(ctx.settings), ranks), ranks
 
 
-def blind(ctx: Context, customers: list[Customer], scorer: Scorer | None = None) -> list[str]:
-    """A line for each indicator scoring is blind to (no value for most customers)."""
+Spots = list[tuple[str, str, int, int]]  # indicator, where it looks, without a value, of
+
+
+def blind(ctx: Context, customers: list[Customer], scorer: Scorer | None = None) -> Spots:
+    """The indicators scoring is blind to (no value for most customers)."""
     from kam.scoring import Scorer, blind_spots
 
-    return _blind_lines(blind_spots(customers, scorer or Scorer(ctx.settings, ctx.today)))
+    return blind_spots(customers, scorer or Scorer(ctx.settings, ctx.today))
 
 
-def _blind_lines(spots: list[tuple[str, str, int, int]]) -> list[str]:
+def blind_lines(spots: Spots) -> list[str]:
+    """A line for each indicator scoring is blind to, with what to do."""
     return [t("{name} ({looks}): no value for {missing} of {total} customers; fill or map "
               "that column (--map, import.aliases), or drop the indicator's weight in kam.yaml",
               name=name, looks=looks, missing=missing, total=total)
             for name, looks, missing, total in spots]
 
 
+def blind_summary(spots: Spots) -> str:
+    """All of them in one line, for a table's foot (`kam score --explain` says more)."""
+    return t("{count} indicator(s) without a value for most customers ({names}); the scores "
+             "say little about them (kam score --explain)", count=len(spots),
+             names=", ".join(looks for _, looks, _, _ in spots))
+
+
 def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
            include_archived: bool = False, explain: bool = False, encoded: bool = False
-           ) -> tuple[list[Any], list[str]]:
-    """Scores, tiers and each indicator's points, best first, and the lines saying which
-    indicators scoring is blind to: from the daily view, or for one customer or with
+           ) -> tuple[list[Any], Spots]:
+    """Scores, tiers and each indicator's points, best first, and the indicators
+    scoring is blind to: from the daily view, or for one customer or with
     --explain (the parts) worked out from scratch. encoded=True (for JSON output): the
     items the view keeps as JSON text come so (formats.Encoded)."""
     from kam.scoring import Scorer, blind_counts
@@ -61,7 +72,7 @@ def scores(ctx: Context, code: str | None = None, f: Filter | None = None,
         return ([r.item if encoded and r.item is not None else
                  {"code": r.code, "name": r.name, "score": r.score, "tier": r.tier,
                   "breakdown": dict(zip(names, r.points, strict=True))} for r in chosen],
-                _blind_lines(blind_counts(ctx.settings, counts, len(chosen))))
+                blind_counts(ctx.settings, counts, len(chosen)))
 
     with ctx.reader() as store:
         customers = store.customers(include_archived=include_archived or code is not None)

@@ -231,11 +231,11 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
                              "interactions": [i.id for i in added]})
         else:
             batch_id = None
-    from kam.ops.daily import blind
+    from kam.ops.daily import blind, blind_lines
     from kam.store.history import diff
 
     report = report_doc(file, read, counts, p, None if dry_run else batch_id, dry_run)
-    report["scoring_blind"] = blind(ctx, list(after.values()))
+    report["scoring_blind"] = blind_lines(blind(ctx, list(after.values())))
     for m in report["mapped_values"]:
         m["label"] = ctx.settings.vocab[m["field"]].label(m["to"])
     report["skipped"] = [*report["skipped"], *p.skipped]
