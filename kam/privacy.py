@@ -38,14 +38,24 @@ def mask(text: str) -> str:
     return _PHONE.sub(_mask_phone, text)
 
 
-def contact_tokens(text: str) -> set[str]:
-    """Phone numbers (digits only) and emails (lower case) in a contact field."""
+def contact_tokens(text: str, as_typed: bool = False) -> set[str]:
+    """Phone numbers (digits only; a Chinese mobile without +86 or 0086, as a phone
+    shows it) and emails (lower case) in a contact field. as_typed: the digits as they
+    stand, +86 and all (the form erasures before that rule were kept in)."""
     tokens = {m.group(0).lower() for m in re.finditer(r"[^\s,;，；、]+@[^\s,;，；、]+", text or "")}
     for m in _PHONE.finditer(text or ""):
         digits = re.sub(r"\D", "", m.group(0))
         if len(digits) >= 7:
-            tokens.add(digits)
+            tokens.add(digits if as_typed else _national(digits))
     return tokens
+
+
+def _national(digits: str) -> str:
+    for prefix in ("0086", "86"):
+        rest = digits[len(prefix):]
+        if digits.startswith(prefix) and len(rest) == 11 and rest[0] == "1":
+            return rest
+    return digits
 
 
 def identity_keys(name: str, contact_info: str) -> set[str]:
@@ -54,7 +64,8 @@ def identity_keys(name: str, contact_info: str) -> set[str]:
     hashes once a customer is erased (store.db), so that a sheet without codes does not
     bring them back under a new one."""
     folded = "".join((name or "").split()).casefold()
-    return {f"{folded}\x1f{token}" for token in contact_tokens(contact_info)} if folded else set()
+    tokens = contact_tokens(contact_info) | contact_tokens(contact_info, as_typed=True)
+    return {f"{folded}\x1f{token}" for token in tokens} if folded else set()
 
 
 PERSONAL_DATES = ("birthday",)  # named dates that are a person's, not the business's
@@ -97,3 +108,18 @@ def mask_value(value: Any) -> Any:
         return {k: mask_extra(k, v) if isinstance(k, str) else mask_value(v)
                 for k, v in value.items()}
     return value
+
+
+_PLAIN_EMAIL = re.compile(r"[^\s,;，；、/|<>]+@[^\s,;，；、/|<>]+\.[^\s,;，；、/|<>]+")
+
+
+def split_contact(text: str) -> tuple[list[str], list[str], str]:
+    """A contact field as (phone numbers as written, emails, what is left), for an
+    address book: "139 5678 1234 / a@b.cn / 微信 abc" is (["139 5678 1234"], ["a@b.cn"],
+    "微信 abc")."""
+    emails = _PLAIN_EMAIL.findall(text or "")
+    rest = _PLAIN_EMAIL.sub(" ", text or "")
+    phones = [m.group(0).strip() for m in _PHONE.finditer(rest)
+              if len(re.sub(r"\D", "", m.group(0))) >= 7]
+    rest = _PHONE.sub(" ", rest)
+    return phones, emails, re.sub(r"^[\s/,;，；、|]+|[\s/,;，；、|]+$", "", rest)

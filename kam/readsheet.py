@@ -393,6 +393,20 @@ def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, bool
     return raw.decode(name), name, True
 
 
+def read_text(path: Path, encoding: str | None = None) -> tuple[str, str, bool]:
+    """A text file (a .vcf) as (text, encoding, detected), with the guards a sheet gets:
+    no FIFO or device, no file past MAX_FILE, an encoding said when detected."""
+    size, _ = _opened(path)
+    if size > MAX_FILE:
+        raise _too_big(path, size, MAX_FILE)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BadInput(t("{path}: cannot read: {strerror}",
+                         path=path, strerror=e.strerror)) from None
+    return decode(path, raw, encoding)
+
+
 def read_csv(path: Path, encoding: str | None = None) -> list[SheetData]:
     """A CSV (or tab-separated text) as one sheet."""
     try:

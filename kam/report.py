@@ -115,6 +115,13 @@ _SKIPPED = {"numbered": N_("{count} numbered row(s) with nothing else skipped"),
 ROW_NOTES = 50  # row notes and errors an import shows on screen
 
 
+def _where(doc: dict[str, Any]) -> str:
+    """Where in the file the customers were read: a sheet and its header row, or cards."""
+    if doc["header_row"] == 0:
+        return t("vCard cards; rows are the lines each card begins on")
+    return t("sheet {sheet}, header row {row}", sheet=repr(doc["sheet"]), row=doc["header_row"])
+
+
 def import_report(doc: dict[str, Any]) -> None:
     """The import report: the mapping kam chose, then the row notes and errors."""
     special = {"extra": N_("extra (kept as is)"), "序号": N_("row number (not kept)"),
@@ -122,8 +129,7 @@ def import_report(doc: dict[str, Any]) -> None:
     mapping = [{"column": h, "target": t(special[k]) if k in special else header(k)}
                for h, k in doc["columns"].items()]
     table(mapping, ("column", "target"), flex=("column", "target"),
-          title=t("{file}: sheet {sheet}, header row {row}", file=doc["file"],
-                  sheet=repr(doc["sheet"]), row=doc["header_row"]))
+          title=t("{file}: {where}", file=doc["file"], where=_where(doc)))
     lines = [(e["row"], t("error: {message}", message=e["message"]), "red")
              for e in doc["errors"]]
     lines += [(m["rows"][-1], m["note"], "") for m in doc.get("merged", [])]
@@ -172,8 +178,13 @@ def import_report(doc: dict[str, Any]) -> None:
     for sk in doc.get("skipped", []):
         if sk["reason"] == "erased":
             warn(t("row {row}: {text}", row=sk["row"], text=sk["text"]))
-    for line in doc.get("scoring_blind", []):
-        warn(t("scoring: {line}", line=line))
+    blind = doc.get("scoring_blind", [])
+    if len(blind) > 2:  # each is in the JSON report
+        warn(t("scoring: {count} indicators without a value for most customers; kam score "
+               "--explain says which, and what to do", count=len(blind)))
+    else:
+        for line in blind:
+            warn(t("scoring: {line}", line=line))
 
 
 def imported(doc: dict[str, Any], fmt: str) -> None:
@@ -185,14 +196,14 @@ def imported(doc: dict[str, Any], fmt: str) -> None:
                    message=err["message"]))
     else:
         import_report(doc)
-    values = {"file": doc["file"], "sheet": repr(doc["sheet"]), "row": doc["header_row"],
-              "created": doc["created"], "updated": doc["updated"],
-              "unchanged": doc["unchanged"], "errors": len(doc["errors"])}
-    text = (t("{file} ({sheet}, header row {row}): would import {created} new, {updated} "
-              "updated, {unchanged} unchanged, {errors} row error(s)", **values)
+    values = {"file": doc["file"], "where": _where(doc), "created": doc["created"],
+              "updated": doc["updated"], "unchanged": doc["unchanged"],
+              "errors": len(doc["errors"])}
+    text = (t("{file} ({where}): would import {created} new, {updated} updated, {unchanged} "
+              "unchanged, {errors} row error(s)", **values)
             if doc["dry_run"] else
-            t("{file} ({sheet}, header row {row}): imported {created} new, {updated} updated, "
-              "{unchanged} unchanged, {errors} row error(s)", **values))
+            t("{file} ({where}): imported {created} new, {updated} updated, {unchanged} "
+              "unchanged, {errors} row error(s)", **values))
     if doc["batch"]:
         text += t("; undo with `kam undo {batch}`", batch=doc["batch"])
     say(text)

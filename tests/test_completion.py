@@ -71,7 +71,7 @@ def test_completion_scripts_start_no_python(kam: Kam, shell: str, marker: str) -
 def test_commands_options_and_choices(three: Kam, tmp_path: Path) -> None:
     assert _bash(three, tmp_path, "kam", "sh") == ["show"]
     assert "--stage" in _bash(three, tmp_path, "kam", "list", "--st")
-    assert _bash(three, tmp_path, "kam", "export", "--format", "") == ["xlsx", "csv", "json"]
+    assert _bash(three, tmp_path, "kam", "export", "--format", "") == ["xlsx", "csv", "json", "vcf", "ics"]
     assert _bash(three, tmp_path, "kam", "contact", "") == ["add", "edit", "main", "rm"]
     assert _bash(three, tmp_path, "kam", "--lang", "") == ["zh", "en"]
     assert "--db" in _bash(three, tmp_path, "kam", "--d")  # a global option, before a command

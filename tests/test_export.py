@@ -116,7 +116,7 @@ def test_mask_in_xlsx(archive: Kam, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    (("out.txt",), "--format: use xlsx, csv or json, not 'txt'"),
+    (("out.txt",), "--format: use xlsx, csv, json, vcf or ics, not 'txt'"),
     (("-", "--format", "xlsx"), "xlsx cannot go to stdout"),
     (("nodir/out.xlsx",), "no such directory"),
 ])

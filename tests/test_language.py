@@ -42,7 +42,7 @@ TOKENS = {
     "min", "label", "floor", "cap", "steps", "weight", "source", "unit", "MDY", "DMY",
     "language", "vocabulary", "scoring", "followup", "privacy", "aliases", "completion", "Tab",
     "bashrc", "review", "xls", "xlsb", "ods", "tsv", "txt", "OpenDocument", "gb18030", "big5",
-    "latin-1", "utf-8", "less",
+    "latin-1", "utf-8", "less", "vcf", "ics", "vCard",
 }
 
 

@@ -39,8 +39,12 @@ def test_a_plain_template_sheet_spreads_over_tiers_and_says_what_is_blind(
                  "甲,高价值,长期合作,2026-11-20,重点跟进\n乙,中价值,合作中,2026-11-10,\n"
                  "丙,低价值,潜在客户,2026-04-01,沉睡客户\n", encoding="utf-8")
     r = kam("import", str(f))
-    assert ("scoring: annual_purchase (年采购额): no value for 3 of 3 customers; fill or map "
-            "that column") in r.stderr
+    assert ("warning: scoring: 5 indicators without a value for most customers; kam score "
+            "--explain says which") in r.stderr  # one line on screen, each in the JSON report
+    blind = kam.json("import", str(f), "--dry-run")["scoring_blind"]
+    assert blind[0].startswith("annual_purchase (年采购额): no value for 3 of 3 customers; fill "
+                               "or map that column")
+    assert len(blind) == 5
     tiers = {r["name"]: r["tier"] for r in kam.json("score")}
     assert tiers == {"甲": "A", "乙": "B", "丙": "C"}
 

@@ -33,7 +33,7 @@ Fmt = Enum("Fmt", [("table", "table"), ("json", "json"), ("csv", "csv")], type=s
 ReportFmt = Enum("ReportFmt", [("table", "table"), ("json", "json")], type=str)
 DigestFmt = Enum("DigestFmt", [("text", "text"), ("markdown", "markdown"), ("json", "json")],
                  type=str)
-ExportFmt = Enum("ExportFmt", [("xlsx", "xlsx"), ("csv", "csv"), ("json", "json")], type=str)
+ExportFmt = Enum("ExportFmt", [(x, x) for x in ("xlsx", "csv", "json", "vcf", "ics")], type=str)
 
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help=N_("Output format."))]
 # Rich draws a table at about half a millisecond a row: a screen's worth by default.

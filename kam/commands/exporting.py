@@ -19,10 +19,11 @@ app = opt.App()
                        "mine.csv\nkam export a.xlsx --tier A --mask"))
 def export(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help=N_("Output file, or - for stdout (csv/json)."),
+    file: Annotated[str, typer.Argument(help=N_("Output file, or - for stdout (all but xlsx)."),
                                         metavar=N_("FILE"))],
     fmt: Annotated[Optional[opt.ExportFmt], typer.Option(  # noqa: UP045
-        "--format", "-f", help=N_("xlsx, csv or json (default: from the file's suffix)."))
+        "--format", "-f", help=N_("xlsx, csv, json, vcf (address-book cards) or ics (calendar: "
+                                  "follow-ups and dates); default: from the file's suffix."))
     ] = None,
     stage: opt.StageFilter = None, value_level: opt.ValueFilter = None, tag: opt.TagFilter = None,
     owner: opt.OwnerFilter = None, industry: opt.IndustryFilter = None,

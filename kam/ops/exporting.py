@@ -16,7 +16,7 @@ from kam.ops.customers import find
 from kam.records import Filter, main_contact
 from kam.schema import Contact, Rank
 
-KINDS = ("xlsx", "csv", "json")
+KINDS = ("xlsx", "csv", "json", "vcf", "ics")
 
 
 @dataclass
@@ -45,7 +45,7 @@ def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | Non
             include_archived: bool, masked: bool | None, all_columns: bool) -> Exported:
     kind = (kind or (target.suffix.lower().lstrip(".") if target else "csv")).lower()
     if kind not in KINDS:
-        raise BadInput(t("--format: use xlsx, csv or json, not {kind!r}", kind=kind))
+        raise BadInput(t("--format: use xlsx, csv, json, vcf or ics, not {kind!r}", kind=kind))
     if target is None and kind == "xlsx":
         raise BadInput(t("xlsx cannot go to stdout; give a file name"))
     if target is not None and not target.parent.exists():
@@ -57,6 +57,20 @@ def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | Non
         from kam.formats import json_document
 
         text = json_document(listing.records(ctx, mask))
+    elif kind == "vcf":
+        from kam import vcard
+        from kam.ops.contactcards import cards
+        from kam.records import next_follow_up
+
+        nexts = {c.code: next_follow_up(c, listing.ranks[c.code], ctx.settings)
+                 for c in listing.customers}
+        text = vcard.write(cards(listing.customers, listing.ranks, nexts, mask))
+    elif kind == "ics":
+        from kam import ical
+        from kam.ops.calendar import events
+
+        text = ical.write(events(listing.customers, listing.ranks, ctx.settings, ctx.today, mask),
+                          ctx.now, t("kam follow-ups"))
     else:
         headers, rows, left_out = export_rows(ctx, listing.customers, mask,
                                               dates_as_text=kind == "csv",

@@ -45,6 +45,7 @@ class RowsRead:
     # no name column: what the sheet holds and the --map to try, for when no row makes
     # a customer (a file of people, not customers, is refused rather than all errors)
     no_name: str | None = None
+    cards: list[Any] | None = None  # a .vcf file: its cards, made rows against the archive
 
 
 def _maps(maps: dict[str, str]) -> dict[str, str]:
@@ -68,6 +69,8 @@ def read_rows(ctx: Context, path: Path, sheet: str | None = None,
     from kam.readsheet import open_sheets
 
     extra_map = _maps(maps or {})
+    if path.suffix.lower() in (".vcf", ".vcard"):
+        return _read_cards(path, encoding)
     with open_sheets(path, encoding) as sheets:
         return _read_rows(ctx, path, sheets, sheet, extra_map, progress)
 
@@ -133,6 +136,18 @@ def _read_rows(ctx: Context, path: Path, sheets: list[SheetData], sheet: str | N
                     data.detected, continued, hint)
 
 
+def _read_cards(path: Path, encoding: str | None) -> RowsRead:
+    from kam import vcard
+    from kam.ops import contactcards
+    from kam.readsheet import read_text
+
+    text, used, detected = read_text(path, encoding)
+    found = vcard.read(text, path)
+    if not found:
+        raise BadInput(t("{path}: no vCard in the file (BEGIN:VCARD ... END:VCARD)", path=path))
+    return RowsRead(contactcards.layout(), [], [], [], ["vCard"], used, detected, cards=found)
+
+
 def import_file(ctx: Context, path: Path, sheet: str | None = None,
                 maps: dict[str, str] | None = None, dry_run: bool = False,
                 strict: bool = False, progress: Progress | None = None,
@@ -181,6 +196,12 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
     existing = {c.code: c for c in store.customers(include_archived=True)} if store else {}
     merge, prefer, allow_erased = how
     erased = None if store is None else store.erased_on
+    card_notes: list[dict[str, Any]] = []
+    if read.cards is not None:  # address-book cards become rows against the archive
+        from kam.ops.contactcards import rows
+
+        made, card_notes = rows(read.cards, existing)
+        read = replace(read, rows=made)
     p = plan(read.rows, existing, lambda taken: new_code(taken, ctx.today.year, erased=erased),
              stamp, read.errors, merge, prefer, None if allow_erased else erased,
              None if allow_erased or store is None else store.erased_person,
@@ -239,6 +260,7 @@ def _apply(ctx: Context, store: Store | None, file: Path, read: RowsRead, dry_ru
     for m in report["mapped_values"]:
         m["label"] = ctx.settings.vocab[m["field"]].label(m["to"])
     report["skipped"] = [*report["skipped"], *p.skipped]
+    report["notes"] = sorted([*card_notes, *report["notes"]], key=lambda x: x["row"])
     report["conflicts"] = p.conflicts
     report["changes"] = [{"code": code, "field": k, "old": old, "new": new}
                          for code, c in after.items() if (b := p.before.get(code)) is not None
