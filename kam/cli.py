@@ -4,8 +4,6 @@ This module imports only typer and the standard library at start-up; each
 command imports what it needs (openpyxl, rich, the store) when it runs.
 """
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path

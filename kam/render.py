@@ -234,23 +234,30 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
     title = shorten(visible(title), cells or 10**6) if title else None
     from rich.table import Table
 
-    tbl = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False,
-                header_style="bold", expand=False)
+    # The gap between columns is part of the column on its left, and figures are aligned
+    # here: Rich then draws cells without padding (a Padding a cell is half its time).
+    tbl = Table(box=None, padding=0, pad_edge=False, show_edge=False, header_style="bold",
+                expand=False)
     folded = lines
-    for i, w, r in zip(shown, widths, right, strict=True):
-        tbl.add_column(heads[i], width=w, no_wrap=i not in folded,
-                       overflow="fold" if i in folded else "ellipsis",
-                       justify="right" if r else "left")
+    last = len(shown) - 1
+    for n, (i, w, r) in enumerate(zip(shown, widths, right, strict=True)):
+        tbl.add_column(_aligned(heads[i], w, r), width=w + (GAP if n < last else 0),
+                       no_wrap=i not in folded, overflow="fold" if i in folded else "ellipsis")
     for n, row in enumerate(text):
         tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else
-                      "\n".join(wrap_lines(row[i], w)) if i in folded else shorten(row[i], w)
-                      for i, w in zip(shown, widths, strict=True)),
+                      "\n".join(wrap_lines(row[i], w)) if i in folded else
+                      _aligned(shorten(row[i], w), w, r)
+                      for i, w, r in zip(shown, widths, right, strict=True)),
                     style=styles[n] if styles else None)
     if title:  # a line of its own: a title wider than the table is shortened, never wrapped
         from rich.text import Text
 
         _print(Text(title, style="bold"), cells or width(title))
     _print(tbl, sum(widths) + GAP * (len(widths) - 1) if cells is None else cells)
+
+
+def _aligned(text: str, cells: int, right: bool) -> str:
+    return " " * (cells - width(text)) + text if right and width(text) < cells else text
 
 
 def _print(renderable: Any, cells: int) -> None:

@@ -1,7 +1,5 @@
 """kam contact: a customer's contacts, the decision chain."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

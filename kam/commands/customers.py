@@ -1,7 +1,5 @@
 """The customer archive: init, add, edit, show, list, search."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Optional
 
 import typer

@@ -1,7 +1,5 @@
 """The daily job: log, done, snooze, due, risk, score and the cron digest."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

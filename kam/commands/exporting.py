@@ -1,7 +1,5 @@
 """Spreadsheets out: export the template layout."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 

@@ -1,7 +1,5 @@
 """Spreadsheets in: import (with dry run and per-row errors), batches and undo."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """kam review: the month, the quarter or any span, for the salesperson and the boss."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

@@ -1,7 +1,5 @@
 """Data safety: backups, restore, history, archive, erase."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Optional
 
