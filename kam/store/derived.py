@@ -28,7 +28,7 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes, open_regular, try_locked
 
-FORMAT = 11  # the rows' shape (ops/view.py) and the identity's
+FORMAT = 12  # the rows' shape (ops/view.py) and the identity's
 Identity = list[Any]  # [size, hash of the content]
 PARTS = 6  # lines a row: the customer, due, risk, score, list, score item (ops/view.py)
 
@@ -37,19 +37,24 @@ def path_for(db: Path) -> Path:
     return db.with_name(db.stem + ".view.json")
 
 
+def _digest(raw: bytes) -> str:
+    """64 bits of checksum (CRC-32 and Adler-32): any edit shows, a same-length one too.
+    Not a defence against someone crafting a file (who could write the view itself), and
+    zlib is in memory before hashlib would have loaded OpenSSL."""
+    import zlib
+
+    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
+
+
 def key(*parts: Any) -> str:
     """A fingerprint of what the view depends on besides kam.json (kam's version, the
     settings, the day, the language)."""
-    import hashlib
-
-    return hashlib.blake2b(repr((FORMAT, *parts)).encode("utf-8"), digest_size=16).hexdigest()
+    return _digest(repr((FORMAT, *parts)).encode("utf-8"))
 
 
 def identity(raw: bytes) -> Identity:
-    """What a kam.json is, for the view: its size and a hash of its bytes."""
-    import hashlib
-
-    return [len(raw), hashlib.blake2b(raw, digest_size=16).hexdigest()]
+    """What a kam.json is, for the view: its size and a checksum of its bytes."""
+    return [len(raw), _digest(raw)]
 
 
 def identity_of(path: Path) -> Identity | None:
