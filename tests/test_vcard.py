@@ -141,3 +141,41 @@ def test_vcf_export_masks_and_folds_without_splitting_a_character(kam: Kam,
     card, = vcard.read(raw.decode("utf-8"), "out")
     assert card.note.startswith("长" * 80) and card.other == "微信 zs001"
     assert [n for n, _ in card.phones] == ["13956781234"] and card.emails == ["zhang@example.com"]
+
+
+def test_sheet_options_on_a_vcf_are_refused_not_ignored(kam: Kam, phone_file: Path) -> None:
+    r = kam("import", str(phone_file), "--map", "ORG=name", code=2)
+    assert "--sheet and --map are for spreadsheets" in r.stderr and not kam.db.exists()
+
+
+def test_a_gbk_vcf_is_read_and_its_encoding_said(kam: Kam, tmp_path: Path) -> None:
+    f = tmp_path / "old.vcf"
+    f.write_bytes("BEGIN:VCARD\r\nVERSION:2.1\r\nN:王;建国\r\nORG:华东精密机械有限公司\r\n"
+                  "TEL;CELL:13956781234\r\nEND:VCARD\r\n".encode("gb18030"))
+    r = kam("import", str(f))
+    assert "gb18030" in r.stderr
+    c, = kam.json("list")
+    assert (c["name"], c["contact"], c["contact_info"]) == ("华东精密机械有限公司", "王建国",
+                                                           "13956781234")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40).map(str.strip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=_text.filter(bool), org=_text, title=_text, note=_text,
+       tags=st.lists(_text.filter(bool), max_size=3))
+def test_any_text_survives_a_card(name: str, org: str, title: str, note: str,
+                                  tags: list[str]) -> None:
+    """Commas, semicolons, backslashes, line breaks, emoji: written and read back as they
+    were, whatever the folding."""
+    card = vcard.Card(0, name, org, title, "", [("+86 139 5678 1234", "cell")], ["a@b.cn"],
+                      note, tags, "K1")
+    text = vcard.write([card])
+    assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+    back, = vcard.read(text, "t")
+    assert (back.name, back.org, back.title, back.note, back.categories, back.code) == (
+        name, org, title, note, tags, "K1")

@@ -70,6 +70,9 @@ def read_rows(ctx: Context, path: Path, sheet: str | None = None,
 
     extra_map = _maps(maps or {})
     if path.suffix.lower() in (".vcf", ".vcard"):
+        if sheet is not None or maps:
+            raise BadInput(t("{path}: --sheet and --map are for spreadsheets; a vCard file "
+                             "has neither sheets nor headers", path=path))
         return _read_cards(path, encoding)
     with open_sheets(path, encoding) as sheets:
         return _read_rows(ctx, path, sheets, sheet, extra_map, progress)
