@@ -137,6 +137,9 @@ def regular_install() -> Path:
     if stamp.exists() and stamp.read_text() == digest.hexdigest():
         return python
     shutil.rmtree(venv, ignore_errors=True)
+    # setuptools' build/ keeps copies it takes as current when their times are newer
+    # than the sources' (after a checkout, a restore): an install must not take them
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     print("(making a regular install of kam in", venv, "...)", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)], check=True)
