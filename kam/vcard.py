@@ -32,6 +32,7 @@ class Card:
     code: str = ""  # X-KAM-CODE: the customer kam exported it from
     uid: str = ""  # written, so that an address book updates the card it already has
     other: str = ""  # X-KAM-CONTACT: the part of kam's contact field neither phone nor email
+    birthday: str = ""  # BDAY as written (1980-02-29, 19800229, --0229)
     company: bool = False  # a company's own card (X-ABShowAs:COMPANY, or FN is the ORG)
 
 
@@ -141,6 +142,8 @@ def _take(card: Card, name: str, value: str, types: list[str], n_parts: list[str
     elif name == "EMAIL":
         if value.strip():
             card.emails.append(_unescape(value).strip())
+    elif name == "BDAY":
+        card.birthday = value.strip()
     elif name == "NOTE":
         card.note = _unescape(value).strip()
     elif name == "CATEGORIES":
@@ -152,6 +155,20 @@ def _take(card: Card, name: str, value: str, types: list[str], n_parts: list[str
         card.other = _unescape(value).strip()
     elif name == "X-ABSHOWAS" and value.strip().upper() == "COMPANY":
         card.company = True
+
+
+def birthday(value: str) -> str | None:
+    """BDAY as an ISO date (1980-02-29, 19800229, 1980-02-29T00:00:00Z); None when it
+    has no year (--0229) or is no date."""
+    from datetime import date
+
+    m = re.match(r"^(\d{4})-?(\d{2})-?(\d{2})(?:T.*)?$", value.strip())
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
 
 
 def _name_of(n: list[str]) -> str:
@@ -199,6 +216,8 @@ def write(cards: list[Card]) -> str:
             lines.append(f"TITLE:{_escape(c.title)}")
         if c.role:
             lines.append(f"ROLE:{_escape(c.role)}")
+        if c.birthday:
+            lines.append(f"BDAY:{c.birthday}")
         lines += [f"TEL;TYPE={kind.upper() or 'VOICE'}:{number}" for number, kind in c.phones]
         lines += [f"EMAIL;TYPE=INTERNET:{email}" for email in c.emails]
         if c.note:

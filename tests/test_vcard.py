@@ -179,3 +179,17 @@ def test_any_text_survives_a_card(name: str, org: str, title: str, note: str,
     back, = vcard.read(text, "t")
     assert (back.name, back.org, back.title, back.note, back.categories, back.code) == (
         name, org, title, note, tags, "K1")
+
+
+def test_the_main_contacts_birthday_goes_both_ways(kam: Kam, tmp_path: Path) -> None:
+    f = tmp_path / "b.vcf"
+    f.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:王建国\nORG:甲公司\nBDAY:19800229\nEND:VCARD\n"
+                 "BEGIN:VCARD\nVERSION:4.0\nFN:李四\nORG:乙公司\nBDAY:--0612\nEND:VCARD\n",
+                 encoding="utf-8")
+    kam("import", str(f))
+    a, b = kam.json("list")
+    assert a["dates"] == {"birthday": "1980-02-29"}
+    assert b["dates"] == {} and b["extra"] == {"生日(原值)": "--0612"}  # no year: kept as is
+    out = kam("export", "-", "-f", "vcf").stdout
+    assert "BDAY:1980-02-29" in out
+    assert "BDAY" not in kam("export", "-", "-f", "vcf", "--mask").stdout

@@ -50,7 +50,10 @@ def cards(customers: list[Customer], ranks: dict[str, Rank],
                 ROLE_LABELS.get(p.role, p.role) if p.role not in ("", "other") else "",
                 typed, emails, note,
                 list(c.tags), c.code, company=company,
-                uid=f"{c.code}-{n}@kam", other=rest))
+                uid=f"{c.code}-{n}@kam", other=rest,
+                # kam's 生日 is the main contact's; a person's date does not leave masked
+                birthday=c.dates.get("birthday", "") if n == 0 and main and not masked
+                else ""))
     return out
 
 
@@ -142,6 +145,13 @@ def _row(key: str, group: list[Card], existing: dict[str, Customer], by_contact:
             or c.name == current.contact), None)
     elif people:
         main = people[0]
+    if main is not None and main.birthday:
+        from kam.vcard import birthday
+
+        if (day := birthday(main.birthday)) is not None:
+            fields["dates"] = {"birthday": day}
+        else:  # no year (--0229): kept as written
+            extra[kept.raw("生日")] = main.birthday
     if main is not None:
         fields["contact"] = main.name
         if main.title:
