@@ -33,6 +33,7 @@ class Card:
     uid: str = ""  # written, so that an address book updates the card it already has
     other: str = ""  # X-KAM-CONTACT: the part of kam's contact field neither phone nor email
     birthday: str = ""  # BDAY as written (1980-02-29, 19800229, --0229)
+    others: list[tuple[str, str]] = field(default_factory=list)  # ADR, URL, X-QQ...: kept
     company: bool = False  # a company's own card (X-ABShowAs:COMPANY, or FN is the ORG)
 
 
@@ -153,8 +154,17 @@ def _take(card: Card, name: str, value: str, types: list[str], n_parts: list[str
         card.code = _unescape(value).strip()
     elif name == "X-KAM-CONTACT":
         card.other = _unescape(value).strip()
-    elif name == "X-ABSHOWAS" and value.strip().upper() == "COMPANY":
-        card.company = True
+    elif name == "X-ABSHOWAS":
+        card.company = value.strip().upper() == "COMPANY"
+    elif name not in _SKIPPED and (text := " ".join(
+            p.strip() for p in _parts(value) if p.strip())):
+        card.others.append((name, text))  # an address, a web page, a QQ number: kept
+
+
+# What a card holds that is no one's data (versions, ids, labels of grouped lines).
+_SKIPPED = {"VERSION", "PRODID", "REV", "UID", "SOURCE", "KIND", "X-ABLABEL", "X-ABUID",
+            "SORT-STRING", "CLASS", "X-KAM-CODE", "X-KAM-CONTACT", "LABEL", "PHOTO", "LOGO",
+            "SOUND", "KEY", "X-ABSHOWAS", "NAME", "PROFILE"}
 
 
 def birthday(value: str) -> str | None:

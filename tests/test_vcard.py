@@ -28,6 +28,8 @@ PHONE_EXPORT = (
     "item1.TEL;type=CELL;type=VOICE;type=pref:+86 138 0000 1111\r\n"
     "item2.EMAIL;type=INTERNET;type=WORK:chenli@xinsheng.cn\r\n"
     "item3.EMAIL;type=INTERNET:chen.li@example.com\r\n"
+    "item4.ADR;type=WORK:;;南京路 100 号;上海;;200001;中国\r\nitem4.X-ABLabel:_$!<Work>!$_\r\n"
+    "X-QQ:123456\r\n"
     "NOTE:决策链较长\\, 需多次拜访\\n周三下午方便\r\n"
     "CATEGORIES:需跟进,重点客户\r\nEND:VCARD\r\n"
     "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:李雷\r\nORG:鑫盛商贸有限公司;采购部\r\n"
@@ -57,6 +59,8 @@ def test_a_phone_export_comes_in_as_customers_and_their_people(kam: Kam, phone_f
         "决策链较长, 需多次拜访\n周三下午方便", ["需跟进", "重点客户"])
     assert [(p["name"], p["contact_info"]) for p in chen["contacts"]] == [
         ("李雷", "+86-137-0000-2222")]
+    # what a card holds beyond kam's fields is kept, under whose card it was
+    assert chen["extra"] == {"ADR (陈丽)": "南京路 100 号 上海 200001 中国", "X-QQ (陈丽)": "123456"}
     anna = got["Anna Smith"]  # a person without a company: a customer of their own
     assert (anna["contact"], anna["contact_info"]) == ("Anna Smith", "anna@smith.example")
 

@@ -162,6 +162,9 @@ def _row(key: str, group: list[Card], existing: dict[str, Customer], by_contact:
               for c in people if c is not main or c.role]
     if others:
         fields["contacts"] = contacts_text(others)
+    for c in group:  # what else the cards hold, under whose card it was
+        for prop, text in c.others:
+            extra[f"{prop} ({c.name or c.org})"] = text
     note = next((n for c in group if (n := _note(c.note))), "")
     if note:
         fields["note"] = note
