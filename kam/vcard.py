@@ -76,9 +76,29 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\([nN,;:\\])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
 
 
+def _split(text: str, sep: str) -> list[str]:
+    """A value split at each separator that no backslash escapes (a doubled backslash,
+    then a separator, splits), each part unescaped."""
+    parts, current, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            current.append(text[i:i + 2])
+            i += 2
+            continue
+        if ch == sep:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return [_unescape(x) for x in parts]
+
+
 def _parts(text: str) -> list[str]:
     """A structured value (N, ORG) split at its unescaped semicolons."""
-    return [_unescape(p) for p in re.split(r"(?<!\\);", text)]
+    return _split(text, ";")
 
 
 def read(text: str, path: object) -> list[Card]:
@@ -148,8 +168,7 @@ def _take(card: Card, name: str, value: str, types: list[str], n_parts: list[str
     elif name == "NOTE":
         card.note = _unescape(value).strip()
     elif name == "CATEGORIES":
-        card.categories = [c.strip() for c in re.split(r"(?<!\\),", value) if c.strip()]
-        card.categories = [_unescape(c) for c in card.categories]
+        card.categories = [c.strip() for c in _split(value, ",") if c.strip()]
     elif name == "X-KAM-CODE":
         card.code = _unescape(value).strip()
     elif name == "X-KAM-CONTACT":
@@ -238,6 +257,9 @@ def write(cards: list[Card]) -> str:
             lines.append(f"X-KAM-CODE:{_escape(c.code)}")
         if c.other:
             lines.append(f"X-KAM-CONTACT:{_escape(c.other)}")
+        for name, value in c.others:  # an address goes back as its street line
+            lines.append(f"ADR:;;{_escape(value)};;;;" if name == "ADR" else
+                         f"{name}:{_escape(value)}")
         lines.append("END:VCARD")
         out.extend(fold(line) for line in lines)
     return "".join(out)

@@ -74,7 +74,7 @@ def test_vcf_round_trip_keeps_every_value(kam: Kam, phone_file: Path, tmp_path: 
 
     def people(cards: list[vcard.Card]) -> set[tuple[object, ...]]:
         return {(c.name, c.org, c.title, frozenset(n for n, _ in c.phones), frozenset(c.emails),
-                 tuple(c.categories),
+                 tuple(c.categories), frozenset(c.others),
                  "\n".join(x for x in c.note.splitlines() if not x.startswith("[kam]")))
                 for c in cards}
 
@@ -84,7 +84,9 @@ def test_vcf_round_trip_keeps_every_value(kam: Kam, phone_file: Path, tmp_path: 
     li = next(p for p in after if p[0] == "李雷")
     assert li[5] == ("需跟进", "重点客户")
     assert after - {li} == before - {p for p in before if p[0] == "李雷"}
-    assert li[:5] + li[6:] == next(p for p in before if p[0] == "李雷")[:5] + ("",)
+    assert li[:5] + li[6:] == next(p for p in before if p[0] == "李雷")[:5] + (frozenset(), "")
+    assert ("ADR", "南京路 100 号 上海 200001 中国") in next(
+        p for p in after if p[0] == "陈丽")[6]  # what kam has no field for comes back too
     types = {line for line in raw.decode().splitlines() if line.startswith("TEL")}
     assert "TEL;TYPE=CELL:139-5678-1234" in types and "TEL;TYPE=WORK:0851-88886666" in types
     # read back, nothing changes; kam's own lines in NOTE are not taken as the note

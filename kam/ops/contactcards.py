@@ -3,6 +3,7 @@ of an import: one card a person, the customer's company as ORG."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from kam import kept
@@ -53,8 +54,17 @@ def cards(customers: list[Customer], ranks: dict[str, Rank],
                 uid=f"{c.code}-{n}@kam", other=rest,
                 # kam's 生日 is the main contact's; a person's date does not leave masked
                 birthday=c.dates.get("birthday", "") if n == 0 and main and not masked
-                else ""))
+                else "", others=[] if masked else _card_extras(c, p.name)))
     return out
+
+
+# An extra an imported card left (ADR (陈丽)): written back on that person's card.
+_CARD_EXTRA = re.compile(r"^([A-Z][A-Z0-9-]*) \((.+)\)$")
+
+
+def _card_extras(c: Customer, person: str) -> list[tuple[str, str]]:
+    return [(m[1], str(v)) for k, v in c.extra.items()
+            if (m := _CARD_EXTRA.match(k)) and m[2] == person and v not in (None, "")]
 
 
 def _mobile(number: str) -> bool:
