@@ -234,7 +234,7 @@ def test_concurrent_writers_lose_nothing_and_readers_see_snapshots(tmp_path: Pat
     assert all(n > 0 for n in reads)
 
 
-ERASE_KILLS = 30
+ERASE_KILLS = 20
 
 
 def _phone(i: int) -> str:

@@ -15,9 +15,11 @@ from tests.conftest import Kam
 
 
 @pytest.fixture
-def many(kam: Kam) -> Kam:
-    for i in range(12):
-        kam("add", "--code", f"K{i:02}", "--name", f"客户{i:02}", "--stage", "合作中")
+def many(kam: Kam, tmp_path: Path) -> Kam:
+    sheet = tmp_path / "many.csv"
+    sheet.write_text("客户编号,客户名称,合作阶段\n" + "".join(
+        f"K{i:02},客户{i:02},合作中\n" for i in range(12)), encoding="utf-8")
+    kam("import", str(sheet))
     return kam
 
 
