@@ -46,9 +46,9 @@ def import_(
     fmt: ReportFormatOpt = ReportFmt.table,
 ) -> None:
     from kam import render
+    from kam.importreport import imported
     from kam.ops.importing import StrictRefusal, import_file
     from kam.records import parse_pairs
-    from kam.report import imported
 
     c = context(ctx)
     try:
@@ -66,10 +66,10 @@ def import_(
 @app.command(help=N_("The import batches that can be undone, newest last."),
              epilog=N_("kam batches"))
 def batches(ctx: typer.Context, fmt: ReportFormatOpt = ReportFmt.table) -> None:
-    from kam import report
+    from kam import importreport
     from kam.ops.importing import batches as run
 
-    report.batches(run(context(ctx)), fmt.value)
+    importreport.batches(run(context(ctx)), fmt.value)
 
 
 @app.command(help=N_("Undo an import: every customer it created or changed goes back to its "
