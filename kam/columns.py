@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -19,7 +18,6 @@ from kam import kept
 from kam.dates import coerce_date
 from kam.errors import BadInput
 from kam.i18n import t
-from kam.models import Customer
 from kam.records import check_code, contacts_text, split_tags
 from kam.schema import HEADERS, Contact
 from kam.settings import SIMPLIFIED, Settings
@@ -494,37 +492,4 @@ def _set_field(out: RowData, key: str, header: str, v: Any, text: str, settings:
     out.headers.setdefault(key, header)
 
 
-# --- export rows -------------------------------------------------------------
-
-def _first_met(keys: Iterable[Iterable[str]]) -> list[str]:
-    """Every key, in the order first met: a stable order for the same archive."""
-    return list(dict.fromkeys(k for group in keys for k in group))
-
-
-def extra_columns(customers: list[Customer]) -> list[str]:
-    """Every extra column but those the template or kam's own columns already have."""
-    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER, LOST_HEADER, CONTACTS_HEADER,
-                                     SCORE_HEADER, TIER_HEADER} | set(
-        DATE_HEADERS.values())
-    return [k for k in _first_met(c.extra for c in customers) if k not in taken]
-
-
-def date_names(customers: list[Customer]) -> list[str]:
-    """Every named date, in the order first met."""
-    return _first_met(c.dates for c in customers)
-
-
-def date_header(name: str) -> str:
-    return DATE_HEADERS.get(name, f"日期:{name}")
-
-
 TAG_SEP = "、"
-
-
-def header_table() -> str:
-    """The headers kam understands, as a Markdown table (the README's copy is tested)."""
-    names = {SEQ: "(序号: ignored)", PERSON: "name, or contact (a person's name)"}
-    lines = ["| kam key | headers (any case; spaces, * and （必填） ignored) |", "|---|---|"]
-    for key, aliases in HEADER_ALIASES.items():
-        lines.append(f"| {names.get(key, f'`{key}`')} | {', '.join(aliases)} |")
-    return "\n".join(lines) + "\n"

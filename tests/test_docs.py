@@ -71,7 +71,6 @@ def test_readme_lists_every_header_kam_understands() -> None:
     Regenerate with KAM_REGOLD=1."""
     import os
 
-    from kam.columns import header_table
 
     start = "<!-- headers: generated from kam/columns.py -->\n"
     end = "<!-- /headers -->"
@@ -81,3 +80,14 @@ def test_readme_lists_every_header_kam_understands() -> None:
         text = text[:a] + header_table() + text[b:]
         (ROOT / "README.md").write_text(text, encoding="utf-8")
     assert start + header_table() + end in text
+
+
+def header_table() -> str:
+    """The headers kam understands, as a Markdown table (the README's copy)."""
+    from kam.columns import HEADER_ALIASES, PERSON, SEQ
+
+    names = {SEQ: "(序号: ignored)", PERSON: "name, or contact (a person's name)"}
+    lines = ["| kam key | headers (any case; spaces, * and （必填） ignored) |", "|---|---|"]
+    for key, aliases in HEADER_ALIASES.items():
+        lines.append(f"| {names.get(key, f'`{key}`')} | {', '.join(aliases)} |")
+    return "\n".join(lines) + "\n"

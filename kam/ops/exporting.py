@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -129,9 +130,6 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
         SCORE_HEADER,
         TAG_SEP,
         TIER_HEADER,
-        date_header,
-        date_names,
-        extra_columns,
     )
     from kam.privacy import mask, mask_date, mask_extra
     from kam.records import MASKED_TEXT, contacts_text, next_follow_up
@@ -192,3 +190,36 @@ def _people(c: Customer) -> list[Contact]:
     an import gives it back), then the others."""
     main = main_contact(c) if c.contact_role else None
     return [*([main] if main else []), *c.contacts]
+
+
+def _first_met(keys: Iterable[Iterable[str]]) -> list[str]:
+    """Every key, in the order first met: a stable order for the same archive."""
+    return list(dict.fromkeys(k for group in keys for k in group))
+
+
+def extra_columns(customers: list[Customer]) -> list[str]:
+    """Every extra column but those the template or kam's own columns already have."""
+    from kam.columns import (
+        CONTACTS_HEADER,
+        DATE_HEADERS,
+        LOST_HEADER,
+        NEXT_HEADER,
+        SCORE_HEADER,
+        TIER_HEADER,
+    )
+    from kam.schema import HEADERS
+
+    taken = set(HEADERS.values()) | {"序号", NEXT_HEADER, LOST_HEADER, CONTACTS_HEADER,
+                                     SCORE_HEADER, TIER_HEADER} | set(DATE_HEADERS.values())
+    return [k for k in _first_met(c.extra for c in customers) if k not in taken]
+
+
+def date_names(customers: list[Customer]) -> list[str]:
+    """Every named date, in the order first met."""
+    return _first_met(c.dates for c in customers)
+
+
+def date_header(name: str) -> str:
+    from kam.columns import DATE_HEADERS
+
+    return DATE_HEADERS.get(name, f"日期:{name}")
