@@ -119,6 +119,8 @@ def test_mask_in_xlsx(archive: Kam, tmp_path: Path) -> None:
     (("out.txt",), "--format: use xlsx, csv, json, vcf or ics, not 'txt'"),
     (("-", "--format", "xlsx"), "xlsx cannot go to stdout"),
     (("nodir/out.xlsx",), "no such directory"),
+    (("/dev/null", "-f", "csv"), "/dev/null is not a regular file; export to a file, or to -"),
+    ((".", "-f", "json"), ". is not a regular file"),
 ])
 def test_export_bad_usage(archive: Kam, tmp_path: Path, monkeypatch, args, message) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)

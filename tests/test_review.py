@@ -287,3 +287,18 @@ def test_review_numbers_are_numbers_and_codes_are_never_cut(kam: Kam, tmp_path: 
     assert money and all(c.data_type == "n" and "#,##0" in c.number_format for c in money)
     assert not [c for c in cells if isinstance(c.value, str) and "e+0" in c.value]
 
+
+
+def test_a_device_or_a_folder_is_never_replaced_by_a_workbook(past: Kam, tmp_path: Path) -> None:
+    """Run as root, an atomic rename would put a file where /dev/null was: refused, for
+    the review and the export alike, and the target left as it was."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (("review", "--month", "2026-10", "--xlsx", str(fifo)),
+                 ("export", str(fifo), "-f", "csv"), ("export", str(tmp_path), "-f", "json")):
+        r = past(*args, code=2)
+        assert "is not a regular file" in r.stderr and r.stderr.count("\n") == 1, args
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and tmp_path.is_dir()

@@ -35,8 +35,13 @@ def export(ctx: Context, target: Path | None, kind: str | None = None,
     columns) to target, or return it as text when target is None (csv and json only).
     The columns where kam keeps values it did not take (kam/kept.py) are left out of a
     sheet unless all_columns; JSON always has every extra."""
+    from kam.store.files import NotRegular
+
     try:
         return _export(ctx, target, kind, f, include_archived, masked, all_columns)
+    except NotRegular:  # a device, a pipe or a folder: an export replaces files only
+        raise BadInput(t("{target} is not a regular file; export to a file, or to - for "
+                         "stdout (csv, json, vcf, ics)", target=target)) from None
     except OSError as e:  # a full or read-only disk, a path that cannot be written
         raise BadInput(t("{target}: cannot write ({strerror}); nothing was exported",
                          target=target, strerror=e.strerror)) from None

@@ -344,7 +344,15 @@ def review_period(ctx: Context, req: Request) -> tuple[dict[str, Any], list[core
     sections = core.tables(doc, names(ctx.settings))
     if req.xlsx:
         from kam.excel import write_review
+        from kam.store.files import NotRegular
 
-        write_review(Path(req.xlsx), sections, doc["period"]["label"])
+        try:
+            write_review(Path(req.xlsx), sections, doc["period"]["label"])
+        except NotRegular:
+            raise BadInput(t("{target} is not a regular file; write the review to a file",
+                             target=req.xlsx)) from None
+        except OSError as e:
+            raise BadInput(t("{target}: cannot write ({strerror}); the review was not saved",
+                             target=req.xlsx, strerror=e.strerror)) from None
         doc["xlsx"] = req.xlsx
     return doc, sections

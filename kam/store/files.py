@@ -43,6 +43,11 @@ def atomic_save(path: Path, save: Callable[[str], None], mode: int = 0o600,
     works out again (after a power cut the file may be empty or short, never torn
     into another valid one).
     """
+    try:  # a device, a FIFO or a folder is never replaced by a file (root could)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise NotRegular(errno.EINVAL, "not a regular file", str(path))
+    except FileNotFoundError:
+        pass
     tmp = _temp_beside(path)
     try:
         save(tmp)
