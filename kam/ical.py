@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from kam.vcard import fold
+from kam.text import fold, plain
 
 ALARM_HOUR = 9  # the alarm rings at 9:00 on the day (and lead days ahead)
 
@@ -29,8 +29,8 @@ class Event:
 
 
 def _text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (plain(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
 
 
 def _alarm(summary: str, days_ahead: int) -> list[str]:

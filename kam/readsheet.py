@@ -131,7 +131,7 @@ def _opened(path: Path) -> tuple[int, bytes]:
         raise BadInput(t("{path}: no such file", path=path)) from None
     except (NotRegular, IsADirectoryError):
         if path.is_dir():
-            raise BadInput(t("{path} is a directory, not a spreadsheet", path=path)) from None
+            raise BadInput(t("{path} is a directory, not a file to import", path=path)) from None
         raise BadInput(t("{path} is not a regular file (a pipe or a device); save the sheet as a "
                          "file and import that", path=path)) from None
     except OSError as e:
@@ -387,7 +387,7 @@ def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, bool
     found = {m.encoding: m.chaos for m in from_bytes(raw, cp_isolation=list(LIKELY))}
     if not found:
         raise BadInput(t("{path}: unknown text encoding; name it with --encoding (for example "
-                         "gb18030 or big5), or save the file as UTF-8 CSV", path=path))
+                         "gb18030 or big5), or save the file as UTF-8 text", path=path))
     least = min(found.values())
     name = next(e for e in LIKELY if e in found and found[e] <= least + 0.05)
     return raw.decode(name), name, True

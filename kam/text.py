@@ -139,3 +139,28 @@ class _Lazy:
                        "split"):
             setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
+
+
+# --- content lines of vCard and iCalendar files (RFC 6350, RFC 5545) -----------
+
+_CONTROL = pattern(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(value: str) -> str:
+    """Text as a card or an event may hold it: line breaks as \\n, no other control
+    character (RFC 6350 and 5545 allow none in text; an app may stop at one)."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def fold(line: str) -> str:
+    """A content line folded at 75 octets (RFC 6350 / 5545), never inside a character."""
+    out, current, size = [], "", 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > 75:
+            out.append(current)
+            current, size = " ", 1
+        current += ch
+        size += n
+    out.append(current)
+    return "\r\n".join(out) + "\r\n"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from kam.errors import BadInput
 from kam.i18n import t
+from kam.text import fold, plain
 
 
 @dataclass
@@ -212,22 +213,10 @@ def _name_of(n: list[str]) -> str:
 # --- writing ------------------------------------------------------------------
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def fold(line: str) -> str:
-    """A content line folded at 75 octets (RFC 6350 / 5545), never inside a character."""
-    out, current, size = [], "", 0
-    for ch in line:
-        n = len(ch.encode("utf-8"))
-        if size + n > 75:
-            out.append(current)
-            current, size = " ", 1
-        current += ch
-        size += n
-    out.append(current)
-    return "\r\n".join(out) + "\r\n"
+    """A text value escaped; line breaks as \\n and no other control character (an
+    address book may stop at one), as kam.ical.plain leaves them."""
+    return (plain(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
 
 
 def write(cards: list[Card]) -> str:

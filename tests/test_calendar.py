@@ -85,3 +85,25 @@ def test_a_masked_calendar_hides_phones_and_leaves_birthdays_out(dated: Kam) -> 
     assert "K1-birthday@kam" not in events and "K1-contract_end@kam" in events
     assert "13956781234" not in text and "139****1234" in str(
         events["K1-follow-up@kam"]["DESCRIPTION"])
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(summary=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                       max_size=120).map(str.strip).filter(bool),
+       description=st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_any_text_survives_an_event(summary: str, description: str) -> None:
+    """Escaping and folding: icalendar reads back what kam/ical.py wrote, whatever the text."""
+    from datetime import datetime, timezone
+
+    from kam import ical
+
+    text = ical.write([ical.Event("K1-x@kam", date(2026, 2, 28), summary, description)],
+                      datetime(2026, 11, 23, 8, tzinfo=timezone.utc), "名")
+    assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+    event, = _calendar(text).values()
+    assert str(event["SUMMARY"]) == ical.plain(summary)
+    assert str(event.get("DESCRIPTION", "")) == ical.plain(description)

@@ -199,3 +199,13 @@ def test_the_main_contacts_birthday_goes_both_ways(kam: Kam, tmp_path: Path) -> 
     out = kam("export", "-", "-f", "vcf").stdout
     assert "BDAY:1980-02-29" in out
     assert "BDAY" not in kam("export", "-", "-f", "vcf", "--mask").stdout
+
+
+def test_control_characters_never_reach_a_card_or_an_event(kam: Kam) -> None:
+    kam("add", "--code", "K1", "--name", "坏\x1b[2J名", "--contact", "张\x07三",
+        "--next", "2026-12-01", "--note", "一\r二")
+    for fmt in ("vcf", "ics"):
+        out = kam("export", "-", "-f", fmt).stdout
+        body = out.replace("\r\n", "")
+        assert not any(ch in body for ch in "\x1b\x07\r"), fmt
+        assert "坏[2J名" in body, fmt
