@@ -67,9 +67,8 @@ def _params(text: str) -> dict[str, list[str]]:
         if not eq:
             key, value = ("ENCODING" if part.upper() in ("QUOTED-PRINTABLE", "BASE64", "B")
                           else "TYPE"), part
-        values = [v.strip('"').strip() for v in re.split(r',(?=(?:[^"]*"[^"]*")*[^"]*$)',
-                                                         value)]
-        out.setdefault(key.upper(), []).extend(v for x in values for v in x.split(",") if v)
+        values = (v.strip() for v in value.replace('"', "").split(","))
+        out.setdefault(key.upper(), []).extend(v for v in values if v)
     return out
 
 

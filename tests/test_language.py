@@ -391,3 +391,14 @@ def test_english_tables_show_english_labels_spreadsheets_keep_the_templates_word
     assert kam.json("list")[0]["stage"] == "active"
     monkeypatch.setenv("KAM_LANG", "zh")
     assert "合作中" in kam("list").stdout and "试探型" in kam("score").stdout
+
+
+def test_help_defaults_and_kind_lists_are_in_the_users_words(kam: Kam,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setenv("KAM_LANG", "zh")
+    assert "[默认：跟进]" in kam("log", "--help").stdout
+    assert "[默认：]" not in kam("lost", "--help").stdout  # an empty default is not shown
+    kam("add", "--code", "K1", "--name", "甲")
+    r = kam("log", "K1", "x", "-k", "foo", code=2)
+    assert "跟进, 电话, 拜访" in r.stderr and "follow_up" not in r.stderr

@@ -123,16 +123,7 @@ def test_a_cell_at_the_last_row_and_column_is_refused_not_allocated(kam: Kam, tm
                                                                       ) -> None:
     """A 1 KB sheet with cells at A1 and XFD1048576 would make the reader allocate 17
     billion cells (the process aborted): refused at once, nothing written."""
-    from tests.workbooks import workbook
-
-    f = workbook(tmp_path / "corner.xlsx", [("客户", [["客户编号", "客户名称"], ["A1", "甲"]])])
-    with zipfile.ZipFile(f) as z:
-        items = {n: z.read(n) for n in z.namelist()}
-    items["xl/worksheets/sheet1.xml"] = items["xl/worksheets/sheet1.xml"].replace(
-        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
-    with zipfile.ZipFile(f, "w") as z:
-        for n, data in items.items():
-            z.writestr(n, data)
+    f = _one_far_cell(tmp_path / "corner.xlsx", "XFD")
     kam("add", "--name", "已有")
     before = kam.digest()
     r = subprocess.run([sys.executable, "-m", "kam", "--db", str(kam.db), "import", str(f)],
@@ -263,16 +254,7 @@ def test_a_sheet_past_twenty_million_cells_is_refused_with_what_to_do(kam: Kam, 
                                                                       ) -> None:
     """Cells at A1 and T1048576: a rectangle of 21 million cells that calamine can hold but
     no customer list needs; refused with the size and what to do, nothing written."""
-    from tests.workbooks import workbook
-
-    f = workbook(tmp_path / "tall.xlsx", [("客户", [["客户编号", "客户名称"], ["A1", "甲"]])])
-    with zipfile.ZipFile(f) as z:
-        items = {n: z.read(n) for n in z.namelist()}
-    items["xl/worksheets/sheet1.xml"] = items["xl/worksheets/sheet1.xml"].replace(
-        b"</sheetData>", b'<row r="1048576"><c r="T1048576"><v>1</v></c></row></sheetData>')
-    with zipfile.ZipFile(f, "w") as z:
-        for n, data in items.items():
-            z.writestr(n, data)
+    f = _one_far_cell(tmp_path / "tall.xlsx", "T")
     kam("add", "--name", "已有")
     before = kam.digest()
     r = kam("import", str(f), code=2)
@@ -290,3 +272,19 @@ def test_a_file_bigger_than_any_customer_list_is_refused_unread(kam: Kam, tmp_pa
         out.truncate(129 * 2**20)
     r = kam("import", str(f), code=2)
     assert "129 MiB" in r.stderr and "128 MiB" in r.stderr and "unpacks" not in r.stderr
+
+
+def _one_far_cell(path: Path, column: str) -> Path:
+    """A small template sheet with one more cell, in the last row's given column."""
+    from tests.workbooks import workbook
+
+    f = workbook(path, [("客户", [["客户编号", "客户名称"], ["A1", "甲"]])])
+    with zipfile.ZipFile(f) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    items["xl/worksheets/sheet1.xml"] = items["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", f'<row r="1048576"><c r="{column}1048576"><v>1</v></c></row>'
+        "</sheetData>".encode())
+    with zipfile.ZipFile(f, "w") as z:
+        for n, data in items.items():
+            z.writestr(n, data)
+    return f

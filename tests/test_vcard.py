@@ -209,3 +209,28 @@ def test_control_characters_never_reach_a_card_or_an_event(kam: Kam) -> None:
         body = out.replace("\r\n", "")
         assert not any(ch in body for ch in "\x1b\x07\r"), fmt
         assert "坏[2J名" in body, fmt
+
+
+def test_a_card_with_the_numbers_of_two_customers_joins_neither(kam: Kam, tmp_path: Path) -> None:
+    kam("add", "--code", "K1", "--name", "甲公司", "--contact-info", "13900000001")
+    kam("add", "--code", "K2", "--name", "乙公司", "--contact-info", "13900000002")
+    f = tmp_path / "both.vcf"
+    f.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:王五\nTEL:13900000001\nTEL:13900000002\n"
+                 "END:VCARD\n", encoding="utf-8")
+    report = kam.json("import", str(f))
+    assert report["created"] == 1
+    assert [n["message"] for n in report["notes"] if "several" in n["message"]] == [
+        "王五: the phone numbers or emails of several customers (K1, K2); not added to any"]
+    assert kam.json("show", "K1")["contacts"] == kam.json("show", "K2")["contacts"] == []
+
+
+def test_a_customer_without_people_leaves_as_a_company_card_and_comes_back(
+        kam: Kam, tmp_path: Path) -> None:
+    kam("add", "--code", "K1", "--name", "甲公司", "--contact-info", "0851-88886666")
+    out = tmp_path / "o.vcf"
+    kam("export", str(out))
+    text = out.read_bytes().decode("utf-8")
+    assert "FN:甲公司\r\n" in text and "ORG:甲公司\r\n" in text and "X-ABShowAs:COMPANY" in text
+    again = kam.json("import", str(out))
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+    assert kam.json("show", "K1")["contact"] == ""  # the company is not its own contact

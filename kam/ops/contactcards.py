@@ -94,17 +94,14 @@ def rows(found: list[Card], existing: dict[str, Customer]
     the one customer (main contact or another) they belong to; else cards with the same
     ORG are one new customer; else a card is a customer of its own (a person).
     """
-    owners: dict[str, set[str]] = {}
+    owners: dict[str, set[str]] = {}  # phone or email -> the customers it is found at
     for c in existing.values():
-        for p in (main_contact(c), *c.contacts):
-            if p is not None:
-                for token in contact_tokens(p.contact_info):
-                    owners.setdefault(token, set()).add(c.code)
-        for token in contact_tokens(c.contact_info):
-            owners.setdefault(token, set()).add(c.code)
+        for info in (c.contact_info, *(p.contact_info for p in c.contacts)):
+            for token in contact_tokens(info):
+                owners.setdefault(token, set()).add(c.code)
     groups: dict[str, list[Card]] = {}
     notes: list[dict[str, Any]] = []
-    matched: dict[str, str] = {}
+    matched: set[str] = set()  # the groups found by a phone or email
     for card in found:
         tokens = contact_tokens(JOIN.join([*(n for n, _ in card.phones), *card.emails]))
         codes = set().union(*(owners.get(x, set()) for x in tokens)) if tokens else set()
@@ -112,7 +109,8 @@ def rows(found: list[Card], existing: dict[str, Customer]
             key = "code:" + card.code
         elif len(codes) == 1:
             code = next(iter(codes))
-            key, matched[key] = "code:" + code, code
+            key = "code:" + code
+            matched.add(key)
             for token in tokens:  # the next cards of the file find it by these too
                 owners.setdefault(token, set()).add(code)
             notes.append({"row": card.line, "message": t(

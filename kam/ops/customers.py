@@ -195,6 +195,7 @@ class Listing:
     customers: list[Customer]
     ranks: dict[str, Rank]
     archive_size: int  # customers looked at (to tell "none match" from "none yet")
+    old_codes: frozenset[str] = frozenset()  # codes merged or renamed away (case-folded)
 
     def records(self, ctx: Context, masked: bool, labels: bool = False) -> list[dict[str, Any]]:
         return [records.record(c, self.ranks[c.code], ctx.settings, masked=masked, labels=labels)
@@ -206,22 +207,31 @@ def load_ranked(ctx: Context, include_archived: bool = False
     """Every customer (archived on request) and code -> Rank. The ranks of this
     generation, day and kam.yaml are kept (store/derived.py): the first command of the
     day scores, the next ones read them."""
+    customers, ranks, _ = _loaded(ctx, include_archived)
+    return customers, ranks
+
+
+def _loaded(ctx: Context, include_archived: bool
+            ) -> tuple[list[Customer], dict[str, Rank], frozenset[str]]:
+    """load_ranked's customers and ranks, and the old codes, from one read."""
     from kam.ops import view
 
     with ctx.reader() as store:
         everyone = store.customers(include_archived=True)
         source = store.identity
+        old_codes = frozenset(store.aliases())
     ranks = view.ranks(ctx, everyone, source)
     customers = everyone if include_archived else [c for c in everyone if not c.archived]
-    return customers, ranks
+    return customers, ranks, old_codes
 
 
 def find(ctx: Context, f: Filter, sort: str = "code", include_archived: bool = False
          ) -> Listing:
     """The customers matching the filters, sorted (export)."""
-    customers, ranks = load_ranked(ctx, include_archived)
+    customers, ranks, old_codes = _loaded(ctx, include_archived)
     chosen = records.select(customers, f.resolved(ctx.settings), ranks)
-    return Listing(records.sort_customers(chosen, sort, ranks), ranks, len(customers))
+    return Listing(records.sort_customers(chosen, sort, ranks), ranks, len(customers),
+                   old_codes)
 
 
 @dataclass

@@ -80,7 +80,8 @@ def _export(ctx: Context, target: Path | None, kind: str | None, f: Filter | Non
     else:
         headers, rows, left_out = export_rows(ctx, listing.customers, mask,
                                               dates_as_text=kind == "csv",
-                                              ranks=listing.ranks, all_columns=all_columns)
+                                              ranks=listing.ranks, all_columns=all_columns,
+                                              old_codes=listing.old_codes)
         if left_out:
             warnings.append(t("{count} column(s) where kam keeps replaced or unknown values "
                               "left out (e.g. {header}); --all-columns writes them",
@@ -123,7 +124,8 @@ def _csv_text(headers: list[str], rows: list[list[Any]], crlf: bool) -> str:
 
 
 def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_text: bool,
-                ranks: dict[str, Rank], all_columns: bool = False
+                ranks: dict[str, Rank], all_columns: bool = False,
+                old_codes: frozenset[str] = frozenset()
                 ) -> tuple[list[str], list[list[Any]], list[str]]:
     """The template's 16 columns, kam's score and tier, the next follow-up (the date kam
     reminds on), named dates and the lost reason if any, then extras. Also the kept-value
@@ -144,7 +146,10 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
         return iso if dates_as_text or not iso else date.fromisoformat(iso)
 
     extras = extra_columns(customers)
-    left_out = [] if all_columns else _kept_columns(ctx, extras)
+    from kam.kept import is_kept
+
+    # a merge's kept value is named after the code merged away, now an old code
+    left_out = [] if all_columns else [h for h in extras if is_kept(h, old_codes)]
     extras = [k for k in extras if k not in left_out]
     names = date_names(customers)
     nexts = {c.code: next_follow_up(c, ranks[c.code], ctx.settings) for c in customers}
@@ -177,17 +182,6 @@ def export_rows(ctx: Context, customers: list[Customer], masked: bool, dates_as_
                *(date_header(k) for k in names), *([LOST_HEADER] if with_lost else []),
                *([CONTACTS_HEADER] if with_people else []), *extras]
     return headers, rows, left_out
-
-
-def _kept_columns(ctx: Context, extras: list[str]) -> list[str]:
-    """The extras that are kam's kept values (kam/kept.py), not the sheet's own columns."""
-    from kam.kept import is_kept
-
-    if not any(h.endswith(")") for h in extras):
-        return []
-    with ctx.reader() as store:  # a merge's kept value is named after a code now an alias
-        merged = set(store.aliases())
-    return [h for h in extras if is_kept(h, merged)]
 
 
 def _people(c: Customer) -> list[Contact]:
