@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from kam import kept
+from kam.columns import JOIN, ColumnMap, Layout, RowData
 from kam.i18n import t
 from kam.privacy import contact_tokens, mask, split_contact
 from kam.records import CONTACT_SEP, contacts_text, main_contact, same_person
@@ -16,12 +17,10 @@ from kam.vcard import Card
 if TYPE_CHECKING:
     from datetime import date
 
-    from kam.columns import Layout, RowData
     from kam.models import Customer
 
 # The last line of an exported card's NOTE: kam's figures, left out when read back.
 TRAILER = "[kam] "
-JOIN = " / "
 
 
 def cards(customers: list[Customer], ranks: dict[str, Rank],
@@ -81,8 +80,6 @@ COLUMNS = {"X-KAM-CODE": "code", "ORG": "name", "FN": "contact", "TITLE": "title
 
 def layout() -> Layout:
     """What the import report shows as the file's columns."""
-    from kam.columns import ColumnMap, Layout
-
     return Layout("vCard", 0, [ColumnMap(i, h, k) for i, (h, k) in enumerate(COLUMNS.items())])
 
 
@@ -130,8 +127,6 @@ def rows(found: list[Card], existing: dict[str, Customer]
 
 def _row(key: str, group: list[Card], existing: dict[str, Customer], by_contact: bool
          ) -> RowData:
-    from kam.columns import RowData
-
     code = key[5:] if key.startswith("code:") else ""
     current = existing.get(code)
     fields: dict[str, Any] = {"code": code} if code else {}
