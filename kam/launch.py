@@ -1,9 +1,16 @@
 """The console entry point (``kam``): the Typer app, built with only the invoked
-command's module (kam.cli.lean_app)."""
+command (kam.cli.lean_app)."""
 
 from __future__ import annotations
 
+import atexit
 import gc
+
+# When the process ends, the interpreter's last collections would walk every object
+# left (the libraries' and the command's) only for the memory to be given back anyway:
+# a third of a daily command. Frozen, they are left out; exit handlers have run, and
+# files are still closed.
+atexit.register(gc.freeze)
 
 
 def main() -> None:
