@@ -284,17 +284,18 @@ def _params(path: str, params: list[Any], values: dict[str, str]) -> list[str]:
 
 
 def lean_app(args: list[str]) -> _help.App:
-    """The command line with only the module of the command the arguments run: typer
-    builds every command's parameters from its signature on each run, most of kam's
-    start-up (README, Performance). Anything else (no command, an unknown one, the
-    contact group): the whole app."""
+    """The command line with only the command the arguments run: typer builds every
+    command's parameters from its signature on each run, most of kam's start-up
+    (README, Performance). Anything else (no command, an unknown one, the contact
+    group): the whole app."""
     name = command_name(args)
     if name is None:
         return app
     for module in MODULES:
         for info in module.app.registered_commands:
             if name == (info.name or info.callback.__name__.replace("_", "-")):
-                lean = _app((module,), groups=False)
+                lean = _app((), groups=False)
+                lean.registered_commands.append(info)
                 lean.callback()(_main)
                 return lean
     return app
