@@ -241,8 +241,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
     folded = lines
     last = len(shown) - 1
     for n, (i, w, r) in enumerate(zip(shown, widths, right, strict=True)):
-        tbl.add_column(_aligned(heads[i], w, r), width=w + (GAP if n < last else 0),
-                       no_wrap=i not in folded, overflow="fold" if i in folded else "ellipsis")
+        tbl.add_column(_aligned(shorten(heads[i], w), w, r), width=w + (GAP if n < last else 0),
+                       no_wrap=i not in folded, overflow="fold" if i in folded else "ignore")
     for n, row in enumerate(text):
         tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else
                       "\n".join(wrap_lines(row[i], w)) if i in folded else
