@@ -7,9 +7,9 @@ import atexit
 import gc
 
 # When the process ends, the interpreter's last collections would walk every object
-# left (the libraries' and the command's) only for the memory to be given back anyway:
-# a third of a daily command. Frozen, they are left out; exit handlers have run, and
-# files are still closed.
+# left (the libraries' and the command's) only for the memory to be given back anyway,
+# a large share of a daily command (README, Performance). Frozen, they are left out;
+# exit handlers have run, and files are still closed.
 atexit.register(gc.freeze)
 
 

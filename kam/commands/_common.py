@@ -36,7 +36,7 @@ DigestFmt = Enum("DigestFmt", [("text", "text"), ("markdown", "markdown"), ("jso
 ExportFmt = Enum("ExportFmt", [(x, x) for x in ("xlsx", "csv", "json", "vcf", "ics")], type=str)
 
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help=N_("Output format."))]
-# Rich draws a table at about half a millisecond a row: a screen's worth by default.
+# A table's rows by default: a screen's worth (Rich's drawing time grows with each row).
 TABLE_ROWS = 50
 LimitOpt = Annotated[int, typer.Option("--limit", help=N_(
     "Rows in the table, first ones first (0: all); JSON and CSV list everything."),
