@@ -245,7 +245,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
                        no_wrap=i not in folded, overflow="fold" if i in folded else "ignore")
     for n, row in enumerate(text):
         tbl.add_row(*(_badge(row[i]) if columns[i] == "tier" else
-                      "\n".join(wrap_lines(row[i], w)) if i in folded else
+                      _Fitted("\n".join(wrap_lines(row[i], w))) if i in folded else
                       _Fitted(_aligned(shorten(row[i], w), w, r))
                       for i, w, r in zip(shown, widths, right, strict=True)),
                     style=styles[n] if styles else None)
@@ -257,9 +257,10 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
 
 
 class _Fitted:
-    """A cell kam has fitted to its column (cut, aligned): Rich draws it as the one
-    segment it is (Rich's console protocol), without wrapping it again as Text, which
-    is half of a table's time."""
+    """A cell kam has fitted to its column (cut and aligned, or wrapped into lines):
+    Rich draws it as the segment it is (Rich's console protocol; a line break starts
+    the cell's next line) without wrapping it again as Text, which is half of a
+    table's time."""
 
     __slots__ = ("text",)
 
@@ -274,7 +275,8 @@ class _Fitted:
     def __rich_measure__(self, console: Any, options: Any) -> Any:
         from rich.measure import Measurement
 
-        return Measurement(width(self.text), width(self.text))
+        cells = max(map(width, self.text.split("\n")))
+        return Measurement(cells, cells)
 
 
 def _aligned(text: str, cells: int, right: bool) -> str:
