@@ -157,8 +157,8 @@ def test_field_names_a_person_types(word: str, keys: tuple[str, ...], expected: 
 
 @pytest.mark.parametrize("command", [("list",), ("search", "客户"), ("score",), ("risk",)])
 def test_every_listing_table_has_a_row_limit(kam: Kam, command: tuple[str, ...]) -> None:
-    """Rich draws a table at about half a millisecond a row: 50 by default, `--limit`
-    for more or fewer (0: all); JSON lists every row."""
+    """A table shows a screen's worth of rows, 50 by default, `--limit` for more or
+    fewer (0: all); JSON lists every row."""
     for n in range(55):
         kam("add", "--code", f"KH{n:04d}", "--name", f"客户{n}", "--stage", "合作中")
     risky = ["--today", "2027-11-23"] if command == ("risk",) else []  # all silent a year
