@@ -199,3 +199,10 @@ def _moved(d: date, n: int, unit: str) -> date:
     if unit == "y":
         return add_months(d, 12 * n)
     return d + timedelta(days=n * (7 if unit == "w" else 1))
+
+
+def previous_working_day(day: date) -> date:
+    """The working day before `day` (Friday for a Saturday, Sunday or Monday): the day
+    the digest's new risks are new since."""
+    back = {0: 3, 6: 2}.get(day.weekday(), 1)
+    return day - timedelta(days=back)

@@ -218,7 +218,7 @@ def test_digest_new_risk_from_complaints(week: Kam) -> None:
 def test_previous_working_day(today: str, before: str) -> None:
     from datetime import date
 
-    from kam.ops.daily import previous_working_day
+    from kam.dates import previous_working_day
 
     assert previous_working_day(date.fromisoformat(today)).isoformat() == before
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import Kam
 
+from kam.dates import previous_working_day
 from kam.followup import due_items, risks
 from kam.formats import Encoded, json_document
 from kam.ops import daily
@@ -87,6 +88,17 @@ def _risk_from_scratch(ctx: Context, threshold: float) -> list[dict[str, Any]]:
             for h in risks(chosen, ranks, settings, ctx.today)]
 
 
+def _new_risks_from_scratch(ctx: Context) -> list[str]:
+    """The digest's new risks: on today's watch list, and not on the one of the working
+    day before (each customer's tier as of today)."""
+    with ctx.reader() as store:
+        chosen = store.customers()
+    scorer = Scorer(ctx.settings, ctx.today)
+    ranks = {c.code: scorer.rank(c) for c in chosen}
+    was = {h.code for h in risks(chosen, ranks, ctx.settings, previous_working_day(ctx.today))}
+    return [h.code for h in risks(chosen, ranks, ctx.settings, ctx.today) if h.code not in was]
+
+
 LISTINGS = [(Filter(), sort, archived, masked, labels)
             for sort in ("code", "-score", "name", "last_contact", "-next_follow_up", "stage",
                          "owner", "updated", "-created")
@@ -142,6 +154,23 @@ def test_the_view_gives_what_the_core_gives_from_scratch(kam: Kam, seed: int) ->
             kept, _ = daily.scores(ctx, include_archived=archived, encoded=True)
             assert json_document(kept) == json_document(rows)
             assert all(type(r) is Encoded for r in kept)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_digests_new_risks_are_what_the_core_gives_from_scratch(kam: Kam, seed: int) -> None:
+    """The view keeps, for each customer on the watch list, whether it was on the list
+    of the working day before: the digest's new risks, day after day, are those the
+    core finds comparing the two days from scratch."""
+    from datetime import timedelta
+
+    _random_archive(kam, seed, n=25)
+    found = []
+    for n in range(0, 240, 3):
+        ctx = Context.create(kam.db, today=date(2026, 11, 2) + timedelta(days=n))
+        new = [r["code"] for r in daily.digest(ctx)["new_risks"]]
+        assert new == _new_risks_from_scratch(ctx), ctx.today
+        found += new
+    assert found  # some days had new risks
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kam.errors import BadInput
@@ -179,7 +178,7 @@ def _at_risk(ctx: Context, f: Filter, threshold: float | None) -> list[Row]:
 
 def _risk_doc(r: Row) -> dict[str, Any]:
     assert r.health is not None
-    health, reasons, days_since, dormant, signals = r.health
+    health, reasons, days_since, dormant, signals, _was = r.health
     return {"code": r.code, "name": r.name, "health": health, "reasons": reasons,
             "days_since_contact": days_since, "dormant": dormant, "tier": r.tier,
             "owner": r.owner, "signals": signals}
@@ -207,28 +206,9 @@ def digest(ctx: Context, days: int = 7, masked: bool | None = None) -> dict[str,
             follow.append(item)
     dates = [item for item, _ in items if item["kind"] != "follow_up"]
     at_risk = _at_risk(ctx, Filter(), None)
-    before = _at_risk_on(ctx, previous_working_day(ctx.today), at_risk)
-    new_risk = [_risk_doc(r) for r in at_risk if r.code not in before]
+    # new: not on the watch list of the working day before, for any signal
+    new_risk = [_risk_doc(r) for r in at_risk if r.health and not r.health.was_at_risk]
     return {"date": ctx.today.isoformat(), "due": follow, "dates": dates,
             "new_risks": new_risk, "at_risk": len(at_risk)}
 
 
-def previous_working_day(day: date) -> date:
-    """The working day before `day` (Friday for a Saturday, Sunday or Monday)."""
-    back = {0: 3, 6: 2}.get(day.weekday(), 1)
-    return day - timedelta(days=back)
-
-
-def _at_risk_on(ctx: Context, day: date, rows: list[Row]) -> set[str]:
-    """Which of these customers (today's watch list) were on the watch list on `day`,
-    for any signal: their health worked out as of that day (the core's own rule)."""
-    from kam.activity import Windows
-    from kam.followup import health
-
-    if not rows:
-        return set()
-    tiers = {r.code: r.tier for r in rows}
-    with ctx.reader() as store:
-        found = [c for c in map(store.find, tiers) if c is not None]
-    w = Windows(day)
-    return {c.code for c in found if health(c, tiers[c.code], ctx.settings, day, w).at_risk}

@@ -69,13 +69,16 @@ class Follow(NamedTuple):
 
 
 class Health(NamedTuple):
-    """A customer's health in the view (kept as a list of these fields)."""
+    """A customer's health in the view (kept as a list of these fields); was_at_risk,
+    for a customer on today's watch list: whether it was on the list of the working
+    day before (the digest's new risks), else None."""
 
     value: float
     reasons: list[str]
     days_since_contact: int | None
     dormant: bool
     signals: list[str]
+    was_at_risk: bool | None
 
 
 class Row(NamedTuple):
@@ -122,11 +125,14 @@ class Builder:
 
     def __init__(self, settings: Settings, today: date):
         from kam.activity import Windows
+        from kam.dates import previous_working_day
         from kam.scoring import Scorer
 
         self.settings, self.today = settings, today
         self.scorer = Scorer(settings, today)
         self.windows = Windows(today)
+        self.before = previous_working_day(today)
+        self.windows_before = Windows(self.before)
 
     def row(self, c: Customer) -> list[Any]:
         from kam.followup import LOST, date_occurrences, health, next_contact, urgency
@@ -151,7 +157,10 @@ class Builder:
                 dates.append([name, late, urgency(late, tier, score, c.stage, name, s), lead,
                               when.isoformat()])
             h = health(c, tier, s, today, self.windows)
-            well = [h.health, list(h.reasons), h.days_since_contact, h.dormant, list(h.signals)]
+            was = (health(c, tier, s, self.before, self.windows_before).at_risk if h.at_risk
+                   else None)
+            well = [h.health, list(h.reasons), h.days_since_contact, h.dormant, list(h.signals),
+                    was]
         return [[c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
                  c.archived, tier, score, c.last_contact, c.next_follow_up, c.updated,
                  c.created], [follow, dates], [well],

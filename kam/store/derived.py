@@ -28,7 +28,7 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes, open_regular, try_locked
 
-FORMAT = 12  # the rows' shape (ops/view.py) and the identity's
+FORMAT = 13  # the rows' shape (ops/view.py) and the identity's
 Identity = list[Any]  # [size, hash of the content]
 PARTS = 6  # lines a row: the customer, due, risk, score, list, score item (ops/view.py)
 
