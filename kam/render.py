@@ -4,10 +4,12 @@ stdout carries data only; messages go to stderr through `say`/`warn`.
 
 Tables are laid out for the terminal's width (80 when output is piped, unless
 COLUMNS says otherwise), measured in display cells (a Chinese character takes two):
-every row stays on one line. Codes, dates and figures are never cut; the free-text
-column (name, reasons, summary) takes the room that is left and is shortened with
-an ellipsis; columns that do not fit are left out, the least useful first, and
-come back on a wider terminal. `kam --wide` shows everything, however wide.
+a row stays on one line, but for the columns whose whole text matters (risk's
+advice, notes), which wrap by Chinese rules. Codes, dates and figures are never
+cut; the free-text column (name, summary) takes the room that is left and is
+shortened with an ellipsis; columns that do not fit are left out, the least useful
+first, and come back on a wider terminal. `kam --wide` shows everything, however
+wide. Rich draws the tables; kam hands it cells already fitted to their columns.
 """
 
 from __future__ import annotations
