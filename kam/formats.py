@@ -29,24 +29,14 @@ def json_document(data: Any) -> str:
 
 
 def encoder(compact: bool = False) -> Any:
-    """json.dumps(value, ensure_ascii=False, default=str) for many values: the C encoder
-    made once (JSONEncoder.encode makes one for each value, half the time of 7,000 due
-    items); the standard one where there is no C encoder. compact=True: no spaces, and
-    a value JSON has no type for is refused (TypeError), as the store wants."""
-    from json import encoder
-
-    item, key = (",", ":") if compact else (", ", ": ")
-    default = _refuse if compact else str
-    make, text = encoder.c_make_encoder, encoder.c_encode_basestring  # type: ignore[attr-defined]
-    if make is None or text is None:
-        return json.JSONEncoder(ensure_ascii=False, default=default,
-                                separators=(item, key)).encode
-    encode = make(None, default, text, None, key, item, False, False, True)
-    return lambda value: "".join(encode(value, 0))
-
-
-def _refuse(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    """json.dumps(value, ensure_ascii=False, default=str) for many values: one
+    JSONEncoder made once and its encode (the C encoder for each value; json.dumps
+    would check its arguments and make an encoder every time). compact=True: no
+    spaces, and a value JSON has no type for is refused (TypeError), as the store
+    wants."""
+    separators = (",", ":") if compact else (", ", ": ")
+    return json.JSONEncoder(ensure_ascii=False, default=None if compact else str,
+                            separators=separators).encode
 
 
 def _object(data: dict[Any, Any], indent: str, dumps: Any) -> str:
