@@ -335,12 +335,9 @@ def blind_spots(customers: list[Customer], scorer: Scorer) -> list[tuple[str, st
     """Indicators without a value for most customers: (indicator, where it looks first,
     customers without a value, customers). Scores say little about those."""
     counts = [0] * len(scorer.settings.indicators)
-    watched = [(i, measure) for i, (ind, measure) in enumerate(scorer._measures)
-               if ind.weight > 0]  # blind_counts looks at these only
     for c in customers:
-        for i, measure in watched:
-            if measure(c)[1] is None:
-                counts[i] += 1
+        for i in scorer.missing(c):
+            counts[i] += 1
     return blind_counts(scorer.settings, counts, len(customers))
 
 
