@@ -110,16 +110,38 @@ _UNITS = {"d": "d", "day": "d", "days": "d", "天": "d", "日": "d",
           "m": "m", "mo": "m", "month": "m", "months": "m", "个月": "m", "月": "m",
           "y": "y", "year": "y", "years": "y", "年": "y"}
 _SIGNED = pattern(r"^([+-])\s*(\d{1,4})\s*([a-z]+|天|日|周|星期|礼拜|个月|月|年)?$")
-_SAID = pattern(r"^(\d{1,4})\s*(天|日|周|个星期|星期|个礼拜|礼拜|个月|年|days?|weeks?|months?|"
+# A count as typed: digits, or Chinese numerals up to 99 (三, 两, 十五, 二十)
+_COUNT = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})"
+_SAID = pattern(rf"^{_COUNT}\s*(天|日|周|个星期|星期|个礼拜|礼拜|个月|年|days?|weeks?|months?|"
                 r"years?)\s*(后|以后|之后|later|前|以前|之前|ago)$")
+_IN = pattern(r"^in\s+(\d{1,4})\s*(days?|weeks?|months?|years?)$")
 _WEEKDAY = pattern(r"^(下下|下|本|这|this |next )?\s*(?:周|星期|礼拜)?\s*"
                    r"([一二三四五六日天七]|mon|tue|wed|thu|fri|sat|sun)[a-z]*$")
 _MONTH_DAY = pattern(r"^(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*[日号]?$")
+# A day of a month: 15号, 本月15日, 下个月3号, 上月20日 (without a month: the nearest)
+_DAY_OF_MONTH = pattern(rf"^(本月|这个月|这月|下个?月|上个?月)?\s*{_COUNT}\s*[日号]$")
+_MONTHS_AWAY = {"本月": 0, "这个月": 0, "这月": 0, "下月": 1, "下个月": 1, "上月": -1, "上个月": -1}
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+           "九": 9}
 _ENDS = {"月底": ("m", 0), "本月底": ("m", 0), "月末": ("m", 0), "eom": ("m", 0),
          "下月底": ("m", 1), "下个月底": ("m", 1), "月初": ("s", 1), "下月初": ("s", 1),
          "下个月初": ("s", 1), "som": ("s", 1), "年底": ("y", 0), "年末": ("y", 0),
-         "eoy": ("y", 0), "下周": ("w", 1), "next week": ("w", 1), "下个月": ("s", 1),
-         "next month": ("s", 1)}
+         "eoy": ("y", 0), "下周": ("w", 1), "next week": ("w", 1), "sow": ("w", 1),
+         "下个月": ("s", 1), "next month": ("s", 1), "周末": ("e", 0), "本周末": ("e", 0),
+         "eow": ("e", 0), "下周末": ("e", 1), "明年": ("n", 1), "soy": ("n", 1)}
+
+
+def _count(count: str, text: str) -> int:
+    """3, 三, 两, 十, 十五, 二十, 九十九 as a number (a Chinese numeral up to 99); a
+    ValueError naming the text for anything else (三三, 十十)."""
+    if count.isdigit():
+        return int(count)
+    tens, ten, ones = count.partition("十")
+    if not ten:
+        tens, ones = "", count
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones or not {tens, ones} <= {"", *_DIGITS}:
+        raise _not_a_date(text)
+    return (_DIGITS[tens] if tens else 1 if ten else 0) * 10 + (_DIGITS[ones] if ones else 0)
 
 
 def add_months(d: date, months: int) -> date:
@@ -137,10 +159,11 @@ def _month_end(year: int, month: int) -> date:
 def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
     """A date as people type it in an option, resolved against today: a full date
     (2026-12-01, 2026年12月1日, ...), 今天/明天/后天/昨天 (today, tomorrow, yesterday),
-    +3, +3d, +2w, +1m, 3天后, 2周后, 1个月后, 3天前, 周五/星期五 (the next Friday),
-    下周三 (Wednesday of next week), 本周五, monday, 月底/eom, 下月底, 月初/下月初, 年底/eoy,
-    下周 (next Monday), 11月30日 or 11-30 (the one of that day nearest to today).
-    Raises ValueError with a readable reason."""
+    +3, +3d, +2w, +1m, 3天后, 三天后, 两周后, 一个月后, 3天前, in 3 days, 周五/星期五 (the
+    next Friday), 下周三 (Wednesday of next week), 本周五, monday, 周末/eow (Sunday), 月底/eom,
+    下月底, 月初/下月初, 年底/eoy, 明年/soy, 下周/sow (next Monday), 11月30日 or 11-30 (the
+    one of that day nearest to today), 15号 (likewise, of the nearest month that has it),
+    下个月15号, 上月20日. Raises ValueError with a readable reason."""
     s = unicodedata.normalize("NFKC", str(text)).strip().lower()
     bare = _TIME_SUFFIX.sub("", s)
     if any(p.match(bare) for p in (_YMD, _COMPACT, _ABY, _TWO_DIGIT_YEAR)):
@@ -156,15 +179,21 @@ def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
             return add_months(today.replace(day=1), n)
         if unit == "y":
             return date(today.year, 12, 31)
-        return today - timedelta(days=today.weekday()) + timedelta(weeks=n)
+        if unit == "n":  # the first day of next year
+            return date(today.year + n, 1, 1)
+        monday = today - timedelta(days=today.weekday())
+        if unit == "e":  # the week's end: its Sunday
+            return monday + timedelta(weeks=n, days=6)
+        return monday + timedelta(weeks=n)
     m = _SIGNED.match(s)
     if m and (m.group(3) or "d") in _UNITS:
         n = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
         return _moved(today, n, _UNITS[m.group(3) or "d"])
-    m = _SAID.match(s)
+    m = _SAID.match(s) or _IN.match(s)
     if m:
-        n = int(m.group(1)) * (-1 if m.group(3) in ("前", "以前", "之前", "ago") else 1)
-        return _moved(today, n, _UNITS[m.group(2)])
+        n = _count(m.group(1), text)
+        back = len(m.groups()) == 3 and m.group(3) in ("前", "以前", "之前", "ago")
+        return _moved(today, -n if back else n, _UNITS[m.group(2)])
     m = _WEEKDAY.match(s)
     if m:
         day = _WEEKDAYS[m.group(2)]
@@ -177,6 +206,9 @@ def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
         if which in ("本", "这", "this"):
             return monday + timedelta(days=day)
         return today + timedelta(days=(day - today.weekday() - 1) % 7 + 1)  # the next one
+    m = _DAY_OF_MONTH.match(s)
+    if m:
+        return _day_of_month(text, today, m.group(1), m.group(2))
     m = _MONTH_DAY.match(s)
     if m:
         month, day = int(m.group(1)), int(m.group(2))
@@ -189,16 +221,36 @@ def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
         if found:
             return min(found, key=lambda d: abs((d - today).days))
         raise ValueError(t("no such date: {text!r}", text=text))
-    raise ValueError(t("not a date: {text!r} (use YYYY-MM-DD, or tomorrow, monday, +7, eom, "
-                       "11-30)", text=text))
+    raise _not_a_date(text)
+
+
+def _not_a_date(text: str) -> ValueError:
+    return ValueError(t("not a date: {text!r} (use YYYY-MM-DD, or tomorrow, monday, +7, eom, "
+                        "11-30)", text=text))
+
+
+def _day_of_month(text: str, today: date, which: str | None, day: str) -> date:
+    """Day `day` of this month, the next or the one before (which); without one, of the
+    month nearest to today that has it."""
+    n = _count(day, text)
+    found = []
+    for away in [_MONTHS_AWAY[which]] if which else [0, 1, -1]:
+        month = add_months(today.replace(day=1), away)
+        if 1 <= n <= _month_end(month.year, month.month).day:
+            found.append(month.replace(day=n))
+    if not found:
+        raise ValueError(t("no such date: {text!r}", text=text))
+    return min(found, key=lambda d: abs((d - today).days))
 
 
 def _moved(d: date, n: int, unit: str) -> date:
-    if unit == "m":
-        return add_months(d, n)
-    if unit == "y":
-        return add_months(d, 12 * n)
-    return d + timedelta(days=n * (7 if unit == "w" else 1))
+    try:
+        if unit in ("m", "y"):
+            return add_months(d, n * (12 if unit == "y" else 1))
+        return d + timedelta(days=n * (7 if unit == "w" else 1))
+    except (ValueError, OverflowError):  # past the year 9999
+        raise ValueError(t("{value} is out of range (years 1 to 9999)",
+                           value=f"{n:+d}{unit}")) from None
 
 
 def previous_working_day(day: date) -> date:

@@ -271,6 +271,11 @@ def test_dates_are_typed_as_people_say_them_and_said_back_as_dates(kam: Kam) -> 
     r = kam("edit", "KH2026001", "--next", "+7", "--today", "2026-12-07")
     assert "2026-12-14" in r.stderr
     assert kam.json("due", "--today", "明天", "--days", "30")[0]["due"] == "2026-12-14"
+    r = kam("snooze", "KH2026001", "--until", "下个月15号", "--today", "2026-12-07")
+    assert "2027-01-15" in r.stderr
+    r = kam("log", "KH2026001", "拜访", "--date", "三天前", "--next", "两周后", "--today",
+            "2026-12-07")
+    assert "2026-12-04" in r.stderr and "2026-12-21" in r.stderr
     r = kam("snooze", "KH2026001", "--until", "改天", code=2)
     assert "--until" in r.stderr and "改天" in r.stderr
 

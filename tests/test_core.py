@@ -328,7 +328,13 @@ MONDAY = date(2026, 12, 7)
     ("本周五", "2026-12-11"), ("下周", "2026-12-14"), ("月底", "2026-12-31"),
     ("eom", "2026-12-31"), ("下月底", "2027-01-31"), ("下月初", "2027-01-01"),
     ("年底", "2026-12-31"), ("11月30日", "2026-11-30"), ("1月5日", "2027-01-05"),
-    ("12-25", "2026-12-25"), ("１２月２５号", "2026-12-25"),
+    ("12-25", "2026-12-25"), ("１２月２５号", "2026-12-25"), ("三天后", "2026-12-10"),
+    ("两周后", "2026-12-21"), ("一个月后", "2027-01-07"), ("两个星期后", "2026-12-21"),
+    ("十五天后", "2026-12-22"), ("二十天前", "2026-11-17"), ("in 3 days", "2026-12-10"),
+    ("15号", "2026-12-15"), ("3号", "2026-12-03"), ("下个月15号", "2027-01-15"),
+    ("下月3日", "2027-01-03"), ("上月20号", "2026-11-20"), ("２０号", "2026-12-20"),
+    ("周末", "2026-12-13"), ("eow", "2026-12-13"), ("下周末", "2026-12-20"),
+    ("sow", "2026-12-14"), ("明年", "2027-01-01"), ("soy", "2027-01-01"),
 ])
 def test_dates_people_type(text: str, expected: str) -> None:
     assert resolve_date(text, MONDAY).isoformat() == expected
@@ -337,13 +343,38 @@ def test_dates_people_type(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text, today, expected", [
     ("+1m", date(2027, 1, 31), "2027-02-28"), ("月底", date(2028, 2, 3), "2028-02-29"),
     ("周日", date(2026, 12, 13), "2026-12-20"), ("2月29日", date(2027, 3, 1), "2028-02-29"),
+    ("3号", date(2026, 12, 28), "2027-01-03"), ("31号", date(2026, 11, 20), "2026-10-31"),
+    ("周末", date(2026, 12, 13), "2026-12-13"),
 ])
 def test_dates_people_type_at_month_and_week_ends(text: str, today: date, expected: str
                                                   ) -> None:
     assert resolve_date(text, today).isoformat() == expected
 
 
-@pytest.mark.parametrize("text", ["某一天", "2026-02-30", "26-12-01", "13月1日", "+", "下周八"])
+@pytest.mark.parametrize("text", ["某一天", "2026-02-30", "26-12-01", "13月1日", "+", "下周八",
+                                  "三三天后", "十十天后", "3天", "32号", "下个月31号x", "0号"])
 def test_what_is_no_date_says_so(text: str) -> None:
     with pytest.raises(ValueError):
         resolve_date(text, MONDAY)
+
+
+def test_a_date_moved_past_the_calendar_says_so() -> None:
+    with pytest.raises(ValueError, match=r"\+9999y"):
+        resolve_date("+9999y", MONDAY)
+
+
+_DATE_WORDS = ["下", "上", "本", "这个", "个", "月", "周", "星期", "天", "日", "号", "后", "前", "十",
+               "两", "三", "二十", "年", "底", "末", "初", "in ", "days", "+", "-", "/", "w", "m"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(st.sampled_from(_DATE_WORDS), st.integers(0, 99).map(str),
+                                st.text(max_size=3)), max_size=5),
+       today=st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+def test_a_typed_date_is_a_date_or_says_why(parts: list[str], today: date) -> None:
+    """Whatever is typed, against any today kam takes (years 1900 to 2999), the
+    resolver gives a date or a ValueError with its reason, never another error."""
+    try:
+        assert isinstance(resolve_date("".join(parts), today), date)
+    except ValueError as e:
+        assert str(e)
