@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
@@ -442,12 +443,18 @@ def collation_key(text: str) -> bytes:
     return text.casefold().encode("gb18030", errors="replace")
 
 
+def folded(text: str) -> str:
+    """Text as search compares it: full-width letters and digits as their ASCII forms
+    (ＡＢＣ, １３９ from a Chinese input method), case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def haystack(c: Customer) -> str:
-    """Everything search looks at in a customer, case-folded."""
+    """Everything search looks at in a customer, folded()."""
     parts = [c.code, c.name, c.contact, c.title, c.contact_info, c.industry, c.need, c.note,
              c.owner, c.last_summary, *c.tags, *(str(v) for v in c.extra.values()),
              *(f"{p.name} {p.title} {p.contact_info}" for p in c.contacts)]
-    return "\n".join(parts).casefold()
+    return folded("\n".join(parts))
 
 
 _NOT_PHONE = re.compile(r"[^\d+()\s.\-－–]")
@@ -457,7 +464,7 @@ _COUNTRY = re.compile(r"^(?:\+|00)86")
 def phone_query(text: str) -> str | None:
     """The digits of a phone number as people type it (139 5678 1234, +86 139-5678-1234,
     (0851) 8888-6666), without China's country code; None for any other search text."""
-    text = text.strip()
+    text = unicodedata.normalize("NFKC", text).strip()
     if _NOT_PHONE.search(text):
         return None
     digits = re.sub(r"\D", "", _COUNTRY.sub("", re.sub(r"[\s.\-－–()]", "", text)))
@@ -469,4 +476,4 @@ def has_phone(c: Customer, digits: str) -> bool:
     extra column's) holds these digits, however it was written."""
     values = [c.contact_info, *(p.contact_info for p in c.contacts),
               *(str(v) for v in c.extra.values())]
-    return any(digits in re.sub(r"\D", "", v) for v in values if v)
+    return any(digits in re.sub(r"\D", "", unicodedata.normalize("NFKC", v)) for v in values if v)

@@ -87,7 +87,8 @@ def test_search_chinese_and_latin_case(two: Kam) -> None:
 
 
 @pytest.mark.parametrize("typed", ["139 5678 1234", "+86 139-5678-1234", "13956781234",
-                                   "0086 13956781234", "(139) 5678.1234", "5678-1234"])
+                                   "0086 13956781234", "(139) 5678.1234", "5678-1234",
+                                   "１３９ ５６７８ １２３４"])
 def test_search_finds_a_phone_number_as_typed(kam: Kam, typed: str) -> None:
     """However the number was stored and however it is typed."""
     kam("add", "--code", "A", "--name", "甲", "--contact-info", "13956781234")
@@ -98,6 +99,17 @@ def test_search_finds_a_phone_number_as_typed(kam: Kam, typed: str) -> None:
     assert [c["code"] for c in kam.json("search", typed)] == ["A", "B", "C"]
     assert [c["code"] for c in kam.json("search", "0851 8888 6666")] == ["C"]
     assert [c["code"] for c in kam.json("search", "2024")] == []  # not a phone: text
+
+
+@pytest.mark.parametrize("typed", ["ABC", "abc", "ＡＢＣ", "ａｂｃ贸易"])
+def test_search_takes_full_width_text_as_its_ascii_form(kam: Kam, typed: str) -> None:
+    """A Chinese input method types ＡＢＣ and １３９: the same letters and digits."""
+    kam("add", "--code", "A", "--name", "ＡＢＣ贸易", "--contact-info", "１３７ ００１３ ７００３")
+    kam("add", "--code", "B", "--name", "ABC 公司")
+    kam("add", "--code", "C", "--name", "丙")
+    assert [c["code"] for c in kam.json("search", typed)] == (["A"] if "贸易" in typed
+                                                               else ["A", "B"])
+    assert [c["code"] for c in kam.json("search", "137 0013 7003")] == ["A"]
 
 
 def test_names_sort_in_pinyin_order(kam: Kam) -> None:

@@ -57,13 +57,13 @@ def search(ctx: Context, text: str, include_archived: bool = False, masked: bool
     """Customers whose fields, extras, contacts or follow-up summaries hold the text."""
     from kam.scoring import ranks
 
-    needle = text.strip().casefold()
+    needle = records.folded(text.strip())
     if not needle:
         raise BadInput(t("search text is empty"))
     phone = records.phone_query(text)  # 139 5678 1234 finds 13956781234, and the reverse
     with ctx.reader() as store:
         customers = store.customers(include_archived=include_archived)
-        in_log = {i.code for i in store.interactions() if needle in i.summary.casefold()}
+        in_log = {i.code for i in store.interactions() if needle in records.folded(i.summary)}
     found = [c for c in customers if c.code in in_log or needle in records.haystack(c)
              or phone is not None and records.has_phone(c, phone)]
     rank = ranks(found, ctx.settings, ctx.today)
