@@ -17,7 +17,7 @@ from kam.labels import term
 from kam.privacy import contact_tokens, mask, mask_date, mask_extra
 from kam.schema import EDITABLE, ROLE_LABELS, ROLE_NAMES, VOCAB_FIELDS, Contact, Rank
 from kam.settings import Settings
-from kam.text import pattern
+from kam.text import folded, pattern
 
 if TYPE_CHECKING:  # the daily commands read the view: no dataclasses imported
     from kam.models import Customer, Interaction
@@ -441,12 +441,6 @@ def collation_key(text: str) -> bytes:
     among them: the order of GB2312/GB18030, whose 3,755 common characters are laid out
     by pinyin (the rarer ones follow, by radical), as Chinese Excel and WPS sort."""
     return text.casefold().encode("gb18030", errors="replace")
-
-
-def folded(text: str) -> str:
-    """Text as search compares it: full-width letters and digits as their ASCII forms
-    (ＡＢＣ, １３９ from a Chinese input method), case-folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def haystack(c: Customer) -> str:

@@ -32,6 +32,12 @@ def _char_width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
+def folded(text: str) -> str:
+    """Text as kam compares what people type: full-width letters and digits as their
+    ASCII forms (ＡＢＣ, １３９ from a Chinese input method), case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def width(text: str) -> int:
     """Display width in terminal cells."""
     if text.isascii():

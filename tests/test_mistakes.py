@@ -98,6 +98,10 @@ def test_codes_in_any_case_and_name_fragments(kam: Kam) -> None:
     assert r.stderr == ("Error: '华东' matches 2 customers: KH2024001 华东精密, KH2024002 华东物流; "
                         "give the code\n")
     assert json.loads(kam("score", "kh2024002", "-f", "json").stdout)[0]["code"] == "KH2024002"
+    # as a Chinese input method types them: full-width letters and digits
+    assert kam.json("show", "ｋｈ２０２４００２")["code"] == "KH2024002"
+    kam("add", "--code", "KH2024003", "--name", "ＡＢＣ贸易")
+    assert kam.json("show", "abc")["code"] == "KH2024003"
 
 
 # 8. backups say what they precede; a burst of commands keeps the day's first state

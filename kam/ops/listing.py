@@ -11,6 +11,7 @@ from kam.i18n import t
 from kam.ops.context import Context
 from kam.records import Filter
 from kam.schema import Rank
+from kam.text import folded
 
 if TYPE_CHECKING:
     pass
@@ -57,13 +58,13 @@ def search(ctx: Context, text: str, include_archived: bool = False, masked: bool
     """Customers whose fields, extras, contacts or follow-up summaries hold the text."""
     from kam.scoring import ranks
 
-    needle = records.folded(text.strip())
+    needle = folded(text.strip())
     if not needle:
         raise BadInput(t("search text is empty"))
     phone = records.phone_query(text)  # 139 5678 1234 finds 13956781234, and the reverse
     with ctx.reader() as store:
         customers = store.customers(include_archived=include_archived)
-        in_log = {i.code for i in store.interactions() if needle in records.folded(i.summary)}
+        in_log = {i.code for i in store.interactions() if needle in folded(i.summary)}
     found = [c for c in customers if c.code in in_log or needle in records.haystack(c)
              or phone is not None and records.has_phone(c, phone)]
     rank = ranks(found, ctx.settings, ctx.today)

@@ -72,6 +72,7 @@ from kam.store.tables import (
     check_shape,
     meta_of,
 )
+from kam.text import folded
 
 GEN = "gen"  # on a customer: the generation of the commit that last changed it
 JOURNAL_FOLD = 1 << 20  # bytes: a journal past this and a quarter of the log is folded in
@@ -193,8 +194,8 @@ class Store(FollowUpLog, Erasure):
         Several such customers: exit 2 listing them."""
         if text in self._by_code:
             return text
-        key = text.strip().casefold()
-        by_case = [c for c in self._by_code if c.casefold() == key]
+        key = folded(text.strip())
+        by_case = [c for c in self._by_code if folded(c) == key]
         if len(by_case) == 1:
             return by_case[0]
         alias = self.aliases().get(key)
@@ -202,7 +203,7 @@ class Store(FollowUpLog, Erasure):
             return alias
         docs = self._customer_docs()
         named = sorted(doc["code"] for doc in docs.values()
-                       if key and key in str(doc.get("name", "")).casefold())
+                       if key and key in folded(str(doc.get("name", ""))))
         if len(named) == 1:
             return str(named[0])
         if named:
