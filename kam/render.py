@@ -262,23 +262,25 @@ class _Fitted:
     """A cell kam has fitted to its column (cut and aligned, or wrapped into lines):
     Rich draws it as the segment it is (Rich's console protocol; a line break starts
     the cell's next line) without wrapping it again as Text, which is half of a
-    table's time."""
+    table's time. Should Rich narrow the column (a screen too narrow for the columns
+    kam keeps), the cell is Text again, wrapped or cut by Rich as the column says."""
 
-    __slots__ = ("text",)
+    __slots__ = ("cells", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.cells = max(map(width, text.split("\n")))
 
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
         from rich.segment import Segment
+        from rich.text import Text
 
-        yield Segment(self.text)
+        yield Segment(self.text) if self.cells <= options.max_width else Text(self.text)
 
     def __rich_measure__(self, console: Any, options: Any) -> Any:
         from rich.measure import Measurement
 
-        cells = max(map(width, self.text.split("\n")))
-        return Measurement(cells, cells)
+        return Measurement(self.cells, self.cells)
 
 
 def _aligned(text: str, cells: int, right: bool) -> str:

@@ -63,7 +63,9 @@ def shorten(text: str, cells: int, mark: str = "…") -> str:
 
 def wrap(text: str, cells: int) -> list[str]:
     """Lines of at most `cells` cells: breaks at spaces, and anywhere between CJK
-    characters (Chinese has no spaces); a word longer than a line is cut."""
+    characters (Chinese has no spaces); a word longer than a line is cut, and a
+    character wider than the line (or a line under one cell) stands on its own."""
+    cells = max(cells, 1)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, used = "", 0
@@ -75,7 +77,7 @@ def wrap(text: str, cells: int) -> list[str]:
                 if token == " ":
                     continue
             while w > cells:  # a token wider than the line: cut it
-                head = shorten(token, cells, mark="")
+                head = shorten(token, cells, mark="") or token[0]
                 lines.append(head)
                 token = token[len(head):]
                 w = width(token)

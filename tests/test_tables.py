@@ -102,6 +102,26 @@ def test_shorten_counts_display_cells(text: str, cells: int, expected: str) -> N
     assert width(shorten(text, cells)) <= cells
 
 
+@pytest.mark.parametrize("cells", [-3, 0, 1, 2, 3])
+def test_wrap_into_a_line_narrower_than_a_character_keeps_every_character(cells: int) -> None:
+    """A line of one cell (or none) cannot hold a Chinese character: each stands on its
+    own line (it used to loop for ever), and nothing is dropped."""
+    text = "新增客户编号: ∅ → KH000007"
+    lines = wrap(text, cells)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(width(line) <= max(cells, 2) for line in lines)
+
+
+@pytest.mark.parametrize("columns", ["1", "5", "12", "30"])
+def test_a_screen_narrower_than_a_table_still_shows_it(crowd: Kam, monkeypatch: pytest.MonkeyPatch,
+                                                      columns: str) -> None:
+    """However narrow the terminal (COLUMNS), every command answers and exits 0: kam lays
+    out what fits, Rich narrows the rest."""
+    monkeypatch.setenv("COLUMNS", columns)
+    for args in (*COMMANDS, ("review",), ("digest",), ("-h",)):
+        assert crowd(*args).stdout, args
+
+
 def test_wrap_keeps_chinese_punctuation_off_the_line_start() -> None:
     lines = wrap("给定时任务用的每日摘要：今天联系谁、为什么，新增流失风险，本周重要日期。", 24)
     assert all(width(ln) <= 24 for ln in lines)
