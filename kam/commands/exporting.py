@@ -14,7 +14,9 @@ app = opt.App()
 @app.command(help=N_("Write the template layout: its 16 columns, kam's score and tier, then "
                      "every other column the customers have."),
              epilog=N_("kam export customers.xlsx\nkam export - --format csv --owner Zhang > "
-                       "mine.csv\nkam export a.xlsx --tier A --mask"))
+                       "mine.csv\nkam export a.xlsx --tier A --mask\n"
+                       "kam export follow-ups.ics    # the phone's calendar\n"
+                       "kam export contacts.vcf      # the phone's address book"))
 def export(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help=N_("Output file, or - for stdout (all but xlsx)."),
