@@ -1,9 +1,11 @@
 """The command line: global options, one exit point, and the commands' apps mounted.
 
-This module imports only typer and the standard library at start-up; each
-command imports what it needs (openpyxl, rich, the store) when it runs.
+This module imports only typer and the standard library at start-up; a command
+runs with only its own module of kam.commands imported (lean_app), and imports
+what it needs (openpyxl, rich, the store) when it runs.
 """
 
+import importlib
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,28 +14,28 @@ from typing import Annotated, Any, Optional
 import typer
 
 from kam import __version__, i18n
-from kam.commands import (
-    _help,
-    contacts,
-    customers,
-    daily,
-    exporting,
-    importing,
-    reviewing,
-    safety,
-)
+from kam.commands import _help
 from kam.i18n import N_, t
 from kam.startup import choose_language, command_name, failed, hoist_globals
 
-# The command list of `kam -h`, by what a salesperson does when.
-SECTIONS = (
-    (N_("Every day"), ("due", "log", "done", "snooze", "risk", "digest", "review")),
-    (N_("Customers"), ("add", "show", "list", "search", "edit", "lost", "tag", "contact",
-                       "score", "blind")),
-    (N_("Spreadsheets"), ("init", "import", "export", "undo", "batches", "completion")),
-    (N_("Mending and safety"), ("unlog", "relog", "rename", "merge", "history", "backups",
-                                "restore", "archive", "unarchive", "erase")),
+# Every command, by what a salesperson does when (the sections of `kam -h`), with the
+# module of kam.commands that defines it; None: this module's `completion`, and the
+# `contact` group, which run in the whole app (tests/test_architecture.py holds the
+# table to what the modules define).
+SECTIONS: tuple[tuple[str, dict[str, str | None]], ...] = (
+    (N_("Every day"), {"due": "daily", "log": "daily", "done": "daily", "snooze": "daily",
+                       "risk": "daily", "digest": "daily", "review": "reviewing"}),
+    (N_("Customers"), {"add": "customers", "show": "customers", "list": "customers",
+                       "search": "customers", "edit": "customers", "lost": "customers",
+                       "contact": None, "score": "daily"}),
+    (N_("Spreadsheets"), {"init": "customers", "import": "importing", "export": "exporting",
+                          "undo": "importing", "batches": "importing", "completion": None}),
+    (N_("Mending and safety"), {"unlog": "daily", "relog": "daily", "rename": "customers",
+                                "merge": "customers", "history": "safety", "backups": "safety",
+                                "restore": "safety", "archive": "safety",
+                                "unarchive": "safety", "erase": "safety"}),
 )
+MODULE_OF = {name: module for _, names in SECTIONS for name, module in names.items()}
 START_HERE = N_("""Start here:
   kam init                       create the archive and kam.yaml
   kam import customers.xlsx      read your spreadsheet (any layout kam recognises)
@@ -104,11 +106,12 @@ def _usage_failed(e: Exception) -> None:
         raise typer.Exit(2) from None
 
 
-MODULES = (customers, daily, reviewing, importing, exporting, safety)
+def _module(name: str) -> Any:
+    return importlib.import_module(f"kam.commands.{name}")
 
 
-def _app(modules: tuple[Any, ...] = MODULES, groups: bool = True) -> _help.App:
-    """kam's command line with the commands of these modules (and the contact group)."""
+def _app() -> _help.App:
+    """kam's command line with the global options and no command yet."""
     made = _help.App(
         cls=KamGroup,
         name="kam",
@@ -120,14 +123,30 @@ def _app(modules: tuple[Any, ...] = MODULES, groups: bool = True) -> _help.App:
         context_settings={"help_option_names": ["-h", "--help"]},
         rich_markup_mode=None,
     )
-    for module in modules:
-        made.add_typer(module.app)
-    if groups:
-        made.add_typer(contacts.app, name="contact")
+    made.callback()(_main)
     return made
 
 
-app = _app()
+_whole: list[_help.App] = []
+
+
+def whole_app() -> _help.App:
+    """The command line with every command (made once): the help page, completion, an
+    unknown command, the contact group."""
+    if not _whole:
+        made = _app()
+        for module in dict.fromkeys(m for m in MODULE_OF.values() if m is not None):
+            made.add_typer(_module(module).app)
+        made.add_typer(_module("contacts").app, name="contact")
+        made.command(help=COMPLETION_HELP, epilog=COMPLETION_EXAMPLES)(completion)
+        _whole.append(made)
+    return _whole[0]
+
+
+def __getattr__(name: str) -> Any:  # `from kam.cli import app`: the whole app, made then
+    if name == "app":
+        return whole_app()
+    raise AttributeError(name)
 
 
 def _version(value: bool) -> None:
@@ -179,16 +198,14 @@ def _main(
 
 MORNING_LINES = 5  # a section of `kam` alone: the morning on one screen
 
-app.callback()(_main)
-
 Shell = Enum("Shell", [("bash", "bash"), ("zsh", "zsh"), ("fish", "fish")], type=str)
+COMPLETION_HELP = N_("Print the completion script for bash, zsh or fish: commands, options, "
+                     "customer codes and tags complete with Tab, without running kam itself.")
+COMPLETION_EXAMPLES = N_("kam completion bash >> ~/.bashrc\n"
+                         "kam completion zsh > ~/.zfunc/_kam\n"
+                         "kam completion fish > ~/.config/fish/completions/kam.fish")
 
 
-@app.command(help=N_("Print the completion script for bash, zsh or fish: commands, options, "
-                     "customer codes and tags complete with Tab, without running kam itself."),
-             epilog=N_("kam completion bash >> ~/.bashrc\n"
-                       "kam completion zsh > ~/.zfunc/_kam\n"
-                       "kam completion fish > ~/.config/fish/completions/kam.fish"))
 def completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(
         help=N_("The shell."), metavar=N_("SHELL"))]) -> None:
     from kam.ops.listing import keep_words
@@ -241,7 +258,7 @@ def _spec(values: dict[str, str]) -> list[str]:
     with what completes it (see the head of kam/shell/kam.awk)."""
     from kam.paths import resolve
 
-    group = typer.main.get_command(app)
+    group = typer.main.get_command(whole_app())
     lines = [f"d\t{resolve(None).db}"] + _params("", group.params, values)
     for name, command in sorted(group.commands.items()):  # type: ignore[attr-defined]
         if command.hidden:
@@ -289,16 +306,18 @@ def lean_app(args: list[str]) -> _help.App:
     (README, Performance). Anything else (no command, an unknown one, the contact
     group): the whole app."""
     name = command_name(args)
-    if name is None:
-        return app
-    for module in MODULES:
-        for info in module.app.registered_commands:
-            if name == (info.name or info.callback.__name__.replace("_", "-")):
-                lean = _app((), groups=False)
-                lean.registered_commands.append(info)
-                lean.callback()(_main)
-                return lean
-    return app
+    module = MODULE_OF.get(name) if name is not None else None
+    if module is None:
+        return whole_app()
+    lean = _app()
+    lean.registered_commands += [i for i in _module(module).app.registered_commands
+                                 if command_of(i) == name]
+    return lean
+
+
+def command_of(info: Any) -> str:
+    """The name a registered command (typer's CommandInfo) is run by."""
+    return str(info.name or info.callback.__name__.replace("_", "-"))
 
 
 def main() -> None:

@@ -180,3 +180,42 @@ def test_an_interaction_document_has_every_field() -> None:
     i = Interaction("i1", "K1", "2026-11-23", "call", "电话", 5.0, "2026-12-01", "t", "b1")
     assert i.to_doc() == asdict(i)
     assert Interaction.from_doc(i.to_doc()) == i
+
+
+def test_the_command_table_is_what_the_modules_define() -> None:
+    """kam.cli.SECTIONS names each command's module (a command runs with only that one
+    imported): every command a module of kam.commands defines is listed with it, and
+    nothing else is listed."""
+    import pkgutil
+
+    import kam.commands
+    from kam import cli
+
+    defined = {}
+    for info in pkgutil.iter_modules(kam.commands.__path__):
+        if info.name.startswith("_") or info.name == "contacts":
+            continue
+        module = cli._module(info.name)
+        defined |= {cli.command_of(c): info.name for c in module.app.registered_commands}
+    listed = {name: module for name, module in cli.MODULE_OF.items() if module is not None}
+    assert listed == defined
+    assert {name for name, module in cli.MODULE_OF.items() if module is None} == {
+        "completion", "contact"}
+    whole = {cli.command_of(c) for c in cli.whole_app().registered_commands}
+    groups = {g.name for g in cli.whole_app().registered_groups if isinstance(g.name, str)}
+    assert whole | groups | set(defined) == set(cli.MODULE_OF)
+
+
+def test_a_command_runs_with_only_its_module_imported(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.argv = ['kam', '--db', sys.argv[1], 'due']\n"
+            "from kam.launch import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('kam.commands.')), "
+            "file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "kam.json")],
+                         capture_output=True, text=True, check=False)
+    assert out.stderr.splitlines()[-1] == "['kam.commands._common', 'kam.commands._help', " \
+                                          "'kam.commands.daily']"
