@@ -5,6 +5,7 @@ runs with only its own module of kam.commands imported (lean_app), and imports
 what it needs (openpyxl, rich, the store) when it runs.
 """
 
+import functools
 import importlib
 import sys
 from enum import Enum
@@ -127,20 +128,16 @@ def _app() -> _help.App:
     return made
 
 
-_whole: list[_help.App] = []
-
-
+@functools.cache
 def whole_app() -> _help.App:
     """The command line with every command (made once): the help page, completion, an
     unknown command, the contact group."""
-    if not _whole:
-        made = _app()
-        for module in dict.fromkeys(m for m in MODULE_OF.values() if m is not None):
-            made.add_typer(_module(module).app)
-        made.add_typer(_module("contacts").app, name="contact")
-        made.command(help=COMPLETION_HELP, epilog=COMPLETION_EXAMPLES)(completion)
-        _whole.append(made)
-    return _whole[0]
+    made = _app()
+    for module in dict.fromkeys(m for m in MODULE_OF.values() if m is not None):
+        made.add_typer(_module(module).app)
+    made.add_typer(_module("contacts").app, name="contact")
+    made.command(help=COMPLETION_HELP, epilog=COMPLETION_EXAMPLES)(completion)
+    return made
 
 
 def __getattr__(name: str) -> Any:  # `from kam.cli import app`: the whole app, made then
