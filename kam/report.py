@@ -287,8 +287,10 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
              "changes": "; ".join(f"{labels.field(k) if table_ else k}: {_short(o)} → {_short(n)}"
                                   for k, (o, n) in _itemised(x["changes"]))}
             for x in entries]
+    one = len({x["code"] for x in entries}) == 1  # one customer's: the title names it
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title,
-         flex=("changes",), drop=("user", "command"), wrap=("changes",))
+         flex=("changes",), drop=("user", "command", *(("code",) if one else ())),
+         wrap=("changes",))
 
 
 def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: int,

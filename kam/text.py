@@ -97,6 +97,10 @@ def _tokens(text: str) -> list[str]:
     out: list[str] = []
     word = ""
     for ch in text:
+        if ch in _CLOSING and not word and out and out[-1] != " " and \
+                _char_width(out[-1][-1]) == 2:  # 字段: ... the colon stays with 段
+            out[-1] += ch
+            continue
         if ch in _CLOSING and (word or out) and _char_width(ch) == 2:
             if word:  # a break may follow wide punctuation, never precede it
                 out.append(word + ch)

@@ -122,6 +122,28 @@ def test_a_screen_narrower_than_a_table_still_shows_it(crowd: Kam, monkeypatch: 
         assert crowd(*args).stdout, args
 
 
+def test_wrap_keeps_a_colon_with_the_chinese_word_before_it() -> None:
+    for cells in range(10, 40):  # KH2026001; is 10 cells: narrower, it is cut
+        lines = wrap("客户编号: ∅ → KH2026001; 联系方式: ∅ → 139 5678 1234", cells)
+        assert not any(line.startswith((":", ";")) for line in lines), (cells, lines)
+
+
+def test_one_customers_history_leaves_out_its_code_before_the_changes(
+        kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The title names the customer: on a narrow screen its code column goes, not the
+    room for what changed; the history of everyone keeps the codes."""
+    kam("add", "--name", "甲公司", "--contact-info", "139 5678 1234")
+    monkeypatch.setenv("COLUMNS", "34")
+    monkeypatch.setenv("KAM_LANG", "zh")
+    one = kam("history", "KH2026001").stdout.splitlines()
+    assert "KH2026001" in one[0] and one[1].split() == ["时间", "操作", "改动"]
+    assert "甲公司" in "".join(line[24:].strip() for line in one[2:])
+    kam("add", "--name", "乙公司")
+    assert "KH2026002" in kam("history").stdout  # everyone's: the codes are kept
+    monkeypatch.setenv("COLUMNS", "80")
+    assert "客户编号" in kam("history", "KH2026001").stdout.splitlines()[1]
+
+
 def test_wrap_keeps_chinese_punctuation_off_the_line_start() -> None:
     lines = wrap("给定时任务用的每日摘要：今天联系谁、为什么，新增流失风险，本周重要日期。", 24)
     assert all(width(ln) <= 24 for ln in lines)
