@@ -156,14 +156,19 @@ def _month_end(year: int, month: int) -> date:
     return nxt - timedelta(days=1)
 
 
-def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
+def resolve_date(text: str, today: date, slash_order: str = "MDY", lean: str = "near"
+                 ) -> date:
     """A date as people type it in an option, resolved against today: a full date
     (2026-12-01, 2026年12月1日, ...), 今天/明天/后天/昨天 (today, tomorrow, yesterday),
     +3, +3d, +2w, +1m, 3天后, 三天后, 两周后, 一个月后, 3天前, in 3 days, 周五/星期五 (the
     next Friday), 下周三 (Wednesday of next week), 本周五, monday, 周末/eow (Sunday), 月底/eom,
     下月底, 月初/下月初, 年底/eoy, 明年/soy, 下周/sow (next Monday), 11月30日 or 11-30 (the
     one of that day nearest to today), 15号 (likewise, of the nearest month that has it),
-    下个月15号, 上月20日. Raises ValueError with a readable reason."""
+    下个月15号, 上月20日. A date given without its year or month (11月30日, 15号) or a bare
+    weekday (周五) is the one on or after today with lean="future" (--next: what comes),
+    on or before it with lean="past" (--date: what happened; 周五 is then the last
+    Friday), else the nearest (a weekday: the next). Raises ValueError with a readable
+    reason."""
     s = unicodedata.normalize("NFKC", str(text)).strip().lower()
     bare = _TIME_SUFFIX.sub("", s)
     if any(p.match(bare) for p in (_YMD, _COMPACT, _ABY, _TWO_DIGIT_YEAR)):
@@ -205,22 +210,22 @@ def resolve_date(text: str, today: date, slash_order: str = "MDY") -> date:
             return monday + timedelta(weeks=2, days=day)
         if which in ("本", "这", "this"):
             return monday + timedelta(days=day)
+        if lean == "past":  # the last one
+            return today - timedelta(days=(today.weekday() - day - 1) % 7 + 1)
         return today + timedelta(days=(day - today.weekday() - 1) % 7 + 1)  # the next one
     m = _DAY_OF_MONTH.match(s)
     if m:
-        return _day_of_month(text, today, m.group(1), m.group(2))
+        return _day_of_month(text, today, m.group(1), m.group(2), lean)
     m = _MONTH_DAY.match(s)
     if m:
         month, day = int(m.group(1)), int(m.group(2))
         found = []
-        for year in (today.year - 1, today.year, today.year + 1):
+        for year in range(today.year - 4, today.year + 5):  # 2月29日: a leap year among them
             try:
                 found.append(date(year, month, day))
             except ValueError:
                 continue
-        if found:
-            return min(found, key=lambda d: abs((d - today).days))
-        raise ValueError(t("no such date: {text!r}", text=text))
+        return _pick(text, found, today, lean)
     raise _not_a_date(text)
 
 
@@ -229,15 +234,23 @@ def _not_a_date(text: str) -> ValueError:
                         "11-30)", text=text))
 
 
-def _day_of_month(text: str, today: date, which: str | None, day: str) -> date:
+def _day_of_month(text: str, today: date, which: str | None, day: str, lean: str) -> date:
     """Day `day` of this month, the next or the one before (which); without one, of the
-    month nearest to today that has it."""
+    month before, this one or the next, as _pick chooses."""
     n = _count(day, text)
     found = []
-    for away in [_MONTHS_AWAY[which]] if which else [0, 1, -1]:
+    for away in [_MONTHS_AWAY[which]] if which else [-1, 0, 1]:
         month = add_months(today.replace(day=1), away)
         if 1 <= n <= _month_end(month.year, month.month).day:
             found.append(month.replace(day=n))
+    return _pick(text, found, today, "near" if which else lean)  # 下个月15号: as it says
+
+
+def _pick(text: str, found: list[date], today: date, lean: str) -> date:
+    """Of the dates a text may mean, the nearest on or after today (lean "future"), on
+    or before it ("past"), or either way ("near"); ValueError when there is none."""
+    if lean != "near":
+        found = [d for d in found if (d >= today if lean == "future" else d <= today)]
     if not found:
         raise ValueError(t("no such date: {text!r}", text=text))
     return min(found, key=lambda d: abs((d - today).days))

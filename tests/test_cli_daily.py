@@ -276,6 +276,8 @@ def test_dates_are_typed_as_people_say_them_and_said_back_as_dates(kam: Kam) -> 
     r = kam("log", "KH2026001", "拜访", "--date", "三天前", "--next", "两周后", "--today",
             "2026-12-07")
     assert "2026-12-04" in r.stderr and "2026-12-21" in r.stderr
+    r = kam("log", "KH2026001", "上门", "--date", "周五", "--next", "3号", "--today", "2026-12-07")
+    assert "2026-12-04" in r.stderr and "2027-01-03" in r.stderr  # last Friday; next 3rd
     r = kam("snooze", "KH2026001", "--until", "改天", code=2)
     assert "--until" in r.stderr and "改天" in r.stderr
 

@@ -340,6 +340,21 @@ def test_dates_people_type(text: str, expected: str) -> None:
     assert resolve_date(text, MONDAY).isoformat() == expected
 
 
+@pytest.mark.parametrize("text, lean, expected", [
+    ("3号", "near", "2026-12-03"), ("3号", "future", "2027-01-03"), ("3号", "past", "2026-12-03"),
+    ("15号", "past", "2026-11-15"), ("7号", "future", "2026-12-07"), ("7号", "past", "2026-12-07"),
+    ("11月30日", "future", "2027-11-30"), ("1月5日", "past", "2026-01-05"),
+    ("周五", "past", "2026-12-04"), ("周一", "past", "2026-11-30"), ("周五", "future", "2026-12-11"),
+    ("下个月15号", "past", "2027-01-15"), ("2月29日", "past", "2024-02-29"),
+    ("明天", "past", "2026-12-08"), ("下周三", "past", "2026-12-16"),
+])
+def test_a_date_without_its_year_or_month_looks_the_options_way(text: str, lean: str,
+                                                                 expected: str) -> None:
+    """--next looks ahead, --date back (what happened), the rest to the nearest; what
+    names its month or week (下个月15号, 下周三, 明天) is as it says."""
+    assert resolve_date(text, MONDAY, lean=lean).isoformat() == expected
+
+
 @pytest.mark.parametrize("text, today, expected", [
     ("+1m", date(2027, 1, 31), "2027-02-28"), ("月底", date(2028, 2, 3), "2028-02-29"),
     ("周日", date(2026, 12, 13), "2026-12-20"), ("2月29日", date(2027, 3, 1), "2028-02-29"),
@@ -370,11 +385,12 @@ _DATE_WORDS = ["下", "上", "本", "这个", "个", "月", "周", "星期", "�
 @settings(max_examples=300, deadline=None)
 @given(parts=st.lists(st.one_of(st.sampled_from(_DATE_WORDS), st.integers(0, 99).map(str),
                                 st.text(max_size=3)), max_size=5),
-       today=st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
-def test_a_typed_date_is_a_date_or_says_why(parts: list[str], today: date) -> None:
+       today=st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)),
+       lean=st.sampled_from(["near", "future", "past"]))
+def test_a_typed_date_is_a_date_or_says_why(parts: list[str], today: date, lean: str) -> None:
     """Whatever is typed, against any today kam takes (years 1900 to 2999), the
     resolver gives a date or a ValueError with its reason, never another error."""
     try:
-        assert isinstance(resolve_date("".join(parts), today), date)
+        assert isinstance(resolve_date("".join(parts), today, lean=lean), date)
     except ValueError as e:
         assert str(e)

@@ -144,6 +144,12 @@ def changes_of(fields: dict[str, Any], tag: list[str] | None = None,
                    date_opt(next_, "--next", today))
 
 
+# Which way a date option looks from today: a date typed without its year or month
+# (11月30日, 15号, 周五) is the next one for what is to come, the last one for what
+# happened (dates.resolve_date), else the nearest.
+_LEAN = {"--next": "future", "--until": "future", "--date": "past"}
+
+
 def date_opt(value: str | None, option: str, today: date) -> date | None:
     """A date option as a date, as people type it (明天, 下周三, +7, 月底: dates.resolve_date)
     resolved against today; bad input names the option."""
@@ -152,7 +158,7 @@ def date_opt(value: str | None, option: str, today: date) -> date | None:
     if value is None:
         return None
     try:
-        return resolve_date(value, today)
+        return resolve_date(value, today, lean=_LEAN.get(option, "near"))
     except ValueError as ex:
         raise BadInput(t("{option}: {ex}", option=option, ex=ex)) from None
 
