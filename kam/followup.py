@@ -36,9 +36,22 @@ class DueItem(NamedTuple):
 
     @property
     def section(self) -> str:
-        if self.days_overdue > 0:
-            return "overdue"
-        return "today" if self.days_overdue == 0 else "upcoming"
+        return section(self.days_overdue)
+
+
+SECTIONS = ("overdue", "today", "upcoming")  # `kam due`'s, in this order
+_PLACE = {name: i for i, name in enumerate(SECTIONS)}
+
+
+def section(days_overdue: int) -> str:
+    """Where a due item stands in `kam due`: overdue, today or upcoming."""
+    return "overdue" if days_overdue > 0 else "today" if days_overdue == 0 else "upcoming"
+
+
+def due_order(days_overdue: int, urgency: float, code: str) -> tuple[int, float, int, str]:
+    """An item's place in `kam due`: by section, the most urgent first, then the longest
+    overdue, then by code."""
+    return _PLACE[section(days_overdue)], -urgency, -days_overdue, code
 
 
 def cadence(c: Customer, tier: str, settings: Settings) -> int:
@@ -89,7 +102,6 @@ def reminds(late: int, lead: int, horizon: int) -> bool:
     return -late <= max(lead, horizon)
 
 
-SECTIONS = ("overdue", "today", "upcoming")
 LOST = "lost"  # the stage of a lost customer: no follow-ups, no warnings
 
 
@@ -130,8 +142,7 @@ def due_items(customers: list[Customer], ranks: dict[str, Rank], settings: Setti
             terms = _terms(late, tier, sc, c.stage, kind, settings)
             items.append(DueItem(c.code, c.name, kind, d, late, tier, sc, c.owner, why,
                                  round(sum(v for _, v in terms), 2), terms))
-    order = {s: i for i, s in enumerate(SECTIONS)}
-    items.sort(key=lambda i: (order[i.section], -i.urgency, -i.days_overdue, i.code))
+    items.sort(key=lambda i: due_order(i.days_overdue, i.urgency, i.code))
     return items
 
 

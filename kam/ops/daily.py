@@ -111,23 +111,19 @@ def _rows(ctx: Context, f: Filter, parts: tuple[int, ...], include_archived: boo
 
 def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Row]]:
     """due() from the daily view, each item with its row (for the digest)."""
-    from kam.followup import SECTIONS, reminds
+    from kam.followup import due_order, reminds, section
 
     found = []
     for r in _rows(ctx, f, (view.DUE,)):
         if r.follow is not None and -r.follow.days_late <= horizon:
             found.append(("follow_up", r.follow.days_late, r.follow.urgency, r.follow.due, r))
-        found += [(name, late, urgency, when, r) for name, late, urgency, lead, when in r.dates
-                  if reminds(late, lead, horizon)]
-    out = [({"code": r.code, "name": r.name, "kind": kind, "due": when,
-             "days_overdue": late,
-             "section": "overdue" if late > 0 else "today" if late == 0 else "upcoming",
-             "tier": r.tier, "owner": r.owner, "urgency": urgency}, r)
-           for kind, late, urgency, when, r in found]
-    order = {s: i for i, s in enumerate(SECTIONS)}
-    out.sort(key=lambda x: (order[x[0]["section"]], -x[0]["urgency"], -x[0]["days_overdue"],
-                            x[0]["code"]))
-    return out
+        if r.dates:
+            found += [(name, late, urgency, when, r) for name, late, urgency, lead, when
+                      in r.dates if reminds(late, lead, horizon)]
+    found.sort(key=lambda x: due_order(x[1], x[2], x[4].code))
+    return [({"code": r.code, "name": r.name, "kind": kind, "due": when, "days_overdue": late,
+              "section": section(late), "tier": r.tier, "owner": r.owner, "urgency": urgency}, r)
+            for kind, late, urgency, when, r in found]
 
 
 def due(ctx: Context, days: int | None = None, f: Filter | None = None,
