@@ -200,6 +200,19 @@ def test_help_ends_with_examples_in_the_users_language(kam: Kam,
         assert sample in kam("log", "-h").stdout
 
 
+@pytest.mark.parametrize(("lang", "typo", "said"), [
+    ("zh", "deu", "错误：没有这个命令：deu （是不是要用 due？）\n"),
+    ("en", "deu", "Error: no such command: deu (did you mean due?)\n"),
+    ("en", "lst", "Error: no such command: lst (did you mean lost, list?)\n"),
+    ("en", "xyzzy", "Error: no such command: xyzzy\n"),
+])
+def test_a_mistyped_command_is_named_with_what_was_meant(kam: Kam, monkeypatch: pytest.MonkeyPatch,
+                                                        lang: str, typo: str, said: str) -> None:
+    """In the user's language: typer's English suggestion used to come through, cut."""
+    monkeypatch.setenv("KAM_LANG", lang)
+    assert kam(typo, code=2).stderr.endswith(said)
+
+
 def test_bare_kam_starts_here(kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KAM_LANG")
     r = kam()

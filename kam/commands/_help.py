@@ -8,6 +8,7 @@ cells a character, no spaces) wraps at the terminal's width like English does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
@@ -206,8 +207,12 @@ def usage_error(e: Any) -> str:
     elif e.message.startswith("Got unexpected extra argument"):
         extra = e.message.partition("(")[2].rstrip(")")
         message = t("unexpected extra argument(s): {args}", args=extra)
-    elif e.message.startswith("No such command"):
-        message = t("no such command: {name}", name=e.message.partition("'")[2].rstrip(".'"))
+    elif e.message.startswith("No such command"):  # typer may add: Did you mean 'due'?
+        head_, _, rest = e.message.partition(". Did you mean ")
+        message = t("no such command: {name}", name=head_.partition(" command ")[2].strip("'\"."))
+        if rest:
+            message += " " + t("(did you mean {names}?)",
+                               names=", ".join(re.findall(r"'([^']*)'", rest)))
     else:
         message = e.format_message()
     return head + t("Error: {message}", message=message)
