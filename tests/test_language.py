@@ -213,6 +213,21 @@ def test_a_mistyped_command_is_named_with_what_was_meant(kam: Kam, monkeypatch: 
     assert kam(typo, code=2).stderr.endswith(said)
 
 
+@pytest.mark.parametrize(("lang", "args", "said"), [
+    ("zh", ("due", "--days", "abc"), "错误：--days：不是整数：'abc'\n"),
+    ("en", ("due", "--limit", "1.5"), "Error: --limit: not a whole number: '1.5'\n"),
+    ("en", ("risk", "--threshold", "x"), "Error: --threshold: not a number: 'x'\n"),
+    ("zh", ("show", "a", "b (x)"), "错误：多余的参数：b (x)\n"),
+])
+def test_usage_errors_are_said_in_the_users_words(kam: Kam, monkeypatch: pytest.MonkeyPatch,
+                                                  lang: str, args: tuple[str, ...],
+                                                  said: str) -> None:
+    """click's English (\"'abc' is not a valid int.\") and a cut list of extra arguments
+    used to come through."""
+    monkeypatch.setenv("KAM_LANG", lang)
+    assert kam(*args, code=2).stderr.endswith(said)
+
+
 def test_bare_kam_starts_here(kam: Kam, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KAM_LANG")
     r = kam()

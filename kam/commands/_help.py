@@ -199,13 +199,19 @@ def usage_error(e: Any) -> str:
         hint = (" / ".join(given) if isinstance(given, (list, tuple)) else str(given)
                 ).replace("'", "").replace('"', "")
         choices = getattr(getattr(e.param, "type", None), "choices", None)
+        number = re.match(r"(.+) is not a valid (int|float)\b", e.message)
         if choices:
             message = t("{name}: choose one of {choices}", name=hint.strip("'\""),
                         choices=", ".join(str(getattr(c, "value", c)) for c in choices))
+        elif number:  # click's words for a number option given a word
+            message = (t("{name}: not a whole number: {value}", name=hint.strip("'\""),
+                         value=number.group(1)) if number.group(2) == "int" else
+                       t("{name}: not a number: {value}", name=hint.strip("'\""),
+                         value=number.group(1)))
         else:
             message = t("{name}: {problem}", name=hint.strip("'\""), problem=e.message)
-    elif e.message.startswith("Got unexpected extra argument"):
-        extra = e.message.partition("(")[2].rstrip(")")
+    elif e.message.startswith("Got unexpected extra argument"):  # ... argument(s) (a b)
+        extra = e.message.partition(" (")[2].removesuffix(")")
         message = t("unexpected extra argument(s): {args}", args=extra)
     elif e.message.startswith("No such command"):  # typer may add: Did you mean 'due'?
         head_, _, rest = e.message.partition(". Did you mean ")
