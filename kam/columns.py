@@ -249,7 +249,8 @@ def refusal(sheets: list[Any], index: dict[str, str], sheet_name: str | None = N
         cols = map_header(values, index)
         seen = ", ".join(c.header if c.key in (None, SEQ, DERIVED) else f"{c.header}→{c.key}"
                          for c in cols[:20])
-        parts.append(f"sheet {sh.name!r} row {n}: {seen}")
+        parts.append(t("sheet {sheet!r} row {row}: {headers}", sheet=sh.name, row=n,
+                       headers=seen))
         if not suggestion:
             code = None if named else next((c.header for c in cols if c.key is None
                                             and _CODE_LIKE.search(c.header)), None)

@@ -223,6 +223,8 @@ def test_user_aliases_from_config_and_map(kam: Kam, tmp_path: Path) -> None:
     assert "no header row kam recognises" in r.stderr
     assert "sheet 's' row 1: 门店代号, 门店招牌, 督导" in r.stderr
     assert "e.g. --map 门店代号=code" in r.stderr  # built from the file's own headers
+    zh = kam("--lang", "zh", "import", str(f), code=2).stderr
+    assert "工作表 's' 第 1 行：门店代号, 门店招牌, 督导" in zh and "sheet" not in zh
     kam("import", str(f), "--map", "门店代号=code", "--map", "门店招牌=name", "--map", "督导=owner")
     assert [(c["code"], c["name"], c["owner"]) for c in kam.json("list")] == [
         ("S1", "一号店", "李少媚")]
