@@ -98,10 +98,11 @@ def _parse(text: str, where: str) -> tuple[Any, dict[tuple[str, ...], int]]:
         node = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
+        if mark is not None:
+            where = t("{where}: line {line}", where=where, line=mark.line + 1)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError(t("{where}:{line}: invalid YAML: {problem}",
-                            where=where, line=line, problem=problem)) from None
+        raise ConfigError(t("{where}: invalid YAML: {problem}", where=where,
+                            problem=problem)) from None
     lines: dict[tuple[str, ...], int] = {}
 
     def walk(n: Any, path: tuple[str, ...]) -> None:
@@ -143,7 +144,7 @@ class _Checker:
             line = self.lines.get(path[:i])
             if line:
                 break
-        loc = f"{self.where}: line {line}" if line else self.where
+        loc = t("{where}: line {line}", where=self.where, line=line) if line else self.where
         return ConfigError(t("{loc}: {value}: {msg}", loc=loc, value='.'.join(path), msg=msg))
 
     def number(self, v: Any, path: tuple[str, ...], minimum: float | None = None) -> float:

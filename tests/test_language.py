@@ -256,7 +256,7 @@ def test_language_from_option_environment_settings_and_default(
     (kam_env.parent / "kam.yaml").write_text("language: klingon\n", encoding="utf-8")
     monkeypatch.delenv("KAM_LANG")
     r = kam("list", code=2)
-    assert "kam.yaml" in r.stderr and "line 1" in r.stderr and "klingon" in r.stderr
+    assert "kam.yaml：第 1 行" in r.stderr and "klingon" in r.stderr  # all in Chinese
 
 
 def test_chinese_words_are_accepted_where_a_word_is_typed(kam: Kam) -> None:
