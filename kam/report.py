@@ -277,15 +277,21 @@ def _action(action: str) -> str:
     return t(label) if label else action
 
 
-def history(entries: Sequence[dict[str, Any]], fmt: str, title: str) -> None:
+def history(entries: Sequence[dict[str, Any]], fmt: str, title: str, settings: Any) -> None:
     if fmt == "json":
         print_json(entries)
         return
     table_ = fmt == "table"
+
+    def shown(k: str, value: Any) -> str:  # a stage or grade by its label in a table
+        if table_ and k in settings.vocab and isinstance(value, str):
+            value = labels.term(settings, k, value)
+        return _short(value)
+
     rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if table_ else x["ts"],
              "action": _action(x["action"]) if table_ else x["action"],
-             "changes": "; ".join(f"{labels.field(k) if table_ else k}: {_short(o)} → {_short(n)}"
-                                  for k, (o, n) in _itemised(x["changes"]))}
+             "changes": "; ".join(f"{labels.field(k) if table_ else k}: {shown(k, o)} → "
+                                  f"{shown(k, n)}" for k, (o, n) in _itemised(x["changes"]))}
             for x in entries]
     one = len({x["code"] for x in entries}) == 1  # one customer's: the title names it
     emit(rows, ("ts", "user", "command", "code", "action", "changes"), fmt, title=title,

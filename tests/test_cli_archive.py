@@ -389,3 +389,19 @@ def test_history_and_dry_run_name_the_extra_that_changed(kam: Kam,
     last = kam("history", "KH2026001").stdout.split("KH2026001")[-1]
     assert "微信: wx1 → wx2" in last and "北京" not in last
     assert kam.json("history", "KH2026001")[-1]["changes"]["extra"][1]["地址"] == "北京"  # whole
+
+
+def test_history_shows_a_stage_and_a_grade_by_their_labels(kam: Kam,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """As the user knows them (意向客户, 高价值), in the run's language; JSON and CSV keep
+    the keys scripts read."""
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("KAM_LANG", "zh")
+    kam("add", "--name", "甲", "--stage", "意向客户")
+    kam("edit", "KH2026001", "--stage", "合作中", "--value-level", "高价值")
+    table = kam("history", "KH2026001").stdout
+    assert "合作阶段: 意向客户 → 合作中" in table and "intent" not in table
+    assert "高价值" in table and "high" not in table
+    assert "stage: intent → active" in kam("history", "KH2026001", "-f", "csv").stdout
+    assert kam.json("history", "KH2026001")[-1]["changes"]["stage"] == ["intent", "active"]

@@ -55,9 +55,10 @@ def history(
     from kam import render, report
     from kam.ops.safety import history as run
 
-    entries = run(context(ctx), code, mask)
+    c = context(ctx)
+    entries = run(c, code, mask)
     report.history(entries, fmt.value, t("History of {code}", code=code) if code
-                   else t("History"))
+                   else t("History"), c.settings)
     if not entries:
         render.say(t("No changes recorded yet."))
 
