@@ -82,12 +82,24 @@ def _role(role: str) -> str:
     return t(_ROLES[role]) if role in _ROLES else role
 
 
-def explain_scores(rows: Sequence[dict[str, Any]], labels_: dict[str, str]) -> None:
-    """Per customer, a table of indicator, raw value, normalised value, weight, points."""
+def explain_scores(rows: Sequence[dict[str, Any]], labels_: dict[str, str],
+                   indicators: dict[str, str], settings: Any) -> None:
+    """Per customer, a table of indicator, where its value came from, raw value,
+    normalised value, weight, points, in the user's words (indicators: name -> its
+    header; a stage or a grade by its label)."""
+    from kam.scoring import source_label
+
+    def said(source: str, value: Any) -> str:
+        field = source.partition(".")[2] if source.startswith("field.") else ""
+        if settings is not None and field in settings.vocab and isinstance(value, str):
+            return labels.term(settings, field, value)
+        return cell_text(value)
+
     for r in rows:
-        parts = [{"indicator": name, "source": p["source"].partition(".")[2] or p["source"],
-                  "raw": t("(missing)") if p["missing"] else cell_text(p["raw"]),
-                  "value": cell_text(p["value"]), "normalised": f"{p['normalised']:.2f}",
+        parts = [{"indicator": indicators.get(name, name),
+                  "source": source_label(p["source"]) if p["source"] else "",
+                  "raw": t("(missing)") if p["missing"] else said(p["source"], p["raw"]),
+                  "value": said(p["source"], p["value"]), "normalised": f"{p['normalised']:.2f}",
                   "weight": cell_text(p["weight"]), "points": f"{p['points']:.1f}"}
                  for name, p in r["explain"].items()]
         title = f"{r['code']} {r['name']}: {r['score']:g} → {r['tier']} " + labels_.get(
@@ -203,13 +215,13 @@ def risk(rows: Sequence[dict[str, Any]], fmt: str, limit: int = 0) -> None:
 
 
 def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels: dict[str, str],
-           indicators: dict[str, str], limit: int = 0) -> None:
+           indicators: dict[str, str], limit: int = 0, settings: Any = None) -> None:
     """Scores, best first; indicators: name -> the header a table gives it (JSON and CSV
-    keep the names)."""
+    keep the names); settings: a stage's or grade's label in --explain's table."""
     if fmt == "json":
         print_json(rows)
     elif fmt == "table" and explain:
-        explain_scores(rows, tier_labels)
+        explain_scores(rows, tier_labels, indicators, settings)
     else:
         flat = [{**{k: r[k] for k in ("code", "name", "score", "tier")},
                  "tier_label": tier_labels.get(r["tier"], ""), **r["breakdown"]} for r in rows]

@@ -315,6 +315,17 @@ _DERIVED_NAMES = {"complaints_90d": N_("complaints, 90 days"),
                   "days_since_contact": N_("days silent")}
 
 
+def source_label(source: str) -> str:
+    """Where an indicator's value came from (derived.years, field.stage, extra.年采购额),
+    in the user's words."""
+    kind, _, name = source.partition(".")
+    if kind == "derived" and name in _DERIVED_NAMES:
+        return t(_DERIVED_NAMES[name])
+    if kind == "field":
+        return _where(source)
+    return name or source
+
+
 def indicator_label(ind: Indicator) -> str:
     """An indicator as a table heads it, in the user's words: the sheet's column it reads
     (年采购额), the template's header (合作阶段), or what kam works out (days silent).

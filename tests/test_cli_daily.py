@@ -56,6 +56,9 @@ def test_score_json_and_explain(kam: Kam) -> None:
     r = kam("score", "--explain")
     assert "KH2026001 甲: 40 → C Trial" in r.stdout and "Normalised" in r.stdout
     assert "points scaled ×2" in r.stdout
+    zh = kam("--lang", "zh", "score", "--explain").stdout  # in the user's words
+    assert "客户价值等级" in zh and "高价值" in zh and "value_level" not in zh
+    assert " high " not in zh and "annual_purchase" not in zh and "年采购额" in zh
     # scoring that sees nothing says so
     assert ("warning: annual_purchase (年采购额): no value for 1 of 1 customers" in r.stderr)
     # a listing says it in one line, however many indicators, and not in JSON output

@@ -175,7 +175,7 @@ def score(
     rows, blind = scores(c, code, Filter(tier=tier), all_, explain, encoded=fmt == Fmt.json)
     tiers = {x.name: labels.tier(c.settings, x.name) for x in c.settings.tiers}
     report.scores(rows, fmt.value, explain, tiers,
-                  {i.name: indicator_label(i) for i in c.settings.indicators}, limit)
+                  {i.name: indicator_label(i) for i in c.settings.indicators}, limit, c.settings)
     if blind and fmt == Fmt.table:  # one line for a person; each, with what to do, explained
         for line in blind_lines(blind) if explain else [blind_summary(blind)]:
             render.warn(line)
