@@ -8,7 +8,7 @@ headers for its columns (a test checks they agree with models.HEADERS).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kam.i18n import N_, language, t
 from kam.schema import INTERACTION_KINDS
@@ -85,6 +85,14 @@ def term(settings: Settings, field: str, key: str | None) -> str:
         if x.key == key:
             return x.en if x.en and language() == "en" else x.label
     return key or ""
+
+
+def value(settings: Settings, field: str, value: Any) -> Any:
+    """A field's value as a table shows it: a stage or a value grade by its label (term),
+    anything else as it is."""
+    if field in settings.vocab and isinstance(value, str):
+        return term(settings, field, value)
+    return value
 
 
 def tier(settings: Settings, name: str) -> str:

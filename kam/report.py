@@ -91,9 +91,8 @@ def explain_scores(rows: Sequence[dict[str, Any]], labels_: dict[str, str],
 
     def said(source: str, value: Any) -> str:
         field = source.partition(".")[2] if source.startswith("field.") else ""
-        if settings is not None and field in settings.vocab and isinstance(value, str):
-            return labels.term(settings, field, value)
-        return cell_text(value)
+        return cell_text(labels.value(settings, field, value) if settings is not None
+                         else value)
 
     for r in rows:
         parts = [{"indicator": indicators.get(name, name),
@@ -296,9 +295,7 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str, settings: A
     table_ = fmt == "table"
 
     def shown(k: str, value: Any) -> str:  # a stage or grade by its label in a table
-        if table_ and k in settings.vocab and isinstance(value, str):
-            value = labels.term(settings, k, value)
-        return _short(value)
+        return _short(labels.value(settings, k, value) if table_ else value)
 
     rows = [{**x, "ts": x["ts"][:16].replace("T", " ") if table_ else x["ts"],
              "action": _action(x["action"]) if table_ else x["action"],
@@ -312,13 +309,15 @@ def history(entries: Sequence[dict[str, Any]], fmt: str, title: str, settings: A
 
 
 def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: int,
-           dry_run: bool, fmt: str) -> None:
-    """What kam merge did (or would do): the fields the two customers disagree on."""
+           dry_run: bool, fmt: str, settings: Any) -> None:
+    """What kam merge did (or would do): the fields the two customers disagree on (a
+    stage or a grade by its label in the table, by its key in JSON)."""
     if fmt == "json":
         print_json({"code": keep, "merged": other, "follow_ups": moved, "dry_run": dry_run,
                     "conflicts": [{"field": f, "kept": a, "other": b} for f, a, b in found]})
         return
-    rows = [{"field": header(f), keep: cell_text(a), other: cell_text(b)} for f, a, b in found]
+    rows = [{"field": header(f), keep: cell_text(labels.value(settings, f, a)),
+             other: cell_text(labels.value(settings, f, b))} for f, a, b in found]
     if rows:
         table(rows, ("field", keep, other), flex=(keep, other),
               title=t("{count} conflicting value(s)", count=len(rows)))

@@ -405,3 +405,16 @@ def test_history_shows_a_stage_and_a_grade_by_their_labels(kam: Kam,
     assert "高价值" in table and "high" not in table
     assert "stage: intent → active" in kam("history", "KH2026001", "-f", "csv").stdout
     assert kam.json("history", "KH2026001")[-1]["changes"]["stage"] == ["intent", "active"]
+
+
+def test_a_merge_shows_stages_and_grades_by_their_labels(kam: Kam,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAM_LANG", "zh")
+    kam("add", "--name", "甲", "--stage", "合作中", "--value-level", "高价值")
+    kam("add", "--name", "甲分公司", "--stage", "意向客户", "--value-level", "中价值")
+    table = kam("merge", "KH2026001", "KH2026002", "--dry-run").stdout
+    assert "合作中" in table and "意向客户" in table and "高价值" in table
+    assert not {"active", "intent", "high", "medium"} & set(table.split())
+    doc = kam.json("merge", "KH2026001", "KH2026002", "--dry-run")
+    assert {"field": "stage", "kept": "active", "other": "intent"} in doc["conflicts"]
+

@@ -228,8 +228,10 @@ def merge(
     from kam import render, report
     from kam.ops.customers import merge as run
 
-    m = run(context(ctx), keep, other, prefer, dry_run)
-    report.merged(m.customer.code, m.other, m.conflicts, m.follow_ups, dry_run, fmt.value)
+    c = context(ctx)
+    m = run(c, keep, other, prefer, dry_run)
+    report.merged(m.customer.code, m.other, m.conflicts, m.follow_ups, dry_run, fmt.value,
+                  c.settings)
     values = {"other": m.other, "code": m.customer.code, "name": m.customer.name,
               "follow_ups": m.follow_ups, "conflicts": len(m.conflicts)}
     render.say(t("Would merge {other} into {code} {name}: {follow_ups} follow-up(s), "
