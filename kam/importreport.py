@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kam import labels
 from kam.formats import cell_text
 from kam.i18n import N_, t
-from kam.render import emit, header, print_json, say, table, warn
+from kam.render import emit, print_json, say, table, warn
 
 _SKIPPED = {"numbered": N_("{count} numbered row(s) with nothing else skipped"),
             "note": N_("{count} title or note row(s) skipped"),
@@ -31,7 +32,7 @@ def import_report(doc: dict[str, Any]) -> None:
     """The import report: the mapping kam chose, then the row notes and errors."""
     special = {"extra": N_("extra (kept as is)"), "序号": N_("row number (not kept)"),
                "name/contact": N_("name, or contact")}
-    mapping = [{"column": h, "target": t(special[k]) if k in special else header(k)}
+    mapping = [{"column": h, "target": t(special[k]) if k in special else labels.field(k)}
                for h, k in doc["columns"].items()]
     table(mapping, ("column", "target"), flex=("column", "target"),
           title=t("{file}: {where}", file=doc["file"], where=_where(doc)))

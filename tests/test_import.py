@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -365,3 +366,15 @@ def test_new_customer_with_a_known_phone_is_reported(kam: Kam, tmp_path: Path) -
         {"row": 2, "message": "N1 shares contact 13956781234 with OLD1 老客户"},
         {"row": 4, "message": "N3 shares contact u@example.com with N2 另一家"},
     ]
+
+
+def test_the_mapping_names_dates_as_the_user_does(kam: Kam, tmp_path: Path) -> None:
+    """生日 and 合同到期日 read as named dates are shown as 生日 and 合同到期, not
+    date.birthday."""
+    f = workbook(tmp_path / "d.xlsx", [("s", [["客户名称", "生日", "合同到期日"],
+                                              ["甲", "1980-03-02", "2027-01-31"]])])
+    r = kam("--lang", "zh", "import", str(f))
+    report = r.stdout + r.stderr
+    assert "date." not in report
+    assert re.search(r"^生日\s+生日$", report, re.M) and re.search(r"^合同到期日\s+合同到期$",
+                                                                   report, re.M)
