@@ -316,7 +316,7 @@ def merged(keep: str, other: str, found: Sequence[tuple[str, Any, Any]], moved: 
         print_json({"code": keep, "merged": other, "follow_ups": moved, "dry_run": dry_run,
                     "conflicts": [{"field": f, "kept": a, "other": b} for f, a, b in found]})
         return
-    rows = [{"field": header(f), keep: cell_text(labels.value(settings, f, a)),
+    rows = [{"field": labels.field(f), keep: cell_text(labels.value(settings, f, a)),
              other: cell_text(labels.value(settings, f, b))} for f, a, b in found]
     if rows:
         table(rows, ("field", keep, other), flex=(keep, other),
