@@ -202,6 +202,16 @@ def layout(sizes: Sequence[Sequence[int]], heads: Sequence[str], flex: Sequence[
         if not over or room(shown) >= wanted(shown):
             break
         shown.remove(i)
+
+    def narrowest(cols: list[int]) -> int:  # the line with each flex column at 4 cells
+        return (sum(min(natural[i], 4) if i in flex else natural[i] for i in cols)
+                + GAP * (len(cols) - 1))
+
+    for i in drop:  # a screen too narrow even so: the other droppable columns go too
+        if narrowest(shown) <= cells:
+            break
+        if i in shown:
+            shown.remove(i)
     widths = {i: natural[i] for i in shown}
     flexible = [i for i in shown if i in flex]
     left = room(shown)
@@ -255,7 +265,9 @@ def table(rows: Sequence[dict[str, Any]], columns: Columns, title: str | None = 
         from rich.text import Text
 
         _print(Text(title, style="bold"), cells or width(title))
-    _print(tbl, sum(widths) + GAP * (len(widths) - 1) if cells is None else cells)
+    # Narrower than what is left, the line is printed whole (the terminal folds it):
+    # Rich would otherwise narrow the columns and cut codes and dates.
+    _print(tbl, max(cells or 0, sum(widths) + GAP * (len(widths) - 1)))
 
 
 class _Fitted:

@@ -144,6 +144,20 @@ def test_one_customers_history_leaves_out_its_code_before_the_changes(
     assert "客户编号" in kam("history", "KH2026001").stdout.splitlines()[1]
 
 
+@pytest.mark.parametrize("columns", ["20", "30", "40", "50"])
+def test_a_narrow_screen_never_cuts_a_code_or_a_date(crowd: Kam, monkeypatch: pytest.MonkeyPatch,
+                                                    columns: str) -> None:
+    """The droppable columns go first; what is left is printed whole, the terminal folding
+    the line, rather than Rich narrowing the columns through the codes and dates."""
+    monkeypatch.setenv("COLUMNS", columns)
+    codes = {c["code"] for c in crowd.json("list")}
+    for args in (("list",), ("due",), ("risk",), ("score",), ("due", "--today", "2027-03-01")):
+        out = crowd(*args).stdout
+        shown = set(re.findall(r"KH\d+", out))
+        assert shown and shown <= codes, (args, shown - codes)
+        assert all(DATE.fullmatch(d) for d in re.findall(r"20\d\d-[\d-]*", out)), args
+
+
 def test_wrap_keeps_chinese_punctuation_off_the_line_start() -> None:
     lines = wrap("给定时任务用的每日摘要：今天联系谁、为什么，新增流失风险，本周重要日期。", 24)
     assert all(width(ln) <= 24 for ln in lines)
