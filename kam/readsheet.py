@@ -108,8 +108,8 @@ def _kind(path: Path) -> tuple[str, bool]:
     if suffix in TEXT_SUFFIXES or suffix not in WORKBOOK_SUFFIXES and suffix != "":
         if suffix not in TEXT_SUFFIXES:
             raise BadInput(t("{path}: unknown file type {suffix!r}; kam imports workbooks "
-                             "(.xlsx, .xls, .ods, .et) and text (.csv, .tsv, .txt)",
-                             path=path, suffix=suffix))
+                             "(.xlsx, .xlsm, .xlsb, .xls, .ods, .et), text (.csv, .tsv, .txt) "
+                             "and address-book cards (.vcf)", path=path, suffix=suffix))
         if size > MAX_FILE:
             raise _too_big(path, size, MAX_FILE)
         return "text", False

@@ -277,6 +277,7 @@ def test_real_store_list_imports_with_the_mapping_it_reports(kam: Kam) -> None:
     ("empty.xlsx", b"", "the file is empty"),
     ("~$open.xlsx", b"x", "lock file a spreadsheet program keeps"),
     ("notes.docx", b"PK", "unknown file type '.docx'"),
+    ("report.pdf", b"%PDF-1.4", "and address-book cards (.vcf)"),
 ])
 def test_bad_files_exit_2_nothing_written(kam: Kam, tmp_path: Path, name: str, content: bytes,
                                           message: str) -> None:
