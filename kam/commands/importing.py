@@ -12,14 +12,17 @@ app = App()
 
 
 @app.command("import",
-             help=N_("Import a spreadsheet (the template or a legacy layout); a customer "
-                     "already in the archive is updated, not added twice."),
+             help=N_("Import a spreadsheet (the template or a legacy layout) or the phone's "
+                     "address book (.vcf); a customer already in the archive is updated, not "
+                     "added twice."),
              epilog=N_("kam import customers.xlsx --dry-run\nkam import customers.xlsx\n"
-                       "kam import crm.csv --map \"Account Name=name\""))
+                       "kam import crm.csv --map \"Account Name=name\"\n"
+                       "kam import contacts.vcf      # the phone's address book"))
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help=N_(
-        "The workbook (.xlsx, .xls, .ods, .et, .xlsb) or text file (.csv, .tsv)."),
+        "The workbook (.xlsx, .xlsm, .xlsb, .xls, .ods, .et), text file (.csv, .tsv, .txt) "
+        "or address-book cards (.vcf)."),
                                          metavar=N_("FILE"))],
     dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Report what would happen; "
                                           "change nothing."))] = False,
