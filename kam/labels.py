@@ -104,7 +104,9 @@ def tier(settings: Settings, name: str) -> str:
 
 
 def kind(key: str) -> str:
-    label = KINDS.get(key)
+    """An interaction kind in the run's language, from its key or any word kind_key
+    knows (电话 is "call" in English)."""
+    label = KINDS.get(key) or KINDS.get(kind_key(key) or "")
     return t(label) if label else key
 
 

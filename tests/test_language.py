@@ -430,3 +430,15 @@ def test_help_defaults_and_kind_lists_are_in_the_users_words(kam: Kam,
     kam("add", "--code", "K1", "--name", "甲")
     r = kam("log", "K1", "x", "-k", "foo", code=2)
     assert "跟进, 电话, 拜访" in r.stderr and "follow_up" not in r.stderr
+
+
+@pytest.mark.parametrize(("lang", "typed", "said"), [
+    ("en", "电话", "Logged call for KH2026001"), ("zh", "call", "的电话（"),
+    ("zh", "拜访", "的拜访（"), ("en", "visit", "Logged visit for"),
+])
+def test_a_logged_kind_is_said_in_the_runs_language(kam: Kam, monkeypatch: pytest.MonkeyPatch,
+                                                    lang: str, typed: str, said: str) -> None:
+    """Whatever word was typed for it (-k 电话 in an English run said 电话 back)."""
+    kam("add", "--name", "甲")
+    monkeypatch.setenv("KAM_LANG", lang)
+    assert said in kam("log", "KH2026001", "记录", "-k", typed).stderr
