@@ -274,8 +274,8 @@ class _Fitted:
     """A cell kam has fitted to its column (cut and aligned, or wrapped into lines):
     Rich draws it as the segment it is (Rich's console protocol; a line break starts
     the cell's next line) without wrapping it again as Text, which is half of a
-    table's time. Should Rich narrow the column (a screen too narrow for the columns
-    kam keeps), the cell is Text again, wrapped or cut by Rich as the column says."""
+    table's time. Rich never narrows a column below kam's width: table() prints a line
+    too wide for the screen whole."""
 
     __slots__ = ("cells", "text")
 
@@ -285,9 +285,8 @@ class _Fitted:
 
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
         from rich.segment import Segment
-        from rich.text import Text
 
-        yield Segment(self.text) if self.cells <= options.max_width else Text(self.text)
+        yield Segment(self.text)
 
     def __rich_measure__(self, console: Any, options: Any) -> Any:
         from rich.measure import Measurement
