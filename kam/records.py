@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
@@ -458,7 +457,7 @@ _COUNTRY = re.compile(r"^(?:\+|00)86")
 def phone_query(text: str) -> str | None:
     """The digits of a phone number as people type it (139 5678 1234, +86 139-5678-1234,
     (0851) 8888-6666), without China's country code; None for any other search text."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    text = folded(text).strip()
     if _NOT_PHONE.search(text):
         return None
     digits = re.sub(r"\D", "", _COUNTRY.sub("", re.sub(r"[\s.\-－–()]", "", text)))
@@ -470,4 +469,4 @@ def has_phone(c: Customer, digits: str) -> bool:
     extra column's) holds these digits, however it was written."""
     values = [c.contact_info, *(p.contact_info for p in c.contacts),
               *(str(v) for v in c.extra.values())]
-    return any(digits in re.sub(r"\D", "", unicodedata.normalize("NFKC", v)) for v in values if v)
+    return any(digits in re.sub(r"\D", "", folded(v)) for v in values if v)
