@@ -91,8 +91,7 @@ def explain_scores(rows: Sequence[dict[str, Any]], labels_: dict[str, str],
 
     def said(source: str, value: Any) -> str:
         field = source.partition(".")[2] if source.startswith("field.") else ""
-        return cell_text(labels.value(settings, field, value) if settings is not None
-                         else value)
+        return cell_text(labels.value(settings, field, value))
 
     for r in rows:
         parts = [{"indicator": indicators.get(name, name),
@@ -214,7 +213,7 @@ def risk(rows: Sequence[dict[str, Any]], fmt: str, limit: int = 0) -> None:
 
 
 def scores(rows: Sequence[dict[str, Any]], fmt: str, explain: bool, tier_labels: dict[str, str],
-           indicators: dict[str, str], limit: int = 0, settings: Any = None) -> None:
+           indicators: dict[str, str], limit: int, settings: Any) -> None:
     """Scores, best first; indicators: name -> the header a table gives it (JSON and CSV
     keep the names); settings: a stage's or grade's label in --explain's table."""
     if fmt == "json":
