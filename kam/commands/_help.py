@@ -201,15 +201,14 @@ def usage_error(e: Any) -> str:
         choices = getattr(getattr(e.param, "type", None), "choices", None)
         number = re.match(r"(.+) is not a valid (int|float)\b", e.message)
         if choices:
-            message = t("{name}: choose one of {choices}", name=hint.strip("'\""),
+            message = t("{name}: choose one of {choices}", name=hint,
                         choices=", ".join(str(getattr(c, "value", c)) for c in choices))
-        elif number:  # click's words for a number option given a word
-            message = (t("{name}: not a whole number: {value}", name=hint.strip("'\""),
-                         value=number.group(1)) if number.group(2) == "int" else
-                       t("{name}: not a number: {value}", name=hint.strip("'\""),
-                         value=number.group(1)))
+        elif number and number.group(2) == "int":  # click's words for a number option
+            message = t("{name}: not a whole number: {value}", name=hint, value=number.group(1))
+        elif number:
+            message = t("{name}: not a number: {value}", name=hint, value=number.group(1))
         else:
-            message = t("{name}: {problem}", name=hint.strip("'\""), problem=e.message)
+            message = t("{name}: {problem}", name=hint, problem=e.message)
     elif e.message.startswith("Got unexpected extra argument"):  # ... argument(s) (a b)
         extra = e.message.partition(" (")[2].removesuffix(")")
         message = t("unexpected extra argument(s): {args}", args=extra)
