@@ -96,6 +96,12 @@ def date_reminders(c: Customer, today: date, horizon: int, settings: Settings
             if reminds((today - when).days, lead, horizon)]
 
 
+def shown(late: int, lead: int | None, horizon: int) -> bool:
+    """Whether a follow-up (lead None) or a date occurrence `late` days past is in
+    `kam due` looking `horizon` days ahead."""
+    return -late <= horizon if lead is None else reminds(late, lead, horizon)
+
+
 def reminds(late: int, lead: int, horizon: int) -> bool:
     """Whether a date occurrence `late` days past (negative: ahead), not past its grace,
     is shown within the horizon."""

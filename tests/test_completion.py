@@ -136,6 +136,26 @@ def test_every_write_keeps_the_word_file(three: Kam) -> None:
     assert "c\tKH9\t换行 名称" in _words(three)  # one line, whatever the name holds
 
 
+def test_a_write_that_changes_no_word_leaves_the_file(three: Kam) -> None:
+    """The words are rewritten when a code, name, tag, owner or archived changes, and
+    only then: logging a follow-up (most writes) does not spend a pass over everyone."""
+    path = three.db.with_name("kam.words")
+    kept = path.stat().st_ino
+    three("log", "KH2024001", "电话回访")
+    three("edit", "KH2024001", "--note", "备注")
+    assert path.stat().st_ino == kept
+    for change, word in ((("edit", "KH2024001", "--name", "华东精密二厂"), "华东精密二厂"),
+                         (("edit", "KH2024001", "--owner", "王五"), "o\t王五\t"),
+                         (("edit", "KH2024001", "--tag", "新标签"), "t\t新标签\t")):
+        three(*change)
+        assert any(word in w for w in _words(three)), change
+        assert path.stat().st_ino != kept
+        kept = path.stat().st_ino
+    path.unlink()  # gone: the next write makes it whatever it changes
+    three("log", "KH2024001", "电话回访")
+    assert "c\tKH2024001\t华东精密二厂" in _words(three)
+
+
 def test_an_erased_customer_leaves_the_word_file(three: Kam) -> None:
     three("erase", "KH2024002", "--yes")
     assert not [w for w in _words(three) if "KH2024002" in w or "远航" in w]

@@ -232,6 +232,25 @@ def _scratch_rows(kam: Kam) -> list[Any]:
     return [[json.loads(line(part)) for part in build.row(c)] for c in everyone]
 
 
+def _indexes_agree(kam: Kam, args: Any) -> None:
+    """due and risk without a filter read the view's indexes (with the changes kept
+    since merged in): the same answers as the core from scratch, in the same order."""
+    from kam.followup import is_at_risk, shown
+    from kam.ops import view
+
+    ctx = Context.create(kam.db, today=date(2026, 11, 23))
+    for days in (0, 7, 400):
+        kept = view.chosen(ctx, view.DUE_INDEX, lambda k: shown(k[0], k[1], days))  # noqa: B023
+        assert kept is not None and kept == due_from_scratch(ctx, days), (args, days)
+        assert daily.due(ctx, days) == kept
+    for below in (40.0, 90.0):
+        kept = view.chosen(ctx, view.RISK_INDEX, lambda k: is_at_risk(k[0], k[1], below))  # noqa: B023
+        assert kept is not None and kept == _risk_from_scratch(ctx, below), (args, below)
+        encoded = daily.risk(ctx, threshold=below, encoded=True)
+        assert all(type(r) is Encoded for r in encoded)
+        assert json_document(encoded) == json_document(kept)
+
+
 @pytest.mark.parametrize("seed", [6, 7])
 def test_writes_keep_their_changes_beside_the_view_then_fold_them(
         kam: Kam, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,6 +285,7 @@ def test_writes_keep_their_changes_beside_the_view_then_fold_them(
             continue
         assert sorted(rows) == sorted(_scratch_rows(kam)), args
         assert len({r[0][0] for r in rows}) == len(rows)
+        _indexes_agree(kam, args)
         view = path_for(kam.db).read_bytes()
         if derived.changes_path(kam.db).exists():
             seen["changes"] += 1
@@ -280,22 +300,25 @@ def test_writes_keep_their_changes_beside_the_view_then_fold_them(
 def test_a_row_gone_and_back_is_added_again_at_the_end(tmp_path: Path) -> None:
     """A customer removed (a merge) and added again under its code is a new row, last,
     as kam.json holds it: its old place stays gone. Kept and read back the same."""
+    def row(code: str) -> list[bytes]:
+        return [f'["{code}", 1]'.encode()] * PARTS
+
     changes = derived.Changes([1, 2, 3], 3)
     changes.change("B", 1, None)
-    changes.change("B", 1, [b"[1]"] * PARTS)  # the writer still finds B at 1 in the view
-    changes.change("C", 2, [b"[2]"] * PARTS)
-    changes.change("N", -1, [b"[3]"] * PARTS)
+    changes.change("B", 1, row("B"))  # the writer still finds B at 1 in the view
+    changes.change("C", 2, row("C"))
+    changes.change("N", -1, row("N"))
     changes.change("N", -1, None)  # added, then removed: nothing left of it
-    assert changes.gone == {1} and changes.rows == {"B": (-1, [b"[1]"] * PARTS),
-                                                    "C": (2, [b"[2]"] * PARTS)}
+    assert changes.gone == {1} and changes.rows == {"B": (-1, row("B")), "C": (2, row("C"))}
+    assert changes.dropped == {"B", "N"}  # their entries leave the indexes
     columns = [["a", "b", "c"] for _ in range(PARTS)]
     count, out = changes.apply(columns, lambda p, line: line)
-    assert count == 3 and out == [["a", b"[2]", b"[1]"]] * PARTS
+    assert count == 3 and out == [["a", row("C")[0], row("B")[0]]] * PARTS
     db = tmp_path / "kam.json"
     changes.write(db, "key", [9])
     back = derived.Changes.read(db, "key", [9], 3)
-    assert back is not None and (back.source, back.gone, back.rows) == (
-        changes.source, changes.gone, changes.rows)
+    assert back is not None and (back.source, back.gone, back.rows, back.dropped) == (
+        changes.source, changes.gone, changes.rows, changes.dropped)
     assert derived.Changes.read(db, "key", [8], 3) is None  # of another view
 
 

@@ -202,7 +202,8 @@ def due(
     from kam.records import Filter
 
     c = context(ctx)
-    rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain)
+    rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain,
+               encoded=fmt == Fmt.json)
     report.due(rows, fmt.value, limit, explain is not None)
     if not rows:
         render.say(t("Nothing due in the next {days} days.",
@@ -225,7 +226,7 @@ def risk(
     from kam.ops.daily import risk as run
     from kam.records import Filter
 
-    rows = run(context(ctx), Filter(owner=owner, tier=tier), threshold)
+    rows = run(context(ctx), Filter(owner=owner, tier=tier), threshold, encoded=fmt == Fmt.json)
     report.risk(rows, fmt.value, limit)
     if not rows:
         render.say(t("No customer at risk."))

@@ -111,34 +111,40 @@ def _rows(ctx: Context, f: Filter, parts: tuple[int, ...], include_archived: boo
 
 def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Row]]:
     """due() from the daily view, each item with its row (for the digest)."""
-    from kam.followup import due_order, reminds, section
+    from kam.followup import due_order, shown
 
     found = []
     for r in _rows(ctx, f, (view.DUE,)):
-        if r.follow is not None and -r.follow.days_late <= horizon:
+        if r.follow is not None and shown(r.follow.days_late, None, horizon):
             found.append(("follow_up", r.follow.days_late, r.follow.urgency, r.follow.due, r))
         if r.dates:
             found += [(name, late, urgency, when, r) for name, late, urgency, lead, when
-                      in r.dates if reminds(late, lead, horizon)]
+                      in r.dates if shown(late, lead, horizon)]
     found.sort(key=lambda x: due_order(x[1], x[2], x[4].code))
-    return [({"code": r.code, "name": r.name, "kind": kind, "due": when, "days_overdue": late,
-              "section": section(late), "tier": r.tier, "owner": r.owner, "urgency": urgency}, r)
+    return [(view.due_item(r.code, r.name, r.tier, r.owner, kind, late, urgency, when), r)
             for kind, late, urgency, when, r in found]
 
 
 def due(ctx: Context, days: int | None = None, f: Filter | None = None,
-        explain: str | None = None) -> list[dict[str, Any]]:
+        explain: str | None = None, encoded: bool = False) -> list[Any]:
     """Follow-ups overdue, due today and within the horizon, plus date reminders, most
     urgent first in each section; explain=CODE adds each item's urgency terms for it,
-    worked out from scratch (the daily view is not asked)."""
-    from kam.followup import due_items
+    worked out from scratch (the daily view is not asked). Without a filter, from the
+    view's index of due items (as their JSON text with encoded=True, for JSON output)."""
+    from kam.followup import due_items, shown
 
     horizon = ctx.settings.upcoming_days if days is None else days
     if horizon < 0:
         raise BadInput(t("--days must be 0 or more"))
+    f = f or Filter()
     if explain is None:
-        return [item for item, _ in _due(ctx, horizon, f or Filter())]
-    chosen, ranks = _chosen(ctx, f or Filter())
+        if not any(f):
+            kept = view.chosen(ctx, view.DUE_INDEX, lambda k: shown(k[0], k[1], horizon),
+                               encoded)
+            if kept is not None:
+                return kept
+        return [item for item, _ in _due(ctx, horizon, f)]
+    chosen, ranks = _chosen(ctx, f)
     rows = []
     for i in due_items(chosen, ranks, ctx.settings, ctx.today, horizon):
         row: dict[str, Any] = {"code": i.code, "name": i.name, "kind": i.kind,
@@ -154,11 +160,21 @@ def due(ctx: Context, days: int | None = None, f: Filter | None = None,
     return rows
 
 
-def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None
-         ) -> list[dict[str, Any]]:
+def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None,
+         encoded: bool = False) -> list[Any]:
     """Customers below the health threshold or with a severe churn signal (past the
-    churn mark, ...), worst first: followup.risks, from the daily view."""
-    return [_risk_doc(r) for r in _at_risk(ctx, f or Filter(), threshold)]
+    churn mark, ...), worst first: followup.risks, from the daily view (without a
+    filter, from its index of health, as JSON text with encoded=True)."""
+    from kam.followup import is_at_risk
+
+    f = f or Filter()
+    if not any(f):
+        below = ctx.settings.risk.threshold if threshold is None else threshold
+        kept = view.chosen(ctx, view.RISK_INDEX, lambda k: is_at_risk(k[0], k[1], below),
+                           encoded)
+        if kept is not None:
+            return kept
+    return [_risk_doc(r) for r in _at_risk(ctx, f, threshold)]
 
 
 def _at_risk(ctx: Context, f: Filter, threshold: float | None) -> list[Row]:
@@ -174,10 +190,7 @@ def _at_risk(ctx: Context, f: Filter, threshold: float | None) -> list[Row]:
 
 def _risk_doc(r: Row) -> dict[str, Any]:
     assert r.health is not None
-    health, reasons, days_since, dormant, signals, _was = r.health
-    return {"code": r.code, "name": r.name, "health": health, "reasons": reasons,
-            "days_since_contact": days_since, "dormant": dormant, "tier": r.tier,
-            "owner": r.owner, "signals": signals}
+    return view.risk_item(r.code, r.name, r.tier, r.owner, r.health)
 
 
 def digest(ctx: Context, days: int = 7, masked: bool | None = None) -> dict[str, Any]:

@@ -4,13 +4,16 @@ state of kam.json, a day, a kam.yaml and a language, and kept (store/derived.py)
 
 The daily commands read the view without parsing kam.json; the first command after
 a change of day or settings works it out again, and a write patches the rows of
-the customers it changed. Its rows come from the same core functions as the
-from-scratch path (followup.due_items and risks, scoring.Scorer.rank), and a test
-compares the two on random archives.
+the customers it changed. `kam due` and `kam risk` without a filter read their
+answer from the view's indexes (entries), kept in its order. Its rows and entries
+come from the same core functions as the from-scratch path (followup.due_items and
+risks, scoring.Scorer.rank), and tests compare the two on random archives, after
+random writes too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
@@ -111,6 +114,93 @@ class Row(NamedTuple):
     missing: list[int]
     item: dict[str, Any] | Encoded | None
     record: dict[str, Any] | Encoded | None
+
+
+DUE_INDEX, RISK_INDEX = 0, 1  # the view's indexes (store/derived.py)
+
+
+def due_item(code: str, name: str, tier: str, owner: str, kind: str, late: int,
+             urgency: float, when: str) -> dict[str, Any]:
+    """An item of `kam due` as its JSON has it."""
+    from kam.followup import section
+
+    return {"code": code, "name": name, "kind": kind, "due": when, "days_overdue": late,
+            "section": section(late), "tier": tier, "owner": owner, "urgency": urgency}
+
+
+def risk_item(code: str, name: str, tier: str, owner: str, health: Sequence[Any]
+              ) -> dict[str, Any]:
+    """A customer of `kam risk` as its JSON has it (health: Health's fields)."""
+    value, reasons, days_since, dormant, signals, _was = health
+    return {"code": code, "name": name, "health": value, "reasons": reasons,
+            "days_since_contact": days_since, "dormant": dormant, "tier": tier,
+            "owner": owner, "signals": signals}
+
+
+def _due_order(key: list[Any]) -> tuple[Any, ...]:
+    from kam.followup import due_order
+
+    return due_order(key[0], key[2], key[3])
+
+
+def _risk_order(key: list[Any]) -> tuple[Any, ...]:
+    from kam.followup import risk_order
+
+    return risk_order(key[0], key[2])
+
+
+ORDERS = (_due_order, _risk_order)
+
+
+def _entries(row: list[Any]) -> tuple[list[tuple[list[Any], Any]], ...]:
+    """A row's entries in the indexes: its due items, keyed [days late, lead (None for
+    the follow-up), urgency, code], and its health, keyed [health, signals, code]. An
+    archived customer has none, as due and risk leave it out."""
+    base, (follow, dates), (health,) = row[0], row[1], row[2]
+    code, name, owner, archived, tier = base[0], base[1], base[2], base[7], base[8]
+    if archived:
+        return [], []
+    found = [("follow_up", follow[0], follow[2], None, follow[3])] if follow else []
+    found += [tuple(d) for d in dates]
+    due = [([late, lead, urgency, code], due_item(code, name, tier, owner, kind, late,
+                                                  urgency, when))
+           for kind, late, urgency, lead, when in found]
+    risk = [] if health is None else [([health[0], health[4], code],
+                                       risk_item(code, name, tier, owner, health))]
+    return due, risk
+
+
+def _entries_of(lines: list[bytes]) -> list[list[tuple[list[Any], bytes]]]:
+    """_entries of a row kept as its lines, each item as its JSON text."""
+    import json
+
+    from kam.formats import encoder
+
+    line = encoder()
+    return [[(key, line(item).encode("utf-8")) for key, item in part]
+            for part in _entries([json.loads(x) for x in lines[:3]])]
+
+
+def chosen(ctx: Context, which: int, keep: Any, encoded: bool = False
+           ) -> list[Any] | None:
+    """The items of the index `which` whose key keep(key) keeps, in its order (as their
+    JSON text with encoded=True), or None when the kept view has no such index for
+    the kam.json on disk (the caller works the rows out)."""
+    import json
+
+    from kam.store import derived
+
+    found = derived.load_index(ctx.db, fingerprint(ctx), derived.identity_of(ctx.db), which)
+    if found is None:
+        return None
+    try:
+        keys, items = found[1].index(found[0], which, _entries_of, ORDERS[which])
+        lines = [items[at] for at, key in enumerate(keys) if keep(key)]
+        if encoded:
+            return [Encoded(x.decode("utf-8")) for x in lines]
+        return json.loads(b"[" + b",".join(lines) + b"]")  # type: ignore[no-any-return]
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None  # a file changed by hand: the rows are worked out again
 
 
 def fingerprint(ctx: Context) -> str:
@@ -259,7 +349,10 @@ def _keep(ctx: Context, key: str, source: list[int] | None, everyone: list[Custo
 
     build = Builder(ctx.settings, ctx.today)
     made = [build.row(c) for c in everyone]
-    derived.save(ctx.db, key, source, made)
+    found = [_entries(row) for row in made]
+    derived.save(ctx.db, key, source, made,
+                 [derived.encoded_index([e for part in found for e in part[which]], order)
+                  for which, order in enumerate(ORDERS)])
     return made
 
 
@@ -285,4 +378,5 @@ def _patch(ctx: Context, store: Store, before: list[int] | None, changed: set[st
     build = Builder(ctx.settings, ctx.today)
     changes = {code: (build.row(c) if (c := store.find(code)) is not None else None)
                for code in changed}
-    derived.patch(ctx.db, fingerprint(ctx), before, store.identity, changes)
+    derived.patch(ctx.db, fingerprint(ctx), before, store.identity, changes, _entries_of,
+                  ORDERS)

@@ -173,6 +173,10 @@ class Store(FollowUpLog, Erasure):
         out = [Customer.from_doc(d) for d in self._customer_docs().values()]
         return out if include_archived else [c for c in out if not c.archived]
 
+    def _doc(self, code: str) -> dict[str, Any] | None:
+        doc_id = self._by_code.get(code)
+        return None if doc_id is None else self._customer_docs()[doc_id]
+
     def codes(self) -> set[str]:
         return set(self._by_code)
 
@@ -351,14 +355,18 @@ class Store(FollowUpLog, Erasure):
                                    "({strerror}); the next kam command finishes it",
                                    log_path=self.log_path, strerror=e.strerror)
                                  ) from None
+        words = self._erased or not derived.words_path(self.path).exists() or any(
+            derived.word_fields(doc) != derived.word_fields(self._doc(code))
+            for code, doc in self._before.items())
         self._dirty = self._log_dirty = False
         self._added = {}
         self._before = {}
         self._erased = set()
         self._notes = {}
         self._finish_erasures()
-        derived.save_words(self.path, list(self._customer_docs().values()),
-                           lambda n: t("{count} customers", count=n))
+        if words:  # a follow-up logged changes none of them
+            derived.save_words(self.path, list(self._customer_docs().values()),
+                               lambda n: t("{count} customers", count=n))
         self.backup_set.rotate(*self.backup_policy, self.now)
 
     def _journal_full(self, size: int) -> bool:

@@ -12,6 +12,13 @@ A write keeps the rows of the customers it changed beside it
 (`kam.view.changes.json`, see Changes), which readers apply; they are folded into
 the view when they grow past a fiftieth of it.
 
+Beside the rows, the view keeps INDEXES answers in their order (`kam due`'s items,
+the customers `kam risk` may list): an entry a line, its key (what choosing and
+ordering it needs, the customer's code last) in one block and the item, as JSON, in
+another. A command without a filter reads its answer there, in order, without
+making a row of every customer or sorting them; a reader or a fold moves the entries
+of the changed customers into place (merged).
+
 It is never a source of truth: a missing, stale or damaged view is simply worked
 out again. It holds names and contact details like kam.json does, so an erasure
 deletes it (and its changes) before anything else.
@@ -28,9 +35,12 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes, open_regular, try_locked
 
-FORMAT = 13  # the rows' shape (ops/view.py) and the identity's
+FORMAT = 14  # the rows' shape (ops/view.py) and the identity's
 Identity = list[Any]  # [size, hash of the content]
 PARTS = 6  # lines a row: the customer, due, risk, score, list, score item (ops/view.py)
+INDEXES = 2  # answers kept in order: due's items, risk's customers (ops/view.py)
+Entry = tuple[list[Any], bytes]  # an index's entry: its key (the code last), its item
+Index = tuple[list[list[Any]], list[bytes]]  # an index's keys and items, in its order
 
 
 def path_for(db: Path) -> Path:
@@ -111,19 +121,24 @@ def vouches(db: Path, source: Identity | None) -> bool:
     return False
 
 
-def _header(line: bytes, fingerprint: str) -> tuple[Identity, int, list[int]] | None:
-    """(source, rows, each block's size in bytes) if the header is of this fingerprint."""
+def _header(line: bytes, fingerprint: str
+            ) -> tuple[Identity, int, list[int], list[list[int]]] | None:
+    """(source, rows, each block's size in bytes, each index's [entries, size of its
+    keys, size of its items]) if the header is of this fingerprint."""
     try:
         doc = json.loads(line)
         if doc["key"] != fingerprint:
             return None
-        source, count, sizes = doc["source"], doc["rows"], doc["blocks"]
+        source, count, sizes, index = doc["source"], doc["rows"], doc["blocks"], doc["index"]
     except (ValueError, KeyError, TypeError):
         return None
     if (type(count) is not int or not isinstance(sizes, list) or len(sizes) != PARTS
-            or not all(type(n) is int and n >= 0 for n in sizes)):
+            or not all(type(n) is int and n >= 0 for n in sizes)
+            or not isinstance(index, list) or len(index) != INDEXES
+            or not all(isinstance(x, list) and len(x) == 3
+                       and all(type(n) is int and n >= 0 for n in x) for x in index)):
         return None
-    return source, count, sizes
+    return source, count, sizes, index
 
 
 def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
@@ -141,10 +156,9 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
             head = _header(f.readline(), fingerprint)
             if head is None:
                 return None
-            base, count, sizes = head
-            changes = Changes(source, count) if base == source else \
-                Changes.read(db, fingerprint, base, count)
-            if changes is None or changes.source != source:
+            base, count, sizes, _index = head
+            changes = _changes(db, fingerprint, base, count, source)
+            if changes is None:
                 return None
             blocks: list[bytes | None] = []
             for p, size in enumerate(sizes):
@@ -161,17 +175,92 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
     return base, count, blocks, changes
 
 
+def _changes(db: Path, fingerprint: str, base: Identity, count: int, source: Identity
+             ) -> Changes | None:
+    """The changes that make the view of kam.json `base` (of count rows) the view of
+    `source`: none when they are the same file."""
+    changes = Changes(source, count) if base == source else \
+        Changes.read(db, fingerprint, base, count)
+    return changes if changes is not None and changes.source == source else None
+
+
 def _lines(block: bytes, count: int) -> list[bytes]:
     return block[:-1].split(b"\n") if count else []
 
 
-def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]]) -> None:
+def _keys(block: bytes, count: int) -> list[list[Any]]:
+    keys = json.loads(b"[" + block[:-1].replace(b"\n", b",") + b"]") if count else []
+    if not all(type(k) is list and k and type(k[-1]) is str for k in keys):
+        raise ValueError("not an index's keys")
+    return keys
+
+
+def load_index(db: Path, fingerprint: str, source: Identity | None, which: int
+               ) -> tuple[Index, Changes] | None:
+    """The index `which` of the kept view of this fingerprint, as kept (keys parsed,
+    items as their JSON text), and the changes since that the reader merges (merged),
+    if the view asked for is there; else None."""
+    if source is None:
+        return None
+    try:
+        with open_regular(path_for(db), follow=False) as f:
+            head = _header(f.readline(), fingerprint)
+            if head is None:
+                return None
+            base, count, sizes, index = head
+            changes = _changes(db, fingerprint, base, count, source)
+            if changes is None:
+                return None
+            f.seek(sum(sizes) + sum(k + i for _, k, i in index[:which]), os.SEEK_CUR)
+            entries, key_size, item_size = index[which]
+            keys, items = f.read(key_size), f.read(item_size)
+    except OSError:
+        return None
+    if (len(keys) != key_size or len(items) != item_size or keys.count(b"\n") != entries
+            or items.count(b"\n") != entries):
+        return None
+    try:
+        return (_keys(keys, entries), _lines(items, entries)), changes
+    except ValueError:
+        return None
+
+
+def merged(index: Index, gone: set[str], entries: Sequence[Entry], order: Any) -> Index:
+    """The index without the entries of the customers in gone, with these entries in
+    their places (order: an entry's key -> what it sorts by)."""
+    import bisect
+
+    keys, items = index
+    if gone:
+        kept = [at for at, k in enumerate(keys) if k[-1] not in gone]
+        keys, items = [keys[at] for at in kept], [items[at] for at in kept]
+    else:
+        keys, items = list(keys), list(items)
+    for key, item in entries:
+        at = bisect.bisect(keys, order(key), key=order)
+        keys.insert(at, key)
+        items.insert(at, item)
+    return keys, items
+
+
+def encoded_index(entries: list[tuple[list[Any], Any]], order: Any) -> Index:
+    """An index of entries (key, item as a value), in order, its items encoded."""
+    from kam.formats import encoder
+
+    line = encoder()
+    entries.sort(key=lambda e: order(e[0]))
+    return [k for k, _ in entries], [line(item).encode("utf-8") for _, item in entries]
+
+
+def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]],
+         indexes: Sequence[Index]) -> None:
     """Keep the view: a header line, then PARTS blocks, each with a line a row for its
     part (so that a command reads only the blocks it needs, and a write patches a few
-    rows without parsing the others). Readers work it out, so it is written only under
-    the writers' lock, had at once, and only while kam.json is still the one it was made
-    from: a view of a state a writer has since replaced (an erasure above all) never
-    lands. A reader that cannot write (read-only place, full disk) just does not keep it."""
+    rows without parsing the others), then each index's keys and items. Readers work
+    it out, so it is written only under the writers' lock, had at once, and only while
+    kam.json is still the one it was made from: a view of a state a writer has since
+    replaced (an erasure above all) never lands. A reader that cannot write (read-only
+    place, full disk) just does not keep it."""
     from kam.formats import encoder
 
     if source is None:
@@ -180,17 +269,34 @@ def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[An
     blocks = [[line(r[p]).encode("utf-8") for r in rows] for p in range(PARTS)]
     with try_locked(db.with_name(db.name + ".lock")) as mine:
         if mine and identity_of(db) == source:
-            _write(db, fingerprint, source, blocks)
+            _write(db, fingerprint, source, blocks, indexes)
 
 
-def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes]]) -> None:
-    body = [b"\n".join(lines) + b"\n" if lines else b"" for lines in blocks]
+def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes]],
+           indexes: Sequence[Index]) -> None:
+    from kam.formats import encoder
+
+    line = encoder()
+
+    def joined(lines: list[bytes]) -> bytes:
+        return b"\n".join(lines) + b"\n" if lines else b""
+
+    body = [joined(lines) for lines in blocks]
+    index = []
+    for keys, items in indexes:
+        body += [joined([line(k).encode("utf-8") for k in keys]), joined(items)]
+        index.append([len(keys), len(body[-2]), len(body[-1])])
     head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
-                       "rows": len(blocks[0]), "blocks": [len(b) for b in body]}
-                      ).encode("utf-8")
+                       "rows": len(blocks[0]), "blocks": [len(b) for b in body[:PARTS]],
+                       "index": index}).encode("utf-8")
     with contextlib.suppress(OSError):
         atomic_write_bytes(path_for(db), b"".join([head, b"\n", *body]),
                            durable=False)  # checked on reading, worked out again
+
+
+def _start(code: str) -> bytes:
+    """How the line of the customer part of the code's row starts."""
+    return ("[" + json.dumps(code, ensure_ascii=False) + ",").encode("utf-8")
 
 
 def changes_path(db: Path) -> Path:
@@ -213,10 +319,12 @@ class Changes:
     again)."""
 
     def __init__(self, source: Identity, count: int, gone: set[int] | None = None,
-                 rows: dict[str, tuple[int, list[bytes]]] | None = None):
+                 rows: dict[str, tuple[int, list[bytes]]] | None = None,
+                 dropped: set[str] | None = None):
         self.source, self.count = source, count
         self.gone = gone or set()
         self.rows = rows or {}  # code -> (place in the view or -1, its PARTS lines)
+        self.dropped = dropped or set()  # the codes of the rows gone (their index entries)
 
     @classmethod
     def read(cls, db: Path, fingerprint: str, base: Identity, count: int) -> Changes | None:
@@ -227,14 +335,18 @@ class Changes:
             if doc["key"] != fingerprint or doc["base"] != base or doc["rows"] != count:
                 return None
             source, gone, n = doc["source"], doc["gone"], doc["changed"]
+            dropped = doc["dropped"]
             if (lines[-1:] != [b""] or type(n) is not int or len(lines) != n * (PARTS + 1) + 1
                     or not isinstance(gone, list)
-                    or not all(type(at) is int and 0 <= at < count for at in gone)):
+                    or not all(type(at) is int and 0 <= at < count for at in gone)
+                    or not isinstance(dropped, list)
+                    or not all(type(code) is str for code in dropped)):
                 return None
             rows = {}
             for i in range(0, n * (PARTS + 1), PARTS + 1):
                 at, code = json.loads(lines[i])
-                if type(at) is not int or not -1 <= at < count or type(code) is not str:
+                if (type(at) is not int or not -1 <= at < count or type(code) is not str
+                        or not lines[i + 1].startswith(_start(code))):  # another's row
                     return None
                 rows[code] = (at, lines[i + 1:i + 1 + PARTS])
         except (OSError, ValueError, KeyError, TypeError):
@@ -242,12 +354,13 @@ class Changes:
         places = [at for at, _ in rows.values() if at >= 0]
         if len(set(places)) != len(places) or set(places) & set(gone) or len(rows) != n:
             return None
-        return cls(source, count, set(gone), rows)
+        return cls(source, count, set(gone), rows, set(dropped))
 
     def write(self, db: Path, fingerprint: str, base: Identity) -> None:
         head = json.dumps({"format": FORMAT, "key": fingerprint, "base": base,
                            "source": self.source, "rows": self.count,
-                           "gone": sorted(self.gone), "changed": len(self.rows)})
+                           "gone": sorted(self.gone), "dropped": sorted(self.dropped),
+                           "changed": len(self.rows)}, ensure_ascii=False)
         body = [head.encode("utf-8")]
         for code, (at, lines) in self.rows.items():
             body += [json.dumps([at, code], ensure_ascii=False).encode("utf-8"), *lines]
@@ -264,6 +377,7 @@ class Changes:
             at = -1  # gone from the view and back: added again, at the end
         if lines is None:
             self.rows.pop(code, None)
+            self.dropped.add(code)
             if at >= 0:
                 self.gone.add(at)
         else:
@@ -271,6 +385,15 @@ class Changes:
 
     def size(self) -> int:
         return len(self.rows) + len(self.gone)
+
+    def index(self, index: Index, which: int, entries_of: Any, order: Any) -> Index:
+        """The index `which` of the view (as kept) with these changes: the entries of
+        the customers changed or gone taken out, those of the rows changed put in
+        (entries_of(a row's PARTS lines) -> each index's entries)."""
+        if not self.size():
+            return index
+        new = [e for _, lines in self.rows.values() for e in entries_of(lines)[which]]
+        return merged(index, self.dropped | set(self.rows), new, order)
 
     def apply(self, columns: list[list[Any]], convert: Any) -> tuple[int, list[list[Any]]]:
         """(rows, columns) of the view's columns (a list a part, a value a row) with the
@@ -294,11 +417,13 @@ class Changes:
 
 
 def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity | None,
-          changes: dict[str, list[Any] | None]) -> None:
+          changes: dict[str, list[Any] | None], entries_of: Any, orders: Sequence[Any]
+          ) -> None:
     """Make the view of kam.json `before` the view of `after`: code -> its new row, or
     None for a customer no longer there. Only the changed rows are written, to the
     view's changes (Changes), folded into the view when they grow past a fiftieth of
-    it. Nothing when there is no view of `before`: the next reader works it out."""
+    it (entries_of and orders: see Changes.index). Nothing when there is no view of
+    `before`: the next reader works it out."""
     from kam.formats import encoder
 
     found = _read_blocks(db, fingerprint, before, {0})
@@ -307,7 +432,7 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
     base, count, blocks, kept = found
     kept.source = after
     line = encoder()
-    starts = {("[" + line(code) + ",").encode("utf-8"): code for code in changes}
+    starts = {_start(code): code for code in changes}
     lengths = sorted({len(k) for k in starts})
     where: dict[str, int] = {}
     for at, text in enumerate(_lines(blocks[0] or b"", count)):
@@ -326,7 +451,13 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
     if whole is None:
         return
     lines = [_lines(block or b"", count) for block in whole[2]]
-    _write(db, fingerprint, after, kept.apply(lines, lambda p, text: text)[1])
+    indexes = []
+    for which, order in enumerate(orders):
+        index = load_index(db, fingerprint, base, which)
+        if index is None:
+            return
+        indexes.append(kept.index(index[0], which, entries_of, order))
+    _write(db, fingerprint, after, kept.apply(lines, lambda p, text: text)[1], indexes)
     with contextlib.suppress(OSError):
         changes_path(db).unlink(missing_ok=True)
 
@@ -343,6 +474,15 @@ def _word(text: str) -> str:
     """A completion word as the shell may print it: a value holding a control character
     (ESC ...) is left out, since completing it would drive the terminal."""
     return text if text == text.translate(_CONTROL) else ""
+
+
+def word_fields(doc: dict[str, Any] | None) -> tuple[Any, ...]:
+    """What of a customer's document the completion words hold (save_words): a write
+    that changes none of it leaves them as they are."""
+    if doc is None:
+        return ()
+    return (doc.get("code"), doc.get("name"), bool(doc.get("archived")), doc.get("tags"),
+            doc.get("owner"))
 
 
 def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> None:
