@@ -163,9 +163,9 @@ _TERMS = {"late": N_("days late"), "tier": N_("tier"), "score": N_("score"),
           "stage": N_("stage"), "kind": N_("kind")}
 
 
-def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = False) -> None:
-    """Due items: one table per section (most urgent first, at most limit rows each);
-    with explain, only the explained customer's items and what their urgency is made of."""
+def due(rows: Sequence[dict[str, Any]], fmt: str, explain: bool = False) -> None:
+    """Due items as JSON or CSV (every one); with explain, only the explained
+    customer's items and what their urgency is made of (as text for a table)."""
     if explain:
         rows = [r for r in rows if "terms" in r]
         if fmt == "table":
@@ -175,19 +175,19 @@ def due(rows: Sequence[dict[str, Any]], fmt: str, limit: int, explain: bool = Fa
                               code=r["code"], name=r["name"], kind=labels.kind(r["kind"]),
                               due=r["due"], urgency=f"{r['urgency']:g}", terms=terms or "0")])
             return
-    if fmt != "table":
-        emit(rows, DUE_COLUMNS, fmt)
-        return
+    emit(rows, DUE_COLUMNS, fmt)
+
+
+def due_table(sections: Sequence[tuple[str, int, list[dict[str, Any]]]]) -> None:
+    """A table per section (ops.daily.due_sections: its count and the items shown, most
+    urgent first), and on stderr how many each leaves out."""
     first = True
-    for section in ("overdue", "today", "upcoming"):
-        part = [r for r in rows if r["section"] == section]
-        total = len(part)
-        if limit > 0 and total > limit:
-            part = part[:limit]
+    for section, total, part in sections:
+        if len(part) < total:
             say(t("{section}: showing the first {limit} of {total} (--limit 0 shows all)",
-                  section=t(SECTIONS[section]), limit=limit, total=total))
+                  section=t(SECTIONS[section]), limit=len(part), total=total))
         part = [{**r, "when": when(r["days_overdue"]), "kind_label": labels.kind(r["kind"])}
-                for r in part]  # the shown rows only
+                for r in part]
         if part:
             if not first:
                 print()

@@ -199,13 +199,20 @@ def due(
 ) -> None:
     from kam import render, report
     from kam.ops.daily import due as run
+    from kam.ops.daily import due_sections
     from kam.records import Filter
 
     c = context(ctx)
-    rows = run(c, days, Filter(stage=stage, owner=owner, tier=tier), explain,
-               encoded=fmt == Fmt.json)
-    report.due(rows, fmt.value, limit, explain is not None)
-    if not rows:
+    f = Filter(stage=stage, owner=owner, tier=tier)
+    if fmt == Fmt.table and explain is None:
+        sections = due_sections(c, days, f, limit)
+        report.due_table(sections)
+        found = any(total for _, total, _ in sections)
+    else:
+        rows = run(c, days, f, explain, encoded=fmt == Fmt.json)
+        report.due(rows, fmt.value, explain is not None)
+        found = bool(rows)
+    if not found:
         render.say(t("Nothing due in the next {days} days.",
                      days=c.settings.upcoming_days if days is None else days))
 

@@ -125,25 +125,37 @@ def _due(ctx: Context, horizon: int, f: Filter) -> list[tuple[dict[str, Any], Ro
             for kind, late, urgency, when, r in found]
 
 
+def _horizon(ctx: Context, days: int | None) -> int:
+    horizon = ctx.settings.upcoming_days if days is None else days
+    if horizon < 0:
+        raise BadInput(t("--days must be 0 or more"))
+    return horizon
+
+
+def _due_index(ctx: Context, horizon: int, f: Filter) -> list[tuple[list[Any], bytes]] | None:
+    """Without a filter: the due items within the horizon from the view's index, in
+    order, each with its key; else (or without the index) None."""
+    from kam.followup import shown
+
+    if any(f):
+        return None
+    return view.indexed(ctx, view.DUE_INDEX, lambda k: shown(k[0], k[1], horizon))
+
+
 def due(ctx: Context, days: int | None = None, f: Filter | None = None,
         explain: str | None = None, encoded: bool = False) -> list[Any]:
     """Follow-ups overdue, due today and within the horizon, plus date reminders, most
     urgent first in each section; explain=CODE adds each item's urgency terms for it,
     worked out from scratch (the daily view is not asked). Without a filter, from the
     view's index of due items (as their JSON text with encoded=True, for JSON output)."""
-    from kam.followup import due_items, shown
+    from kam.followup import due_items
 
-    horizon = ctx.settings.upcoming_days if days is None else days
-    if horizon < 0:
-        raise BadInput(t("--days must be 0 or more"))
+    horizon = _horizon(ctx, days)
     f = f or Filter()
     if explain is None:
-        if not any(f):
-            kept = view.chosen(ctx, view.DUE_INDEX, lambda k: shown(k[0], k[1], horizon),
-                               encoded)
-            if kept is not None:
-                return kept
-        return [item for item, _ in _due(ctx, horizon, f)]
+        kept = _due_index(ctx, horizon, f)
+        items = view.decoded([x for _, x in kept], encoded) if kept is not None else None
+        return items if items is not None else [item for item, _ in _due(ctx, horizon, f)]
     chosen, ranks = _chosen(ctx, f)
     rows = []
     for i in due_items(chosen, ranks, ctx.settings, ctx.today, horizon):
@@ -160,6 +172,39 @@ def due(ctx: Context, days: int | None = None, f: Filter | None = None,
     return rows
 
 
+Section = tuple[str, int, list[dict[str, Any]]]  # name, items in it, the first of them
+
+
+def due_sections(ctx: Context, days: int | None = None, f: Filter | None = None,
+                 limit: int = 0) -> list[Section]:
+    """What `kam due`'s table shows: each section (overdue, today, coming up) with how
+    many items it holds and its first `limit` (0: all), most urgent first. From the
+    view's index only the items shown are read whole."""
+    from kam.followup import section
+
+    horizon = _horizon(ctx, days)
+    f = f or Filter()
+    kept = _due_index(ctx, horizon, f)
+    if kept is not None:
+        found = [(name, total, view.decoded(first))
+                 for name, total, first in _sections([(section(k[0]), x) for k, x in kept],
+                                                     limit)]
+        if all(items is not None for _, _, items in found):
+            return found  # type: ignore[return-value]
+    return _sections([(item["section"], item) for item, _ in _due(ctx, horizon, f)], limit)
+
+
+def _sections(items: list[tuple[str, Any]], limit: int) -> list[tuple[str, int, list[Any]]]:
+    """(section, item) in order -> each section, its count and its first limit items."""
+    from kam.followup import SECTIONS
+
+    out = []
+    for name in SECTIONS:
+        part = [x for s, x in items if s == name]
+        out.append((name, len(part), part[:limit] if limit > 0 else part))
+    return out
+
+
 def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None,
          encoded: bool = False) -> list[Any]:
     """Customers below the health threshold or with a severe churn signal (past the
@@ -170,10 +215,10 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None,
     f = f or Filter()
     if not any(f):
         below = ctx.settings.risk.threshold if threshold is None else threshold
-        kept = view.chosen(ctx, view.RISK_INDEX, lambda k: is_at_risk(k[0], k[1], below),
-                           encoded)
-        if kept is not None:
-            return kept
+        kept = view.indexed(ctx, view.RISK_INDEX, lambda k: is_at_risk(k[0], k[1], below))
+        items = view.decoded([x for _, x in kept], encoded) if kept is not None else None
+        if items is not None:
+            return items
     return [_risk_doc(r) for r in _at_risk(ctx, f, threshold)]
 
 

@@ -181,13 +181,10 @@ def _entries_of(lines: list[bytes]) -> list[list[tuple[list[Any], bytes]]]:
             for part in _entries([json.loads(x) for x in lines[:3]])]
 
 
-def chosen(ctx: Context, which: int, keep: Any, encoded: bool = False
-           ) -> list[Any] | None:
-    """The items of the index `which` whose key keep(key) keeps, in its order (as their
-    JSON text with encoded=True), or None when the kept view has no such index for
-    the kam.json on disk (the caller works the rows out)."""
-    import json
-
+def indexed(ctx: Context, which: int, keep: Any) -> list[tuple[list[Any], bytes]] | None:
+    """The entries (key, item as its JSON text) of the index `which` whose key keep(key)
+    keeps, in its order, or None when the kept view has no such index for the kam.json
+    on disk (the caller works the rows out)."""
     from kam.store import derived
 
     found = derived.load_index(ctx.db, fingerprint(ctx), derived.identity_of(ctx.db), which)
@@ -195,12 +192,22 @@ def chosen(ctx: Context, which: int, keep: Any, encoded: bool = False
         return None
     try:
         keys, items = found[1].index(found[0], which, _entries_of, ORDERS[which])
-        lines = [items[at] for at, key in enumerate(keys) if keep(key)]
-        if encoded:
-            return [Encoded(x.decode("utf-8")) for x in lines]
-        return json.loads(b"[" + b",".join(lines) + b"]")  # type: ignore[no-any-return]
+        return [(key, items[at]) for at, key in enumerate(keys) if keep(key)]
     except (ValueError, TypeError, IndexError, KeyError):
         return None  # a file changed by hand: the rows are worked out again
+
+
+def decoded(items: list[bytes], encoded: bool = False) -> list[Any] | None:
+    """Items of an index as values, or as their JSON text (formats.Encoded) with
+    encoded=True; None if one is not JSON (a file changed by hand)."""
+    import json
+
+    if encoded:
+        return [Encoded(x.decode("utf-8")) for x in items]
+    try:
+        return json.loads(b"[" + b",".join(items) + b"]")  # type: ignore[no-any-return]
+    except ValueError:
+        return None
 
 
 def fingerprint(ctx: Context) -> str:

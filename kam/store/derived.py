@@ -121,24 +121,42 @@ def vouches(db: Path, source: Identity | None) -> bool:
     return False
 
 
+Block = list[int]  # [its size in bytes, its CRC-32]
+
+
 def _header(line: bytes, fingerprint: str
-            ) -> tuple[Identity, int, list[int], list[list[int]]] | None:
-    """(source, rows, each block's size in bytes, each index's [entries, size of its
-    keys, size of its items]) if the header is of this fingerprint."""
+            ) -> tuple[Identity, int, list[Block], list[int]] | None:
+    """(source, rows, each block's [size, CRC-32] (the PARTS blocks of rows, then each
+    index's keys and items), each index's entries) if the header is of this
+    fingerprint."""
     try:
         doc = json.loads(line)
         if doc["key"] != fingerprint:
             return None
-        source, count, sizes, index = doc["source"], doc["rows"], doc["blocks"], doc["index"]
+        source, count, blocks, entries = (doc["source"], doc["rows"], doc["blocks"],
+                                          doc["entries"])
     except (ValueError, KeyError, TypeError):
         return None
-    if (type(count) is not int or not isinstance(sizes, list) or len(sizes) != PARTS
-            or not all(type(n) is int and n >= 0 for n in sizes)
-            or not isinstance(index, list) or len(index) != INDEXES
-            or not all(isinstance(x, list) and len(x) == 3
-                       and all(type(n) is int and n >= 0 for n in x) for x in index)):
+    if (type(count) is not int or not isinstance(blocks, list)
+            or len(blocks) != PARTS + 2 * INDEXES
+            or not all(isinstance(b, list) and len(b) == 2
+                       and all(type(n) is int and n >= 0 for n in b) for b in blocks)
+            or not isinstance(entries, list) or len(entries) != INDEXES
+            or not all(type(n) is int and n >= 0 for n in entries)):
         return None
-    return source, count, sizes, index
+    return source, count, blocks, entries
+
+
+def _block(f: Any, block: Block, lines: int) -> bytes | None:
+    """A block read from f, if it is whole: its size, its CRC and a line for each of
+    its rows or entries (a file cut short or changed by hand is not a smaller archive)."""
+    import zlib
+
+    size, crc = block
+    data = f.read(size)
+    if len(data) != size or data.count(b"\n") != lines or zlib.crc32(data) != crc:
+        return None
+    return data  # type: ignore[no-any-return]
 
 
 def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
@@ -147,8 +165,7 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
     """(the kam.json the kept view was made from, its rows, each block's bytes, the
     changes that make it the view of `source`: none when it was made from that very
     file, else those kept since, see Changes) if the view asked for is there; only the
-    wanted blocks are read (None in the others' places), each checked to hold a line a
-    row (a file cut short by hand is not a smaller archive)."""
+    wanted blocks are read (None in the others' places), each checked (_block)."""
     if source is None:
         return None
     try:
@@ -156,20 +173,20 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
             head = _header(f.readline(), fingerprint)
             if head is None:
                 return None
-            base, count, sizes, _index = head
+            base, count, sizes, _entries = head
             changes = _changes(db, fingerprint, base, count, source)
             if changes is None:
                 return None
             blocks: list[bytes | None] = []
-            for p, size in enumerate(sizes):
+            for p, block in enumerate(sizes[:PARTS]):
                 if wanted is not None and p not in wanted:
-                    f.seek(size, os.SEEK_CUR)
+                    f.seek(block[0], os.SEEK_CUR)
                     blocks.append(None)
                     continue
-                block = f.read(size)
-                if len(block) != size or block.count(b"\n") != count:
+                data = _block(f, block, count)
+                if data is None:
                     return None
-                blocks.append(block)
+                blocks.append(data)
     except OSError:
         return None
     return base, count, blocks, changes
@@ -207,20 +224,20 @@ def load_index(db: Path, fingerprint: str, source: Identity | None, which: int
             head = _header(f.readline(), fingerprint)
             if head is None:
                 return None
-            base, count, sizes, index = head
+            base, count, blocks, entries = head
             changes = _changes(db, fingerprint, base, count, source)
             if changes is None:
                 return None
-            f.seek(sum(sizes) + sum(k + i for _, k, i in index[:which]), os.SEEK_CUR)
-            entries, key_size, item_size = index[which]
-            keys, items = f.read(key_size), f.read(item_size)
+            at = PARTS + 2 * which
+            f.seek(sum(size for size, _ in blocks[:at]), os.SEEK_CUR)
+            keys, items = _block(f, blocks[at], entries[which]), \
+                _block(f, blocks[at + 1], entries[which])
     except OSError:
         return None
-    if (len(keys) != key_size or len(items) != item_size or keys.count(b"\n") != entries
-            or items.count(b"\n") != entries):
+    if keys is None or items is None:
         return None
     try:
-        return (_keys(keys, entries), _lines(items, entries)), changes
+        return (_keys(keys, entries[which]), _lines(items, entries[which])), changes
     except ValueError:
         return None
 
@@ -274,6 +291,8 @@ def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[An
 
 def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes]],
            indexes: Sequence[Index]) -> None:
+    import zlib
+
     from kam.formats import encoder
 
     line = encoder()
@@ -282,13 +301,11 @@ def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes
         return b"\n".join(lines) + b"\n" if lines else b""
 
     body = [joined(lines) for lines in blocks]
-    index = []
     for keys, items in indexes:
         body += [joined([line(k).encode("utf-8") for k in keys]), joined(items)]
-        index.append([len(keys), len(body[-2]), len(body[-1])])
     head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
-                       "rows": len(blocks[0]), "blocks": [len(b) for b in body[:PARTS]],
-                       "index": index}).encode("utf-8")
+                       "rows": len(blocks[0]), "blocks": [[len(b), zlib.crc32(b)] for b in body],
+                       "entries": [len(keys) for keys, _ in indexes]}).encode("utf-8")
     with contextlib.suppress(OSError):
         atomic_write_bytes(path_for(db), b"".join([head, b"\n", *body]),
                            durable=False)  # checked on reading, worked out again
