@@ -310,3 +310,19 @@ def test_backups_of_the_journal_are_copies_not_the_live_file(two: Kam) -> None:
     before = {p: p.read_bytes() for p in copies}
     journal.write_bytes(journal.read_bytes()[:10])  # an in-place change of the live file
     assert {p: p.read_bytes() for p in copies} == before
+
+
+@pytest.mark.parametrize(("raw", "found"), [
+    (b'{"s":"plain"}', False),
+    (b'{"s":"a \\"quote\\" and \\n a line"}', False),  # escapes with one encoding only
+    (b'{"s":"\\\\u00e9"}', False),  # a backslash, then u: not an escape of u
+    (b'{"s":"\\u00e9"}', True),
+    (b'{"s":"a\\/b"}', True),
+    (b'{"s":"\\\\\\u00e9"}', True),  # a backslash, then an escaped character
+    (b'{"s":"ends with \\\\"}', False),
+    (b"\\", False),
+])
+def test_which_logs_have_a_string_of_two_encodings(raw: bytes, found: bool) -> None:
+    from kam.store.tables import _escapes
+
+    assert _escapes(raw) is found
