@@ -36,7 +36,7 @@ def encoder(compact: bool = False) -> Any:
     wants."""
     separators = (",", ":") if compact else (", ", ": ")
     return json.JSONEncoder(ensure_ascii=False, default=None if compact else str,
-                            separators=separators).encode
+                            separators=separators, check_circular=not compact).encode
 
 
 def _object(data: dict[Any, Any], indent: str, dumps: Any) -> str:
