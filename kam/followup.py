@@ -246,13 +246,3 @@ def is_at_risk(health_value: float, signals: Iterable[str], threshold: float) ->
 def risk_order(health_value: float, code: str) -> tuple[float, str]:
     """Where an at-risk customer stands on the list: lowest health first, then code."""
     return (health_value, code)
-
-
-def risks(customers: list[Customer], ranks: dict[str, Rank], settings: Settings,
-          today: date) -> list[Health]:
-    """Customers below the health threshold or with a severe churn signal, lowest health
-    first. Lost customers are reviewed, not warned about."""
-    w = Windows(today)
-    out = [health(c, ranks.get(c.code, _NO_RANK).tier, settings, today, w) for c in customers
-           if c.stage != LOST]
-    return sorted((h for h in out if h.at_risk), key=lambda h: risk_order(h.health, h.code))

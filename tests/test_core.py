@@ -279,8 +279,8 @@ def test_fast_path_equals_full_scoring_on_varied_customers() -> None:
 ])
 def test_the_churn_warning_rule(health: float, signals: tuple[str, ...], threshold: float,
                                 expected: bool) -> None:
-    """One rule for `kam risk`, the digest and followup.risks: below the threshold, or a
-    severe signal alone."""
+    """One rule for `kam risk` and the digest: below the threshold, or a severe signal
+    alone."""
     from kam.followup import is_at_risk
 
     assert is_at_risk(health, signals, threshold) is expected

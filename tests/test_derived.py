@@ -1,6 +1,6 @@
 """The daily view (ops/view.py, kept by store/derived.py) never changes an answer:
 due, risk, list and the digest read from it give what the from-scratch core gives
-(followup.due_items and risks, scoring) on random archives; a write patches it to
+(followup.due_items and health, scoring) on random archives; a write patches it to
 what working it out again gives; another day, kam.yaml or language works it out
 again; a damaged or foreign file is ignored; an erasure removes it."""
 
@@ -16,7 +16,7 @@ import pytest
 from conftest import Kam
 
 from kam.dates import previous_working_day
-from kam.followup import due_items, risks
+from kam.followup import LOST, Health, due_items, health, risk_order
 from kam.formats import Encoded, json_document
 from kam.ops import daily
 from kam.ops.context import Context
@@ -74,6 +74,14 @@ def due_from_scratch(ctx: Context, days: int) -> list[dict[str, Any]]:
              "days_overdue": i.days_overdue, "section": i.section, "tier": i.tier,
              "owner": i.owner, "urgency": i.urgency}
             for i in due_items(chosen, ranks, ctx.settings, ctx.today, days)]
+
+
+def risks(customers: list[Any], ranks: dict[str, Any], settings: Any, day: date
+          ) -> list[Health]:
+    """The churn warning from scratch: each customer's health (the core's), those at
+    risk, lowest health first. Lost customers are reviewed, not warned about."""
+    out = [health(c, ranks[c.code].tier, settings, day) for c in customers if c.stage != LOST]
+    return sorted((h for h in out if h.at_risk), key=lambda h: risk_order(h.health, h.code))
 
 
 def _risk_from_scratch(ctx: Context, threshold: float) -> list[dict[str, Any]]:

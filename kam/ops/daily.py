@@ -208,8 +208,8 @@ def _sections(items: list[tuple[str, Any]], limit: int) -> list[tuple[str, int, 
 def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None,
          encoded: bool = False) -> list[Any]:
     """Customers below the health threshold or with a severe churn signal (past the
-    churn mark, ...), worst first: followup.risks, from the daily view (without a
-    filter, from its index of health, as JSON text with encoded=True)."""
+    churn mark, ...), worst first (followup.is_at_risk, risk_order), from the daily
+    view (without a filter, from its index of health, as JSON text with encoded=True)."""
     from kam.followup import is_at_risk
 
     f = f or Filter()

@@ -7,7 +7,7 @@ a change of day or settings works it out again, and a write patches the rows of
 the customers it changed. `kam due` and `kam risk` without a filter read their
 answer from the view's indexes (entries), kept in its order. Its rows and entries
 come from the same core functions as the from-scratch path (followup.due_items and
-risks, scoring.Scorer.rank), and tests compare the two on random archives, after
+health, scoring.Scorer.rank), and tests compare the two on random archives, after
 random writes too.
 """
 
