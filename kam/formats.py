@@ -32,8 +32,9 @@ def encoder(compact: bool = False) -> Any:
     """json.dumps(value, ensure_ascii=False, default=str) for many values: one
     JSONEncoder made once and its encode (the C encoder for each value; json.dumps
     would check its arguments and make an encoder every time). compact=True: no
-    spaces, and a value JSON has no type for is refused (TypeError), as the store
-    wants."""
+    spaces, a value JSON has no type for is refused (TypeError), as the store wants,
+    and containers are not checked for cycles (the store's documents are parsed JSON
+    or made fresh by kam; the check is a good part of the encoding's time)."""
     separators = (",", ":") if compact else (", ", ": ")
     return json.JSONEncoder(ensure_ascii=False, default=None if compact else str,
                             separators=separators, check_circular=not compact).encode

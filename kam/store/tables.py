@@ -51,8 +51,8 @@ _LOG_META = b'\n},\n"' + META.encode() + b'":'
 
 
 def _escapes(raw: bytes) -> bool:
-    """Whether raw holds a \\u or \\/ escape: each backslash found (memchr), then the
-    byte after it; two scans for the two-byte patterns took ten times as long."""
+    """Whether raw holds a \\u or \\/ escape: each backslash found (a one-byte search,
+    much faster than searching for the two-byte patterns), then the byte after it."""
     at = raw.find(b"\\")
     while at >= 0:
         if raw[at + 1:at + 2] in (b"u", b"/"):
