@@ -289,7 +289,7 @@ def search(
 def show(ctx: typer.Context, code: CodeArg, mask: MaskOpt = None,
          fmt: FormatOpt = Fmt.table) -> None:
     from kam import report
-    from kam.ops.customers import show as run
+    from kam.ops.archive import show as run
 
     c = context(ctx)
     archive = run(c, code, masked(c, mask))
