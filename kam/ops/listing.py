@@ -73,17 +73,17 @@ def search(ctx: Context, text: str, include_archived: bool = False, masked: bool
 
 
 def keep_words(ctx: Context) -> None:
-    """Write the words shell completion reads (store.derived.save_words) for an archive
+    """Write the words shell completion reads (store.words.save_words) for an archive
     that has none yet: writers keep them on every change. Under the writers' lock, had
     at once, or not at all; silent, like a Tab press."""
-    from kam.store import derived
+    from kam.store import words
     from kam.store.files import try_locked
 
-    if not ctx.db.is_file() or derived.words_path(ctx.db).exists():
+    if not ctx.db.is_file() or words.words_path(ctx.db).exists():
         return
     with try_locked(ctx.db.with_name(ctx.db.name + ".lock")) as mine:
         if not mine:
             return
         with ctx.reader() as store:
             docs = [c.to_doc() for c in store.customers(include_archived=True)]
-        derived.save_words(ctx.db, docs, lambda n: t("{count} customers", count=n))
+        words.save_words(ctx.db, docs, lambda n: t("{count} customers", count=n))

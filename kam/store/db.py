@@ -72,6 +72,7 @@ from kam.store.tables import (
     check_shape,
     meta_of,
 )
+from kam.store.words import save_words, word_fields, words_path
 from kam.text import folded
 
 GEN = "gen"  # on a customer: the generation of the commit that last changed it
@@ -355,8 +356,8 @@ class Store(FollowUpLog, Erasure):
                                    "({strerror}); the next kam command finishes it",
                                    log_path=self.log_path, strerror=e.strerror)
                                  ) from None
-        words = self._erased or not derived.words_path(self.path).exists() or any(
-            derived.word_fields(doc) != derived.word_fields(self._doc(code))
+        words = self._erased or not words_path(self.path).exists() or any(
+            word_fields(doc) != word_fields(self._doc(code))
             for code, doc in self._before.items())
         self._dirty = self._log_dirty = False
         self._added = {}
@@ -365,7 +366,7 @@ class Store(FollowUpLog, Erasure):
         self._notes = {}
         self._finish_erasures()
         if words:  # a follow-up logged changes none of them
-            derived.save_words(self.path, list(self._customer_docs().values()),
+            save_words(self.path, list(self._customer_docs().values()),
                                lambda n: t("{count} customers", count=n))
         self.backup_set.rotate(*self.backup_policy, self.now)
 

@@ -170,13 +170,10 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
         return None
     try:
         with open_regular(path_for(db), follow=False) as f:
-            head = _header(f.readline(), fingerprint)
-            if head is None:
+            found = _opened(f, db, fingerprint, source)
+            if found is None:
                 return None
-            base, count, sizes, _entries = head
-            changes = _changes(db, fingerprint, base, count, source)
-            if changes is None:
-                return None
+            base, count, sizes, _entries, changes = found
             blocks: list[bytes | None] = []
             for p, block in enumerate(sizes[:PARTS]):
                 if wanted is not None and p not in wanted:
@@ -190,6 +187,18 @@ def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
     except OSError:
         return None
     return base, count, blocks, changes
+
+
+def _opened(f: Any, db: Path, fingerprint: str, source: Identity
+            ) -> tuple[Identity, int, list[Block], list[int], Changes] | None:
+    """The header of the view open as f (_header) and the changes that make it the
+    view of `source`, if it is the view asked for."""
+    head = _header(f.readline(), fingerprint)
+    if head is None:
+        return None
+    base, count, blocks, entries = head
+    changes = _changes(db, fingerprint, base, count, source)
+    return None if changes is None else (base, count, blocks, entries, changes)
 
 
 def _changes(db: Path, fingerprint: str, base: Identity, count: int, source: Identity
@@ -221,13 +230,10 @@ def load_index(db: Path, fingerprint: str, source: Identity | None, which: int
         return None
     try:
         with open_regular(path_for(db), follow=False) as f:
-            head = _header(f.readline(), fingerprint)
-            if head is None:
+            found = _opened(f, db, fingerprint, source)
+            if found is None:
                 return None
-            base, count, blocks, entries = head
-            changes = _changes(db, fingerprint, base, count, source)
-            if changes is None:
-                return None
+            _base, _count, blocks, entries, changes = found
             at = PARTS + 2 * which
             f.seek(sum(size for size, _ in blocks[:at]), os.SEEK_CUR)
             keys, items = _block(f, blocks[at], entries[which]), \
@@ -479,64 +485,11 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
         changes_path(db).unlink(missing_ok=True)
 
 
-def words_path(db: Path) -> Path:
-    return db.with_name(db.stem + ".words")
-
-
-_UNSAFE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
-_CONTROL = dict.fromkeys((*range(32), 127, *range(128, 160)))  # stripped from words
-
-
-def _word(text: str) -> str:
-    """A completion word as the shell may print it: a value holding a control character
-    (ESC ...) is left out, since completing it would drive the terminal."""
-    return text if text == text.translate(_CONTROL) else ""
-
-
-def word_fields(doc: dict[str, Any] | None) -> tuple[Any, ...]:
-    """What of a customer's document the completion words hold (save_words): a write
-    that changes none of it leaves them as they are."""
-    if doc is None:
-        return ()
-    return (doc.get("code"), doc.get("name"), bool(doc.get("archived")), doc.get("tags"),
-            doc.get("owner"))
-
-
-def save_words(db: Path, docs: Sequence[dict[str, Any]], describe_tag: Any) -> None:
-    """Keep the words shell completion offers (`kam.words`, read by kam/shell/kam.awk):
-    a line `c<TAB>code<TAB>name` for each customer not archived, `t<TAB>tag<TAB>description`
-    for each of their tags, `o<TAB>owner<TAB>description` for each of their owners. A
-    value holding a tab, a newline or another control character is left out (a shell
-    word could not carry it). Written by writers after each commit; derived data,
-    deleted with the view by an erasure."""
-    lines: list[str] = []
-    tags: dict[str, int] = {}
-    owners: dict[str, int] = {}
-    for doc in docs:
-        if doc.get("archived"):
-            continue
-        code = _word(str(doc.get("code", "")))
-        if code:
-            name = str(doc.get("name", "")).translate(_UNSAFE)
-            lines.append(f"c\t{code}\t{name.translate(_CONTROL)}")
-        for tag in doc.get("tags") or ():
-            if isinstance(tag, str) and _word(tag):
-                tags[tag] = tags.get(tag, 0) + 1
-        owner = doc.get("owner")
-        if isinstance(owner, str) and _word(owner):
-            owners[owner] = owners.get(owner, 0) + 1
-    lines.sort()
-    lines += [f"t\t{tag}\t{describe_tag(n)}".translate({10: 32}) for tag, n in sorted(tags.items())]
-    lines += [f"o\t{name}\t{describe_tag(n)}".translate({10: 32})
-              for name, n in sorted(owners.items())]
-    with contextlib.suppress(OSError):
-        atomic_write_bytes(words_path(db), "".join(x + "\n" for x in lines).encode("utf-8"),
-                           durable=False)
-
-
 def drop(db: Path) -> None:
     """Forget the view, its changes and the completion words (an erasure: they may hold
     the customer)."""
+    from kam.store.words import words_path
+
     for path in (path_for(db), changes_path(db), words_path(db)):
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
