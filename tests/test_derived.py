@@ -174,9 +174,14 @@ def test_the_digests_new_risks_are_what_the_core_gives_from_scratch(kam: Kam, se
     _random_archive(kam, seed, n=25)
     found = []
     for n in range(0, 240, 3):
-        ctx = Context.create(kam.db, today=date(2026, 11, 2) + timedelta(days=n))
-        new = [r["code"] for r in daily.digest(ctx)["new_risks"]]
+        day = date(2026, 11, 2) + timedelta(days=n)
+        ctx = Context.create(kam.db, today=day)
+        first = daily.digest(ctx)  # the view worked out for the day: from its rows
+        new = [r["code"] for r in first["new_risks"]]
         assert new == _new_risks_from_scratch(ctx), ctx.today
+        again = Context.create(kam.db, today=day)
+        assert daily._digest_indexed(again, 7) is not None
+        assert daily.digest(again) == first  # from its indexes
         found += new
     assert found  # some days had new risks
 
@@ -249,8 +254,9 @@ def _indexes_agree(kam: Kam, args: Any) -> None:
 
     ctx = Context.create(kam.db, today=date(2026, 11, 23))
     for days in (0, 7, 400):
-        kept = view.indexed(ctx, view.DUE_INDEX, lambda k: shown(k[0], k[1], days))  # noqa: B023
-        assert kept is not None, args
+        found = view.indexed(ctx, {view.DUE_INDEX: lambda k: shown(k[0], k[1], days)})  # noqa: B023
+        assert found is not None, args
+        kept = found[view.DUE_INDEX]
         scratch = due_from_scratch(ctx, days)
         assert view.decoded([x for _, x in kept]) == scratch, (args, days)
         assert daily.due(ctx, days) == scratch
@@ -259,12 +265,19 @@ def _indexes_agree(kam: Kam, args: Any) -> None:
                 (name, len(part), part[:limit] if limit else part)
                 for name in SECTIONS for part in [[i for i in scratch if i["section"] == name]]]
     for below in (40.0, 90.0):
-        kept = view.indexed(ctx, view.RISK_INDEX, lambda k: is_at_risk(k[0], k[1], below))  # noqa: B023
-        assert kept is not None, args
+        found = view.indexed(ctx, {view.RISK_INDEX: lambda k: is_at_risk(k[0], k[1], below)})  # noqa: B023
+        assert found is not None, args
+        kept = found[view.RISK_INDEX]
         assert view.decoded([x for _, x in kept]) == _risk_from_scratch(ctx, below), args
         encoded = daily.risk(ctx, threshold=below, encoded=True)
         assert all(type(r) is Encoded for r in encoded)
         assert json_document(encoded) == json_document(_risk_from_scratch(ctx, below))
+    for days in (0, 7, 60):  # the digest: its parts from the indexes as from the rows
+        fast = daily._digest_indexed(ctx, days)
+        assert fast is not None, args
+        rows = daily._digest_rows(Context.create(kam.db, today=ctx.today), days)
+        assert (fast[0], fast[2], fast[3]) == (rows[0], rows[2], rows[3]), (args, days)
+        assert fast[1] == {code: list(line) for code, line in rows[1].items()}, (args, days)
 
 
 @pytest.mark.parametrize("seed", [6, 7])

@@ -139,7 +139,8 @@ def _due_index(ctx: Context, horizon: int, f: Filter) -> list[tuple[list[Any], b
 
     if any(f):
         return None
-    return view.indexed(ctx, view.DUE_INDEX, lambda k: shown(k[0], k[1], horizon))
+    found = view.indexed(ctx, {view.DUE_INDEX: lambda k: shown(k[0], k[1], horizon)})
+    return None if found is None else found[view.DUE_INDEX]
 
 
 def due(ctx: Context, days: int | None = None, f: Filter | None = None,
@@ -215,8 +216,9 @@ def risk(ctx: Context, f: Filter | None = None, threshold: float | None = None,
     f = f or Filter()
     if not any(f):
         below = ctx.settings.risk.threshold if threshold is None else threshold
-        kept = view.indexed(ctx, view.RISK_INDEX, lambda k: is_at_risk(k[0], k[1], below))
-        items = view.decoded([x for _, x in kept], encoded) if kept is not None else None
+        found = view.indexed(ctx, {view.RISK_INDEX: lambda k: is_at_risk(k[0], k[1], below)})
+        items = None if found is None else \
+            view.decoded([x for _, x in found[view.RISK_INDEX]], encoded)
         if items is not None:
             return items
     return [_risk_doc(r) for r in _at_risk(ctx, f, threshold)]
@@ -246,23 +248,57 @@ def digest(ctx: Context, days: int = 7, masked: bool | None = None) -> dict[str,
 
     if days < 0:
         raise BadInput(t("--days must be 0 or more"))
-    view.rows(ctx, (view.DUE, view.RISK))  # read once for the follow-ups and the risks
-    items = _due(ctx, days, Filter())
+    items, contacts, at_risk, new_risks = _digest_indexed(ctx, days) or _digest_rows(ctx, days)
     mask = ctx.settings.mask_by_default if masked is None else masked
     follow = []
-    for item, row in items:  # the items are _due's own: completed in place
+    for item in items:
         if item["kind"] == "follow_up" and item["days_overdue"] >= 0:
-            assert row.follow is not None
-            f = row.follow
-            item.update(contact=f.contact, contact_info=mask_value(f.contact_info) if mask
-                        else f.contact_info, last_contact=f.last_contact,
-                        last_summary=mask_value(f.last_summary) if mask else f.last_summary)
+            contact, info, last, summary = contacts[item["code"]]
+            item.update(contact=contact, contact_info=mask_value(info) if mask else info,
+                        last_contact=last,
+                        last_summary=mask_value(summary) if mask else summary)
             follow.append(item)
-    dates = [item for item, _ in items if item["kind"] != "follow_up"]
-    at_risk = _at_risk(ctx, Filter(), None)
-    # new: not on the watch list of the working day before, for any signal
-    new_risk = [_risk_doc(r) for r in at_risk if r.health and not r.health.was_at_risk]
+    dates = [item for item in items if item["kind"] != "follow_up"]
     return {"date": ctx.today.isoformat(), "due": follow, "dates": dates,
-            "new_risks": new_risk, "at_risk": len(at_risk)}
+            "new_risks": new_risks, "at_risk": at_risk}
 
 
+# the digest's due items, the contact lines of those due (code -> contact, contact info,
+# last contact, last summary), how many are at risk, the new risks
+Digested = tuple[list[dict[str, Any]], dict[str, Any], int, list[dict[str, Any]]]
+
+
+def _digest_indexed(ctx: Context, days: int) -> Digested | None:
+    """The digest's parts from the view's indexes, or None without them."""
+    from kam.followup import is_at_risk, shown
+
+    below = ctx.settings.risk.threshold
+    found = view.indexed(ctx, {view.DUE_INDEX: lambda k: shown(k[0], k[1], days),
+                               view.CONTACT_INDEX: lambda k: True,
+                               view.RISK_INDEX: lambda k: is_at_risk(k[0], k[1], below)})
+    if found is None:
+        return None
+    due, people, risks = (found[view.DUE_INDEX], found[view.CONTACT_INDEX],
+                          found[view.RISK_INDEX])
+    items = view.decoded([x for _, x in due])
+    lines = view.decoded([x for _, x in people])
+    # new: not on the watch list of the working day before, for any signal
+    new = view.decoded([x for k, x in risks if not k[2]])
+    if items is None or lines is None or new is None:
+        return None
+    contacts = {k[0]: line for (k, _), line in zip(people, lines, strict=True)}
+    if not all(i["code"] in contacts for i in items
+               if i["kind"] == "follow_up" and i["days_overdue"] >= 0):
+        return None  # a file changed by hand
+    return items, contacts, len(risks), new
+
+
+def _digest_rows(ctx: Context, days: int) -> Digested:
+    """The digest's parts from the rows of the daily view."""
+    view.rows(ctx, (view.DUE, view.RISK))  # read once for the follow-ups and the risks
+    found = _due(ctx, days, Filter())
+    contacts = {r.code: r.follow[4:] for _, r in found
+                if r.follow is not None and r.follow.days_late >= 0}
+    at_risk = _at_risk(ctx, Filter(), None)
+    new = [_risk_doc(r) for r in at_risk if r.health and not r.health.was_at_risk]
+    return [item for item, _ in found], contacts, len(at_risk), new

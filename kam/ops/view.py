@@ -116,7 +116,7 @@ class Row(NamedTuple):
     record: dict[str, Any] | Encoded | None
 
 
-DUE_INDEX, RISK_INDEX = 0, 1  # the view's indexes (store/derived.py)
+DUE_INDEX, RISK_INDEX, CONTACT_INDEX = 0, 1, 2  # the view's indexes (store/derived.py)
 
 
 def due_item(code: str, name: str, tier: str, owner: str, kind: str, late: int,
@@ -146,28 +146,35 @@ def _due_order(key: list[Any]) -> tuple[Any, ...]:
 def _risk_order(key: list[Any]) -> tuple[Any, ...]:
     from kam.followup import risk_order
 
-    return risk_order(key[0], key[2])
+    return risk_order(key[0], key[3])
 
 
-ORDERS = (_due_order, _risk_order)
+def _code_order(key: list[Any]) -> tuple[Any, ...]:
+    return (key[0],)
+
+
+ORDERS = (_due_order, _risk_order, _code_order)
 
 
 def _entries(row: list[Any]) -> tuple[list[tuple[list[Any], Any]], ...]:
     """A row's entries in the indexes: its due items, keyed [days late, lead (None for
-    the follow-up), urgency, code], and its health, keyed [health, signals, code]. An
-    archived customer has none, as due and risk leave it out."""
+    the follow-up), urgency, code]; its health, keyed [health, signals, on the watch
+    list the working day before, code]; for a follow-up due (the digest's contact
+    lines), [contact, contact info, last contact, last summary] keyed [code]. An
+    archived customer has none, as due, risk and the digest leave it out."""
     base, (follow, dates), (health,) = row[0], row[1], row[2]
     code, name, owner, archived, tier = base[0], base[1], base[2], base[7], base[8]
     if archived:
-        return [], []
+        return [], [], []
     found = [("follow_up", follow[0], follow[2], None, follow[3])] if follow else []
     found += [tuple(d) for d in dates]
     due = [([late, lead, urgency, code], due_item(code, name, tier, owner, kind, late,
                                                   urgency, when))
            for kind, late, urgency, lead, when in found]
-    risk = [] if health is None else [([health[0], health[4], code],
+    risk = [] if health is None else [([health[0], health[4], health[5], code],
                                        risk_item(code, name, tier, owner, health))]
-    return due, risk
+    contact = [([code], follow[4:])] if follow and follow[0] >= 0 else []
+    return due, risk, contact
 
 
 def _entries_of(lines: list[bytes]) -> list[list[tuple[list[Any], bytes]]]:
@@ -181,18 +188,26 @@ def _entries_of(lines: list[bytes]) -> list[list[tuple[list[Any], bytes]]]:
             for part in _entries([json.loads(x) for x in lines[:3]])]
 
 
-def indexed(ctx: Context, which: int, keep: Any) -> list[tuple[list[Any], bytes]] | None:
-    """The entries (key, item as its JSON text) of the index `which` whose key keep(key)
-    keeps, in its order, or None when the kept view has no such index for the kam.json
-    on disk (the caller works the rows out)."""
+Chosen = list[tuple[list[Any], bytes]]  # an index's entries (key, item as its JSON text)
+
+
+def indexed(ctx: Context, wanted: dict[int, Any]) -> dict[int, Chosen] | None:
+    """For each index wanted (which -> keep), its entries whose key keep(key) keeps, in
+    its order; None when the kept view has no such indexes for the kam.json on disk
+    (the caller works the rows out)."""
     from kam.store import derived
 
-    found = derived.load_index(ctx.db, fingerprint(ctx), derived.identity_of(ctx.db), which)
+    found = derived.load_indexes(ctx.db, fingerprint(ctx), derived.identity_of(ctx.db),
+                                 list(wanted))
     if found is None:
         return None
+    indexes, changes = found
     try:
-        keys, items = found[1].index(found[0], which, _entries_of, ORDERS[which])
-        return [(key, items[at]) for at, key in enumerate(keys) if keep(key)]
+        out = {}
+        for which, keep in wanted.items():
+            keys, items = changes.index(indexes[which], which, _entries_of, ORDERS[which])
+            out[which] = [(key, items[at]) for at, key in enumerate(keys) if keep(key)]
+        return out
     except (ValueError, TypeError, IndexError, KeyError):
         return None  # a file changed by hand: the rows are worked out again
 

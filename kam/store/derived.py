@@ -13,9 +13,9 @@ A write keeps the rows of the customers it changed beside it
 the view when they grow past a fiftieth of it.
 
 Beside the rows, the view keeps INDEXES answers in their order (`kam due`'s items,
-the customers `kam risk` may list): an entry a line, its key (what choosing and
-ordering it needs, the customer's code last) in one block and the item, as JSON, in
-another. A command without a filter reads its answer there, in order, without
+the customers `kam risk` may list, the digest's contact lines): an entry a line, its
+key (what choosing and ordering it needs, the customer's code last) in one block and
+the item, as JSON, in another. A command without a filter reads its answer there, in order, without
 making a row of every customer or sorting them; a reader or a fold moves the entries
 of the changed customers into place (merged).
 
@@ -35,10 +35,10 @@ from typing import Any
 
 from kam.store.files import atomic_write_bytes, open_regular, try_locked
 
-FORMAT = 14  # the rows' shape (ops/view.py) and the identity's
+FORMAT = 15  # the rows' shape (ops/view.py) and the identity's
 Identity = list[Any]  # [size, hash of the content]
 PARTS = 6  # lines a row: the customer, due, risk, score, list, score item (ops/view.py)
-INDEXES = 2  # answers kept in order: due's items, risk's customers (ops/view.py)
+INDEXES = 3  # answers kept in order: due's items, risk's customers, contacts (ops/view.py)
 Entry = tuple[list[Any], bytes]  # an index's entry: its key (the code last), its item
 Index = tuple[list[list[Any]], list[bytes]]  # an index's keys and items, in its order
 
@@ -221,31 +221,40 @@ def _keys(block: bytes, count: int) -> list[list[Any]]:
     return keys
 
 
-def load_index(db: Path, fingerprint: str, source: Identity | None, which: int
-               ) -> tuple[Index, Changes] | None:
-    """The index `which` of the kept view of this fingerprint, as kept (keys parsed,
+def load_indexes(db: Path, fingerprint: str, source: Identity | None, wanted: Sequence[int]
+                 ) -> tuple[dict[int, Index], Changes] | None:
+    """The wanted indexes of the kept view of this fingerprint, as kept (keys parsed,
     items as their JSON text), and the changes since that the reader merges (merged),
     if the view asked for is there; else None."""
     if source is None:
         return None
+    raw: dict[int, tuple[bytes | None, bytes | None]] = {}
     try:
         with open_regular(path_for(db), follow=False) as f:
             found = _opened(f, db, fingerprint, source)
             if found is None:
                 return None
             _base, _count, blocks, entries, changes = found
-            at = PARTS + 2 * which
-            f.seek(sum(size for size, _ in blocks[:at]), os.SEEK_CUR)
-            keys, items = _block(f, blocks[at], entries[which]), \
-                _block(f, blocks[at + 1], entries[which])
+            f.seek(sum(size for size, _ in blocks[:PARTS]), os.SEEK_CUR)
+            for which in range(INDEXES):
+                keys, items = blocks[PARTS + 2 * which], blocks[PARTS + 2 * which + 1]
+                if which in wanted:
+                    raw[which] = (_block(f, keys, entries[which]),
+                                  _block(f, items, entries[which]))
+                else:
+                    f.seek(keys[0] + items[0], os.SEEK_CUR)
     except OSError:
         return None
-    if keys is None or items is None:
-        return None
     try:
-        return (_keys(keys, entries[which]), _lines(items, entries[which])), changes
+        indexes = {}
+        for which, (key_block, item_block) in raw.items():
+            if key_block is None or item_block is None:
+                return None
+            indexes[which] = (_keys(key_block, entries[which]),
+                              _lines(item_block, entries[which]))
     except ValueError:
         return None
+    return indexes, changes
 
 
 def merged(index: Index, gone: set[str], entries: Sequence[Entry], order: Any) -> Index:
@@ -474,12 +483,11 @@ def patch(db: Path, fingerprint: str, before: Identity | None, after: Identity |
     if whole is None:
         return
     lines = [_lines(block or b"", count) for block in whole[2]]
-    indexes = []
-    for which, order in enumerate(orders):
-        index = load_index(db, fingerprint, base, which)
-        if index is None:
-            return
-        indexes.append(kept.index(index[0], which, entries_of, order))
+    kept_indexes = load_indexes(db, fingerprint, base, range(INDEXES))
+    if kept_indexes is None:
+        return
+    indexes = [kept.index(kept_indexes[0][which], which, entries_of, order)
+               for which, order in enumerate(orders)]
     _write(db, fingerprint, after, kept.apply(lines, lambda p, text: text)[1], indexes)
     with contextlib.suppress(OSError):
         changes_path(db).unlink(missing_ok=True)
