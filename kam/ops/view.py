@@ -5,10 +5,10 @@ state of kam.json, a day, a kam.yaml and a language, and kept (store/derived.py)
 The daily commands read the view without parsing kam.json; the first command after
 a change of day or settings works it out again, and a write patches the rows of
 the customers it changed. `kam due` and `kam risk` without a filter, and the
-digest, read their answer from the view's indexes (entries), kept in its order. Its rows and entries
-come from the same core functions as the from-scratch path (followup.due_items and
-health, scoring.Scorer.rank), and tests compare the two on random archives, after
-random writes too.
+digest, read their answer from the view's indexes (entries), kept in its order. Its
+rows and entries come from the same core functions as the from-scratch path
+(followup.due_items and health, scoring.Scorer.rank), and tests compare the two on
+random archives, after random writes too.
 """
 
 from __future__ import annotations
