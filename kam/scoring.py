@@ -169,12 +169,19 @@ class Scorer:
     def breakdown(self, c: Customer) -> tuple[Rank, dict[str, float]]:
         """The rank (rank()'s, added up in the same order) and indicator -> points
         (rounded for display)."""
+        rank, points, _missing = self.scored(c)
+        return rank, points
+
+    def scored(self, c: Customer) -> tuple[Rank, dict[str, float], list[int]]:
+        """breakdown(), and the places (in settings.indicators) of the indicators
+        without a value (missing()), from one reading of each."""
         readings, scale = self._readings(c)
         positive = sum(r[2] * ind.weight for ind, r in readings if ind.weight > 0)
         negative = sum(r[2] * ind.weight for ind, r in readings if ind.weight <= 0)
         points = {ind.name: round(r[2] * ind.weight * (scale if ind.weight > 0 else 1), 2) + 0.0
                   for ind, r in readings}
-        return self._rank(positive * scale + negative), points
+        missing = [i for i, (_ind, r) in enumerate(readings) if r[1] is None]
+        return self._rank(positive * scale + negative), points, missing
 
     def missing(self, c: Customer) -> list[int]:
         """The places (in settings.indicators) of the indicators without a value."""

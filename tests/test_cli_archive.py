@@ -255,7 +255,7 @@ def test_unexpected_error_one_line_exit_1(two: Kam, monkeypatch: pytest.MonkeyPa
     def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise ZeroDivisionError("secret customer data")
 
-    monkeypatch.setattr(kam.scoring.Scorer, "breakdown", boom)  # the daily view scores with it
+    monkeypatch.setattr(kam.scoring.Scorer, "scored", boom)  # the daily view scores with it
     r = two("list", code=1)
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert "--debug" in r.stderr

@@ -251,7 +251,7 @@ class Builder:
         from kam.records import plain_record
 
         s, today = self.settings, self.today
-        (tier, score), points = self.scorer.breakdown(c)
+        (tier, score), points, missing = self.scorer.scored(c)
         follow: list[Any] | None = None
         dates: list[list[Any]] = []
         well: list[Any] | None = None
@@ -276,7 +276,7 @@ class Builder:
         return [[c.code, c.name, c.owner, c.stage, c.value_level, c.industry, list(c.tags),
                  c.archived, tier, score, c.last_contact, c.next_follow_up, c.updated,
                  c.created], [follow, dates], [well],
-                [list(points.values()), self.scorer.missing(c)],
+                [list(points.values()), missing],
                 [plain_record(c, Rank(tier, score), s)],
                 [{"code": c.code, "name": c.name, "score": score, "tier": tier,
                   "breakdown": points}]]
