@@ -13,11 +13,12 @@ A write keeps the rows of the customers it changed beside it
 the view when they grow past a fiftieth of it.
 
 Beside the rows, the view keeps INDEXES answers in their order (`kam due`'s items,
-the customers `kam risk` may list, the digest's contact lines): an entry a line, its
-key (what choosing and ordering it needs, the customer's code last) in one block and
-the item, as JSON, in another. A command without a filter reads its answer there, in order, without
-making a row of every customer or sorting them; a reader or a fold moves the entries
-of the changed customers into place (merged).
+the customers `kam risk` may list, the digest's contact lines): the entries' keys
+(what choosing and ordering them needs, the customer's code last) as one JSON list
+in one block, and their items, as JSON, a line each in another. A command without a
+filter reads its answer there, in order, without making a row of every customer or
+sorting them; a reader or a fold moves the entries of the changed customers into
+place (merged). Each block carries its CRC-32.
 
 It is never a source of truth: a missing, stale or damaged view is simply worked
 out again. It holds names and contact details like kam.json does, so an erasure
@@ -215,8 +216,11 @@ def _lines(block: bytes, count: int) -> list[bytes]:
 
 
 def _keys(block: bytes, count: int) -> list[list[Any]]:
-    keys = json.loads(b"[" + block[:-1].replace(b"\n", b",") + b"]") if count else []
-    if not all(type(k) is list and k and type(k[-1]) is str for k in keys):
+    """An index's keys: one JSON list on one line (all are read, so one encoding and
+    one parse), each a list whose last value is the customer's code."""
+    keys = json.loads(block)
+    if (type(keys) is not list or len(keys) != count
+            or not all(type(k) is list and k and type(k[-1]) is str for k in keys)):
         raise ValueError("not an index's keys")
     return keys
 
@@ -239,8 +243,7 @@ def load_indexes(db: Path, fingerprint: str, source: Identity | None, wanted: Se
             for which in range(INDEXES):
                 keys, items = blocks[PARTS + 2 * which], blocks[PARTS + 2 * which + 1]
                 if which in wanted:
-                    raw[which] = (_block(f, keys, entries[which]),
-                                  _block(f, items, entries[which]))
+                    raw[which] = (_block(f, keys, 1), _block(f, items, entries[which]))
                 else:
                     f.seek(keys[0] + items[0], os.SEEK_CUR)
     except OSError:
@@ -317,7 +320,7 @@ def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes
 
     body = [joined(lines) for lines in blocks]
     for keys, items in indexes:
-        body += [joined([line(k).encode("utf-8") for k in keys]), joined(items)]
+        body += [line(keys).encode("utf-8") + b"\n", joined(items)]
     head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
                        "rows": len(blocks[0]), "blocks": [[len(b), zlib.crc32(b)] for b in body],
                        "entries": [len(keys) for keys, _ in indexes]}).encode("utf-8")
