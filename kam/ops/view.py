@@ -177,15 +177,19 @@ def _entries(row: list[Any]) -> tuple[list[tuple[list[Any], Any]], ...]:
     return due, risk, contact
 
 
+def _encoded(row: list[Any], line: Any) -> list[list[tuple[list[Any], bytes]]]:
+    """_entries of a row, each item as its JSON text (line: formats.encoder())."""
+    return [[(key, line(item).encode("utf-8")) for key, item in part]
+            for part in _entries(row)]
+
+
 def _entries_of(lines: list[bytes]) -> list[list[tuple[list[Any], bytes]]]:
-    """_entries of a row kept as its lines, each item as its JSON text."""
+    """_encoded of a row kept as its lines."""
     import json
 
     from kam.formats import encoder
 
-    line = encoder()
-    return [[(key, line(item).encode("utf-8")) for key, item in part]
-            for part in _entries([json.loads(x) for x in lines[:3]])]
+    return _encoded([json.loads(x) for x in lines[:3]], encoder())
 
 
 Chosen = list[tuple[list[Any], bytes]]  # an index's entries (key, item as its JSON text)
@@ -371,9 +375,12 @@ def _keep(ctx: Context, key: str, source: list[int] | None, everyone: list[Custo
 
     build = Builder(ctx.settings, ctx.today)
     made = [build.row(c) for c in everyone]
-    found = [_entries(row) for row in made]
+    from kam.formats import encoder
+
+    line = encoder()
+    found = [_encoded(row, line) for row in made]  # the items as text at once: less memory
     derived.save(ctx.db, key, source, made,
-                 [derived.encoded_index([e for part in found for e in part[which]], order)
+                 [derived.ordered_index([e for part in found for e in part[which]], order)
                   for which, order in enumerate(ORDERS)])
     return made
 

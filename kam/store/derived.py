@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kam.store.files import atomic_write_bytes, open_regular, try_locked
+from kam.store.files import atomic_save, atomic_write_bytes, open_regular, try_locked
 
 FORMAT = 15  # the rows' shape (ops/view.py) and the identity's
 Identity = list[Any]  # [size, hash of the content]
@@ -278,13 +278,10 @@ def merged(index: Index, gone: set[str], entries: Sequence[Entry], order: Any) -
     return keys, items
 
 
-def encoded_index(entries: list[tuple[list[Any], Any]], order: Any) -> Index:
-    """An index of entries (key, item as a value), in order, its items encoded."""
-    from kam.formats import encoder
-
-    line = encoder()
+def ordered_index(entries: list[Entry], order: Any) -> Index:
+    """An index of entries (key, item as its JSON text), in order."""
     entries.sort(key=lambda e: order(e[0]))
-    return [k for k, _ in entries], [line(item).encode("utf-8") for _, item in entries]
+    return [k for k, _ in entries], [item for _, item in entries]
 
 
 def save(db: Path, fingerprint: str, source: Identity | None, rows: list[list[Any]],
@@ -324,9 +321,14 @@ def _write(db: Path, fingerprint: str, source: Identity, blocks: list[list[bytes
     head = json.dumps({"format": FORMAT, "key": fingerprint, "source": source,
                        "rows": len(blocks[0]), "blocks": [[len(b), zlib.crc32(b)] for b in body],
                        "entries": [len(keys) for keys, _ in indexes]}).encode("utf-8")
+    def save(tmp: str) -> None:  # block by block: the view is never in memory twice
+        with open(tmp, "wb") as f:
+            f.write(head + b"\n")
+            for block in body:
+                f.write(block)
+
     with contextlib.suppress(OSError):
-        atomic_write_bytes(path_for(db), b"".join([head, b"\n", *body]),
-                           durable=False)  # checked on reading, worked out again
+        atomic_save(path_for(db), save, durable=False)  # checked on reading, worked out again
 
 
 def _start(code: str) -> bytes:
