@@ -176,16 +176,14 @@ class Store(FollowUpLog, Erasure):
 
     def _doc(self, code: str) -> dict[str, Any] | None:
         doc_id = self._by_code.get(code)
-        return None if doc_id is None else self._customer_docs()[doc_id]
+        return None if doc_id is None else self._customer_docs().get(doc_id)
 
     def codes(self) -> set[str]:
         return set(self._by_code)
 
     def find(self, code: str) -> Customer | None:
-        doc_id = self._by_code.get(code)
-        if doc_id is None:
-            return None
-        return Customer.from_doc(self._customer_docs()[doc_id])
+        doc = self._doc(code)
+        return None if doc is None else Customer.from_doc(doc)
 
     def get(self, code: str) -> Customer:
         """The customer a person means: see resolve()."""
@@ -296,8 +294,8 @@ class Store(FollowUpLog, Erasure):
 
     def changed_since(self, code: str, gen: int) -> bool:
         """Whether a commit after generation gen changed the customer (any command)."""
-        doc_id = self._by_code.get(code)
-        return doc_id is not None and int(self._customer_docs()[doc_id].get(GEN, 0)) > gen
+        doc = self._doc(code)
+        return doc is not None and int(doc.get(GEN, 0)) > gen
 
     def put_batch(self, batch: dict[str, Any], keep: int = 20) -> None:
         """Record an import batch (with the generation it commits in); only the newest
@@ -386,12 +384,10 @@ class Store(FollowUpLog, Erasure):
 
     def _history_entries(self, gen: int) -> list[dict[str, Any]]:
         lines = []
-        docs = self._customer_docs()
         for code, before in self._before.items():
             if code in self._erased:
                 continue  # its tombstone below; the old values must not be written anywhere
-            doc_id = self._by_code.get(code)
-            after = docs.get(doc_id) if doc_id is not None else None
+            after = self._doc(code)
             if before is None and after is None:
                 continue
             action = "created" if before is None else "removed" if after is None else "changed"
@@ -427,8 +423,7 @@ class Store(FollowUpLog, Erasure):
             apply_journal(log, self._journal_entries(files[JOURNAL[1:]], backup_id))
         gen = self.generation
         for code in set(self._by_code) | {d["code"] for d in tables.get(CUSTOMERS, {}).values()}:
-            doc_id = self._by_code.get(code)
-            self._before.setdefault(code, self._customer_docs()[doc_id] if doc_id else None)
+            self._before.setdefault(code, self._doc(code))
         tables.setdefault(META, {"1": {}})["1"].update(schema_version=SCHEMA_VERSION,
                                                       generation=gen)
         tables.setdefault(CUSTOMERS, {})
