@@ -160,46 +160,51 @@ def _block(f: Any, block: Block, lines: int) -> bytes | None:
     return data  # type: ignore[no-any-return]
 
 
-def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
-                 wanted: set[int] | None = None
-                 ) -> tuple[Identity, int, list[bytes | None], Changes] | None:
-    """(the kam.json the kept view was made from, its rows, each block's bytes, the
-    changes that make it the view of `source`: none when it was made from that very
-    file, else those kept since, see Changes) if the view asked for is there; only the
-    wanted blocks are read (None in the others' places), each checked (_block)."""
+def _read(db: Path, fingerprint: str, source: Identity | None, wanted: set[int]
+          ) -> tuple[Identity, int, list[bytes | None], list[int], Changes] | None:
+    """(the kam.json the kept view was made from, its rows, each block's bytes, each
+    index's entries, the changes that make it the view of `source`: none when it was
+    made from that very file, else those kept since, see Changes) if the view asked for
+    is there. Blocks are numbered as the file holds them (PARTS blocks of rows, then
+    each index's keys and items); only the wanted ones are read (None in the others'
+    places), each checked (_block)."""
     if source is None:
         return None
     try:
         with open_regular(path_for(db), follow=False) as f:
-            found = _opened(f, db, fingerprint, source)
-            if found is None:
+            head = _header(f.readline(), fingerprint)
+            if head is None:
                 return None
-            base, count, sizes, _entries, changes = found
+            base, count, sizes, entries = head
+            changes = _changes(db, fingerprint, base, count, source)
+            if changes is None:
+                return None
             blocks: list[bytes | None] = []
-            for p, block in enumerate(sizes[:PARTS]):
-                if wanted is not None and p not in wanted:
+            for at, block in enumerate(sizes):
+                if at not in wanted:
                     f.seek(block[0], os.SEEK_CUR)
                     blocks.append(None)
                     continue
-                data = _block(f, block, count)
+                which, is_items = divmod(at - PARTS, 2)
+                data = _block(f, block, count if at < PARTS else
+                              entries[which] if is_items else 1)
                 if data is None:
                     return None
                 blocks.append(data)
     except OSError:
         return None
-    return base, count, blocks, changes
+    return base, count, blocks, entries, changes
 
 
-def _opened(f: Any, db: Path, fingerprint: str, source: Identity
-            ) -> tuple[Identity, int, list[Block], list[int], Changes] | None:
-    """The header of the view open as f (_header) and the changes that make it the
-    view of `source`, if it is the view asked for."""
-    head = _header(f.readline(), fingerprint)
-    if head is None:
+def _read_blocks(db: Path, fingerprint: str, source: Identity | None,
+                 wanted: set[int] | None = None
+                 ) -> tuple[Identity, int, list[bytes | None], Changes] | None:
+    """_read of the rows' blocks (the wanted ones, or all)."""
+    found = _read(db, fingerprint, source, set(range(PARTS)) if wanted is None else wanted)
+    if found is None:
         return None
-    base, count, blocks, entries = head
-    changes = _changes(db, fingerprint, base, count, source)
-    return None if changes is None else (base, count, blocks, entries, changes)
+    base, count, blocks, _entries, changes = found
+    return base, count, blocks[:PARTS], changes
 
 
 def _changes(db: Path, fingerprint: str, base: Identity, count: int, source: Identity
@@ -230,34 +235,17 @@ def load_indexes(db: Path, fingerprint: str, source: Identity | None, wanted: Se
     """The wanted indexes of the kept view of this fingerprint, as kept (keys parsed,
     items as their JSON text), and the changes since that the reader merges (merged),
     if the view asked for is there; else None."""
-    if source is None:
+    found = _read(db, fingerprint, source,
+                  {PARTS + 2 * which + half for which in wanted for half in (0, 1)})
+    if found is None:
         return None
-    raw: dict[int, tuple[bytes | None, bytes | None]] = {}
+    _base, _count, blocks, entries, changes = found
     try:
-        with open_regular(path_for(db), follow=False) as f:
-            found = _opened(f, db, fingerprint, source)
-            if found is None:
-                return None
-            _base, _count, blocks, entries, changes = found
-            f.seek(sum(size for size, _ in blocks[:PARTS]), os.SEEK_CUR)
-            for which in range(INDEXES):
-                keys, items = blocks[PARTS + 2 * which], blocks[PARTS + 2 * which + 1]
-                if which in wanted:
-                    raw[which] = (_block(f, keys, 1), _block(f, items, entries[which]))
-                else:
-                    f.seek(keys[0] + items[0], os.SEEK_CUR)
-    except OSError:
-        return None
-    try:
-        indexes = {}
-        for which, (key_block, item_block) in raw.items():
-            if key_block is None or item_block is None:
-                return None
-            indexes[which] = (_keys(key_block, entries[which]),
-                              _lines(item_block, entries[which]))
+        return {which: (_keys(blocks[PARTS + 2 * which] or b"", entries[which]),
+                        _lines(blocks[PARTS + 2 * which + 1] or b"", entries[which]))
+                for which in wanted}, changes
     except ValueError:
         return None
-    return indexes, changes
 
 
 def merged(index: Index, gone: set[str], entries: Sequence[Entry], order: Any) -> Index:
